@@ -1,0 +1,397 @@
+"""The data model as code (DESIGN.md §3): tables, columns, vocabularies, labels.
+
+Column names are ASCII snake_case and carry their unit; every table, column
+and vocabulary value has a Chinese and an English label for display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+
+# ---------------------------------------------------------------------------
+# Vocabularies
+# ---------------------------------------------------------------------------
+
+STATUS_LIFECYCLE: tuple[str, ...] = (
+    "operating",
+    "to_release",
+    "released",
+    "stored",
+    "supplied",
+    "in_production",
+)
+"""The main path of a parcel, in order: 在产 → 拟腾退 → 已腾退 → 已收储 → 已供地 → 已投产."""
+
+STATUSES: tuple[str, ...] = (*STATUS_LIFECYCLE, "idle", "low_efficiency")
+"""Every status value, the main path first, then ``idle`` and ``low_efficiency``."""
+
+FREED_STATUSES: frozenset[str] = frozenset({"released", "stored", "supplied", "in_production"})
+"""Land that has left its old use ("freed land")."""
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "operating": ("在产", "operating"),
+    "to_release": ("拟腾退", "to release"),
+    "released": ("已腾退", "released"),
+    "stored": ("已收储", "stored"),
+    "supplied": ("已供地", "supplied"),
+    "in_production": ("已投产", "in production"),
+    "idle": ("闲置", "idle"),
+    "low_efficiency": ("低效", "low efficiency"),
+}
+
+STATUS_COLORS: dict[str, str] = {
+    "operating": "#7f7f7f",
+    "to_release": "#f0a202",
+    "released": "#d1495b",
+    "stored": "#8e5572",
+    "supplied": "#00798c",
+    "in_production": "#30a14e",
+    "idle": "#b8860b",
+    "low_efficiency": "#6b4226",
+}
+
+AREA_KINDS: dict[str, tuple[str, str]] = {
+    "zone": ("区", "zone"),
+    "park": ("园", "park"),
+    "corridor": ("廊", "corridor"),
+    "base": ("基地", "base"),
+    "site": ("厂区", "site"),
+    "plate": ("板块", "plate"),
+    "green": ("绿地/森林公园", "green space / forest park"),
+    "cluster": ("集聚区", "cluster"),
+}
+
+BOUNDARY_LEVELS: dict[str, tuple[str, str]] = {
+    "province": ("省", "province"),
+    "city": ("市", "city"),
+    "county": ("区县", "county"),
+    "township": ("乡镇街道", "township"),
+}
+
+
+@dataclass(frozen=True)
+class LandUse:
+    """One code of 国土空间调查、规划、用途管制用地用海分类 (2023)."""
+
+    code: str
+    zh: str
+    en: str
+    first_class_soil: bool = False
+    """GB 36600-2018 first-class land (housing, schools, hospitals, welfare, community parks)."""
+
+
+_LAND_USE_LIST: tuple[LandUse, ...] = (
+    LandUse("07", "居住用地", "residential land", True),
+    LandUse("0701", "城镇住宅用地", "urban housing", True),
+    LandUse("070101", "一类城镇住宅用地", "urban housing, class 1", True),
+    LandUse("070102", "二类城镇住宅用地", "urban housing, class 2", True),
+    LandUse("070103", "三类城镇住宅用地", "urban housing, class 3", True),
+    LandUse("0702", "城镇社区服务设施用地", "community service facilities", True),
+    LandUse("08", "公共管理与公共服务用地", "public administration and services"),
+    LandUse("0801", "机关团体用地", "government and organisations"),
+    LandUse("0802", "科研用地", "research"),
+    LandUse("0803", "文化用地", "culture"),
+    LandUse("0804", "教育用地", "education"),
+    LandUse("080401", "高等教育用地", "higher education"),
+    LandUse("080402", "中等职业教育用地", "vocational schools"),
+    LandUse("080403", "中小学用地", "primary and secondary schools", True),
+    LandUse("080404", "幼儿园用地", "kindergartens", True),
+    LandUse("0805", "体育用地", "sports"),
+    LandUse("0806", "医疗卫生用地", "health care", True),
+    LandUse("080601", "医院用地", "hospitals", True),
+    LandUse("080602", "基层医疗卫生设施用地", "community clinics", True),
+    LandUse("0807", "社会福利用地", "social welfare", True),
+    LandUse("080701", "老年人社会福利用地", "elderly care", True),
+    LandUse("080702", "儿童社会福利用地", "child welfare", True),
+    LandUse("09", "商业服务业用地", "commercial and business services"),
+    LandUse("0901", "商业用地", "commercial land"),
+    LandUse("090101", "零售商业用地", "retail"),
+    LandUse("090104", "旅馆用地", "hotels"),
+    LandUse("0902", "商务金融用地", "business and finance"),
+    LandUse("0903", "娱乐康体用地", "entertainment and recreation"),
+    LandUse("0904", "其他商业服务业用地", "other commercial services"),
+    LandUse("10", "工矿用地", "industrial and mining land"),
+    LandUse("1001", "工业用地", "industrial land"),
+    LandUse("100101", "一类工业用地", "industrial land, class 1"),
+    LandUse("100102", "二类工业用地", "industrial land, class 2"),
+    LandUse("100103", "三类工业用地", "industrial land, class 3"),
+    LandUse("1002", "采矿用地", "mining land"),
+    LandUse("11", "仓储用地", "storage land"),
+    LandUse("1101", "物流仓储用地", "logistics and warehousing"),
+    LandUse("110101", "一类物流仓储用地", "logistics, class 1"),
+    LandUse("110102", "二类物流仓储用地", "logistics, class 2"),
+    LandUse("12", "交通运输用地", "transport land"),
+    LandUse("1207", "城镇道路用地", "urban roads"),
+    LandUse("13", "公用设施用地", "public utilities"),
+    LandUse("14", "绿地与开敞空间用地", "green and open space"),
+    LandUse("1401", "公园绿地", "parks", True),
+    LandUse("1402", "防护绿地", "protective green belts"),
+    LandUse("1403", "广场用地", "squares"),
+    LandUse("16", "留白用地", "reserved land"),
+)
+
+LAND_USES: dict[str, LandUse] = {lu.code: lu for lu in _LAND_USE_LIST}
+"""The land-use codes Tenglong knows, by code."""
+
+FIRST_CLASS_SOIL_CODES: frozenset[str] = frozenset(
+    lu.code for lu in _LAND_USE_LIST if lu.first_class_soil
+)
+
+
+def is_first_class_soil_use(code: str | None) -> bool:
+    """True when a planned land-use code is GB 36600-2018 first-class land.
+
+    Examples
+    --------
+    >>> is_first_class_soil_use("070101"), is_first_class_soil_use("100102")
+    (True, False)
+    """
+    return code is not None and str(code) in FIRST_CLASS_SOIL_CODES
+
+
+def label(vocab: dict[str, tuple[str, str]], key: str, lang: Lang = "zh") -> str:
+    """The zh/en label of a vocabulary value, or the value itself when unknown.
+
+    Examples
+    --------
+    >>> label(STATUS_LABELS, "released"), label(STATUS_LABELS, "released", "en")
+    ('已腾退', 'released')
+    """
+    pair = vocab.get(key)
+    if pair is None:
+        return key
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def land_use_label(code: str | None, lang: Lang = "zh") -> str:
+    """Label of a land-use code, e.g. ``100102`` → ``二类工业用地``."""
+    if code is None:
+        return ""
+    lu = LAND_USES.get(str(code))
+    if lu is None:
+        return str(code)
+    return lu.zh if lang == "zh" else lu.en
+
+
+# ---------------------------------------------------------------------------
+# Tables
+# ---------------------------------------------------------------------------
+
+ColumnType = Literal["str", "int", "float", "bool", "date"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a workspace table."""
+
+    name: str
+    dtype: ColumnType
+    zh: str
+    en: str
+    required: bool = True
+    internal: bool = False
+    """Never shown to investors or the public (DESIGN.md §1)."""
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A workspace table: its key, geometry type and columns."""
+
+    name: str
+    zh: str
+    en: str
+    key: str | None
+    geometry: tuple[str, ...] | None
+    """Allowed geometry types (``Polygon``/``MultiPolygon``…); None for attribute tables."""
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def internal(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.internal)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+LINEAR = ("LineString", "MultiLineString")
+
+PARCELS = Table(
+    "parcels",
+    "地块",
+    "parcels",
+    key="parcel_id",
+    geometry=POLYGONAL,
+    columns=(
+        Column("parcel_id", "str", "地块编号", "parcel ID"),
+        Column("name", "str", "地块名称", "name"),
+        Column("district", "str", "所在区县", "district"),
+        Column("status", "str", "状态", "status"),
+        Column("land_use_now", "str", "现状用途", "current land use"),
+        Column("land_use_planned", "str", "规划用途", "planned land use"),
+        Column("industry_before", "str", "原行业", "former industry"),
+        Column("polluting_history", "bool", "污染行业历史", "polluting history"),
+        Column("released_on", "date", "腾退日期", "released on", required=False),
+        Column("status_since", "date", "状态起始日期", "status since"),
+        Column("former_enterprise", "str", "原企业", "former enterprise", False, True),
+        Column("owner", "str", "权利人", "owner", False, True),
+        Column(
+            "compensation_wan_yuan", "float", "补偿金额", "compensation", False, True, "万元"
+        ),
+        Column("contact", "str", "联系人", "contact", False, True),
+        Column("area_mu", "float", "面积", "area", required=False, unit="亩"),
+    ),
+)
+
+AREAS = Table(
+    "areas",
+    "规划片区",
+    "planning areas",
+    key="area_id",
+    geometry=POLYGONAL,
+    columns=(
+        Column("area_id", "str", "片区编号", "area ID"),
+        Column("name", "str", "名称", "name"),
+        Column("name_en", "str", "英文名称", "English name"),
+        Column("kind", "str", "类型", "kind"),
+        Column("layout", "str", "布局", "layout"),
+        Column("parent_id", "str", "上级片区", "parent area", required=False),
+        Column("target_industries", "str", "主导产业", "target industries", required=False),
+        Column("far_min", "float", "容积率下限", "FAR min", required=False),
+        Column("far_max", "float", "容积率上限", "FAR max", required=False),
+        Column("coverage_min", "float", "建筑系数下限", "building coverage min", False),
+        Column("green_max", "float", "绿地率上限", "green ratio max", required=False),
+        Column("admin_max", "float", "行政办公及生活服务设施用地比例上限", "admin/living max", False),
+        Column(
+            "invest_wan_per_mu", "float", "投资强度", "investment intensity", False, unit="万元/亩"
+        ),
+        Column("tax_wan_per_mu", "float", "地均税收", "tax per mu", False, unit="万元/亩"),
+        Column("output_wan_per_mu", "float", "亩均产值", "output per mu", False, unit="万元/亩"),
+        Column("version", "int", "版本", "version", required=False),
+        Column("valid_from", "date", "生效日期", "valid from", required=False),
+    ),
+)
+
+ROADS = Table(
+    "roads",
+    "道路",
+    "roads",
+    key="road_id",
+    geometry=LINEAR,
+    columns=(
+        Column("road_id", "str", "道路编号", "road ID"),
+        Column("name", "str", "道路名称", "name"),
+    ),
+)
+
+ENTERPRISES = Table(
+    "enterprises",
+    "企业",
+    "enterprises",
+    key="enterprise_id",
+    geometry=None,
+    columns=(
+        Column("enterprise_id", "str", "企业编号", "enterprise ID"),
+        Column("name", "str", "企业名称", "name", internal=True),
+        Column("parcel_id", "str", "地块编号", "parcel ID"),
+        Column("land_mu_registered", "float", "登记用地", "registered land", unit="亩"),
+        Column("land_mu_leased", "float", "承租用地", "leased land", unit="亩"),
+        Column("scale", "str", "规模", "scale"),
+        Column("year", "int", "年度", "year"),
+        Column("tax_wan", "float", "税收", "tax", unit="万元"),
+        Column("added_value_wan", "float", "增加值", "value added", unit="万元"),
+        Column("revenue_wan", "float", "营业收入", "revenue", unit="万元"),
+        Column("energy_tce", "float", "能耗", "energy use", unit="tce"),
+        Column("emissions_t", "float", "主要污染物排放", "emissions", unit="t"),
+        Column("rd_wan", "float", "研发经费", "R&D spending", unit="万元"),
+        Column("employees", "int", "从业人员", "employees", unit="人"),
+        Column("electricity_mwh", "float", "用电量", "electricity", unit="MWh"),
+    ),
+)
+
+BOUNDARIES = Table(
+    "boundaries",
+    "行政区划",
+    "administrative boundaries",
+    key="adcode",
+    geometry=POLYGONAL,
+    columns=(
+        Column("adcode", "str", "行政区划代码", "adcode"),
+        Column("name", "str", "名称", "name"),
+        Column("level", "str", "级别", "level"),
+    ),
+)
+
+MILESTONES = Table(
+    "milestones",
+    "节点",
+    "milestones",
+    key=None,
+    geometry=None,
+    columns=(
+        Column("subject_id", "str", "对象编号", "subject ID"),
+        Column("milestone", "str", "节点", "milestone"),
+        Column("due", "date", "期限", "due"),
+        Column("done", "date", "完成日期", "done", required=False),
+    ),
+)
+
+AUDIT = Table(
+    "audit",
+    "修改记录",
+    "audit log",
+    key=None,
+    geometry=None,
+    columns=(
+        Column("who", "str", "修改人", "who"),
+        Column("at", "str", "时间", "when"),
+        Column("table_name", "str", "表", "table"),
+        Column("row_id", "str", "记录编号", "row ID"),
+        Column("field", "str", "字段", "field"),
+        Column("before", "str", "修改前", "before", required=False),
+        Column("after", "str", "修改后", "after", required=False),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (PARCELS, AREAS, ROADS, ENTERPRISES, BOUNDARIES, MILESTONES, AUDIT)
+}
+"""Every workspace table by name."""
+
+REQUIRED_TABLES: tuple[str, ...] = ("parcels", "areas", "boundaries")
+"""Tables a workspace must have; the others may be absent or empty."""
+
+INTERNAL_FIELDS: frozenset[str] = frozenset(
+    c.name for t in TABLES.values() for c in t.columns if c.internal
+)
+"""Columns that never reach an investor or the public."""
+
+
+def column_label(table: str, column: str, lang: Lang = "zh", *, with_unit: bool = True) -> str:
+    """Display label of a column, with its unit in brackets.
+
+    Examples
+    --------
+    >>> column_label("parcels", "area_mu")
+    '面积(亩)'
+    >>> column_label("parcels", "area_mu", "en")
+    'area (mu)'
+    """
+    col = TABLES[table].column(column) if table in TABLES else None
+    if col is None:
+        return column
+    text = col.zh if lang == "zh" else col.en
+    if with_unit and col.unit:
+        unit = col.unit if lang == "zh" else {"亩": "mu", "万元": "10k yuan", "人": "persons"}.get(
+            col.unit, col.unit.replace("万元", "10k yuan").replace("亩", "mu")
+        )
+        text = f"{text}({unit})" if lang == "zh" else f"{text} ({unit})"
+    return text
