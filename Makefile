@@ -10,7 +10,7 @@ WORKSPACE ?= data/fuxing.gpkg
 .PHONY: run test lint bench demo clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	bash scripts/make-venv.sh $(PYTHON) $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Stamp files: pip runs again only when pyproject.toml is newer than the stamp.

@@ -1,0 +1,1 @@
+"""The Streamlit front end. The only part of ``geo`` that imports streamlit."""
