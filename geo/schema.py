@@ -243,11 +243,26 @@ PARCELS = Table(
         Column("status_since", "date", "状态起始日期", "status since"),
         Column("former_enterprise", "str", "原企业", "former enterprise", False, True),
         Column("owner", "str", "权利人", "owner", False, True),
-        Column(
-            "compensation_wan_yuan", "float", "补偿金额", "compensation", False, True, "万元"
-        ),
+        Column("compensation_wan_yuan", "float", "补偿金额", "compensation", False, True, "万元"),
         Column("contact", "str", "联系人", "contact", False, True),
         Column("area_mu", "float", "面积", "area", required=False, unit="亩"),
+        # optional: lifecycle and idle-land rules (闲置土地处置办法)
+        Column("agreed_start", "date", "约定开工日期", "agreed start", required=False),
+        Column("started_on", "date", "实际开工日期", "started on", required=False),
+        Column("developed_share", "float", "已开发比例", "share developed", required=False),
+        Column("invested_share", "float", "已投资比例", "share invested", required=False),
+        Column("halted_since", "date", "停建日期", "halted since", required=False),
+        Column("soil_investigated", "bool", "已完成土壤调查", "soil investigated", False),
+        # optional: project figures checked against the control indicators
+        Column("far", "float", "容积率", "FAR", required=False),
+        Column("coverage", "float", "建筑系数", "building coverage", required=False),
+        Column(
+            "admin_ratio", "float", "行政办公及生活服务设施用地比例", "admin/living share", False
+        ),
+        Column("green_ratio", "float", "绿地率", "green ratio", required=False),
+        Column(
+            "invest_wan_per_mu", "float", "投资强度", "investment intensity", False, unit="万元/亩"
+        ),
     ),
 )
 
@@ -269,7 +284,9 @@ AREAS = Table(
         Column("far_max", "float", "容积率上限", "FAR max", required=False),
         Column("coverage_min", "float", "建筑系数下限", "building coverage min", False),
         Column("green_max", "float", "绿地率上限", "green ratio max", required=False),
-        Column("admin_max", "float", "行政办公及生活服务设施用地比例上限", "admin/living max", False),
+        Column(
+            "admin_max", "float", "行政办公及生活服务设施用地比例上限", "admin/living max", False
+        ),
         Column(
             "invest_wan_per_mu", "float", "投资强度", "investment intensity", False, unit="万元/亩"
         ),
@@ -390,8 +407,12 @@ def column_label(table: str, column: str, lang: Lang = "zh", *, with_unit: bool 
         return column
     text = col.zh if lang == "zh" else col.en
     if with_unit and col.unit:
-        unit = col.unit if lang == "zh" else {"亩": "mu", "万元": "10k yuan", "人": "persons"}.get(
-            col.unit, col.unit.replace("万元", "10k yuan").replace("亩", "mu")
+        unit = (
+            col.unit
+            if lang == "zh"
+            else {"亩": "mu", "万元": "10k yuan", "人": "persons"}.get(
+                col.unit, col.unit.replace("万元", "10k yuan").replace("亩", "mu")
+            )
         )
         text = f"{text}({unit})" if lang == "zh" else f"{text} ({unit})"
     return text

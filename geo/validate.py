@@ -92,7 +92,11 @@ def _check_key(name: str, df: pd.DataFrame, spec: Table, ids: pd.Series) -> list
     key = df[spec.key]
     empty = key.isna() | (key.astype("string").str.strip() == "")
     for rid in ids[empty]:
-        out.append(Problem(name, rid, spec.key, "empty_id", f"{spec.key} is empty; give every row a unique id"))
+        out.append(
+            Problem(
+                name, rid, spec.key, "empty_id", f"{spec.key} is empty; give every row a unique id"
+            )
+        )
     group_cols = [spec.key] + (["version"] if name == "areas" and "version" in df.columns else [])
     dup = df.duplicated(subset=group_cols, keep=False) & ~empty
     for rid in sorted(set(ids[dup])):
@@ -154,21 +158,48 @@ def _check_geometry(name: str, df: pd.DataFrame, spec: Table, ids: pd.Series) ->
     is_null = np.asarray(pd.isna(geoms)) | np.asarray(shapely.is_missing(geoms))
     is_empty = ~is_null & np.asarray(shapely.is_empty(geoms))
     for rid in ids[is_null]:
-        out.append(Problem(name, rid, "geometry", "null_geometry", "geometry is missing; draw it or drop the row"))
+        out.append(
+            Problem(
+                name,
+                rid,
+                "geometry",
+                "null_geometry",
+                "geometry is missing; draw it or drop the row",
+            )
+        )
     for rid in ids[is_empty]:
-        out.append(Problem(name, rid, "geometry", "empty_geometry", "geometry is empty; draw it or drop the row"))
+        out.append(
+            Problem(
+                name,
+                rid,
+                "geometry",
+                "empty_geometry",
+                "geometry is empty; draw it or drop the row",
+            )
+        )
     present = ~(is_null | is_empty)
     types = np.asarray(shapely.get_type_id(geoms))
     names = np.array(
-        ["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
-         "MultiPolygon", "GeometryCollection"]
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ]
     )
     type_names = np.where(types >= 0, names[np.clip(types, 0, 7)], "")
     wrong = present & ~np.isin(type_names, list(spec.geometry or ()))
     for rid, t in zip(ids[wrong], type_names[wrong], strict=True):
         out.append(
             Problem(
-                name, rid, "geometry", "wrong_geometry_type",
+                name,
+                rid,
+                "geometry",
+                "wrong_geometry_type",
                 f"geometry is a {t}; {name} needs {' or '.join(spec.geometry or ())}",
             )
         )
@@ -178,7 +209,10 @@ def _check_geometry(name: str, df: pd.DataFrame, spec: Table, ids: pd.Series) ->
     for rid, g in zip(ids[invalid], geoms[invalid], strict=True):
         out.append(
             Problem(
-                name, rid, "geometry", "invalid_geometry",
+                name,
+                rid,
+                "geometry",
+                "invalid_geometry",
                 f"invalid geometry ({shapely.is_valid_reason(g)}); repair it with "
                 f"shapely.make_valid or in your GIS and check its area",
             )
@@ -196,7 +230,15 @@ def _check_dates(name: str, df: pd.DataFrame, ids: pd.Series) -> list[Problem]:
         parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601")
         bad = raw.notna() & parsed.isna()
         for rid, val in zip(ids[bad], raw[bad], strict=True):
-            out.append(Problem(name, rid, col.name, "bad_date", f"{col.name} {val!r} is not a date; write YYYY-MM-DD"))
+            out.append(
+                Problem(
+                    name,
+                    rid,
+                    col.name,
+                    "bad_date",
+                    f"{col.name} {val!r} is not a date; write YYYY-MM-DD",
+                )
+            )
     if name == "parcels" and {"released_on", "status_since"} <= set(df.columns):
         rel = pd.to_datetime(df["released_on"], errors="coerce", format="ISO8601")
         since = pd.to_datetime(df["status_since"], errors="coerce", format="ISO8601")
@@ -204,7 +246,10 @@ def _check_dates(name: str, df: pd.DataFrame, ids: pd.Series) -> list[Problem]:
         for rid, r, s in zip(ids[after], rel[after], since[after], strict=True):
             out.append(
                 Problem(
-                    name, rid, "released_on", "released_after_status_since",
+                    name,
+                    rid,
+                    "released_on",
+                    "released_after_status_since",
                     f"released_on {r:%Y-%m-%d} is after status_since {s:%Y-%m-%d}; the land "
                     f"must be released before its current status began",
                 )
@@ -216,7 +261,15 @@ def validate_table(name: str, df: pd.DataFrame) -> list[Problem]:
     """Every problem of one table (columns, ids, vocabularies, geometry, dates)."""
     spec = TABLES.get(name)
     if spec is None:
-        return [Problem(name, None, None, "unknown_table", f"unknown table {name!r}; known: {', '.join(TABLES)}")]
+        return [
+            Problem(
+                name,
+                None,
+                None,
+                "unknown_table",
+                f"unknown table {name!r}; known: {', '.join(TABLES)}",
+            )
+        ]
     ids = _row_ids(df, spec)
     problems = _check_columns(name, df, spec)
     problems += _check_key(name, df, spec, ids)
@@ -226,7 +279,9 @@ def validate_table(name: str, df: pd.DataFrame) -> list[Problem]:
     if name == "parcels":
         problems += _check_vocab(name, df, ids, "status", STATUS_LABELS, "unknown_status")
         for col in ("land_use_now", "land_use_planned"):
-            problems += _check_vocab(name, df, ids, col, LAND_USES, "unknown_land_use", required=False)
+            problems += _check_vocab(
+                name, df, ids, col, LAND_USES, "unknown_land_use", required=False
+            )
     elif name == "areas":
         problems += _check_vocab(name, df, ids, "kind", AREA_KINDS, "unknown_area_kind")
     return problems
@@ -236,13 +291,26 @@ def validate_references(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     """Cross-table problems: enterprises on unknown parcels, milestones of unknown subjects."""
     out: list[Problem] = []
     parcels = tables.get("parcels")
-    parcel_ids = set(parcels["parcel_id"].astype(str)) if parcels is not None and "parcel_id" in parcels else set()
+    parcel_ids = (
+        set(parcels["parcel_id"].astype(str))
+        if parcels is not None and "parcel_id" in parcels
+        else set()
+    )
     ent = tables.get("enterprises")
     if ent is not None and "parcel_id" in ent.columns and parcel_ids:
         ids = _row_ids(ent, TABLES["enterprises"])
         bad = ent["parcel_id"].notna() & ~ent["parcel_id"].astype(str).isin(parcel_ids)
         for rid, pid in zip(ids[bad], ent["parcel_id"][bad], strict=True):
-            out.append(Problem("enterprises", rid, "parcel_id", "unknown_parcel", f"parcel {pid!r} is not in parcels", "warning"))
+            out.append(
+                Problem(
+                    "enterprises",
+                    rid,
+                    "parcel_id",
+                    "unknown_parcel",
+                    f"parcel {pid!r} is not in parcels",
+                    "warning",
+                )
+            )
     ms = tables.get("milestones")
     areas = tables.get("areas")
     if ms is not None and "subject_id" in ms.columns:
@@ -252,7 +320,16 @@ def validate_references(tables: dict[str, pd.DataFrame]) -> list[Problem]:
         ids = _row_ids(ms, TABLES["milestones"])
         bad = ~ms["subject_id"].astype(str).isin(known)
         for rid, sid in zip(ids[bad], ms["subject_id"][bad], strict=True):
-            out.append(Problem("milestones", rid, "subject_id", "unknown_subject", f"subject {sid!r} is neither a parcel nor an area", "warning"))
+            out.append(
+                Problem(
+                    "milestones",
+                    rid,
+                    "subject_id",
+                    "unknown_subject",
+                    f"subject {sid!r} is neither a parcel nor an area",
+                    "warning",
+                )
+            )
     return out
 
 
@@ -287,7 +364,9 @@ def validate_parcels_in_district(
     union = shapely.union_all(ok_b.geometry.values)
     ids = _row_ids(parcels, TABLES["parcels"])
     geoms = parcels.geometry.values
-    districts = parcels["district"].astype(str) if "district" in parcels else pd.Series([""] * len(parcels))
+    districts = (
+        parcels["district"].astype(str) if "district" in parcels else pd.Series([""] * len(parcels))
+    )
     out: list[Problem] = []
     usable = ~(np.asarray(pd.isna(geoms)) | np.asarray(shapely.is_empty(geoms))) & np.asarray(
         shapely.is_valid(geoms)
@@ -302,7 +381,10 @@ def validate_parcels_in_district(
             where = f"district {district!r}" if district in by_name else "every boundary"
             out.append(
                 Problem(
-                    "parcels", rid, "geometry", "outside_district",
+                    "parcels",
+                    rid,
+                    "geometry",
+                    "outside_district",
                     f"parcel lies outside {where}; check its coordinates and CRS",
                 )
             )

@@ -29,7 +29,9 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
             "industry_before": ["铸造", "黑色金属冶炼和压延加工业", "通用设备制造业", "铸造"],
             "polluting_history": [True, True, False, True],
             "released_on": pd.to_datetime(["2018-05-01", "2019-01-01", None, "2017-03-01"]),
-            "status_since": pd.to_datetime(["2018-05-01", "2020-06-01", "2010-01-01", "2021-01-01"]),
+            "status_since": pd.to_datetime(
+                ["2018-05-01", "2020-06-01", "2010-01-01", "2021-01-01"]
+            ),
             "former_enterprise": ["甲铸造厂", "乙钢铁", None, "丙铸造"],
             "owner": ["甲", "乙", "丁", "丙"],
             "compensation_wan_yuan": [100.0, 2000.0, None, 50.0],
@@ -47,7 +49,10 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
             "layout": ["一区一园一廊", "一区一园一廊"],
             "far_min": [1.0, 0.8],
         },
-        geometry=[box(X0 - 50, Y0 - 50, X0 + 150, Y0 + 350), box(X0 + 150, Y0 - 50, X0 + 350, Y0 + 350)],
+        geometry=[
+            box(X0 - 50, Y0 - 50, X0 + 150, Y0 + 350),
+            box(X0 + 150, Y0 - 50, X0 + 350, Y0 + 350),
+        ],
         crs=GK,
     )
     roads = gpd.GeoDataFrame(

@@ -19,7 +19,10 @@ def run_app(monkeypatch, workspace: Path, lang: str = "zh") -> AppTest:
     return at.run()
 
 
-@pytest.mark.parametrize(("lang", "title", "metric"), [("zh", "腾笼", "腾退土地(亩)"), ("en", "Tenglong", "Freed land (mu)")])
+@pytest.mark.parametrize(
+    ("lang", "title", "metric"),
+    [("zh", "腾笼", "腾退土地(亩)"), ("en", "Tenglong", "Freed land (mu)")],
+)
 def test_overview_shows_fuxing_figures(monkeypatch, lang, title, metric):
     at = run_app(monkeypatch, FUXING, lang)
     assert not at.exception, at.exception

@@ -6,13 +6,11 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from pyproj import Transformer
 from shapely.geometry import Point, Polygon, box
 
 from geo import crs
-
 
 # --- units -----------------------------------------------------------------
 
@@ -172,7 +170,9 @@ def test_round_trip_property(lon, lat):
     assert _metres(lon, lat, float(wlon), float(wlat)) < 0.01
 
 
-@pytest.mark.parametrize(("lon", "lat"), [(2.35, 48.85), (-74.0, 40.7), (139.7, 35.7), (100.0, 0.5)])
+@pytest.mark.parametrize(
+    ("lon", "lat"), [(2.35, 48.85), (-74.0, 40.7), (139.7, 35.7), (100.0, 0.5)]
+)
 def test_identity_outside_china(lon, lat):
     assert crs.wgs84_to_gcj02(lon, lat) == (pytest.approx(lon), pytest.approx(lat))
     assert crs.gcj02_to_wgs84(lon, lat) == (pytest.approx(lon), pytest.approx(lat))
@@ -213,7 +213,11 @@ def _parcel_ring(lon0, lat0, size_m, epsg, rng):
 
 @pytest.mark.parametrize(
     ("place", "lon", "lat", "epsg"),
-    [("Handan", 114.47, 36.60, 4547), ("Wu'an", 114.20, 36.70, 4547), ("Yiwu", 120.05, 29.28, 4549)],
+    [
+        ("Handan", 114.47, 36.60, 4547),
+        ("Wu'an", 114.20, 36.70, 4547),
+        ("Yiwu", 120.05, 29.28, 4549),
+    ],
 )
 @pytest.mark.parametrize("size_m", [50.0, 400.0, 3000.0])
 def test_planar_gk_area_agrees_with_geodesic(place, lon, lat, epsg, size_m):

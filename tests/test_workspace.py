@@ -17,7 +17,9 @@ runner = CliRunner()
 
 @pytest.fixture
 def tiny_gpkg(tmp_path):
-    return save_workspace(tiny_tables(), tmp_path / "tiny.gpkg", meta={"name": "测试", "schematic": "1"})
+    return save_workspace(
+        tiny_tables(), tmp_path / "tiny.gpkg", meta={"name": "测试", "schematic": "1"}
+    )
 
 
 def test_round_trip_keeps_rows_areas_and_dates(tiny_gpkg):
@@ -56,7 +58,7 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(WorkspaceError, match="does not exist.*tenglong demo build"):
+    with pytest.raises(WorkspaceError, match=r"does not exist.*tenglong demo build"):
         open_workspace(tmp_path / "nope.gpkg")
 
 
@@ -78,7 +80,7 @@ def test_missing_required_table(tmp_path):
     t = tiny_tables()
     del t["areas"]
     path = save_workspace(t, tmp_path / "noareas.gpkg")
-    with pytest.raises(WorkspaceError, match="lacks the table.*areas"):
+    with pytest.raises(WorkspaceError, match=r"lacks the table.*areas"):
         open_workspace(path)
 
 
