@@ -43,7 +43,8 @@ N_LOW_EFFICIENCY = 26
 CELL_M = 200.0
 SCALE_THRESHOLD_WAN = 2000.0
 """Revenue (万元) from which an industrial firm is above scale (规上)."""
-CORRIDOR_WIDTH_M = 500.0
+CORRIDOR_WIDTH_M = 1000.0
+"""Total corridor width (500 m on each side of G309)."""
 """Buffer distance (m) on each side of 国道309 that makes the corridor."""
 
 ALLIANCE = "铸造产业联盟"
@@ -274,7 +275,7 @@ def _road_g309(frame: c.Frame, district: BaseGeometry) -> shapely.LineString:
     lats = 36.600 + 0.0025 * np.sin((lons - 114.28) * 30.0) - 0.02 * (lons - 114.38)
     line = shapely.LineString([frame.xy(lo, la) for lo, la in zip(lons, lats, strict=True)])
     # keep the longest piece whose corridor buffer stays inside the district
-    inner = district.buffer(-(CORRIDOR_WIDTH_M + 50.0))
+    inner = district.buffer(-(CORRIDOR_WIDTH_M / 2 + 50.0))
     piece = line.intersection(inner)
     parts = list(getattr(piece, "geoms", [piece]))
     best = max(parts, key=lambda g: g.length)
@@ -317,7 +318,7 @@ def _areas(frame: c.Frame, district: BaseGeometry, g309: shapely.LineString) -> 
             }
         )
         geoms.append(geom)
-    corridor = g309.buffer(CORRIDOR_WIDTH_M)
+    corridor = g309.buffer(CORRIDOR_WIDTH_M / 2)
     c.require_within(corridor, district, "corridor FX-C01")
     rows.insert(
         2,
