@@ -1,0 +1,661 @@
+/*
+ * Tenglong map controls for Leaflet 1.9 (no other dependency, no network).
+ *
+ * TL.mount(map, cfg) draws the layers prepared by geo/render.py and adds a
+ * layer control grouped by theme, a legend of the visible layers, feature
+ * tooltips and popups, click-to-identify, a measure tool that reports m², ha
+ * and 亩 (mu), a fullscreen button and the "示意 / schematic" note.
+ *
+ * Safety: every string that comes from data or configuration reaches the page
+ * through textContent (or as an HTMLElement handed to Leaflet), never through
+ * innerHTML, so markup in data shows as text and cannot run.
+ */
+(function (root) {
+  "use strict";
+  var L = root.L;
+  var TL = (root.TL = root.TL || {});
+  TL.instances = TL.instances || [];
+
+  var M2_PER_MU = 10000 / 15;
+  var WGS84_A = 6378137.0;
+  var WGS84_E2 = 0.00669437999014;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var ICONS = {
+    fullscreen: "M3 8V3h5M12 3h5v5M17 12v5h-5M8 17H3v-5",
+    measure: "M2 14L14 2l4 4L6 18zM5 11l2 2M8 8l2 2M11 5l2 2",
+  };
+
+  function icon(name) {
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 20 20");
+    svg.setAttribute("width", "18");
+    svg.setAttribute("height", "18");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", ICONS[name]);
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "1.8");
+    path.setAttribute("stroke-linejoin", "round");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function pairsToMap(pairs) {
+    var m = new Map();
+    (pairs || []).forEach(function (p) {
+      m.set(String(p[0]), p[1]);
+    });
+    return m;
+  }
+
+  // ---------------------------------------------------------------- decoding
+  // Layers of one table share a store: geometries and property columns; a
+  // layer lists its rows of the store (ids). Columns are {v: values} or, when
+  // repetitive, {d: distinct values, i: index of each row's value}.
+  // Geometry is integer micro-degrees, delta-encoded per ring from the store
+  // origin; the closing vertex of polygon rings is left out.
+  TL.value = function (store, name, r) {
+    var c = store.cols[name];
+    if (!c) return null;
+    return c.d ? c.d[c.i[r]] : c.v[r];
+  };
+
+  function decodeGeometry(store, r) {
+    var ox = store.origin[0],
+      oy = store.origin[1],
+      isPoly = store.geometry === "polygon",
+      parts = store.geoms[r],
+      out = [];
+    for (var p = 0; p < parts.length; p++) {
+      var rings = parts[p],
+        outRings = [];
+      for (var q = 0; q < rings.length; q++) {
+        var flat = rings[q],
+          x = ox,
+          y = oy,
+          ring = [];
+        for (var k = 0; k < flat.length; k += 2) {
+          x += flat[k];
+          y += flat[k + 1];
+          ring.push([x / 1e6, y / 1e6]);
+        }
+        if (isPoly && ring.length) ring.push(ring[0].slice());
+        outRings.push(ring);
+      }
+      out.push(outRings);
+    }
+    if (isPoly) {
+      return out.length === 1
+        ? { type: "Polygon", coordinates: out[0] }
+        : { type: "MultiPolygon", coordinates: out };
+    }
+    var lines = out.map(function (pp) {
+      return pp[0];
+    });
+    return lines.length === 1
+      ? { type: "LineString", coordinates: lines[0] }
+      : { type: "MultiLineString", coordinates: lines };
+  }
+
+  TL.decode = function (lyr, store) {
+    var feats = [];
+    for (var k = 0; k < lyr.ids.length; k++) {
+      var r = lyr.ids[k],
+        props = {};
+      for (var f = 0; f < lyr.fields.length; f++) props[lyr.fields[f]] = TL.value(store, lyr.fields[f], r);
+      feats.push({ type: "Feature", geometry: decodeGeometry(store, r), properties: props });
+    }
+    return { type: "FeatureCollection", features: feats };
+  };
+
+  // ----------------------------------------------------------------- styling
+  function makeStyler(st) {
+    var cats = pairsToMap(st.cats);
+    return function (value) {
+      if (st.kind === "single") return st.color;
+      if (value === null || value === undefined || value === "") return st.other;
+      if (st.kind === "categorical") {
+        var c = cats.get(String(value));
+        return c === undefined ? st.other : c;
+      }
+      for (var i = 0; i < st.breaks.length; i++) {
+        if (value < st.breaks[i]) return st.colors[i];
+      }
+      return st.colors[st.colors.length - 1];
+    };
+  }
+
+  function pathStyle(st, color) {
+    return {
+      color: st.stroke || color,
+      weight: st.weight,
+      opacity: st.opacity,
+      fill: st.fill,
+      fillColor: color,
+      fillOpacity: st.fillOpacity,
+      dashArray: st.dash || null,
+    };
+  }
+
+  // -------------------------------------------------------------- formatting
+  function formatValue(fmt, value, lang) {
+    if (value === null || value === undefined || value === "") return "—";
+    if (fmt && fmt.vocab) {
+      var v = fmt.vocabMap.get(String(value));
+      if (v !== undefined) return v;
+    }
+    if (typeof value === "number") {
+      var d = fmt && fmt.decimals !== null && fmt.decimals !== undefined ? fmt.decimals : 2;
+      return value.toLocaleString(lang === "zh" ? "zh-CN" : "en-US", {
+        minimumFractionDigits: 0,
+        maximumFractionDigits: d,
+      });
+    }
+    if (typeof value === "boolean") return value ? (lang === "zh" ? "是" : "yes") : lang === "zh" ? "否" : "no";
+    return String(value);
+  }
+
+  function fieldTable(lyr, props, names, lang, title) {
+    var box = el("div", "tl-info");
+    if (title) box.appendChild(el("div", "tl-info-title", title));
+    var table = el("table");
+    names.forEach(function (name) {
+      var fmt = lyr.fmt[name] || {};
+      var tr = el("tr");
+      tr.appendChild(el("th", null, fmt.label || name));
+      tr.appendChild(el("td", null, formatValue(fmt, props[name], lang)));
+      table.appendChild(tr);
+    });
+    box.appendChild(table);
+    return box;
+  }
+
+  // ------------------------------------------------------------------ layers
+  function buildLayer(inst, lyr, z) {
+    var map = inst.map;
+    var paneName = "tl-" + lyr.id;
+    var pane = map.createPane(paneName);
+    pane.style.zIndex = String(401 + z);
+    Object.keys(lyr.fmt).forEach(function (k) {
+      lyr.fmt[k].vocabMap = pairsToMap(lyr.fmt[k].vocab);
+    });
+    var entry = { spec: lyr, group: L.featureGroup(), geojson: null, labels: null, count: lyr.n };
+    // Features are built the first time the layer is shown: hidden layers cost
+    // nothing at first paint.
+    entry.group.on("add", function () {
+      if (!entry.geojson) materialize(inst, entry, paneName);
+    });
+    return entry;
+  }
+
+  function materialize(inst, entry, paneName) {
+    var map = inst.map,
+      cfg = inst.cfg,
+      lyr = entry.spec,
+      group = entry.group;
+    var styler = makeStyler(lyr.style);
+    var store = inst.cfg.stores[lyr.store];
+    var fc = TL.decode(lyr, store);
+    var gj = L.geoJSON(fc, {
+      pane: paneName,
+      renderer: L.svg({ pane: paneName, padding: 0.3 }),
+      style: function (f) {
+        return pathStyle(lyr.style, styler(lyr.style.by ? f.properties[lyr.style.by] : null));
+      },
+    });
+    if (lyr.tooltip.length) {
+      gj.bindTooltip(
+        function (layer) {
+          return fieldTable(lyr, layer.feature.properties, lyr.tooltip, cfg.lang, null);
+        },
+        { sticky: true, direction: "top", className: "tl-tooltip" }
+      );
+    }
+    var popupFields = lyr.popup.length ? lyr.popup : lyr.tooltip;
+    if (popupFields.length) {
+      gj.bindPopup(
+        function (layer) {
+          return fieldTable(lyr, layer.feature.properties, popupFields, cfg.lang, lyr.title);
+        },
+        { maxWidth: 360, className: "tl-popup" }
+      );
+    }
+    gj.on("mouseover", function (e) {
+      if (inst.selected !== e.layer) e.layer.setStyle({ weight: lyr.style.weight + 2 });
+    });
+    gj.on("mouseout", function (e) {
+      if (inst.selected !== e.layer) gj.resetStyle(e.layer);
+    });
+    gj.on("click", function (e) {
+      identify(inst, lyr, gj, e.layer);
+    });
+    group.addLayer(gj);
+    entry.geojson = gj;
+    if (!lyr.labels) return;
+    var labels = L.layerGroup();
+    var pts = store.labels || [];
+    lyr.ids.forEach(function (r) {
+      var text = TL.value(store, lyr.labels.field, r);
+      if ((text === null || text === "") && lyr.labels.fallback) text = TL.value(store, lyr.labels.fallback, r);
+      var pt = pts[r];
+      if (text === null || text === undefined || text === "" || !pt) return;
+      var span = el("span", null, formatValue(lyr.fmt[lyr.labels.field], text, cfg.lang));
+      var ll = L.latLng((store.origin[1] + pt[1]) / 1e6, (store.origin[0] + pt[0]) / 1e6);
+      L.marker(ll, {
+        icon: L.divIcon({ className: "tl-label", html: span, iconSize: null }),
+        interactive: false,
+        keyboard: false,
+        pane: "tooltipPane",
+      }).addTo(labels);
+    });
+    entry.labels = labels;
+    var syncLabels = function () {
+      var on = map.hasLayer(group) && map.getZoom() >= lyr.labels.minZoom;
+      if (on && !map.hasLayer(labels)) map.addLayer(labels);
+      if (!on && map.hasLayer(labels)) map.removeLayer(labels);
+    };
+    map.on("zoomend", syncLabels);
+    group.on("add remove", function () {
+      setTimeout(syncLabels, 0);
+    });
+    setTimeout(syncLabels, 0);
+  }
+
+  function identify(inst, lyr, gj, layer) {
+    if (inst.measuring) return;
+    if (inst.selected && inst.selectedGeojson) inst.selectedGeojson.resetStyle(inst.selected);
+    inst.selected = layer;
+    inst.selectedGeojson = gj;
+    layer.setStyle({ color: "#00b7ff", weight: lyr.style.weight + 3, opacity: 1 });
+    var props = layer.feature.properties;
+    var detail = { layer: lyr.id, key: lyr.key, id: lyr.key ? props[lyr.key] : null, properties: props };
+    inst.lastIdentified = detail;
+    var evt;
+    try {
+      evt = new CustomEvent("tenglong:identify", { detail: detail });
+    } catch (e) {
+      evt = null;
+    }
+    if (evt) root.dispatchEvent(evt);
+  }
+
+  // ----------------------------------------------------------- layer control
+  var LayerControl = L.Control.extend({
+    options: { position: "topright" },
+    initialize: function (inst, options) {
+      L.setOptions(this, options);
+      this._inst = inst;
+    },
+    onAdd: function (map) {
+      var inst = this._inst,
+        t = inst.cfg.text;
+      var box = el("div", "tl-control tl-layers leaflet-bar");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      var head = el("button", "tl-head", t.layers);
+      head.type = "button";
+      head.title = t.layers;
+      var body = el("div", "tl-body");
+      head.addEventListener("click", function () {
+        box.classList.toggle("tl-collapsed");
+      });
+      box.appendChild(head);
+      box.appendChild(body);
+      inst.cfg.themes.forEach(function (theme) {
+        var entries = inst.layers.filter(function (l) {
+          return l.spec.theme === theme.id;
+        });
+        if (!entries.length) return;
+        var sec = el("div", "tl-theme");
+        var title = el("div", "tl-theme-title", theme.label);
+        title.addEventListener("click", function () {
+          sec.classList.toggle("tl-collapsed");
+        });
+        sec.appendChild(title);
+        entries.forEach(function (entry) {
+          var row = el("label", "tl-layer-row");
+          var cb = el("input");
+          cb.type = "checkbox";
+          cb.checked = map.hasLayer(entry.group);
+          cb.setAttribute("data-layer", entry.spec.id);
+          cb.addEventListener("change", function () {
+            if (cb.checked) inst.root.addLayer(entry.group);
+            else inst.root.removeLayer(entry.group);
+          });
+          row.appendChild(cb);
+          var sw = el("span", "tl-swatch");
+          var first = entry.spec.legend[0];
+          if (first) {
+            sw.style.background = first.color;
+            if (first.line) sw.classList.add("tl-swatch-line");
+          }
+          row.appendChild(sw);
+          row.appendChild(el("span", "tl-layer-name", entry.spec.title));
+          row.appendChild(el("span", "tl-count", entry.count.toLocaleString()));
+          sec.appendChild(row);
+        });
+        body.appendChild(sec);
+      });
+      return box;
+    },
+  });
+
+  // ------------------------------------------------------------------ legend
+  var Legend = L.Control.extend({
+    options: { position: "bottomleft" },
+    initialize: function (inst, options) {
+      L.setOptions(this, options);
+      this._inst = inst;
+    },
+    onAdd: function (map) {
+      var box = el("div", "tl-control tl-legend");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      this._box = box;
+      map.on("layeradd layerremove", this.update, this);
+      this.update();
+      return box;
+    },
+    onRemove: function (map) {
+      map.off("layeradd layerremove", this.update, this);
+    },
+    update: function () {
+      var inst = this._inst,
+        map = inst.map,
+        box = this._box;
+      if (!box) return;
+      while (box.firstChild) box.removeChild(box.firstChild);
+      box.appendChild(el("div", "tl-legend-title", inst.cfg.text.legend));
+      var any = false;
+      inst.layers
+        .slice()
+        .reverse()
+        .forEach(function (entry) {
+          if (!map.hasLayer(entry.group)) return;
+          any = true;
+          var sec = el("div", "tl-legend-layer");
+          sec.appendChild(el("div", "tl-legend-layer-title", entry.spec.title));
+          entry.spec.legend.forEach(function (item) {
+            var row = el("div", "tl-legend-row");
+            var sw = el("span", "tl-swatch");
+            sw.style.background = item.color;
+            if (item.line) sw.classList.add("tl-swatch-line");
+            if (item.outline) {
+              sw.style.background = "transparent";
+              sw.style.borderColor = item.color;
+              sw.classList.add("tl-swatch-outline");
+            }
+            row.appendChild(sw);
+            row.appendChild(el("span", null, item.label));
+            sec.appendChild(row);
+          });
+          if (entry.spec.note) sec.appendChild(el("div", "tl-legend-note", entry.spec.note));
+          box.appendChild(sec);
+        });
+      box.style.display = any ? "" : "none";
+    },
+  });
+
+  // ------------------------------------------------------------------ notice
+  var Notice = L.Control.extend({
+    options: { position: "topleft" },
+    initialize: function (text, options) {
+      L.setOptions(this, options);
+      this._text = text;
+    },
+    onAdd: function () {
+      return el("div", "tl-control tl-schematic", this._text);
+    },
+  });
+
+  // -------------------------------------------------------------- fullscreen
+  var Fullscreen = L.Control.extend({
+    options: { position: "topleft" },
+    initialize: function (inst, options) {
+      L.setOptions(this, options);
+      this._inst = inst;
+    },
+    onAdd: function (map) {
+      var t = this._inst.cfg.text;
+      var bar = el("div", "leaflet-bar tl-control-buttons");
+      var btn = el("a", "tl-btn tl-fullscreen-btn");
+      btn.appendChild(icon("fullscreen"));
+      btn.href = "#";
+      btn.title = t.fullscreen;
+      btn.setAttribute("role", "button");
+      btn.setAttribute("aria-label", t.fullscreen);
+      L.DomEvent.disableClickPropagation(bar);
+      L.DomEvent.on(btn, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        var c = map.getContainer();
+        var doc = document;
+        var active = doc.fullscreenElement === c || c.classList.contains("tl-pseudo-fullscreen");
+        if (active) {
+          if (doc.fullscreenElement && doc.exitFullscreen) doc.exitFullscreen();
+          c.classList.remove("tl-pseudo-fullscreen");
+        } else if (c.requestFullscreen && doc.fullscreenEnabled) {
+          c.requestFullscreen().catch(function () {
+            c.classList.add("tl-pseudo-fullscreen");
+            map.invalidateSize();
+          });
+        } else {
+          c.classList.add("tl-pseudo-fullscreen");
+        }
+        setTimeout(function () {
+          map.invalidateSize();
+        }, 200);
+      });
+      bar.appendChild(btn);
+      return bar;
+    },
+  });
+
+  // ----------------------------------------------------------------- measure
+  // Planar measure in a local projection at the mean latitude on the WGS84
+  // ellipsoid (meridian and prime-vertical radii): within 0.01% of the
+  // geodesic area for sites of a few km.
+  function localXY(latlngs) {
+    var lat0 = 0,
+      lng0 = latlngs[0].lng;
+    latlngs.forEach(function (p) {
+      lat0 += p.lat;
+    });
+    lat0 = ((lat0 / latlngs.length) * Math.PI) / 180;
+    var s = Math.sin(lat0),
+      w = Math.sqrt(1 - WGS84_E2 * s * s);
+    var n = WGS84_A / w,
+      m = (WGS84_A * (1 - WGS84_E2)) / (w * w * w);
+    var kx = n * Math.cos(lat0) * (Math.PI / 180),
+      ky = m * (Math.PI / 180);
+    var latDeg0 = (lat0 * 180) / Math.PI;
+    return latlngs.map(function (p) {
+      return [(p.lng - lng0) * kx, (p.lat - latDeg0) * ky];
+    });
+  }
+
+  TL.measureLength = function (latlngs) {
+    if (latlngs.length < 2) return 0;
+    var xy = localXY(latlngs),
+      d = 0;
+    for (var i = 1; i < xy.length; i++) d += Math.hypot(xy[i][0] - xy[i - 1][0], xy[i][1] - xy[i - 1][1]);
+    return d;
+  };
+
+  TL.measureArea = function (latlngs) {
+    if (latlngs.length < 3) return 0;
+    var xy = localXY(latlngs),
+      a = 0;
+    for (var i = 0; i < xy.length; i++) {
+      var j = (i + 1) % xy.length;
+      a += xy[i][0] * xy[j][1] - xy[j][0] * xy[i][1];
+    }
+    return Math.abs(a) / 2;
+  };
+
+  TL.formatArea = function (m2, lang) {
+    var loc = lang === "zh" ? "zh-CN" : "en-US";
+    var f = function (v, d) {
+      return v.toLocaleString(loc, { minimumFractionDigits: d, maximumFractionDigits: d });
+    };
+    return [f(m2, 0) + " m²", f(m2 / 10000, 2) + " ha", f(m2 / M2_PER_MU, 1) + (lang === "zh" ? " 亩" : " mu")];
+  };
+
+  TL.formatLength = function (m, lang) {
+    var loc = lang === "zh" ? "zh-CN" : "en-US";
+    if (m >= 1000) return (m / 1000).toLocaleString(loc, { maximumFractionDigits: 2 }) + " km";
+    return m.toLocaleString(loc, { maximumFractionDigits: 0 }) + " m";
+  };
+
+  var Measure = L.Control.extend({
+    options: { position: "topleft" },
+    initialize: function (inst, options) {
+      L.setOptions(this, options);
+      this._inst = inst;
+      this._points = [];
+    },
+    onAdd: function (map) {
+      var t = this._inst.cfg.text,
+        self = this;
+      this._map = map;
+      var box = el("div", "tl-control tl-measure");
+      var bar = el("div", "leaflet-bar tl-control-buttons");
+      var btn = el("a", "tl-btn tl-measure-btn");
+      btn.appendChild(icon("measure"));
+      btn.href = "#";
+      btn.title = t.measure;
+      btn.setAttribute("role", "button");
+      btn.setAttribute("aria-label", t.measure);
+      bar.appendChild(btn);
+      box.appendChild(bar);
+      var panel = el("div", "tl-measure-panel");
+      panel.style.display = "none";
+      this._hint = el("div", "tl-measure-hint", t.measure_hint);
+      this._len = el("div", "tl-measure-length");
+      this._area = el("div", "tl-measure-area");
+      var actions = el("div", "tl-measure-actions");
+      var finish = el("button", "tl-measure-finish", t.measure_finish);
+      var clear = el("button", "tl-measure-clear", t.measure_clear);
+      finish.type = clear.type = "button";
+      actions.appendChild(finish);
+      actions.appendChild(clear);
+      panel.appendChild(this._hint);
+      panel.appendChild(this._len);
+      panel.appendChild(this._area);
+      panel.appendChild(actions);
+      box.appendChild(panel);
+      this._panel = panel;
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.on(btn, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        if (self._inst.measuring) self.stop();
+        else self.start();
+      });
+      L.DomEvent.on(finish, "click", function () {
+        self.stop(true);
+      });
+      L.DomEvent.on(clear, "click", function () {
+        self.clear();
+      });
+      this._group = L.layerGroup().addTo(map);
+      return box;
+    },
+    start: function () {
+      var map = this._map;
+      this.clear();
+      this._inst.measuring = true;
+      map.closePopup();
+      map.getContainer().classList.add("tl-measuring");
+      this._panel.style.display = "";
+      this._dbl = map.doubleClickZoom.enabled();
+      map.doubleClickZoom.disable();
+      map.on("click", this._onClick, this);
+      map.on("dblclick", this._onDbl, this);
+    },
+    stop: function (keep) {
+      var map = this._map;
+      this._inst.measuring = false;
+      map.getContainer().classList.remove("tl-measuring");
+      map.off("click", this._onClick, this);
+      map.off("dblclick", this._onDbl, this);
+      if (this._dbl) map.doubleClickZoom.enable();
+      if (!keep) {
+        this.clear();
+        this._panel.style.display = "none";
+      }
+    },
+    clear: function () {
+      this._points = [];
+      this._group.clearLayers();
+      this._update();
+    },
+    _onClick: function (e) {
+      this._points.push(e.latlng);
+      this._update();
+    },
+    _onDbl: function () {
+      this.stop(true);
+    },
+    _update: function () {
+      var pts = this._points,
+        lang = this._inst.cfg.lang,
+        t = this._inst.cfg.text;
+      this._group.clearLayers();
+      var style = { color: "#ff5722", weight: 2.5, dashArray: "6 4", interactive: false };
+      if (pts.length >= 3) L.polygon(pts, L.extend({ fillOpacity: 0.15 }, style)).addTo(this._group);
+      else if (pts.length === 2) L.polyline(pts, style).addTo(this._group);
+      pts.forEach(function (p) {
+        L.circleMarker(p, { radius: 3, color: "#ff5722", interactive: false }).addTo(this._group);
+      }, this);
+      var len = TL.measureLength(pts);
+      var area = TL.measureArea(pts);
+      this.result = { length_m: len, area_m2: area, area_mu: area / M2_PER_MU, area_ha: area / 10000 };
+      this._len.textContent = pts.length >= 2 ? t.measure_length + ": " + TL.formatLength(len, lang) : "";
+      this._area.textContent = pts.length >= 3 ? t.measure_area + ": " + TL.formatArea(area, lang).join(" · ") : "";
+    },
+  });
+
+  // ------------------------------------------------------------------- mount
+  TL.mount = function (map, cfg) {
+    var inst = { map: map, cfg: cfg, layers: [], byId: {}, measuring: false, selected: null };
+    TL.instances.push(inst);
+    map.getContainer().classList.add("tl-map");
+    // Every layer hangs under one feature group that is on the map from the
+    // start: a click on any feature, even of a layer switched on later, bubbles
+    // to it (streamlit-folium listens to the layers present at start-up).
+    inst.root = L.featureGroup().addTo(map);
+    cfg.layers.forEach(function (lyr, i) {
+      var entry = buildLayer(inst, lyr, lyr.z);
+      inst.layers.push(entry);
+      inst.byId[lyr.id] = entry;
+    });
+    inst.layers.forEach(function (entry) {
+      if (entry.spec.visible) inst.root.addLayer(entry.group);
+    });
+    if (cfg.schematic) new Notice(cfg.text.schematic).addTo(map);
+    new Fullscreen(inst).addTo(map);
+    inst.measure = new Measure(inst).addTo(map);
+    L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
+    inst.layerControl = new LayerControl(inst).addTo(map);
+    inst.legend = new Legend(inst).addTo(map);
+    if (cfg.bounds) map.fitBounds(cfg.bounds, { padding: [12, 12], maxZoom: 18, animate: false });
+    map.on("click", function () {
+      if (inst.measuring || !inst.selected) return;
+      setTimeout(function () {
+        if (inst.selected && !inst.selected.isPopupOpen()) {
+          inst.selectedGeojson.resetStyle(inst.selected);
+          inst.selected = null;
+        }
+      }, 0);
+    });
+    return inst;
+  };
+})(window);
