@@ -375,6 +375,9 @@ AUDIT = Table(
         Column("field", "str", "字段", "field"),
         Column("before", "str", "修改前", "before", required=False),
         Column("after", "str", "修改后", "after", required=False),
+        Column("row_version", "int", "版本号", "row version", required=False),
+        Column("edit_id", "str", "修改编号", "edit ID", required=False),
+        Column("note", "str", "备注", "note", required=False),
     ),
 )
 

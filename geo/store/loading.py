@@ -1,0 +1,169 @@
+"""Build an in-memory :class:`geo.workspace.Workspace` from stored tables.
+
+The stores read tables as stored (geometry in EPSG:4490, dates parsed);
+:func:`workspace_from_tables` then does what :func:`geo.workspace.open_workspace`
+does after reading a GeoPackage: validate, choose the GK zone from the
+parcels, project every geometry table and compute ``area_m2``/``area_mu``.
+So calculations on a PostGIS workspace and on a GeoPackage give the same
+figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from pyproj import CRS
+
+from geo import crs as crs_mod
+from geo.schema import TABLES
+from geo.store.errors import StoreError
+from geo.store.model import is_missing
+
+logger = logging.getLogger(__name__)
+
+
+def parse_dates(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Date columns of :mod:`geo.schema` as ``datetime64``, as ``open_workspace`` reads them."""
+    spec = TABLES.get(table)
+    if spec is None:
+        return df
+    for col in spec.columns:
+        if (
+            col.dtype == "date"
+            and col.name in df.columns
+            and not pd.api.types.is_datetime64_any_dtype(df[col.name])
+        ):
+            text = df[col.name].map(lambda v: None if is_missing(v) else str(v))
+            df[col.name] = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    return df
+
+
+def workspace_from_tables(
+    tables: dict[str, pd.DataFrame],
+    *,
+    meta: Mapping[str, str],
+    source: str | os.PathLike[str],
+    validate: bool = True,
+    to_crs: Any = None,
+) -> Any:
+    """A :class:`~geo.workspace.Workspace` from tables as stored (EPSG:4490).
+
+    Parameters
+    ----------
+    tables
+        Table name → DataFrame/GeoDataFrame, geometry in its stored CRS.
+    meta
+        The workspace's ``meta`` pairs.
+    source
+        What :attr:`Workspace.path` records (the file, or the PostGIS schema).
+    validate
+        Fill ``Workspace.problems`` with :func:`geo.validate.validate_tables`.
+    to_crs
+        Force a projected CRS instead of the parcels' GK zone.
+    """
+    from geo.workspace import Workspace
+
+    problems: list[Any] = []
+    if validate:
+        from geo.validate import validate_tables
+
+        problems = validate_tables(tables)
+    parcels = tables.get("parcels")
+    if not isinstance(parcels, gpd.GeoDataFrame):
+        raise StoreError(f"{source}: the workspace has no parcels layer with geometry")
+    if parcels.crs is None:
+        crs_mod.raise_missing_crs(parcels, what=f"{source}: parcels")
+    basis = parcels if len(parcels) else tables.get("boundaries")
+    if not isinstance(basis, gpd.GeoDataFrame) or not len(basis):
+        raise StoreError(
+            f"{source}: no parcels or boundaries to choose a GK zone from; pass to_crs="
+        )
+    target = CRS.from_user_input(to_crs) if to_crs is not None else crs_mod.projected_crs_for(basis)
+    out: dict[str, pd.DataFrame] = {}
+    for name, df in tables.items():
+        if isinstance(df, gpd.GeoDataFrame):
+            if df.crs is None:
+                crs_mod.raise_missing_crs(df, what=f"{source}: {name}")
+            proj = df.to_crs(target)
+            if TABLES[name].geometry == ("Polygon", "MultiPolygon"):
+                proj["area_m2"] = proj.geometry.area
+                proj["area_mu"] = crs_mod.m2_to_mu(proj["area_m2"])
+            out[name] = proj
+        else:
+            out[name] = df
+    if validate:
+        from geo.validate import validate_parcels_in_district
+
+        problems += validate_parcels_in_district(out)
+    return Workspace(path=Path(source), tables=out, crs=target, meta=dict(meta), problems=problems)
+
+
+def _sql_list(values: Collection[str]) -> str:
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(values))
+
+
+def read_gpkg_tables(
+    path: str | os.PathLike[str],
+    *,
+    columns: Mapping[str, Collection[str]] | None = None,
+    parcel_statuses: Collection[str] | None = None,
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Read a GeoPackage workspace's tables and ``meta``, optionally restricted.
+
+    Parameters
+    ----------
+    columns
+        Table → the only columns to read; tables not in the mapping are not
+        read at all. None reads every table and column.
+    parcel_statuses
+        Read only the parcels with these statuses (and the milestones of those
+        parcels and of planning areas): a SQL filter, the other rows are never read.
+
+    Returns
+    -------
+    (tables, meta)
+        Tables as stored (EPSG:4490, dates parsed) and the ``meta`` pairs.
+    """
+    from geo.workspace import META_TABLE, list_layers
+
+    layers = list_layers(path)
+    tables: dict[str, pd.DataFrame] = {}
+    for name in layers:
+        if name not in TABLES or (columns is not None and name not in columns):
+            continue
+        spec = TABLES[name]
+        is_geo = spec.geometry is not None
+        kwargs: dict[str, Any] = {}
+        if columns is not None:
+            wanted = set(columns[name])
+            kwargs["columns"] = [c for c in _fields(path, name) if c in wanted]
+        if parcel_statuses is not None:
+            if name == "parcels":
+                kwargs["where"] = f"status IN ({_sql_list(parcel_statuses)})"
+            elif name == "milestones":
+                kwargs["where"] = (
+                    "subject_id NOT IN (SELECT parcel_id FROM parcels WHERE parcel_id IS NOT "
+                    f"NULL AND (status IS NULL OR status NOT IN ({_sql_list(parcel_statuses)})))"
+                )
+        df = pyogrio.read_dataframe(
+            path, layer=name, read_geometry=is_geo, use_arrow=False, **kwargs
+        )
+        if not is_geo and isinstance(df, gpd.GeoDataFrame):
+            df = pd.DataFrame(df.drop(columns=df.geometry.name, errors="ignore"))
+        tables[name] = parse_dates(df, name)
+    meta: dict[str, str] = {}
+    if META_TABLE in layers:
+        mdf = pyogrio.read_dataframe(path, layer=META_TABLE, read_geometry=False)
+        meta = {str(k): str(v) for k, v in zip(mdf["key"], mdf["value"], strict=True)}
+    return tables, meta
+
+
+def _fields(path: str | os.PathLike[str], layer: str) -> list[str]:
+    return [str(f) for f in pyogrio.read_info(path, layer=layer)["fields"]]
