@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from geo.layers import INVESTOR_PARCEL_STATUSES, NAMED_FIRM_FIELDS
-from geo.schema import INTERNAL_FIELDS
+from geo.schema import INTERNAL_FIELDS, TABLES
 
 if TYPE_CHECKING:
     from geo.workspace import Workspace
@@ -237,8 +237,10 @@ def require_internal_view(role: str, *, what: str = "internal fields") -> None:
 def investor_columns(table: str, available: Iterable[str]) -> list[str]:
     """The columns of ``table`` an investor receives, in ``available`` order.
 
-    Never any of :data:`geo.schema.INTERNAL_FIELDS` or
-    :data:`geo.layers.NAMED_FIRM_FIELDS`, whatever the whitelist says.
+    Never an internal column of that table (``TABLES[table].internal``) nor
+    one of :data:`geo.layers.NAMED_FIRM_FIELDS`, whatever the whitelist says.
+    (Internal-ness is per table: ``enterprises.name`` is a firm's name and
+    internal, ``areas.name`` is a park's name and public.)
 
     Examples
     --------
@@ -246,11 +248,14 @@ def investor_columns(table: str, available: Iterable[str]) -> list[str]:
     ['parcel_id', 'status']
     >>> investor_columns("enterprises", ["enterprise_id", "name"])
     []
+    >>> investor_columns("areas", ["area_id", "name", "kind"])
+    ['area_id', 'name', 'kind']
     """
     allowed = set(INVESTOR_FIELDS.get(table, ())) | (
         DERIVED_FIELDS if table in INVESTOR_FIELDS else set()
     )
-    allowed -= INTERNAL_FIELDS | NAMED_FIRM_FIELDS
+    internal = set(TABLES[table].internal) if table in TABLES else set(INTERNAL_FIELDS)
+    allowed -= internal | NAMED_FIRM_FIELDS
     return [c for c in available if c in allowed]
 
 

@@ -20,7 +20,7 @@ from geo.roles import (
     parse_role_mapping,
     role_for_claims,
 )
-from geo.schema import INTERNAL_FIELDS
+from geo.schema import TABLES
 from geo.store import open_store
 from geo.workspace import open_workspace
 
@@ -50,9 +50,10 @@ def test_investor_sees_available_sites_and_whitelisted_fields(tiny_ws, role):
     assert set(out) == {"parcels", "areas", "roads", "boundaries", "milestones"}
     for name, df in out.items():
         assert set(df.columns) <= set(INVESTOR_FIELDS[name]) | ALLOWED_EXTRA, name
-        assert not set(df.columns) & INTERNAL_FIELDS
+        assert not set(df.columns) & set(TABLES[name].internal)
     assert sorted(out["parcels"]["parcel_id"]) == ["P1", "P2"]  # released, stored
     assert "name" not in out["parcels"].columns  # parcel names may name the old firm
+    assert "name" in out["areas"].columns  # a park's name is public
     assert sorted(out["milestones"]["subject_id"]) == ["P1", "Z1"]  # not P3 (operating)
     ws = filter_workspace(tiny_ws, role)
     assert ws.meta == {"name": "测试", "schematic": "1", "published_freed_mu": "45"}
