@@ -1,0 +1,595 @@
+"""The parser process: reads untrusted files under resource limits.
+
+Started by :mod:`geo.io.sandbox` as ``python -I -B _worker.py`` with an
+environment whose ``GDAL_SKIP`` leaves only the whitelisted GDAL drivers. It
+imports nothing from Tenglong (only the standard library, pyogrio, pyarrow,
+pandas, shapely, geopandas and openpyxl), then:
+
+1. applies its limits: address space (``RLIMIT_AS`` = size after imports +
+   the budget), no file writes (``RLIMIT_FSIZE`` 0), no core dumps, and a CPU
+   limit per request;
+2. reports ``ready`` with the GDAL drivers still registered;
+3. answers requests until stdin closes. A request is a JSON header (format,
+   options, member names and sizes) followed by the member bytes; the answer is
+   a JSON header followed by an Arrow IPC stream of the attributes with the
+   geometry as WKB (column ``__wkb__``).
+
+Nothing here touches the file system: files arrive as bytes and GDAL reads
+them from ``/vsimem/``. Errors are answered, never raised; a crash or a kill
+is detected by the parent.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import struct
+import sys
+import zipfile
+from typing import Any
+
+MAGIC = b"TLW1"
+_HEAD = struct.Struct(">4sIQ")
+MAX_HEADER_BYTES = 1 << 20
+
+GEOMETRY_COLUMN = "__wkb__"
+GEOMETRY_ERROR_COLUMN = "__geometry_error__"
+
+FORMAT_DRIVERS = {
+    "gpkg": {"GPKG"},
+    "shapefile": {"ESRI Shapefile"},
+    "geojson": {"GeoJSON"},
+    "kml": {"LIBKML", "KML"},
+    "dxf": {"DXF"},
+}
+
+
+class _RefusedError(Exception):
+    """A request refused for safety (answered with kind ``unsafe``)."""
+
+
+class _BadInputError(Exception):
+    """A request that names something the file does not have (kind ``input``)."""
+
+
+# ---------------------------------------------------------------------------
+# Framing
+# ---------------------------------------------------------------------------
+
+
+def _read_exact(stream: Any, n: int) -> bytes | None:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = stream.read(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def read_frame(stream: Any) -> tuple[dict[str, Any], bytes] | None:
+    """One framed message from ``stream``, or None at end of input."""
+    head = _read_exact(stream, _HEAD.size)
+    if head is None:
+        return None
+    magic, hlen, plen = _HEAD.unpack(head)
+    if magic != MAGIC or hlen > MAX_HEADER_BYTES:
+        raise ValueError("bad frame")
+    header = _read_exact(stream, hlen)
+    payload = _read_exact(stream, plen) if plen else b""
+    if header is None or payload is None:
+        return None
+    return json.loads(header.decode("utf-8")), payload
+
+
+def write_frame(stream: Any, header: dict[str, Any], payload: bytes = b"") -> None:
+    """Write one framed message and flush."""
+    raw = json.dumps(header, ensure_ascii=True).encode("utf-8")
+    stream.write(_HEAD.pack(MAGIC, len(raw), len(payload)))
+    stream.write(raw)
+    if payload:
+        stream.write(payload)
+    stream.flush()
+
+
+# ---------------------------------------------------------------------------
+# Limits
+# ---------------------------------------------------------------------------
+
+
+def _vm_size_bytes() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _apply_limits(memory_bytes: int) -> None:
+    import resource
+    import signal
+
+    if memory_bytes > 0:
+        limit = _vm_size_bytes() + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+
+def _restrict_drivers() -> None:
+    """Deregister every GDAL driver outside the whitelist (``GDAL_SKIP`` cannot name
+    drivers with a space in their name, such as ``MapInfo File``)."""
+    import ctypes
+
+    allowed = set().union(*FORMAT_DRIVERS.values())
+    path = None
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                name = line.rsplit(None, 1)[-1]
+                if "libgdal" in os.path.basename(name):
+                    path = name
+                    break
+    except OSError:
+        return
+    if path is None:
+        return
+    lib = ctypes.CDLL(path)
+    lib.GDALGetDriverCount.restype = ctypes.c_int
+    lib.GDALGetDriver.restype = ctypes.c_void_p
+    lib.GDALGetDriver.argtypes = [ctypes.c_int]
+    lib.GDALGetDriverShortName.restype = ctypes.c_char_p
+    lib.GDALGetDriverShortName.argtypes = [ctypes.c_void_p]
+    lib.GDALDeregisterDriver.argtypes = [ctypes.c_void_p]
+    handles = [lib.GDALGetDriver(i) for i in range(lib.GDALGetDriverCount())]
+    for handle in handles:
+        short = lib.GDALGetDriverShortName(handle)
+        if short is not None and short.decode("utf-8", "replace") not in allowed:
+            lib.GDALDeregisterDriver(handle)
+
+
+def _limit_cpu(timeout_s: float) -> None:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = math.ceil(used + timeout_s + 2)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+# ---------------------------------------------------------------------------
+# Readers
+# ---------------------------------------------------------------------------
+
+
+def _shapefile_zip(members: dict[str, bytes]) -> bytes:
+    """Pack shapefile parts under ASCII names into an uncompressed in-memory zip."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for ext in ("shp", "shx", "dbf", "prj"):
+            if ext in members:
+                zf.writestr(f"layer.{ext}", members[ext])
+    return buf.getvalue()
+
+
+def _read_gdal(fmt: str, data: bytes, header: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    import geopandas as gpd
+    import pandas as pd
+    import pyogrio
+
+    encoding = header.get("encoding")
+    pyogrio.set_gdal_config_options(
+        {
+            "DXF_CLOSED_LINE_AS_POLYGON": "TRUE" if fmt == "dxf" else None,
+            "DXF_ENCODING": encoding if fmt == "dxf" and encoding else None,
+        }
+    )
+    read_encoding = encoding if fmt == "shapefile" else None
+    # Layers are addressed by index: a GeoJSON's layer is named after the in-memory
+    # file, which differs on every call.
+    listed = pyogrio.list_layers(data)
+    layers = [str(name) for name, _ in listed]
+    if not layers:
+        raise ValueError("no layer found")
+    info = pyogrio.read_info(data, layer=0, encoding=read_encoding)
+    driver = str(info["driver"])
+    if driver not in FORMAT_DRIVERS[fmt]:
+        raise _RefusedError(
+            f"GDAL opened the file with the {driver} driver, not "
+            f"{' or '.join(sorted(FORMAT_DRIVERS[fmt]))}"
+        )
+    wanted = header.get("layer")
+    prefer = header.get("prefer_layer")
+    if fmt in ("dxf", "shapefile", "geojson"):
+        chosen = [0]  # one layer (a DXF's CAD layers are filtered by the caller)
+    elif wanted:
+        if wanted not in layers:
+            raise _BadInputError(f"no layer {wanted!r}; the file has: {', '.join(layers)}")
+        chosen = [layers.index(wanted)]
+    elif len(layers) == 1:
+        chosen = [0]
+    elif fmt == "kml":
+        chosen = list(range(len(layers)))
+    elif prefer in layers:
+        chosen = [layers.index(prefer)]
+    else:
+        spatial = [i for i, (_, g) in enumerate(listed) if g is not None]
+        if len(spatial) != 1:
+            raise _BadInputError(
+                f"the file has {len(layers)} layers ({', '.join(layers)}); choose one "
+                f"(--source-layer)"
+            )
+        chosen = spatial
+    frames = []
+    crs = None
+    for idx in chosen:
+        df = pyogrio.read_dataframe(data, layer=idx, encoding=read_encoding)
+        if not isinstance(df, gpd.GeoDataFrame):
+            df = gpd.GeoDataFrame(df, geometry=[None] * len(df))
+        if fmt == "kml" and len(chosen) > 1:
+            df.insert(0, "kml_folder", layers[idx])
+        crs = crs or df.crs
+        frames.append(df)
+    gdf = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    meta = {
+        "driver": driver,
+        "crs": crs.to_wkt() if crs is not None else None,
+        "layers": layers,
+        "layer": layers[chosen[0]] if len(chosen) == 1 and fmt in ("gpkg", "kml") else None,
+    }
+    return gdf, meta
+
+
+_WKT_RE = re.compile(
+    r"^\s*(SRID=(\d+);)?\s*(MULTI)?(POLYGON|POINT|LINESTRING)|^\s*GEOMETRYCOLLECTION", re.I
+)
+_WKT_NAMES = {"wkt", "geometry", "geom", "thegeom", "shape", "几何", "图形", "空间信息", "坐标串"}
+_XY_NAMES = (
+    ("x", "y"),
+    ("lon", "lat"),
+    ("lng", "lat"),
+    ("longitude", "latitude"),
+    ("经度", "纬度"),
+    ("x坐标", "y坐标"),
+    ("横坐标", "纵坐标"),
+    ("东坐标", "北坐标"),
+    ("easting", "northing"),
+)
+
+
+def _norm(name: str) -> str:
+    import unicodedata
+
+    return re.sub(r"[\s_\-.]", "", unicodedata.normalize("NFKC", str(name)).lower())
+
+
+def _looks_swapped(x: Any, y: Any) -> bool:
+    """Chinese survey tables put the northing in X: detect northings in x, eastings in y."""
+    import numpy as np
+
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return False
+    xs, ys = x[ok], y[ok]
+    degrees_swapped = (xs.min() >= 0) & (xs.max() <= 60) & (ys.min() >= 70) & (ys.max() <= 140)
+    northing_in_x = (xs.min() > 2e6) & (xs.max() < 6e6)
+    easting_in_y = ((ys.min() > 0) & (ys.max() < 1e6)) | ((ys.min() > 13e6) & (ys.max() < 46e6))
+    return bool(degrees_swapped or (northing_in_x and easting_in_y))
+
+
+def _tabular_geometry(df: Any) -> tuple[Any, Any, str | None, str | None, list[str]]:
+    """Geometry from a WKT column or x/y columns: (frame, geometries, crs, how, notes)."""
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    notes: list[str] = []
+    names = {_norm(c): c for c in df.columns}
+    wkt_col = next((names[n] for n in names if n in _WKT_NAMES), None)
+    if wkt_col is None:
+        for col in df.columns:
+            sample = df[col].dropna().astype(str).head(20)
+            sample = sample[sample.str.strip() != ""]
+            if len(sample) and sample.map(lambda v: bool(_WKT_RE.match(v))).mean() >= 0.8:
+                wkt_col = col
+                break
+    n = len(df)
+    errors = [None] * n
+    if wkt_col is not None:
+        texts = df[wkt_col].astype(object).where(df[wkt_col].notna(), None).tolist()
+        srids = set()
+        clean: list[str | None] = []
+        for t in texts:
+            t = None if t is None else str(t).strip()
+            if t:
+                m = re.match(r"^SRID=(\d+);", t, re.I)
+                if m:
+                    srids.add(int(m.group(1)))
+                    t = t[m.end() :]
+            clean.append(t or None)
+        geoms = shapely.from_wkt(np.array(clean, dtype=object), on_invalid="ignore")
+        for i, (t, g) in enumerate(zip(clean, geoms, strict=True)):
+            if t and g is None:
+                errors[i] = f"{wkt_col!r} is not valid WKT: {t[:60]!r}"
+        crs = None
+        if len(srids) == 1:
+            from pyproj import CRS
+
+            crs = CRS.from_epsg(srids.pop()).to_wkt()
+        elif len(srids) > 1:
+            notes.append(f"several SRIDs in {wkt_col!r}: {sorted(srids)}; choose the CRS")
+        out = df.drop(columns=[wkt_col])
+        return out, (geoms, errors), crs, f"WKT column {wkt_col!r}", notes
+    for xn, yn in _XY_NAMES:
+        if xn in names and yn in names:
+            xc, yc = names[xn], names[yn]
+
+            def num(s: Any) -> Any:
+                txt = (
+                    s.astype(object)
+                    .where(s.notna(), None)
+                    .map(lambda v: None if v is None else str(v).strip().replace(",", ""))
+                )
+                return pd.to_numeric(txt, errors="coerce").to_numpy(dtype="float64")
+
+            x, y = num(df[xc]), num(df[yc])
+            how = f"x/y columns {xc!r}, {yc!r}"
+            if _looks_swapped(x, y):
+                x, y = y, x
+                how += " (swapped: the survey convention puts the northing in X)"
+            geoms = shapely.points(x, y)
+            bad = ~(np.isfinite(x) & np.isfinite(y))
+            geoms = np.where(bad, None, geoms)
+            for i in np.flatnonzero(bad):
+                errors[i] = f"{xc!r}/{yc!r} are not numbers: {df[xc].iloc[i]!r}, {df[yc].iloc[i]!r}"
+            out = df.drop(columns=[xc, yc])
+            return out, (geoms, errors), None, how, notes
+    return df, None, None, None, notes
+
+
+def _read_csv(data: bytes) -> Any:
+    import pandas as pd
+
+    text = data.decode("utf-8")
+    first = text.split("\n", 1)[0]
+    sep = max((",", "\t", ";", "|"), key=first.count)
+    return pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        na_values=[""],
+        skipinitialspace=True,
+    )
+
+
+def _cell_text(v: Any) -> str | None:
+    import datetime as dt
+
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    text = str(v)
+    return text if text.strip() else None
+
+
+def _read_xlsx(data: bytes, sheet: str | None) -> tuple[Any, list[str], str]:
+    import openpyxl
+    import pandas as pd
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheets = list(wb.sheetnames)
+        if sheet is not None and sheet not in sheets:
+            raise _BadInputError(f"no sheet {sheet!r}; the workbook has: {', '.join(sheets)}")
+        ws = wb[sheet or sheets[0]]
+        rows = []
+        header: list[str] | None = None
+        for row in ws.iter_rows(values_only=True):
+            cells = [_cell_text(v) for v in row]
+            if header is None:
+                if any(c is not None for c in cells):
+                    header = [
+                        c if c is not None else f"column_{i + 1}" for i, c in enumerate(cells)
+                    ]
+                continue
+            if any(c is not None for c in cells):
+                rows.append(cells)
+        header = header or []
+        width = max([len(header), *(len(r) for r in rows)]) if rows or header else 0
+        header += [f"column_{i + 1}" for i in range(len(header), width)]
+        rows = [r + [None] * (width - len(r)) for r in rows]
+        return pd.DataFrame(rows, columns=header, dtype=object), sheets, ws.title
+    finally:
+        wb.close()
+
+
+def _read_parquet(data: bytes) -> tuple[Any, str | None, bool]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(data))
+    meta = table.schema.metadata or {}
+    if b"geo" in meta:
+        import geopandas as gpd
+
+        gdf = gpd.read_parquet(io.BytesIO(data))
+        return gdf, (gdf.crs.to_wkt() if gdf.crs is not None else None), True
+    return table.to_pandas(), None, False
+
+
+def _unique_names(names: list[Any]) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, n in enumerate(names):
+        base = str(n) if n is not None and str(n).strip() else f"column_{i + 1}"
+        name, k = base, 2
+        while name in seen or name in (GEOMETRY_COLUMN, GEOMETRY_ERROR_COLUMN):
+            name, k = f"{base}_{k}", k + 1
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def _to_ipc(df: Any, geoms: Any, errors: list[str | None] | None) -> bytes:
+    import pyarrow as pa
+    import shapely
+
+    arrays = []
+    names = _unique_names(list(df.columns))
+    for col in range(df.shape[1]):
+        s = df.iloc[:, col]
+        try:
+            arr = pa.array(s, from_pandas=True)
+            if pa.types.is_null(arr.type):
+                arr = arr.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+            arr = pa.array([_cell_text(v) for v in s.astype(object)], type=pa.string())
+        arrays.append(arr)
+    if geoms is not None:
+        wkb = shapely.to_wkb(geoms, output_dimension=2)
+        arrays.append(pa.array(list(wkb), type=pa.binary()))
+        names.append(GEOMETRY_COLUMN)
+    if errors is not None and any(e is not None for e in errors):
+        arrays.append(pa.array(errors, type=pa.string()))
+        names.append(GEOMETRY_ERROR_COLUMN)
+    table = pa.Table.from_arrays(arrays, names=names) if arrays else pa.table({})
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def handle(header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
+    """Parse one request; return the answer header and the Arrow IPC payload."""
+    import numpy as np
+
+    members: dict[str, bytes] = {}
+    pos = 0
+    for name, size in header["members"]:
+        members[name] = payload[pos : pos + size]
+        pos += size
+    fmt = header["format"]
+    notes: list[str] = []
+    if fmt in FORMAT_DRIVERS:
+        data = _shapefile_zip(members) if fmt == "shapefile" else members["data"]
+        gdf, meta = _read_gdal(fmt, data, header)
+        geoms = gdf.geometry.values
+        frame = gdf.drop(columns=[gdf.geometry.name])
+        out = _to_ipc(frame, np.asarray(geoms, dtype=object), None)
+        meta.update(geometry_from=None, rows=len(gdf), notes=notes)
+        return {"ok": True, **meta}, out
+    data = members["data"]
+    layers: list[str] = []
+    layer = None
+    crs = None
+    if fmt == "csv":
+        df = _read_csv(data)
+        driver = "CSV (pandas)"
+    elif fmt == "xlsx":
+        df, layers, layer = _read_xlsx(data, header.get("layer"))
+        driver = "xlsx (openpyxl)"
+    elif fmt == "parquet":
+        df, crs, is_geo = _read_parquet(data)
+        driver = "GeoParquet (pyarrow)" if is_geo else "Parquet (pyarrow)"
+        if is_geo:
+            geoms = np.asarray(df.geometry.values, dtype=object)
+            frame = df.drop(columns=[df.geometry.name])
+            out = _to_ipc(frame, geoms, None)
+            head = {"ok": True, "driver": driver, "crs": crs, "layers": [], "layer": None}
+            return {**head, "geometry_from": None, "rows": len(df), "notes": notes}, out
+    else:
+        raise _BadInputError(f"unknown format {fmt!r}")
+    df.columns = _unique_names(list(df.columns))
+    frame, geo, crs2, how, more = _tabular_geometry(df)
+    notes += more
+    geoms, errors = geo if geo is not None else (None, None)
+    out = _to_ipc(frame, geoms, errors)
+    head = {"ok": True, "driver": driver, "crs": crs or crs2, "layers": layers, "layer": layer}
+    return {**head, "geometry_from": how, "rows": len(frame), "notes": notes}, out
+
+
+def _error_kind(err: BaseException) -> str:
+    if isinstance(err, MemoryError):
+        return "memory"
+    if isinstance(err, UnicodeError):
+        return "encoding"
+    if isinstance(err, _RefusedError):
+        return "unsafe"
+    if isinstance(err, _BadInputError):
+        return "input"
+    text = str(err).lower()
+    if "memory" in text or "alloc" in text:
+        return "memory"
+    return "corrupt"
+
+
+def main(argv: list[str]) -> int:
+    """Serve parse requests on stdin/stdout until stdin closes."""
+    memory_bytes = int(argv[argv.index("--memory-bytes") + 1]) if "--memory-bytes" in argv else 0
+    stdin = sys.stdin.buffer
+    # The protocol gets its own descriptor; fd 1 then points at stderr, so that
+    # stray prints and C-library chatter can never corrupt an answer.
+    stdout = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    # Imported before the memory limit is measured; openpyxl and pyarrow.parquet
+    # load on first use.
+    import geopandas  # noqa: F401
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+    import pyarrow
+    import pyarrow.ipc  # noqa: F401
+    import pyogrio
+    import shapely  # noqa: F401
+
+    pyogrio.set_gdal_config_options({"GDAL_NUM_THREADS": "1", "CPL_DEBUG": "OFF"})
+    _restrict_drivers()
+    _apply_limits(memory_bytes)
+    write_frame(stdout, {"ok": True, "ready": True, "drivers": sorted(pyogrio.list_drivers())})
+    while True:
+        frame = read_frame(stdin)
+        if frame is None:
+            return 0
+        header, payload = frame
+        try:
+            _limit_cpu(float(header.get("timeout_s", 60)))
+            answer, out = handle(header, payload)
+        except BaseException as err:  # answered, never raised: the parent decides
+            if isinstance(err, KeyboardInterrupt | SystemExit):
+                raise
+            kind = _error_kind(err)
+            msg = (
+                f"{type(err).__name__}: {err}"
+                if not isinstance(err, _RefusedError | _BadInputError)
+                else str(err)
+            )
+            del payload
+            write_frame(stdout, {"ok": False, "kind": kind, "message": msg[:2000]})
+            if kind == "memory":
+                return 3  # the heap may be in a bad state: start afresh
+            continue
+        write_frame(stdout, answer, out)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    sys.exit(main(sys.argv[1:]))
