@@ -29,6 +29,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-export-tools.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -59,7 +59,9 @@ def info(workspace: Path = typer.Argument(..., help="Workspace GeoPackage (.gpkg
     if ws.problems:
         for pr in ws.problems:
             colour = "red" if pr.severity == "error" else "yellow"
-            console.print(f"[{colour}]{escape(str(pr))}[/{colour}]", soft_wrap=True, highlight=False)
+            console.print(
+                f"[{colour}]{escape(str(pr))}[/{colour}]", soft_wrap=True, highlight=False
+            )
         n_err = sum(pr.severity == "error" for pr in ws.problems)
         console.print(f"{len(ws.problems)} problem(s), {n_err} error(s)")
     else:
@@ -82,6 +84,44 @@ def demo_build(
 
     for path in build_all(out, only=only or None):
         console.print(f"wrote {path}")
+
+
+from geo.cli_check import benefit as _benefit, check as _check  # noqa: E402
+
+app.command("benefit")(_benefit)
+app.command("check")(_check)
+
+from geo.cli_export import export as _export  # noqa: E402
+
+app.command("export")(_export)
+
+from geo.cli_edit import (  # noqa: E402
+    history as _history,
+    migrate as _migrate,
+    serve as _serve,
+    set_field as _set_field,
+    set_status as _set_status,
+)
+
+app.command("set-status")(_set_status)
+app.command("set-field")(_set_field)
+app.command("history")(_history)
+app.command("migrate")(_migrate)
+app.command("serve")(_serve)
+
+
+from geo.cli_summary import summary as _summary  # noqa: E402
+
+app.command("summary")(_summary)
+
+from geo.cli_import import import_ as _import  # noqa: E402
+
+app.command("import")(_import)
+
+
+from geo.cli_convert import convert as _convert  # noqa: E402
+
+app.command("convert")(_convert)
 
 
 def main() -> None:  # pragma: no cover

@@ -2,15 +2,23 @@
 
 Formats are a dispatch table (:data:`EXPORTERS`): add a format by writing a
 function ``(ExportRequest) -> Path`` and registering it with
-:func:`register_exporter`. ``html`` writes a map with Leaflet and the Tenglong
-controls embedded, which opens from ``file://`` with no network (with the
-default ``--basemap none``).
+:func:`register_exporter`. The built-in formats come from
+:data:`geo.export.FORMATS`: ``xlsx`` (land-release summary), ``csv`` (one
+table, ``--table``), ``gpkg``, ``shp`` (a zip), ``geojson``, ``kml``,
+``html`` (an offline map with Leaflet and the Tenglong controls embedded) and
+``pdf`` (a site sheet with ``--site``, else the land-release report).
+
+Without ``--format`` the format follows the suffix of ``--out``. Files are
+written atomically; a bad request (unknown format, role, site or area,
+``--area`` with ``--site``, a missing output folder…) exits with code 2,
+says what is valid, and leaves no file behind.
 
 Examples
 --------
 ::
 
-    tenglong export data/fuxing.gpkg --format html --out fuxing.html
+    tenglong export data/fuxing.gpkg --out fuxing.xlsx
+    tenglong export data/fuxing.gpkg --format pdf --site FX-0079 --role investor --out s.pdf
     tenglong export data/wuan.gpkg --out sites.html --role investor --lang en
 """
 
@@ -26,59 +34,66 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from geo.layers import ROLES
+from geo.export import FORMATS, ExportError, export_file
+from geo.roles import ROLES
 
 logger = logging.getLogger(__name__)
 err_console = Console(stderr=True)
 
+__all__ = [
+    "EXPORTERS",
+    "ExportError",
+    "ExportRequest",
+    "export",
+    "export_html",
+    "register_exporter",
+    "run_export",
+]
+
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """What to export: the workspace, the output file and the viewer."""
+    """What to export: the workspace, the output file, the viewer and the scope."""
 
     workspace: Path
     out: Path
     role: str = "planner"
     lang: str = "zh"
     basemap: str = "none"
+    area: str | None = None
+    site: str | None = None
+    layout: str | None = None
+    table: str | None = None
 
 
 Exporter = Callable[[ExportRequest], Path]
 
 
-class ExportError(RuntimeError):
-    """An export cannot be written; the message says what to do."""
-
-
-def export_html(req: ExportRequest) -> Path:
-    """A standalone HTML map (assets embedded, role-filtered)."""
-    from geo.render import map_html, remote_references, render_map
-    from geo.workspace import open_workspace
-
-    ws = open_workspace(req.workspace)
-    errors = [p for p in ws.problems if getattr(p, "severity", "") == "error"]
-    if errors:
-        logger.warning(
-            "%s has %d validation error(s); the map is drawn as the data stand "
-            "(run `tenglong info %s`)",
+def _file_exporter(fmt: str) -> Exporter:
+    def run(req: ExportRequest) -> Path:
+        return export_file(
             req.workspace,
-            len(errors),
-            req.workspace,
+            req.out,
+            fmt=fmt,
+            role=req.role,
+            lang=req.lang,
+            area_id=req.area,
+            site_id=req.site,
+            layout=req.layout,
+            table=req.table,
+            basemap=req.basemap,
         )
-    m = render_map(ws, role=req.role, lang=req.lang, basemap=req.basemap, asset_mode="inline")
-    html = map_html(m)
-    remote = remote_references(html)
-    if remote:  # a guard: render_map never adds them
-        raise ExportError(f"the map would load {', '.join(remote)} from the network; not written")
-    req.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = req.out.with_name(f".{req.out.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(req.out)
-    logger.info("wrote %s (%d bytes)", req.out, len(html.encode("utf-8")))
-    return req.out
+
+    run.__name__ = f"export_{fmt}"
+    run.__doc__ = f"Write {FORMATS[fmt].description} ({fmt})."
+    return run
 
 
-EXPORTERS: dict[str, Exporter] = {"html": export_html}
+export_html = _file_exporter("html")
+"""A standalone HTML map (assets embedded, role-filtered)."""
+
+EXPORTERS: dict[str, Exporter] = {name: _file_exporter(name) for name in FORMATS}
+EXPORTERS["html"] = export_html
 """Format name → exporter."""
 
 
@@ -105,28 +120,77 @@ def run_export(req: ExportRequest, *, fmt: str) -> Path:
     return exporter(req)
 
 
+def _infer_format(out: Path) -> str:
+    from geo.export import SUFFIXES, format_for_path
+
+    fmt = format_for_path(out)
+    if fmt is None:
+        raise ExportError(
+            f"cannot tell the format from {out.name}; give --format "
+            f"({', '.join(sorted(EXPORTERS))}) or an --out suffix ({', '.join(SUFFIXES)})"
+        )
+    return fmt
+
+
 def export(
     workspace: Annotated[Path, typer.Argument(help="Workspace GeoPackage (.gpkg).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (its folder must exist).")],
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: " + ", ".join(EXPORTERS) + ".")
-    ] = "html",
-    role: Annotated[str, typer.Option(help="planner | investment | investor.")] = "planner",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format: " + ", ".join(FORMATS) + " (default: from the --out suffix).",
+        ),
+    ] = None,
+    role: Annotated[
+        str, typer.Option(help="planner | investment | investor (what the file may hold).")
+    ] = "planner",
     lang: Annotated[str, typer.Option(help="zh | en.")] = "zh",
+    area: Annotated[
+        str | None, typer.Option("--area", help="Only this planning area (area_id).")
+    ] = None,
+    site: Annotated[
+        str | None,
+        typer.Option(
+            "--site",
+            help="One parcel (parcel_id); with --format pdf a site sheet, also for an area_id.",
+        ),
+    ] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(help="Summary areas: a layout (e.g. 一区一园一廊) or a site's area_id."),
+    ] = None,
+    table: Annotated[
+        str | None,
+        typer.Option(help="csv: area (default), status, year, industry, parcels or soil."),
+    ] = None,
     basemap: Annotated[
         str,
-        typer.Option(help="none | osm | tianditu | tianditu_img | gaode | gaode_img | local."),
+        typer.Option(
+            help="html: none | osm | tianditu | tianditu_img | gaode | gaode_img | local."
+        ),
     ] = "none",
 ) -> None:
-    """Write WORKSPACE as a standalone file for one role (default: an offline HTML map)."""
+    """Write WORKSPACE as a standalone file for one role (xlsx, csv, GIS formats, PDF, HTML)."""
     from geo.basemaps import BasemapError
     from geo.layers import LayerSpecError
     from geo.render import RenderError
     from geo.workspace import WorkspaceError
 
-    req = ExportRequest(workspace=workspace, out=out, role=role, lang=lang, basemap=basemap)
+    req = ExportRequest(
+        workspace=workspace,
+        out=out,
+        role=role,
+        lang=lang,
+        basemap=basemap,
+        area=area,
+        site=site,
+        layout=layout,
+        table=table,
+    )
     try:
-        path = run_export(req, fmt=fmt)
+        path = run_export(req, fmt=fmt if fmt is not None else _infer_format(out))
     except (ExportError, WorkspaceError, BasemapError, LayerSpecError, RenderError) as err:
         err_console.print(Text.assemble(("error: ", "red"), str(err)))
         raise typer.Exit(2) from None

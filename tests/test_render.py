@@ -549,10 +549,12 @@ def test_export_html_for_investor(ws_path, tmp_path):
 
 def test_export_unknown_format_lists_supported(ws_path, tmp_path):
     res = runner.invoke(
-        app, ["export", str(ws_path), "--format", "kml", "--out", str(tmp_path / "x.kml")]
+        app, ["export", str(ws_path), "--format", "docx", "--out", str(tmp_path / "x.docx")]
     )
     assert res.exit_code == 2
-    assert "unknown format 'kml'" in res.output and "supported formats: html" in res.output
+    assert "unknown format 'docx'" in res.output and "supported formats:" in res.output
+    assert "html" in res.output and "kml" in res.output
+    assert not (tmp_path / "x.docx").exists()
 
 
 def test_export_bad_role_and_basemap(ws_path, tmp_path, monkeypatch):

@@ -1,0 +1,49 @@
+"""Engines for the calculations: in memory, or dask-geopandas over GeoParquet partitions.
+
+- :mod:`geo.engine.parquet`: the GeoParquet dataset directory (write, read,
+  convert, :func:`open_dataset`);
+- :mod:`geo.engine.compute`: release summaries and checks with
+  ``engine="memory"`` or ``engine="dask"``, the same figures either way;
+- :mod:`geo.engine.cluster`: the dask client (local worker processes or a
+  scheduler's address, ``$TENGLONG_DASK_SCHEDULER``) and progress;
+- :mod:`geo.engine.mapview`: map aggregates and the parcels in a view.
+"""
+
+from geo.engine._errors import DatasetError, EngineError
+from geo.engine.cluster import SCHEDULER_ENV, dask_client, scheduler_address
+from geo.engine.compute import release_summary, run_checks
+from geo.engine.mapview import aggregate_for_map, parcels_in_bounds
+from geo.engine.parquet import (
+    ENGINES,
+    DatasetInfo,
+    Engine,
+    LazyWorkspace,
+    convert_to_gpkg,
+    convert_to_parquet,
+    is_dataset,
+    open_dataset,
+    read_info,
+    write_dataset,
+)
+
+__all__ = [
+    "ENGINES",
+    "SCHEDULER_ENV",
+    "DatasetError",
+    "DatasetInfo",
+    "Engine",
+    "EngineError",
+    "LazyWorkspace",
+    "aggregate_for_map",
+    "convert_to_gpkg",
+    "convert_to_parquet",
+    "dask_client",
+    "is_dataset",
+    "open_dataset",
+    "parcels_in_bounds",
+    "read_info",
+    "release_summary",
+    "run_checks",
+    "scheduler_address",
+    "write_dataset",
+]

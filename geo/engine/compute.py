@@ -1,0 +1,439 @@
+"""The calculations with a choice of engine: in memory, or dask over parcel partitions.
+
+``engine="memory"`` (the default) is the library as it is:
+:func:`geo.release.release_summary` and ``tenglong check``'s
+:func:`geo.cli_check.run_checks` on a workspace in memory.
+
+``engine="dask"`` runs *the same functions* on each parcel partition of a
+GeoParquet dataset (:mod:`geo.engine.parquet`) with dask-geopandas
+``map_partitions``, against the small tables (areas, milestones…) broadcast
+to every worker, and adds the partial results up:
+
+- release summary: each partition gives its rows (per level, area and the
+  other ``by`` dimensions: ``n_parcels`` and ``area_m2``); rows with the same
+  keys are summed, then sorted and given their units as the in-memory engine
+  does. A parcel is in exactly one partition and is clipped the same way
+  wherever it is, so the figures are those of the in-memory engine up to the
+  order of floating-point additions (about 1e-15 relative);
+- checks: each partition gives the findings about its parcels; the findings
+  about the workspace as a whole (area targets, milestones, rules not
+  applied) are computed once, on the client.
+
+Memory stays flat as the inventory grows: a worker holds one partition at a
+time, and only summary rows travel back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import m2_to_ha, m2_to_mu
+from geo.engine._errors import EngineError
+from geo.engine.cluster import compute_partitions, dask_client, default_workers
+from geo.engine.parquet import ENGINES, Engine, LazyWorkspace, hilbert_order, open_dataset
+from geo.release import (
+    BY_CHOICES,
+    OUTSIDE_ID,
+    OUTSIDE_NAME,
+    OUTSIDE_NAME_EN,
+    OverlapRule,
+    _column,
+    _sort_summary,
+    check_by,
+    select_areas,
+)
+from geo.workspace import Workspace
+
+if TYPE_CHECKING:  # pragma: no cover
+    from distributed import Client
+
+logger = logging.getLogger(__name__)
+
+Dataset = Workspace | LazyWorkspace | str | os.PathLike[str]
+"""What the engine functions accept: an open workspace or dataset, or a path."""
+
+_SOURCE_COLUMNS = {"year": "released_on", "industry": "industry_before", "district": "district"}
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; choose {' or '.join(ENGINES)}")
+
+
+def _open(dataset: Dataset, engine: Engine) -> Workspace | LazyWorkspace:
+    if isinstance(dataset, Workspace | LazyWorkspace):
+        return dataset
+    return open_dataset(dataset, engine=engine, validate=False)
+
+
+def _broadcast(client: Client, obj: Any) -> Any:
+    """``obj`` copied to every worker once (a future that tasks take as an argument)."""
+    return client.scatter([obj], broadcast=True, hash=False)[0]
+
+
+def _dask_frame(ws: Workspace | LazyWorkspace, columns: list[str] | None, partitions: int) -> Any:
+    """The parcels as a dask-geopandas frame: the dataset's partitions, or an in-memory split."""
+    if isinstance(ws, LazyWorkspace):
+        return ws.dask_parcels(columns)
+    import dask_geopandas
+
+    parcels = ws.parcels if columns is None else ws.parcels[[*columns, "geometry"]]
+    parcels = parcels.take(hilbert_order(parcels.geometry.array))
+    return dask_geopandas.from_geopandas(parcels, npartitions=max(1, min(partitions, len(parcels))))
+
+
+# ---------------------------------------------------------------------------
+# Release summaries
+# ---------------------------------------------------------------------------
+
+
+def _partition_summary(
+    part: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None, options: dict[str, Any]
+) -> pd.DataFrame:
+    """:func:`geo.release.release_summary` of one partition (one thread: workers are processes)."""
+    from geo.release import release_summary as summary
+
+    return summary(part, areas, threads=1, **options)
+
+
+_TAG = "name_en"
+"""Areas sent to the partitions carry their position in this column, which
+:func:`geo.release.release_summary` only echoes (as ``area_name_en``): it keys
+the partial rows by area position even where an ``area_id`` has several
+versions."""
+
+
+def _tag_areas(chosen: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    tagged = chosen.copy()
+    tagged[_TAG] = np.arange(len(chosen)).astype(str).astype(object)
+    return tagged
+
+
+def _combine_summaries(
+    parts: Iterable[pd.DataFrame],
+    *,
+    dims: list[str],
+    chosen: gpd.GeoDataFrame | None,
+    columns: list[str],
+) -> pd.DataFrame:
+    """Add up partial summaries of disjoint sets of parcels into one.
+
+    Rows with the same keys (level and area position, then the other ``by``
+    dimensions) are summed (``n_parcels``, ``area_m2``); the units are computed
+    again and the rows sorted as :func:`geo.release.release_summary` sorts
+    them. With ``chosen``, the parts were computed on :func:`_tag_areas`.
+    """
+    frame = pd.concat(list(parts), ignore_index=True)
+    by_area = "area" in dims
+    keys = (["level", "area_name_en"] if by_area else []) + [
+        BY_CHOICES[d] for d in dims if d != "area"
+    ]
+    if keys:
+        out = (
+            frame.groupby(keys, dropna=False, sort=False)[["n_parcels", "area_m2"]]
+            .sum()
+            .reset_index()
+        )
+    else:
+        out = pd.DataFrame(
+            {"n_parcels": [int(frame["n_parcels"].sum())], "area_m2": [frame["area_m2"].sum()]}
+        )
+    if by_area:
+        assert chosen is not None
+        n = len(chosen)
+        tag = out["area_name_en"].to_numpy()
+        pos = np.array([n if t == OUTSIDE_NAME_EN else int(t) for t in tag], dtype=np.int64)
+        # The echoed columns, from the areas by position (as release_summary fills them).
+        echo = {
+            "area_id": np.append(chosen["area_id"].astype(str).to_numpy(), OUTSIDE_ID),
+            "area_name": np.append(_column(chosen, "name"), OUTSIDE_NAME),
+            "area_name_en": np.append(_column(chosen, _TAG), OUTSIDE_NAME_EN),
+            "kind": np.append(_column(chosen, "kind"), None),
+        }
+        out = out.drop(columns="area_name_en")
+        for k, (col, values) in enumerate(echo.items(), start=1):
+            out.insert(k, col, values[pos])
+        out["_order"] = pos
+    out = _sort_summary(out, dims)
+    out = out.drop(columns=[c for c in ("_order",) if c in out.columns])
+    out["n_parcels"] = out["n_parcels"].astype("int64")
+    out["area_mu"] = m2_to_mu(out["area_m2"])
+    out["area_ha"] = m2_to_ha(out["area_m2"])
+    return out[[c for c in columns if c in out.columns]].reset_index(drop=True)
+
+
+def _stand_in(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """The areas with tiny disjoint squares as geometry: enough to check the options and
+    get the output columns, without preparing the real boundaries."""
+    if areas is None:
+        return None
+    x = np.arange(len(areas), dtype=float) * 2.0
+    boxes = gpd.GeoSeries(shapely.box(x, 0.0, x + 1.0, 1.0), index=areas.index, crs=areas.crs)
+    return areas.set_geometry(boxes.rename(areas.geometry.name))
+
+
+def _summary_columns(dims: list[str]) -> list[str]:
+    cols = ["parcel_id", "status"]
+    for d in dims:
+        src = _SOURCE_COLUMNS.get(d)
+        if src is not None and src not in cols:
+            cols.append(src)
+    return cols
+
+
+def release_summary(
+    dataset: Dataset,
+    areas: gpd.GeoDataFrame | None = None,
+    *,
+    by: Iterable[str] | str = ("area",),
+    statuses: Iterable[str] | None = None,
+    kinds: Iterable[str] | None = None,
+    layout: str | None = None,
+    level: int | None = None,
+    area_ids: Iterable[str] | None = None,
+    overlap: OverlapRule = "smallest",
+    engine: Engine = "memory",
+    client: Client | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """Release summary of a workspace or dataset, in memory or with dask.
+
+    Parameters
+    ----------
+    dataset
+        A :class:`~geo.workspace.Workspace`, a :class:`LazyWorkspace`, or the
+        path of a GeoPackage or dataset directory.
+    areas
+        The areas to cut by (default: the dataset's areas table).
+    by, statuses, kinds, layout, level, area_ids, overlap
+        As :func:`geo.release.release_summary`.
+    engine
+        ``"memory"`` or ``"dask"`` (module docstring).
+    client
+        A ``distributed.Client`` to run on (dask engine); default: one from
+        :func:`geo.engine.cluster.dask_client` with ``workers``/``scheduler``.
+    workers, scheduler
+        A local cluster of ``workers`` processes, or a running scheduler
+        (default: ``$TENGLONG_DASK_SCHEDULER``, else one process per CPU).
+    progress
+        Show a progress bar over the partitions (dask engine, on a terminal).
+    threads
+        Engine threads (memory engine).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same table as :func:`geo.release.release_summary`, with either
+        engine.
+
+    Examples
+    --------
+    >>> out = release_summary("data/wuan.gpkg", by="status")
+    >>> list(out.columns)
+    ['status', 'n_parcels', 'area_m2', 'area_mu', 'area_ha']
+    """
+    from geo.release import release_summary as summary
+
+    _check_engine(engine)
+    ws = _open(dataset, engine)
+    if areas is None:
+        areas = ws.get("areas")
+    dims = check_by(by)
+    options: dict[str, Any] = {
+        "by": dims,
+        "statuses": statuses,
+        "kinds": kinds,
+        "layout": layout,
+        "level": level,
+        "area_ids": area_ids,
+        "overlap": overlap,
+    }
+    if engine == "memory":
+        if isinstance(ws, LazyWorkspace):
+            parcels = ws.read_parcels(columns=_summary_columns(dims))
+        else:
+            parcels = ws.parcels
+        return summary(parcels, areas, threads=threads, **options)
+
+    n_workers = workers or default_workers()
+    ddf = _dask_frame(ws, _summary_columns(dims), 2 * n_workers)
+    # An empty partition checks every option here, before any worker starts.
+    meta = _partition_summary(ddf._meta, _stand_in(areas), options).iloc[:0]
+    chosen = None
+    part_areas, part_options = areas, options
+    if "area" in dims and areas is not None:
+        filters = kinds is not None or layout is not None or level is not None
+        filters = filters or area_ids is not None
+        chosen = (
+            select_areas(areas, kinds=kinds, layout=layout, level=level, area_ids=area_ids)
+            if filters
+            else areas
+        )
+        # The selection is made here; the partitions get the chosen areas, tagged.
+        part_areas = _tag_areas(chosen)
+        part_options = {**options, "kinds": None, "layout": None, "level": None, "area_ids": None}
+
+    def run(cl: Client) -> list[pd.DataFrame]:
+        shared = _broadcast(cl, part_areas) if part_areas is not None else None
+        parts = ddf.map_partitions(_partition_summary, shared, part_options, meta=meta)
+        return compute_partitions(
+            parts.to_delayed(), client=cl, description="release summary", progress=progress
+        )
+
+    if client is not None:
+        results = run(client)
+    else:
+        with dask_client(workers=workers, scheduler=scheduler) as cl:
+            results = run(cl)
+    out = _combine_summaries(results, dims=dims, chosen=chosen, columns=list(meta.columns))
+    logger.info(
+        "release summary (dask) by %s: %d partitions, %d rows",
+        " × ".join(dims) or "nothing",
+        len(results),
+        len(out),
+    )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+
+
+def _row_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    def norm(v: Any) -> Any:
+        if v is None or v is pd.NA or v is pd.NaT:
+            return None
+        if isinstance(v, float) and np.isnan(v):
+            return None
+        return v
+
+    return tuple(norm(v) for v in row)
+
+
+def _partition_checks(
+    part: gpd.GeoDataFrame,
+    tables: dict[str, pd.DataFrame],
+    context: dict[str, Any],
+    whole: Counter,
+) -> pd.DataFrame:
+    """The findings about the parcels of one partition (workspace-wide ones subtracted)."""
+    from geo.cli_check import run_checks as checks
+
+    ws = Workspace(
+        path=Path(context["path"]),
+        tables={"parcels": part, **tables},
+        crs=context["crs"],
+        meta=context["meta"],
+    )
+    found = checks(ws, as_of=context["as_of"], control_config=context["control_config"])
+    left = Counter(whole)
+    keep = np.ones(len(found), dtype=bool)
+    for i, row in enumerate(found.itertuples(index=False, name=None)):
+        key = _row_key(row)
+        if left[key] > 0:
+            left[key] -= 1
+            keep[i] = False
+    return found[keep]
+
+
+def _sort_findings(df: pd.DataFrame) -> pd.DataFrame:
+    from geo.cli_check import SEVERITIES
+
+    order = {s: n for n, s in enumerate(SEVERITIES)}
+    out = df.assign(_o=df["severity"].map(order), _s=df["subject_id"].astype("string"))
+    out = out.sort_values(["_o", "check", "_s", "rule_id"], kind="stable", na_position="first")
+    return out.drop(columns=["_o", "_s"]).reset_index(drop=True)
+
+
+def run_checks(
+    dataset: Dataset,
+    *,
+    as_of: Any = None,
+    control_config: Path | None = None,
+    engine: Engine = "memory",
+    client: Client | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """The findings of ``tenglong check`` for a workspace or dataset, in memory or with dask.
+
+    The memory engine is :func:`geo.cli_check.run_checks`. The dask engine
+    runs it on every parcel partition (with the areas, milestones and other
+    small tables) and keeps the findings about the partition's parcels; the
+    workspace-wide findings come from one run without parcels. Both engines
+    give the same findings; the dask engine orders them by severity, check,
+    subject and rule.
+
+    Parameters
+    ----------
+    dataset
+        A workspace, a :class:`LazyWorkspace`, or a path.
+    as_of, control_config
+        As :func:`geo.cli_check.run_checks`.
+    engine, client, workers, scheduler, progress
+        As :func:`release_summary`.
+    """
+    from geo.cli_check import run_checks as checks
+    from geo.lifecycle import as_of_date
+
+    _check_engine(engine)
+    ws = _open(dataset, engine)
+    if engine == "memory":
+        if isinstance(ws, LazyWorkspace):
+            ws = ws.to_workspace()
+        return checks(ws, as_of=as_of, control_config=control_config)
+
+    day = as_of_date(as_of)
+    tables = {k: v for k, v in ws.tables.items() if k != "parcels"}
+    n_workers = workers or default_workers()
+    ddf = _dask_frame(ws, None, 2 * n_workers)
+    empty = ddf._meta
+    context = {
+        "path": str(ws.path),
+        "crs": ws.crs,
+        "meta": dict(ws.meta),
+        "as_of": day,
+        "control_config": control_config,
+    }
+    whole_ws = Workspace(
+        path=Path(ws.path), tables={"parcels": empty, **tables}, crs=ws.crs, meta=dict(ws.meta)
+    )
+    whole = checks(whole_ws, as_of=day, control_config=control_config)
+    whole_keys = Counter(_row_key(r) for r in whole.itertuples(index=False, name=None))
+    meta = whole.iloc[:0]
+
+    def run(cl: Client) -> list[pd.DataFrame]:
+        shared = _broadcast(cl, tables)
+        parts = ddf.map_partitions(_partition_checks, shared, context, whole_keys, meta=meta)
+        return compute_partitions(
+            parts.to_delayed(), client=cl, description="checks", progress=progress
+        )
+
+    if client is not None:
+        results = run(client)
+    else:
+        with dask_client(workers=workers, scheduler=scheduler) as cl:
+            results = run(cl)
+    frames = [f for f in [whole, *results] if len(f)]
+    out = pd.concat(frames, ignore_index=True) if frames else whole
+    for col in ("required", "actual"):
+        out[col] = out[col].astype("object")
+    return _sort_findings(out)
+
+
+__all__ = ["release_summary", "run_checks"]

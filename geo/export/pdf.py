@@ -1,0 +1,738 @@
+"""PDF: a one-page bilingual site sheet, and a multi-page land-release report.
+
+Both are drawn by reportlab with a TrueType CJK font embedded
+(:mod:`geo.export._fonts`) and maps drawn by matplotlib from the data alone
+(:mod:`geo.export._maps`): no tiles, no network.
+
+Site sheet (``site`` set: ``--site PARCEL_ID``, or ``--site AREA_ID`` for a park)
+    A4 portrait, one page, Chinese and English side by side: title block, a
+    map of the site and its surroundings, area in 亩 and ha, park and target
+    industries, planning targets (FAR, coverage, green and admin shares,
+    investment intensity, tax and output per 亩) and what they mean for this
+    site (:func:`geo.capacity.parcel_capacity`), distance to the nearest road
+    (:func:`geo.proximity.distance_to_roads`), the soil gate, the investment
+    office's contact (:mod:`geo.export.office`) and a QR code of the share
+    link. A site sheet is a handout: whatever the exporting role, it shows
+    only what an investor may see (other sites on its map are the available
+    ones; no internal field).
+
+Land-release report (otherwise)
+    A4 portrait, several pages: headline figures (freed land against the
+    published figure ``meta.published_freed_mu``), a map of freed land by
+    status, the summary tables by area, status, year and industry (the same
+    figures as the xlsx and ``tenglong summary``), a map of the planning
+    areas, the soil-gate list, 亩均 classes (planner and investment officer)
+    and the provenance.
+
+Every page has a title or running header, the date, "示意 / schematic" for
+demo data, and "第 n 页 / 共 N 页 · Page n of N".
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.crs import m2_to_ha, m2_to_mu
+from geo.export._context import ExportContext, ExportError, role_tables
+from geo.export._fonts import PDF_FONT_NAME, cjk_font
+from geo.export._pdfkit import (
+    LIGHT,
+    NAVY,
+    RULE,
+    Furniture,
+    card,
+    esc,
+    fmt_number,
+    image,
+    kv_table,
+    new_doc,
+    numbered_canvas,
+    pair_table,
+    qr_code,
+    sheet_table,
+    styles,
+    title_block,
+    tstyle,
+)
+from geo.export._report import (
+    Col,
+    Sheet,
+    area_name,
+    benefit_sheets,
+    by_area_sheet,
+    by_dim_sheet,
+    headline,
+    kind_text,
+    land_use_text,
+    provenance_rows,
+    release_by,
+    soil_sheet,
+    status_text,
+)
+from geo.export.office import Office, load_office, share_url
+
+logger = logging.getLogger(__name__)
+
+SOIL_ROWS_MAX = 40
+"""Soil-gate rows printed in the report (the xlsx has them all)."""
+
+
+# ---------------------------------------------------------------------------
+# Site sheet
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class SiteFacts:
+    """What a site sheet says about one parcel or one park (investor-visible only)."""
+
+    kind: str
+    """``parcel`` or ``area``."""
+    ident: str
+    geometry: Any
+    area_m2: float
+    status: str | None = None
+    park: pd.Series | None = None
+    """The planning area whose targets apply (the park itself for an area sheet)."""
+    land_use_now: str | None = None
+    land_use_planned: str | None = None
+    industry_before: str | None = None
+    polluting_history: Any = None
+    road_name: str | None = None
+    road_dist_m: float | None = None
+    soil_required: bool = False
+    capacity: pd.Series | None = None
+    available: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Available parcels (released, stored) in the park (area sheets)."""
+
+
+def _nearest_road(ctx: ExportContext, geom: Any, ident: str) -> tuple[str | None, float | None]:
+    from geo.proximity import distance_to_roads
+
+    roads = ctx.ws.get("roads")
+    if roads is None or not len(roads):
+        return None, None
+    g = gpd.GeoDataFrame({"parcel_id": [ident]}, geometry=[geom], crs=ctx.ws.crs)
+    d = distance_to_roads(g, roads)  # type: ignore[arg-type]
+    if not len(d) or pd.isna(d["dist_m"].iloc[0]):
+        return None, None
+    return str(d["road_name"].iloc[0]), float(d["dist_m"].iloc[0])
+
+
+def site_facts(ctx: ExportContext) -> SiteFacts:
+    """Gather the facts of the sheet's parcel or park, from investor-visible data."""
+    from geo.capacity import capacity_totals, containing_area, parcel_capacity
+    from geo.soil import soil_flags
+
+    inv = role_tables(ctx.ws, "investor")
+    areas = ctx.ws.areas
+    inv_areas = inv["areas"]
+    if ctx.site_id is not None:
+        cols = list(inv["parcels"].columns)
+        site = ctx.ws.parcels[ctx.ws.parcels["parcel_id"].astype(str) == ctx.site_id][cols]
+        row = site.iloc[0]
+        ca = containing_area(site, areas)  # an area with targets
+        aid = ca["area_id"].iloc[0]
+        if pd.isna(aid):
+            aid = containing_area(site, areas, require_targets=False)["area_id"].iloc[0]
+        park = (
+            None
+            if pd.isna(aid)
+            else inv_areas[inv_areas["area_id"].astype(str) == str(aid)].iloc[0]
+        )
+        road, dist = _nearest_road(ctx, row.geometry, ctx.site_id)
+        cap = parcel_capacity(site, areas).iloc[0]
+        flags = soil_flags(site)
+        return SiteFacts(
+            kind="parcel",
+            ident=ctx.site_id,
+            geometry=row.geometry,
+            area_m2=float(row.geometry.area),
+            status=row.get("status"),
+            park=park,
+            land_use_now=row.get("land_use_now"),
+            land_use_planned=row.get("land_use_planned"),
+            industry_before=row.get("industry_before"),
+            polluting_history=row.get("polluting_history"),
+            road_name=road,
+            road_dist_m=dist,
+            soil_required=bool(len(flags)),
+            capacity=cap,
+        )
+    assert ctx.area_id is not None
+    park = inv_areas[inv_areas["area_id"].astype(str) == ctx.area_id].iloc[0]
+    geom = areas[areas["area_id"].astype(str) == ctx.area_id].geometry.iloc[0]
+    avail = ctx.scope_parcels
+    avail = inv["parcels"].loc[inv["parcels"].index.intersection(avail.index)]
+    road, dist = _nearest_road(ctx, geom, ctx.area_id)
+    cap = capacity_totals(parcel_capacity(avail, areas)) if len(avail) else None
+    flags = soil_flags(avail) if len(avail) else pd.DataFrame()
+    return SiteFacts(
+        kind="area",
+        ident=ctx.area_id,
+        geometry=geom,
+        area_m2=float(geom.area),
+        park=park,
+        road_name=road,
+        road_dist_m=dist,
+        soil_required=bool(len(flags)),
+        capacity=cap,
+        available=avail,
+    )
+
+
+def _land_use_both(code: Any) -> str:
+    zh = land_use_text(code, "zh")
+    if not zh:
+        return "—"
+    en = land_use_text(code, "en").split(" ", 1)[-1]
+    return f"{zh} / {en}"
+
+
+def _target(park: pd.Series | None, col: str) -> float | None:
+    if park is None or col not in park.index:
+        return None
+    v = pd.to_numeric(pd.Series([park[col]]), errors="coerce").iloc[0]
+    return None if pd.isna(v) else float(v)
+
+
+def _targets_rows(facts: SiteFacts) -> list[tuple[str, str, str]]:
+    """(zh label, en label, value) of the planning targets."""
+    p = facts.park
+    far_min, far_max = _target(p, "far_min"), _target(p, "far_max")
+    if far_min is not None and far_max is not None:
+        far = f"{far_min:g} – {far_max:g}"
+    elif far_min is not None:
+        far = f"≥ {far_min:g}"
+    else:
+        far = "—"
+
+    def pct(col: str, sign: str) -> str:
+        v = _target(p, col)
+        return "—" if v is None else f"{sign} {v:.0%}"
+
+    def per_mu(col: str) -> str:
+        v = _target(p, col)
+        return "—" if v is None else f"≥ {v:,.0f} 万元/亩"
+
+    return [
+        ("容积率", "floor-area ratio (FAR)", far),
+        ("建筑系数", "building coverage", pct("coverage_min", "≥")),
+        ("绿地率", "green ratio", pct("green_max", "≤")),
+        (
+            "行政办公及生活服务设施用地比例",
+            "admin / living facilities share",
+            pct("admin_max", "≤"),
+        ),
+        ("投资强度", "investment intensity", per_mu("invest_wan_per_mu")),
+        ("地均税收", "tax per mu", per_mu("tax_wan_per_mu")),
+        ("亩均产值", "output per mu", per_mu("output_wan_per_mu")),
+    ]
+
+
+def _capacity_rows(facts: SiteFacts) -> list[tuple[str, str, str]]:
+    c = facts.capacity
+    if c is None:
+        return []
+
+    def get(k: str) -> float | None:
+        v = c.get(k) if hasattr(c, "get") else None
+        return None if v is None or pd.isna(v) else float(v)
+
+    lo, hi = get("floor_m2_min"), get("floor_m2_max")
+    rows = []
+    if lo is not None or hi is not None:
+        span = (
+            f"{fmt_number(lo, 0)} – {fmt_number(hi, 0)} m²"
+            if lo is not None and hi is not None
+            else f"{fmt_number(lo or hi, 0)} m²"
+        )
+        rows.append(("可建建筑面积", "buildable floor area", span))
+    if get("footprint_m2_min") is not None:
+        rows.append(
+            ("最小建筑占地", "minimum footprint", f"{fmt_number(get('footprint_m2_min'), 0)} m²")
+        )
+    if get("invest_wan") is not None:
+        rows.append(
+            ("最低投资额", "minimum investment", f"{fmt_number(get('invest_wan'), 0)} 万元")
+        )
+    if get("output_wan_per_yr") is not None:
+        rows.append(
+            (
+                "预期年产值",
+                "expected output / yr",
+                f"{fmt_number(get('output_wan_per_yr'), 0)} 万元",
+            )
+        )
+    if get("tax_wan_per_yr") is not None:
+        rows.append(
+            ("预期年税收", "expected tax / yr", f"{fmt_number(get('tax_wan_per_yr'), 0)} 万元")
+        )
+    return rows
+
+
+def build_site_sheet(ctx: ExportContext, *, office: Office | None = None) -> bytes:
+    """The one-page bilingual site sheet of ``ctx.site_id`` (or the park ``ctx.area_id``)."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepInFrame, Paragraph, Spacer, Table
+
+    from geo.export import _maps
+
+    cjk_font()
+    st = styles()
+    office = office or load_office()
+    facts = site_facts(ctx)
+    inv = role_tables(ctx.ws, "investor")
+    park = facts.park
+    park_zh = area_name(park, "zh") if park is not None else "—"
+    park_en = area_name(park, "en") if park is not None else "outside planned parks"
+    if facts.kind == "parcel":
+        title = ("招商地块信息表", "Investment Site Sheet")
+        subject_zh = f"地块 {facts.ident}"
+        subject_en = f"Site {facts.ident}"
+        url = share_url(office.share_base_url, workspace=ctx.stem, site=facts.ident)
+        highlight = [facts.ident]
+    else:
+        assert park is not None  # an area sheet is about the park itself
+        title = ("招商园区信息表", "Investment Park Sheet")
+        subject_zh = f"{kind_text(park.get('kind'), 'zh')} {facts.ident} {park_zh}"
+        subject_en = f"{kind_text(park.get('kind'), 'en').capitalize()} {facts.ident} {park_en}"
+        url = share_url(office.share_base_url, workspace=ctx.stem, area=facts.ident)
+        highlight = list(facts.available["parcel_id"].astype(str)) if len(facts.available) else []
+    map_h = 90 if facts.kind == "parcel" else 80
+    map_png = _maps.site_map_png(
+        focus=facts.geometry,
+        parcels=inv["parcels"],  # type: ignore[arg-type]
+        areas=ctx.ws.areas,
+        roads=ctx.ws.get("roads"),
+        boundaries=ctx.ws.get("boundaries"),
+        highlight_ids=highlight,
+        focus_label="本地块 Site" if facts.kind == "parcel" else "",
+        schematic=ctx.ws.schematic,
+        width_mm=104,
+        height_mm=map_h,
+    )
+
+    def story_for(limit: int, with_capacity: bool) -> list[Any]:
+        story: list[Any] = [title_block(ctx, title[0], title[1], st), Spacer(1, 3 * mm)]
+        story.append(Paragraph(esc(f"{subject_zh}　｜　{subject_en}"), st["h1"]))
+        if facts.kind == "parcel" and park is not None:
+            story.append(Paragraph(esc(f"所在园区 Park: {park_zh} · {park_en}"), st["small"]))
+        story.append(Spacer(1, 3 * mm))
+
+        # the facts column
+        area_mu, area_ha = m2_to_mu(facts.area_m2), m2_to_ha(facts.area_m2)
+        area_box = Table(
+            [
+                [Paragraph("土地面积 Land area", st["label_en"])],
+                [Paragraph(f"{area_mu:,.2f} 亩 <font size=10>mu</font>", st["big"])],
+                [Paragraph(f"{area_ha:,.2f} 公顷 ha · {facts.area_m2:,.0f} m²", st["value"])],
+            ],
+            colWidths=[66 * mm],
+        )
+        area_box.setStyle(
+            tstyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(LIGHT)),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 5),
+                    ("TOPPADDING", (0, 0), (-1, -1), 2),
+                    ("BOTTOMPADDING", (0, -1), (-1, -1), 5),
+                ]
+            )
+        )
+        if facts.road_dist_m is None:
+            road = "— （无道路数据 no road data）"
+        elif facts.road_dist_m < 1.0:
+            road = f"紧邻 adjacent（{facts.road_name}）"
+        else:
+            road = f"{facts.road_dist_m:,.0f} m（{facts.road_name}）"
+
+        soil = (
+            "须开展土壤污染状况调查 / soil investigation required" if facts.soil_required else "—"
+        )
+        targets_text = park.get("target_industries") if park is not None else None
+        targets_text = targets_text if isinstance(targets_text, str) and targets_text else "—"
+        rows: list[tuple[str, str, str]] = []
+        if facts.kind == "parcel":
+            rows += [
+                (
+                    "状态",
+                    "status",
+                    f"{status_text(facts.status, 'zh')} {status_text(facts.status, 'en')}",
+                ),
+                ("所在园区", "park", park_zh),
+                ("主导产业", "target industries", targets_text),
+                ("规划用途", "planned use", _land_use_both(facts.land_use_planned)),
+                ("现状用途", "current use", _land_use_both(facts.land_use_now)),
+                ("原行业", "former industry", str(facts.industry_before or "—")),
+            ]
+        else:
+            kind = park.get("kind") if park is not None else None
+            avail_mu = (
+                m2_to_mu(facts.available.geometry.area.sum()) if len(facts.available) else 0.0
+            )
+            rows += [
+                (
+                    "类型",
+                    "kind",
+                    f"{kind_text(kind, 'zh')} {kind_text(kind, 'en')}",
+                ),
+                ("主导产业", "target industries", targets_text),
+                (
+                    "可供应地块",
+                    "available sites",
+                    f"{len(facts.available)} 宗 · {avail_mu:,.2f} 亩",
+                ),
+            ]
+        rows += [("距最近干道", "nearest main road", road), ("土壤", "soil", soil)]
+        facts_col = [area_box, Spacer(1, 2 * mm), kv_table(rows, st, widths_mm=(27, 39))]
+        body = Table(
+            [[image(map_png, width_mm=104, height_mm=map_h), facts_col]],
+            colWidths=[107 * mm, 67 * mm],
+        )
+        body.setStyle(
+            tstyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                    ("BOX", (0, 0), (0, 0), 0.5, colors.HexColor(RULE)),
+                ]
+            )
+        )
+        story += [body, Spacer(1, 3 * mm)]
+        story.append(Paragraph("规划指标　Planning targets", st["h3"]))
+        story.append(pair_table(_targets_rows(facts), st, width_mm=174))
+        cap_rows = _capacity_rows(facts) if with_capacity else []
+        if cap_rows:
+            what = "本地块" if facts.kind == "parcel" else "可供应地块合计"
+            what_en = "this site" if facts.kind == "parcel" else "available sites in all"
+            story.append(Paragraph(f"按指标测算（{what}）　At these targets ({what_en})", st["h3"]))
+            story.append(pair_table(cap_rows, st, width_mm=174))
+        if facts.kind == "area" and len(facts.available) and limit > 0:
+            story.append(Paragraph("可供应地块　Available sites", st["h3"]))
+            story += _available_table(facts.available, st, limit=limit)
+
+        # contact and share link
+        contact = [Paragraph("招商联系　Investment office", st["h3"])]
+        contact += [Paragraph(esc(line), st["value"]) for line in office.lines("zh")]
+        if office.name_en:
+            contact.append(Paragraph(esc(office.name_en), st["small"]))
+        if office.placeholder:
+            contact.append(
+                Paragraph(
+                    "示例联系方式，请在 config/office.toml 或 TENGLONG_OFFICE_* 中设置 · "
+                    "placeholder contact: set it in config/office.toml or TENGLONG_OFFICE_*",
+                    st["alert"],
+                )
+            )
+        link = [
+            qr_code(url, 28),
+            Paragraph("扫码查看在线地图 Scan for the online map", st["caption"]),
+            Paragraph(f'<a href="{esc(url)}" color="{NAVY}">{esc(url)}</a>', st["caption"]),
+        ]
+        foot = Table([[contact, link]], colWidths=[112 * mm, 62 * mm])
+        foot.setStyle(
+            tstyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("ALIGN", (1, 0), (1, 0), "CENTER"),
+                    ("LINEABOVE", (0, 0), (-1, 0), 0.8, colors.HexColor(RULE)),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
+        story += [Spacer(1, 2 * mm), foot]
+
+        return story
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    buf = io.BytesIO()
+    doc = new_doc(buf, title=f"{title[0]} {facts.ident}", subject=ctx.workspace_name())
+    frame_h = doc.height - 1
+    fitted = None
+    for limit, with_capacity in ((6, True), (4, True), (2, True), (0, True), (0, False)):
+        fitted = KeepInFrame(doc.width, frame_h, story_for(limit, with_capacity), mode="shrink")
+        fitted.canv = Canvas(io.BytesIO(), pagesize=A4, initialFontName=PDF_FONT_NAME)
+        fitted.wrap(doc.width, frame_h)
+        del fitted.canv
+        if getattr(fitted, "_scale", 1.0) <= 1.001:  # reportlab shrinks by 1/_scale
+            break
+        logger.info("site sheet: %s does not fit one page; dropping detail", facts.ident)
+    furniture = Furniture(ctx, title[0], title[1], header_from_page=2)
+    doc.build([fitted], canvasmaker=numbered_canvas(furniture))
+    return buf.getvalue()
+
+
+def _available_table(avail: gpd.GeoDataFrame, st: dict[str, Any], *, limit: int = 8) -> list[Any]:
+    from reportlab.platypus import Paragraph
+
+    rows = avail.assign(_mu=m2_to_mu(avail.geometry.area)).sort_values("_mu", ascending=False)
+    frame = pd.DataFrame(
+        {
+            "parcel_id": rows["parcel_id"].astype(str),
+            "status": [f"{status_text(s, 'zh')} {status_text(s, 'en')}" for s in rows["status"]],
+            "land_use_planned": [land_use_text(c, "zh") for c in rows.get("land_use_planned", [])]
+            if "land_use_planned" in rows
+            else "",
+            "area_mu": rows["_mu"],
+        }
+    )
+    cols = [
+        Col("parcel_id", "地块编号 site"),
+        Col("status", "状态 status"),
+        Col("land_use_planned", "规划用途 planned use"),
+        Col("area_mu", "面积(亩) area (mu)", "area", True),
+    ]
+    sheet = Sheet("available", "", frame.head(limit), cols, total=False)
+    more = len(frame) - limit
+    out = [sheet_table(sheet, st, widths=(0.2, 0.25, 0.4, 0.15))]
+    if more > 0:
+        out.append(Paragraph(esc(f"另有 {more} 宗未列出 · {more} more"), st["small"]))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Land-release report
+# ---------------------------------------------------------------------------
+
+
+def build_report(ctx: ExportContext) -> bytes:
+    """The multi-page land-release report of the scope (see the module docstring)."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import CondPageBreak, PageBreak, Paragraph, Spacer, Table
+
+    from geo.export import _maps
+
+    cjk_font()
+    st = styles()
+    lang = ctx.lang
+    title = ("土地腾退情况报告", "Land Release Report")
+    status_df = release_by(ctx, "status")
+    h = headline(ctx, by_status=status_df)
+    story: list[Any] = [title_block(ctx, title[0], title[1], st), Spacer(1, 3 * mm)]
+    scope = f"范围 Scope：{ctx.scope_label('zh')} · {ctx.scope_label('en')}"
+    story.append(Paragraph(esc(scope), st["small"]))
+    if ctx.restricted:
+        story.append(
+            Paragraph(
+                "面向投资者与公众：仅含可供应地块（已腾退、已收储）· For investors and the "
+                "public: available sites only (released, stored)",
+                st["small"],
+            )
+        )
+    story.append(Spacer(1, 4 * mm))
+
+    freed_mu = m2_to_mu(h.freed_m2)
+    if h.published_freed_mu is not None:
+        diff = round(freed_mu - h.published_freed_mu, 1) + 0.0
+        pub = (
+            f"{h.published_freed_mu:,.0f} <font size=9>亩 mu</font>",
+            f"差额 difference {diff:+,.1f} 亩 ({diff / h.published_freed_mu:+.2%})",
+        )
+    else:
+        pub = ("—", "无公开数据 no published figure")
+    cards = [
+        card(
+            "腾退土地",
+            "freed land",
+            f"{freed_mu:,.1f} <font size=9>亩 mu</font>",
+            f"{m2_to_ha(h.freed_m2):,.1f} 公顷 ha",
+            st,
+        ),
+        card("公开数据", "published figure", pub[0], pub[1], st),
+        card("腾退地块", "freed parcels", f"{h.freed_parcels:,} <font size=9>宗</font>", "", st),
+        card(
+            "可供应土地",
+            "available land",
+            f"{m2_to_mu(h.available_m2):,.1f} <font size=9>亩 mu</font>",
+            f"{h.available_parcels:,} 宗 parcels · 已腾退、已收储",
+            st,
+        ),
+    ]
+    grid = Table([cards], colWidths=[43.5 * mm] * 4)
+    grid.setStyle(
+        tstyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor(LIGHT)),
+                ("LINEAFTER", (0, 0), (-2, -1), 3, colors.white),
+                ("LINEABOVE", (0, 0), (-1, 0), 2, colors.HexColor(NAVY)),
+                ("LEFTPADDING", (0, 0), (-1, -1), 5),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    story += [grid, Spacer(1, 2 * mm)]
+    from geo.export._report import t as word
+
+    story.append(
+        Paragraph(
+            esc(word("freed_statuses", "zh") + " · " + word("freed_statuses", "en")),
+            st["small"],
+        )
+    )
+    story.append(Spacer(1, 4 * mm))
+    roads = ctx.ws.get("roads")
+    bounds = ctx.ws.get("boundaries")
+    freed = ctx.scope_parcels[
+        ctx.scope_parcels["status"].isin(["released", "stored", "supplied", "in_production"])
+    ]
+    overview = _maps.overview_map_png(
+        parcels=freed,  # type: ignore[arg-type]
+        areas=ctx.scope_areas,
+        roads=roads,
+        boundaries=bounds if ctx.area_id is None and ctx.site_id is None else None,
+        schematic=ctx.ws.schematic,
+        lang=lang,
+        width_mm=174,
+        height_mm=160,
+    )
+    story.append(image(overview, width_mm=174, height_mm=160))
+    story.append(
+        Paragraph("图 1　腾退土地分布（按状态）　Figure 1 Freed land by status", st["caption"])
+    )
+    story.append(PageBreak())
+
+    n = 0
+
+    def section(zh: str, en: str, *, keep_mm: float = 40) -> None:
+        nonlocal n
+        n += 1
+        nums = "一二三四五六七八九十"
+        story.append(CondPageBreak(keep_mm * mm))
+        story.append(Paragraph(esc(f"{nums[n - 1]}、{zh}　{en}"), st["h2"]))
+
+    section("按规划片区", "By planning area")
+    sheet = by_area_sheet(ctx)
+    story.append(
+        sheet_table(sheet, st, lang=lang, widths=(0.06, 0.1, 0.3, 0.1, 0.08, 0.12, 0.1, 0.14))
+    )
+    story.append(Paragraph(esc(sheet.note or ""), st["small"]))
+    for dim, zh, en in (
+        ("status", "按状态", "By status"),
+        ("year", "按腾退年度", "By year released"),
+        ("industry", "按原行业", "By former industry"),
+    ):
+        section(zh, en)
+        s = by_dim_sheet(ctx, dim)
+        widths = (0.34, 0.1, 0.14, 0.12, 0.18, 0.12)
+        story.append(sheet_table(s, st, lang=lang, widths=widths))
+
+    if len(ctx.scope_areas):
+        section("规划片区与腾退土地", "Planning areas and freed land", keep_mm=135)
+        areas_png = _maps.overview_map_png(
+            parcels=freed,  # type: ignore[arg-type]
+            areas=ctx.summary_areas,
+            roads=roads,
+            boundaries=None,
+            schematic=ctx.ws.schematic,
+            lang=lang,
+            width_mm=174,
+            height_mm=120,
+            focus="areas",
+        )
+        story.append(image(areas_png, width_mm=174, height_mm=120))
+        story.append(
+            Paragraph(
+                "图 2　规划片区与腾退土地　Figure 2 Planning areas and freed land", st["caption"]
+            )
+        )
+
+    section("土壤门槛", "Soil gate")
+    soil = soil_sheet(ctx)
+    if soil.key == "soil" and len(soil.frame) and "parcel_id" in soil.frame.columns:
+        keep = [
+            c
+            for c in soil.columns
+            if c.key in ("parcel_id", "flag", "land_use_planned", "area_mu", "severity")
+        ]
+        s2 = Sheet("soil", soil.title, soil.frame, keep)
+        more = len(soil.frame) - SOIL_ROWS_MAX
+        note = (
+            f"另有 {more} 宗未列出，全部见 xlsx 导出 · {more} more in the xlsx export"
+            if more > 0
+            else None
+        )
+        story.append(
+            sheet_table(
+                s2, st, lang=lang, widths=(0.13, 0.22, 0.25, 0.26, 0.14), max_rows=SOIL_ROWS_MAX
+            )
+        )
+        if note:
+            story.append(Paragraph(esc(note), st["small"]))
+        story.append(Paragraph(esc(soil.note or ""), st["small"]))
+    else:
+        story.append(
+            Paragraph(
+                "范围内没有须开展土壤调查的地块 · no parcel in scope needs a soil investigation",
+                st["base"],
+            )
+        )
+
+    if not ctx.restricted:
+        sheets = benefit_sheets(ctx)
+        classes = sheets[0]
+        section("亩均效益分类", "Per-mu benefit classes")
+        if "class" in classes.frame.columns:
+            story.append(
+                sheet_table(classes, st, lang=lang, widths=(0.3, 0.1, 0.14, 0.16, 0.18, 0.12))
+            )
+            story.append(Paragraph(esc(classes.note or ""), st["small"]))
+        else:
+            story.append(Paragraph(esc(classes.note or ""), st["base"]))
+
+    section("数据说明", "Provenance")
+    prov = pd.DataFrame(provenance_rows(ctx), columns=["key", "value"])
+    story.append(
+        sheet_table(
+            Sheet(
+                "provenance",
+                "",
+                prov,
+                [Col("key", "项目 item"), Col("value", "内容 value")],
+                total=False,
+            ),
+            st,
+            lang=lang,
+            widths=(0.3, 0.7),
+        )
+    )
+    buf = io.BytesIO()
+    doc = new_doc(
+        buf, title=f"{ctx.workspace_name('zh')} {title[0]}", subject=ctx.scope_label("en")
+    )
+    doc.build(story, canvasmaker=numbered_canvas(Furniture(ctx, title[0], title[1])))
+    return buf.getvalue()
+
+
+def require_pdf_libraries() -> None:
+    """Raise :class:`ExportError` with install advice when reportlab or matplotlib is missing."""
+    import importlib.util
+
+    missing = [m for m in ("reportlab", "matplotlib") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ExportError(
+            f"PDF export needs {' and '.join(missing)}: pip install 'reportlab[accel]' "
+            "matplotlib paperang-p2-fonts-cjk (or `make run`, which installs Tenglong's "
+            "dependencies)"
+        )
+
+
+def build_pdf(ctx: ExportContext) -> bytes:
+    """A site sheet when a site (parcel or park) is given, else the land-release report."""
+    require_pdf_libraries()
+    if ctx.site_id is not None or ctx.site_area:
+        return build_site_sheet(ctx)
+    return build_report(ctx)
