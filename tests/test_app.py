@@ -1,46 +1,438 @@
-"""The Streamlit app through streamlit.testing (no browser): pages run, no exception."""
+"""The Streamlit app through streamlit.testing (no browser).
+
+Every page in both languages: no exception, the expected headings and figures,
+English labels with no Chinese left in them. The maps live inside
+``st_folium`` (``geo/app/map_view.py``), which AppTest cannot see into; the
+browser tests (``test_app_browser.py``) look at them.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.app import finder, i18n
+from geo.app.pages.site_finder import Brief, brief_from_query, brief_to_query
+from geo.schema import INTERNAL_FIELDS
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
-FUXING = ROOT / "data" / "fuxing.gpkg"
+DATA = ROOT / "data"
+FUXING = DATA / "fuxing.gpkg"
+WUAN = DATA / "wuan.gpkg"
+WUZHI = DATA / "wuzhi.gpkg"
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+BILINGUAL = ("语言 / Language", "示意 / schematic")
+"""Labels that are bilingual on purpose."""
+
+PAGES: dict[str, tuple[str, str]] = {
+    "overview": ("总览", "Overview"),
+    "freed_land": ("腾退土地", "Freed land"),
+    "layout": ("空间布局", "Layout"),
+    "sites": ("厂区转型", "Factory sites"),
+    "benefit": ("亩均效益评价", "Benefit per mu evaluation"),
+    "site_finder": ("招商选址", "Site finder"),
+    "import_data": ("导入数据", "Import data"),
+    "export": ("导出", "Export"),
+}
 
 
-def run_app(monkeypatch, workspace: Path, lang: str = "zh") -> AppTest:
+def run_page(
+    monkeypatch: pytest.MonkeyPatch,
+    page: str = "overview",
+    *,
+    workspace: Path = FUXING,
+    lang: str = "zh",
+    state: dict | None = None,
+    query: dict | None = None,
+) -> AppTest:
+    """Run the app on ``page`` with ``workspace`` open."""
     monkeypatch.setenv("TENGLONG_WORKSPACE", str(workspace))
-    at = AppTest.from_file(APP, default_timeout=60)
+    monkeypatch.delenv("TENGLONG_MODE", raising=False)
+    at = AppTest.from_file(APP, default_timeout=90)
     at.session_state["lang"] = lang
-    return at.run()
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page != "overview":
+        at.switch_page(f"geo/app/pages/{page}.py").run()
+    return at
+
+
+def metric(at: AppTest, label: str) -> float:
+    m = next(m for m in at.metric if m.label == label)
+    return float(str(m.value).replace(",", "").split()[0])
+
+
+def texts(at: AppTest) -> Iterator[str]:
+    """Every piece of text the page shows (markdown, captions, alerts, tables, labels)."""
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning"):
+        for el in getattr(at, kind):
+            yield str(el.value)
+    for kind in ("error", "success"):
+        for el in getattr(at, kind):
+            yield str(el.value)
+    for m in at.metric:
+        yield f"{m.label} {m.value}"
+    for df in at.dataframe:
+        yield df.value.to_csv(index=False)
+
+
+def labels(at: AppTest) -> Iterator[str]:
+    """Headings, metric, tab, expander and widget labels."""
+    for kind in ("title", "header", "subheader"):
+        for el in getattr(at, kind):
+            yield str(el.value)
+    for kind in (
+        "metric",
+        "tabs",
+        "expander",
+        "button",
+        "selectbox",
+        "multiselect",
+        "slider",
+        "toggle",
+        "radio",
+        "text_input",
+        "checkbox",
+        "number_input",
+    ):
+        for el in getattr(at, kind):
+            yield str(el.label)
+    for df in at.dataframe:
+        yield from (str(c) for c in df.value.columns)
+
+
+# ---------------------------------------------------------------------------
+# Every page, both languages
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_runs_in_both_languages(monkeypatch, page, lang):
+    at = run_page(monkeypatch, page, lang=lang)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    title = PAGES[page][0 if lang == "zh" else 1]
+    assert at.title[0].value == title
+    if lang == "en":
+        chinese = [s for s in labels(at) if CJK.search(s) and not s.startswith(BILINGUAL)]
+        assert chinese == [], f"untranslated labels on {page}: {chinese}"
 
 
 @pytest.mark.parametrize(
-    ("lang", "title", "metric"),
-    [("zh", "腾笼", "腾退土地(亩)"), ("en", "Tenglong", "Freed land (mu)")],
+    ("lang", "label", "note"),
+    [("zh", "腾退土地(亩)", "公开报道 10,269"), ("en", "Freed land (mu)", "published 10,269")],
 )
-def test_overview_shows_fuxing_figures(monkeypatch, lang, title, metric):
-    at = run_app(monkeypatch, FUXING, lang)
-    assert not at.exception, at.exception
-    assert title in at.title[0].value
-    freed = next(m for m in at.metric if m.label == metric)
-    assert float(freed.value.replace(",", "")) == pytest.approx(10269, abs=1)
-    assert any("示意 / schematic" in c.value for c in at.caption)
+def test_overview_shows_fuxing_freed_land_against_published(monkeypatch, lang, label, note):
+    at = run_page(monkeypatch, lang=lang)
+    assert metric(at, label) == pytest.approx(10269, abs=1)
+    freed = next(m for m in at.metric if m.label == label)
+    assert note in str(freed.proto.delta)
+    assert any("示意 / schematic" in i.value for i in at.info)
+
+
+def test_overview_filters_narrow_the_parcels(monkeypatch):
+    at = run_page(monkeypatch, lang="en", state={"ov_status": ["stored"]})
+    assert any("Filtered: 238 parcels" in c.value for c in at.caption)
+    at.multiselect(key="ov_status").set_value([]).run()
+    assert not any("Filtered" in c.value for c in at.caption)
+
+
+def test_parcel_card_shows_figures_and_internal_fields_to_planner_only(monkeypatch):
+    at = run_page(monkeypatch, state={"overview_selected": "FX-0002"})
+    card = "\n".join(m.value for m in at.markdown)
+    assert "FX\\-0002" in card and "规划用途" in card and "腾退日期" in card
+    assert any(e.label.startswith("内部信息") for e in at.expander)
+    at = run_page(monkeypatch, state={"overview_selected": "FX-0002", "role": "investment"})
+    assert not any(e.label.startswith("内部信息") for e in at.expander)
+    assert "邯郸市利远化工有限公司" not in "\n".join(texts(at))
+
+
+# ---------------------------------------------------------------------------
+# Freed land, layout, sites, benefit
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "label"), [("zh", "腾退土地(亩)"), ("en", "Freed land (mu)")])
+def test_freed_land_page_totals_and_tables_carry_units(monkeypatch, lang, label):
+    at = run_page(monkeypatch, "freed_land", lang=lang)
+    assert metric(at, label) == pytest.approx(10269, abs=1)
+    unit = "面积(亩)" if lang == "zh" else "Area (mu)"
+    by_year = at.dataframe[0].value
+    assert unit in by_year.columns
+    assert by_year[unit].sum() == pytest.approx(10269, abs=1)
+    # the summary table (area × status) conserves the total within each level
+    level = "层级" if lang == "zh" else "Level"
+    status = "状态" if lang == "zh" else "Status"
+    summary = next(d.value for d in at.dataframe if level in d.value and status in d.value)
+    assert summary.groupby(level)[unit].sum().to_numpy() == pytest.approx(10269, abs=1)
+
+
+def test_layout_page_conserves_freed_land_inside_and_outside(monkeypatch):
+    at = run_page(monkeypatch, "layout", lang="en")
+    inside = metric(at, "Freed land inside (mu)")
+    outside = metric(at, "Freed land outside (mu)")
+    assert inside + outside == pytest.approx(10269, abs=2)
+    table = at.dataframe[0].value
+    assert "Investment required (100m yuan)" in table.columns
+    assert set(table["Layout element"]) >= {
+        "Fuxing Economic Development Zone",
+        "Outside the layout",
+    }
+
+
+def test_layout_page_compares_boundary_versions(monkeypatch):
+    at = run_page(monkeypatch, "layout", workspace=WUZHI, lang="en", state={})
+    assert not at.exception
+    at.radio(key="cmp_mode").set_value("versions").run()
+    versions = at.dataframe[-1].value
+    assert versions["Area (km²)"].round(2).tolist() == [16.42, 19.96]
+
+
+def test_sites_page_wuan_dongshan(monkeypatch):
+    at = run_page(monkeypatch, "sites", workspace=WUAN, lang="zh")
+    assert not at.exception
+    assert metric(at, "板块数") == 5
+    green = next(m for m in at.metric if m.label.startswith("邻近 东山森林公园"))
+    assert green.value.startswith("1,000")
+    assert any("土壤污染状况调查" in e.value for e in at.error)
+    plates = at.dataframe[0].value
+    assert len(plates) == 5
+    # Guangyao: the main construction milestone is overdue
+    at.selectbox(key="site_choice").set_value("WA-GY").run()
+    assert metric(at, "板块数") == 6
+    assert any("逾期未完成" in e.value for e in at.error)
+
+
+def test_sites_page_without_sites_says_so(monkeypatch):
+    at = run_page(monkeypatch, "sites", lang="en")
+    assert any("no factory site" in i.value for i in at.info)
+
+
+def test_benefit_page_classes_and_custom_weights(monkeypatch):
+    at = run_page(monkeypatch, "benefit", lang="en")
+    assert metric(at, "Firms evaluated") == 282
+    classes = sum(metric(at, m.label) for m in at.metric if m.label[:1] in "ABCD")
+    assert classes == 282
+    at.toggle(key="benefit_custom").set_value(True).run()
+    assert not at.exception
+    assert any(n.label.startswith("tax per mu") for n in at.number_input)
+
+
+# ---------------------------------------------------------------------------
+# Site finder, share link, presentation
+# ---------------------------------------------------------------------------
+
+
+def test_site_finder_filters_and_share_link(monkeypatch):
+    at = run_page(monkeypatch, "site_finder", lang="en")
+    found = next(m.value for m in at.markdown if "sites match" in m.value)
+    assert found.startswith("**500**")
+    at.slider(key="sf_size").set_value((10.0, 30.0)).run()
+    at.selectbox(key="sf_area").set_value("FX-C01").run()
+    qp = at.query_params
+    assert (qp["mu"], qp["area"], qp["ws"]) == ("10-30", "FX-C01", "fuxing")
+    code = "\n".join(c.value for c in at.code)
+    assert "mu=10-30" in code and "present=1" in code
+
+
+def test_share_link_restores_the_view(monkeypatch):
+    query = {"ws": "wuan", "lang": "en", "mu": "10-60", "avail": "1", "site": "WA-0012"}
+    at = run_page(monkeypatch, "site_finder", workspace=FUXING, lang="zh", query=query)
+    assert not at.exception
+    assert at.session_state["lang"] == "en"
+    assert at.session_state["workspace_path"].endswith("wuan.gpkg")
+    assert at.slider(key="sf_size").value == (10.0, 60.0)
+    card = "\n".join(m.value for m in at.markdown)
+    assert "WA\\-0012" in card
+    assert at.query_params["site"] == "WA-0012"
+
+
+def test_presentation_mode_hides_controls_and_internal_fields(monkeypatch):
+    import geopandas as gpd
+
+    query = {"ws": "fuxing", "lang": "zh", "present": "1", "site": "FX-0002"}
+    at = run_page(monkeypatch, "site_finder", query=query)
+    assert not at.exception
+    assert not at.sidebar.children or all(
+        type(c).__name__ == "SpecialBlock" for c in at.sidebar.children.values()
+    )
+    assert len(at.slider) == 0 and len(at.selectbox) == 0 and len(at.code) == 0
+    shown = "\n".join(texts(at))
+    parcels = gpd.read_file(FUXING, layer="parcels")
+    secrets = {
+        str(v)
+        for c in INTERNAL_FIELDS & set(parcels.columns)
+        for v in parcels[c].dropna().unique()
+        if len(str(v)) >= 3
+    }
+    leaked = [s for s in secrets if s in shown]
+    assert leaked == []
+    for label in ("原企业", "权利人", "联系人", "补偿"):
+        assert label not in shown
+    # an unavailable parcel is not found for the investor
+    query["site"] = "FX-0001"
+    at = run_page(monkeypatch, "site_finder", query=query)
+    assert "FX\\-0001" not in "\n".join(m.value for m in at.markdown)
+
+
+def test_investment_officer_menu_has_no_benefit_or_import(monkeypatch):
+    at = run_page(monkeypatch, state={"role": "investment"})
+    for page in ("benefit", "import_data"):
+        with pytest.raises(ValueError):
+            at.switch_page(f"geo/app/pages/{page}.py")
+
+
+def test_brief_round_trips_through_the_query():
+    brief = Brief(
+        min_mu=5,
+        max_mu=40,
+        area="FX-Z01",
+        industry="精密铸造",
+        available=False,
+        road_m=800,
+        site="FX-0100",
+    )
+    assert brief_from_query(brief_to_query(brief)) == brief
+    assert brief_from_query({"mu": "abc-", "road_m": "-5"}) == Brief()
+
+
+def test_fit_prefers_matching_industry_and_stored_land():
+    sites = pd.DataFrame(
+        {
+            "status": ["stored", "released", "stored"],
+            "area_mu": [20.0, 20.0, 20.0],
+            "place_ids": [("P",), ("P",), ()],
+            "target_industries": ["精密铸造", "精密铸造", ""],
+            "road_dist_m": [100.0, 100.0, 100.0],
+        }
+    )
+    fit = finder.fit_scores(sites, min_mu=10, max_mu=40, industry="精密铸造")
+    assert fit.iloc[0] > fit.iloc[1] > fit.iloc[2]
+    assert fit.between(0, 100).all()
+
+
+def test_import_goes_into_a_working_copy_never_the_demo(monkeypatch):
+    import geopandas as gpd
+
+    before = FUXING.stat().st_mtime_ns
+    src = gpd.read_file(FUXING, layer="parcels").iloc[:2].copy()
+    src["parcel_id"] = ["NEW-1", "NEW-2"]
+    src["status_since"] = src["status_since"].astype(str)
+    cols = ["parcel_id", "name", "district", "status", "land_use_now", "land_use_planned"]
+    cols += ["industry_before", "polluting_history", "status_since", "geometry"]
+    data = src[cols].to_crs(4326).to_json().encode("utf-8")
+    at = run_page(monkeypatch, "import_data", lang="en")
+    assert any("working copy" in i.value for i in at.info)
+    at.get("file_uploader")[0].upload("new.geojson", data, "application/geo+json").run()
+    at.button(key="import_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert metric(at, "Rows") == 2 and metric(at, "Errors") == 0
+    at.button(key="import_apply").click().run()
+    assert any("Wrote 2 row(s) into parcels" in s.value for s in at.success)
+    opened = at.session_state["workspace_path"]
+    assert opened.endswith("fuxing-working-copy.gpkg")
+    assert len(gpd.read_file(opened, layer="parcels")) == 1202
+    assert FUXING.stat().st_mtime_ns == before
+
+
+# ---------------------------------------------------------------------------
+# Errors never show a traceback
+# ---------------------------------------------------------------------------
 
 
 def test_missing_workspace_gives_a_message_not_a_traceback(monkeypatch, tmp_path):
-    at = run_app(monkeypatch, tmp_path / "missing.gpkg")
+    at = run_page(monkeypatch, workspace=tmp_path / "missing.gpkg")
     assert not at.exception
     assert any("does not exist" in e.value for e in at.error)
 
 
-def test_broken_workspace_gives_a_message(monkeypatch, tmp_path):
+@pytest.mark.parametrize("page", ["overview", "freed_land", "site_finder"])
+def test_broken_workspace_gives_a_message(monkeypatch, tmp_path, page):
     bad = tmp_path / "broken.gpkg"
     bad.write_bytes(b"\x00" * 100)
-    at = run_app(monkeypatch, bad, "en")
+    at = run_page(monkeypatch, page, workspace=bad, lang="en")
     assert not at.exception
     assert any("cannot be opened" in e.value for e in at.error)
+
+
+def test_a_failing_calculation_is_a_message_and_other_pages_work(monkeypatch):
+    from geo.app import compute
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(compute, "release", boom)
+    at = run_page(monkeypatch, "freed_land", lang="en")
+    assert not at.exception
+    assert any("engine exploded" in e.value for e in at.error)
+    at.switch_page("geo/app/pages/site_finder.py").run()
+    assert not at.exception and at.title[0].value == "Site finder"
+
+
+# ---------------------------------------------------------------------------
+# Strings
+# ---------------------------------------------------------------------------
+
+
+def test_every_ui_string_used_exists_and_english_has_no_chinese():
+    used = set()
+    for path in (ROOT / "geo" / "app").rglob("*.py"):
+        used |= set(re.findall(r"""(?<![\w.])t\(\s*["']([a-z_]+)["']""", path.read_text()))
+    assert used - set(i18n.STRINGS) == set()
+    chinese = {
+        k: en
+        for k, (_, en) in i18n.STRINGS.items()
+        if CJK.search(en) and not en.startswith(BILINGUAL) and k != "enclave"
+    }
+    assert chinese == {}
+
+
+def test_investor_server_serves_only_the_presentation(monkeypatch):
+    monkeypatch.setenv("TENGLONG_WORKSPACE", str(FUXING))
+    monkeypatch.setenv("TENGLONG_MODE", "investor")
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.switch_page("geo/app/pages/site_finder.py").run()
+    assert not at.exception, at.exception
+    assert len(at.slider) == 0 and not any(b.label == "退出演示" for b in at.button)
+    found = next(m.value for m in at.markdown if "块地符合条件" in m.value)
+    assert found.startswith("**500**")
+    shown = "\n".join(texts(at))
+    assert "有限公司" not in shown
+
+
+def _uploader(at: AppTest, key: str):
+    return next(u for u in at.get("file_uploader") if u.key == key)
+
+
+def test_an_uploaded_workspace_opens_and_junk_is_refused(monkeypatch):
+    at = run_page(monkeypatch, lang="en")
+    _uploader(at, "ws_upload").upload("junk.gpkg", b"not a geopackage" * 10).run()
+    assert any("Give a .gpkg file" in e.value for e in at.error)
+    assert at.session_state["workspace_path"].endswith("fuxing.gpkg")
+    _uploader(at, "ws_upload").upload("mine.gpkg", WUAN.read_bytes()).run()
+    assert not at.exception
+    assert at.session_state["workspace_path"].endswith("mine.gpkg")
+    assert any("Wu'an" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv"])
+def test_export_makes_a_file_for_the_investor(monkeypatch, fmt):
+    at = run_page(monkeypatch, "export", lang="en")
+    at.selectbox(key="export_format").set_value(fmt)
+    at.selectbox(key="export_role").set_value("investor").run()
+    at.button(key="export_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(f"fuxing-investor.{fmt}" in s.value for s in at.success)
+    assert at.get("download_button")

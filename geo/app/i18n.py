@@ -1,4 +1,12 @@
-"""UI strings in Chinese (default) and English."""
+"""Every UI string in Chinese (default) and English, and English names of common data terms.
+
+:data:`STRINGS` holds the labels, units and messages of the app: a page never
+writes a literal string a user reads. Vocabulary labels (statuses, area kinds,
+land-use codes, column names) come from :mod:`geo.schema`. :data:`TERMS_EN`
+translates data values that recur in Chinese workspaces (layout names, GB/T
+4754 industries, target industries) when the app is in English; other data
+values are shown as stored.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +15,489 @@ from typing import Literal
 Lang = Literal["zh", "en"]
 
 STRINGS: dict[str, tuple[str, str]] = {
+    # --- app, navigation, sidebar -------------------------------------------------
     "app_title": ("腾笼 · 老工业区土地再利用", "Tenglong · land reuse in old industrial districts"),
+    "nav_overview": ("总览", "Overview"),
+    "nav_freed": ("腾退土地", "Freed land"),
+    "nav_layout": ("空间布局", "Layout"),
+    "nav_sites": ("厂区转型", "Factory sites"),
+    "nav_benefit": ("亩均效益", "Benefit per mu"),
+    "nav_finder": ("招商选址", "Site finder"),
+    "nav_import": ("导入数据", "Import"),
+    "nav_export": ("导出", "Export"),
     "language": ("语言 / Language", "语言 / Language"),
+    "role": ("角色", "Role"),
+    "role_planner": ("规划人员", "Planner"),
+    "role_investment": ("招商人员", "Investment officer"),
+    "role_investor": ("投资方(演示)", "Investor (presentation)"),
     "workspace": ("工作空间", "Workspace"),
-    "workspace_open_other": ("打开其他工作空间文件 (.gpkg)", "Open another workspace file (.gpkg)"),
-    "schematic_note": (
-        "示意 / schematic：演示数据，几何为示意，汇总数据复现公开报道",
-        "示意 / schematic: demo data; geometry is schematic, totals reproduce published figures",
+    "workspace_open_other": ("打开其他工作空间 (.gpkg)", "Open another workspace (.gpkg)"),
+    "workspace_path": ("文件路径", "File path"),
+    "workspace_upload": ("或上传 GeoPackage 文件", "or upload a GeoPackage file"),
+    "workspace_not_gpkg": (
+        "请给出 .gpkg 文件（GeoPackage 工作空间）。",
+        "Give a .gpkg file (a GeoPackage workspace).",
     ),
-    "overview": ("总览", "Overview"),
-    "parcels": ("地块", "Parcels"),
-    "freed_mu": ("腾退土地(亩)", "Freed land (mu)"),
-    "published": ("公开报道", "published"),
-    "parcels_count": ("地块数", "parcels"),
-    "areas_count": ("规划片区数", "planning areas"),
-    "crs": ("计算坐标系", "working CRS"),
-    "workspace_error": (
-        "无法打开工作空间：{error}",
-        "The workspace cannot be opened: {error}",
+    "workspace_missing": ("文件不存在：{path}", "No such file: {path}"),
+    "missing_file": ("文件不存在", "file missing"),
+    "open": ("打开", "Open"),
+    "basemap": ("底图", "Basemap"),
+    "basemap_help": (
+        "默认无底图（仅行政区界），断网可用；在线底图需要网络，天地图需要密钥。",
+        "No basemap (boundaries only) by default, which works offline; online basemaps need "
+        "the network, Tianditu needs a key.",
+    ),
+    "basemap_none": ("无（仅行政区界，离线）", "None (boundaries only, offline)"),
+    "basemap_osm": ("OpenStreetMap", "OpenStreetMap"),
+    "basemap_tianditu": ("天地图 矢量", "Tianditu vector"),
+    "basemap_tianditu_img": ("天地图 影像", "Tianditu imagery"),
+    "basemap_gaode": ("高德 矢量 (GCJ-02)", "Gaode vector (GCJ-02)"),
+    "basemap_gaode_img": ("高德 影像 (GCJ-02)", "Gaode imagery (GCJ-02)"),
+    "basemap_local": ("本地瓦片服务", "Local tile server"),
+    "basemap_unavailable": (
+        "所选底图不可用，已改用无底图：{error}",
+        "The chosen basemap is not available; showing no basemap: {error}",
+    ),
+    "sidebar_footer": (
+        "腾笼 Tenglong · 地图离线可用 · 面积按高斯-克吕格投影计算，1 亩 = 666.67 m²",
+        "Tenglong · maps work offline · areas are planar in the Gauss-Krüger zone, "
+        "1 mu = 666.67 m²",
+    ),
+    # --- shared messages ------------------------------------------------------------
+    "schematic_note": (
+        "示意 / schematic：演示数据，地块和园区图形为示意，"
+        "汇总数字复现公开报道（见 data/README.md）。",
+        "示意 / schematic: demo data. Parcel and park outlines are schematic; the totals "
+        "reproduce published figures (see data/README.md).",
+    ),
+    "workspace_error": ("无法打开工作空间：{error}", "The workspace cannot be opened: {error}"),
+    "workspace_error_hint": (
+        "请在左侧选择一个演示工作空间，或打开其他 .gpkg 文件；其他页面不受影响。",
+        "Pick a demo workspace in the sidebar or open another .gpkg file; the other pages "
+        "keep working.",
     ),
     "workspace_problems": (
         "工作空间有 {n} 个数据问题，请用 `tenglong info` 查看。",
         "The workspace has {n} data problem(s); run `tenglong info` for the list.",
     ),
     "map_error": ("地图无法绘制：{error}", "The map cannot be drawn: {error}"),
+    "page_error": (
+        "本页出现错误，已记录日志；其他页面仍可使用。（{error}）",
+        "This page hit an error, which has been logged; the other pages keep working. ({error})",
+    ),
+    "all": ("全部", "All"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "mu": ("亩", "mu"),
+    "download_csv": ("下载 CSV", "Download CSV"),
+    "outside": ("区外", "outside every area"),
+    # --- figures and fields ----------------------------------------------------------
+    "freed_mu": ("腾退土地(亩)", "Freed land (mu)"),
+    "available_mu": ("可供应土地(亩)", "Available land (mu)"),
+    "reused_mu": ("已供地和已投产(亩)", "Supplied and in production (mu)"),
+    "freed_parcels": ("腾退地块数", "Freed parcels"),
+    "published_value": ("公开报道 {value}", "published {value}"),
+    "published_match": ("与公开报道一致 {value}", "matches the published {value}"),
+    "published_diff": ("公开报道 {value}，差 {diff}", "published {value}, difference {diff}"),
+    "parcels_count": ("地块数", "Parcels"),
+    "areas_count": ("规划片区数", "Planning areas"),
+    "crs": ("计算坐标系", "Working CRS"),
+    "status": ("状态", "Status"),
+    "area_mu": ("面积(亩)", "Area (mu)"),
+    "days_in_status": ("当前状态天数", "Days in status"),
+    "district": ("所在区县", "District"),
+    "land_use_now": ("现状用途", "Current land use"),
+    "land_use_planned": ("规划用途", "Planned land use"),
+    "industry_before": ("原行业", "Former industry"),
+    "polluting_history": ("污染行业历史", "Polluting history"),
+    "in_area": ("所在片区", "In area"),
+    "target_industries": ("主导产业", "Target industries"),
+    "nearest_road": ("最近道路", "Nearest road"),
+    "nearest_green": ("最近绿地", "Nearest green space"),
+    "lifecycle": ("生命周期", "Lifecycle"),
+    "released_on": ("腾退日期", "Released on"),
+    "status_since": ("状态起始日期", "Status since"),
+    "internal_fields": ("内部信息（仅规划人员可见）", "Internal fields (planners only)"),
+    "card_hint": (
+        "点击地图上的地块，查看面积、生命周期日期和规划用途。",
+        "Click a parcel on the map to see its figures, lifecycle dates and planned use.",
+    ),
+    "card_not_found": (
+        "地块 {id} 不在当前视图中。",
+        "Parcel {id} is not in this view.",
+    ),
+    "card_close": ("关闭地块卡片", "Close the parcel card"),
+    # --- table columns (units in the header) ----------------------------------------
+    "col_level": ("层级", "Level"),
+    "col_area": ("片区", "Area"),
+    "col_kind": ("类型", "Kind"),
+    "col_year": ("腾退年份", "Year released"),
+    "col_group": ("分组", "Group"),
+    "col_parcels": ("地块数", "Parcels"),
+    "col_area_mu": ("面积(亩)", "Area (mu)"),
+    "col_area_ha": ("面积(公顷)", "Area (ha)"),
+    "col_area_m2": ("面积(m²)", "Area (m²)"),
+    "col_area_km2": ("面积(km²)", "Area (km²)"),
+    "col_element": ("布局要素", "Layout element"),
+    "col_element_mu": ("要素面积(亩)", "Element area (mu)"),
+    "col_freed_mu": ("其中腾退土地(亩)", "Freed land inside (mu)"),
+    "col_share_pct": ("占腾退土地(%)", "Share of freed land (%)"),
+    "col_far_min": ("容积率下限", "FAR min"),
+    "col_far_max": ("容积率上限", "FAR max"),
+    "col_floor_min": ("可建建筑面积下限(万m²)", "Floor area min (10k m²)"),
+    "col_floor_max": ("可建建筑面积上限(万m²)", "Floor area max (10k m²)"),
+    "col_invest_per_mu": ("投资强度(万元/亩)", "Investment intensity (10k yuan/mu)"),
+    "col_invest_yi": ("所需投资(亿元)", "Investment required (100m yuan)"),
+    "col_output": ("预期年产值(万元)", "Expected output (10k yuan/yr)"),
+    "col_tax": ("预期年税收(万元)", "Expected tax (10k yuan/yr)"),
+    "col_layout": ("布局", "Layout"),
+    "col_version": ("版本", "Version"),
+    "col_valid_from": ("生效日期", "Valid from"),
+    "col_valid_to": ("失效日期", "Valid to"),
+    "col_parcels_mu": ("区内地块(亩)", "Parcels inside (mu)"),
+    "col_plate": ("板块", "Plate"),
+    "col_first_class": ("第一类用地(GB 36600)", "First-class land (GB 36600)"),
+    "col_parcel_id": ("地块编号", "Parcel ID"),
+    "col_parcel_name": ("地块名称", "Parcel name"),
+    "col_reason": ("原因", "Reason"),
+    "col_subject": ("对象", "Subject"),
+    "col_milestone": ("节点", "Milestone"),
+    "col_due": ("期限", "Due"),
+    "col_done": ("完成日期", "Done"),
+    "col_state": ("进度", "State"),
+    "col_days_late": ("逾期天数", "Days late"),
+    "col_note": ("说明", "Note"),
+    "col_class": ("等级", "Class"),
+    "col_firms": ("企业数", "Firms"),
+    "col_firm": ("企业", "Firm"),
+    "col_land_share": ("用地占比(%)", "Share of land (%)"),
+    "col_tax_wan": ("税收(万元)", "Tax (10k yuan)"),
+    "col_value_added_wan": ("增加值(万元)", "Value added (10k yuan)"),
+    "col_rank": ("排名", "Rank"),
+    "col_scale": ("规模", "Scale"),
+    "col_tax_per_mu": ("亩均税收(万元/亩)", "Tax per mu (10k yuan/mu)"),
+    "col_va_per_mu": ("亩均增加值(万元/亩)", "Value added per mu (10k yuan/mu)"),
+    "col_score": ("综合得分", "Score"),
+    # --- overview --------------------------------------------------------------------
+    "overview_title": ("总览", "Overview"),
+    "filter_status": ("状态", "Status"),
+    "filter_area": ("规划片区", "Planning area"),
+    "filter_industry": ("原行业", "Former industry"),
+    "filter_year": ("腾退年份", "Year released"),
+    "filter_result": ("筛选结果：{n} 块地，{mu} 亩", "Filtered: {n} parcels, {mu} mu"),
+    "filter_empty": (
+        "没有符合条件的地块，请放宽筛选条件。",
+        "No parcel matches these filters; loosen them.",
+    ),
+    # --- freed land ------------------------------------------------------------------
+    "freed_title": ("腾退土地", "Freed land"),
+    "freed_definition": (
+        "腾退土地 = 已腾退 + 已收储 + 已供地 + 已投产（已离开原用途的土地），面积按投影坐标计算。",
+        "Freed land = released + stored + supplied + in production (land that has left its "
+        "old use); areas are planar in the projected CRS.",
+    ),
+    "freed_none": ("这个工作空间没有腾退土地。", "This workspace has no freed land."),
+    "by_year": ("按年份", "By year"),
+    "by_area": ("按片区", "By area"),
+    "by_industry": ("按原行业", "By former industry"),
+    "by_status": ("按状态", "By status"),
+    "by_district": ("按区县", "By district"),
+    "by_area_note": (
+        "片区可以嵌套：每一层级单独汇总，每层合计都等于腾退土地总量（含区外）。",
+        "Areas may nest: each level is totalled on its own and adds up to all freed land "
+        "(outside included).",
+    ),
+    "summary_table": ("汇总表", "Summary table"),
+    "summary_by": ("汇总维度", "Group by"),
+    "dim_area": ("片区", "area"),
+    "dim_status": ("状态", "status"),
+    "dim_year": ("年份", "year"),
+    "dim_industry": ("原行业", "former industry"),
+    "dim_district": ("区县", "district"),
+    "freed_map": ("腾退土地地图（按状态着色）", "Freed land on the map (coloured by status)"),
+    # --- layout ----------------------------------------------------------------------
+    "layout_title": ("空间布局", "Layout"),
+    "layout": ("布局", "Layout"),
+    "layout_none": (
+        "这个工作空间的规划片区没有标注布局（areas.layout）。",
+        "No planning area of this workspace names a layout (areas.layout).",
+    ),
+    "layout_elements": ("布局要素数", "Elements"),
+    "layout_elements_title": ("各布局要素", "Elements of the layout"),
+    "freed_inside": ("布局内腾退土地(亩)", "Freed land inside (mu)"),
+    "freed_outside": ("布局外腾退土地(亩)", "Freed land outside (mu)"),
+    "share_of_freed": ("占 {pct}%", "{pct}% of freed land"),
+    "capacity_invest": ("所需投资(亿元)", "Investment needed (100m yuan)"),
+    "capacity_note": (
+        "承载能力：布局内腾退土地面积 × 各要素的容积率、投资强度、地均产值和税收目标。",
+        "Capacity: the freed land inside each element × that element's FAR, investment "
+        "intensity and output and tax targets.",
+    ),
+    "outside_layout": ("布局以外", "Outside the layout"),
+    "corridor_rederive": ("按道路重新生成廊道", "Re-derive the corridor from its road"),
+    "corridor_stored": (
+        "廊道按存储的宽度 {width} m（两侧合计）计算。",
+        "The corridor uses its stored width of {width} m (both sides).",
+    ),
+    "corridor_width": ("廊道宽度(m，两侧合计)", "Corridor width (m, both sides)"),
+    "compare_title": ("比较", "Compare"),
+    "compare_what": ("比较对象", "Compare"),
+    "compare_layouts": ("两种布局", "two layouts"),
+    "compare_versions": ("边界版本", "boundary versions"),
+    "compare_none": (
+        "只有一种布局，也没有多版本边界，无可比较。",
+        "One layout and no boundary with several versions: nothing to compare.",
+    ),
+    "layout_a": ("布局 A", "Layout A"),
+    "layout_b": ("布局 B", "Layout B"),
+    "versioned_area": ("片区", "Area"),
+    "version_change": (
+        "边界由 {a} km² 调整为 {b} km²（{d} km²），区内地块面积变化 {p} 亩。",
+        "The boundary went from {a} km² to {b} km² ({d} km²); land in parcels inside changed "
+        "by {p} mu.",
+    ),
+    "layout_map": ("布局地图", "Layout map"),
+    # --- sites -----------------------------------------------------------------------
+    "sites_title": ("厂区转型", "Factory sites"),
+    "sites_none": (
+        "这个工作空间没有厂区（areas.kind = site）。武安工作空间有东山和广耀两个厂区。",
+        "This workspace has no factory site (areas.kind = site). The Wu'an workspace has the "
+        "Dongshan and Guangyao sites.",
+    ),
+    "site": ("厂区", "Site"),
+    "plates_count": ("板块数", "Plates"),
+    "planning_fund": ("前期策划规划出资(万元)", "Planning fund (10k yuan)"),
+    "green_next": ("邻近 {name}(亩)", "Next to {name} (mu)"),
+    "adjacent": ("紧邻", "adjacent"),
+    "distance_m": ("相距 {d} m", "{d} m away"),
+    "enclave": ("产业飞地", "Industrial enclave (飞地)"),
+    "plates_title": ("板块", "Plates"),
+    "plates_none": ("这个厂区没有板块。", "This site has no plates."),
+    "planned_uses": ("规划用途", "Planned uses"),
+    "no_parcels_in_site": ("厂区内没有地块。", "No parcel lies in this site."),
+    "soil_title": ("土壤污染状况调查", "Soil investigation"),
+    "soil_none": (
+        "没有需要先开展土壤污染状况调查的地块。",
+        "No parcel needs a soil investigation before reuse.",
+    ),
+    "soil_count": (
+        "{n} 块地（{mu} 亩）有污染行业历史、规划为敏感用途，复用前须开展土壤污染状况调查。",
+        "{n} parcel(s) ({mu} mu) with a polluting history are planned for sensitive uses: a "
+        "soil investigation is required before reuse.",
+    ),
+    "soil_basis": (
+        "依据：GB 36600-2018 第一类用地；《土壤污染防治法》第五十九条。",
+        "Basis: GB 36600-2018 first-class land; Soil Pollution Prevention Law, art. 59.",
+    ),
+    "milestones_title": ("节点进度", "Milestones"),
+    "milestones_none": ("没有节点记录。", "No milestones recorded."),
+    "milestones_overdue": ("{n} 个节点已逾期未完成。", "{n} milestone(s) overdue."),
+    "ms_done": ("按期完成", "done on time"),
+    "ms_done_late": ("逾期完成", "done late"),
+    "ms_overdue": ("逾期未完成", "overdue"),
+    "ms_open": ("未到期", "not yet due"),
+    "site_map": ("厂区地图", "Site map"),
+    # --- benefit ---------------------------------------------------------------------
+    "benefit_title": ("亩均效益评价", "Benefit per mu evaluation"),
+    "benefit_no_firms": (
+        "这个工作空间没有企业表（enterprises），无法评价。",
+        "This workspace has no enterprises table to evaluate.",
+    ),
+    "preset": ("评价方案", "Scheme"),
+    "preset_source": ("出处", "Source"),
+    "custom_weights": ("自定义权重", "Custom weights"),
+    "weight": ("权重", "weight"),
+    "benefit_error": ("无法评价：{error}", "The evaluation cannot run: {error}"),
+    "firms_evaluated": ("参评企业", "Firms evaluated"),
+    "unclassified": ("未分类", "unclassified"),
+    "benefit_map": ("亩均效益等级地图", "Benefit classes on the map"),
+    "benefit_summary": ("按等级汇总", "By class"),
+    "benefit_firms": ("企业评价结果", "Firms"),
+    "low_eff_title": ("低效用地（可腾退候选）", "Low-efficiency land (candidates for release)"),
+    "low_eff_none": ("没有低效用地候选。", "No low-efficiency candidates."),
+    "low_eff_count": (
+        "{n} 块地，{mu} 亩：D 类企业用地和闲置土地。",
+        "{n} parcels, {mu} mu: land of class-D firms and idle land.",
+    ),
+    # --- site finder -----------------------------------------------------------------
+    "finder_title": ("招商选址", "Site finder"),
+    "sf_size": ("面积(亩)", "Size (mu)"),
+    "sf_park": ("园区/片区", "Park or area"),
+    "sf_industry": ("目标产业", "Target industry"),
+    "sf_road": ("距道路不超过(m)", "Within this distance of a road (m)"),
+    "sf_road_help": ("0 表示不限。", "0 means any distance."),
+    "sf_road_within": ("距道路 {d} m 以内", "within {d} m of a road"),
+    "sf_available": (
+        "只看可供应地块（已腾退、已收储）",
+        "Only sites available to supply (released, stored)",
+    ),
+    "sf_all_sites": ("全部可供应地块", "All available sites"),
+    "sf_found": ("**{n}** 块地符合条件，共 **{mu}** 亩", "**{n}** sites match, **{mu}** mu in all"),
+    "sf_none": ("没有符合条件的地块，请放宽条件。", "No site matches; loosen the filters."),
+    "sf_fit": ("匹配度 {fit}", "Fit {fit}"),
+    "sf_show_on_map": ("在地图上查看", "Show on the map"),
+    "sf_pick_hint": (
+        "点击地图上的地块或下方卡片的“在地图上查看”，查看地块详情。",
+        "Click a site on the map, or “Show on the map” on a card below, to see it.",
+    ),
+    "sf_cards": ("推荐地块（按匹配度排序）", "Sites, best fit first"),
+    "sf_more": (
+        "另有 {n} 块地，请收紧条件查看。",
+        "{n} more sites; narrow the filters to see them.",
+    ),
+    "sf_share": ("分享链接（打开即为当前视图）", "Share link (opens exactly this view)"),
+    "sf_share_present": (
+        "演示模式链接（投资方视图）：",
+        "Presentation link (the investor's view):",
+    ),
+    "sf_present": ("进入演示模式", "Start presentation mode"),
+    "present_title": ("{name} · 可供应地块推介", "{name} · sites available to investors"),
+    "present_footer": (
+        "以上为可供应地块的公开信息。面积按投影坐标计算，1 亩 = 666.67 m²。",
+        "Public information on sites available to supply. Areas are planar; 1 mu = 666.67 m².",
+    ),
+    "present_exit": ("退出演示", "Leave presentation"),
+    # --- import ----------------------------------------------------------------------
+    "import_title": ("导入数据", "Import data"),
+    "import_intro": (
+        "支持的格式：{formats}。文件在隔离进程中解析；预览无误后才会写入。",
+        "Formats: {formats}. Files are parsed in an isolated process; nothing is written "
+        "until a preview passes.",
+    ),
+    "import_demo_copy": (
+        "当前是演示工作空间：导入将写入它的工作副本，演示数据保持不变。",
+        "This is a demo workspace: the import goes into a working copy and the demo data stay "
+        "unchanged.",
+    ),
+    "import_files": (
+        "选择文件（Shapefile 请同时选择 .shp/.shx/.dbf/.prj，或上传 zip）",
+        "Choose files (for a shapefile pick .shp/.shx/.dbf/.prj together, or a zip)",
+    ),
+    "import_table": ("写入表", "Target table"),
+    "import_auto": ("自动判断", "detect"),
+    "import_crs": ("坐标系 EPSG（缺失时填写）", "CRS as EPSG (when missing)"),
+    "import_shift": ("坐标偏移", "Coordinate shift"),
+    "import_shift_none": ("无（WGS84/CGCS2000）", "none (WGS84/CGCS2000)"),
+    "import_shift_gcj02": ("高德/腾讯 GCJ-02", "Gaode/Tencent GCJ-02"),
+    "import_shift_bd09": ("百度 BD-09", "Baidu BD-09"),
+    "import_mode": ("方式", "Mode"),
+    "import_mode_append": ("追加", "append"),
+    "import_mode_replace": ("替换整表", "replace the table"),
+    "import_preview": ("预览", "Preview"),
+    "import_failed": ("无法导入：{error}", "The import cannot proceed: {error}"),
+    "import_rows": ("行数", "Rows"),
+    "import_errors": ("错误", "Errors"),
+    "import_repaired": ("已修复", "Repaired"),
+    "import_warnings": ("警告", "Warnings"),
+    "import_mapping": ("字段对应", "Column mapping"),
+    "import_sample": ("前几行", "First rows"),
+    "import_report": ("检查报告", "Findings"),
+    "import_accept_repairs": ("接受几何修复", "Accept the geometry repairs"),
+    "import_apply": ("写入工作空间", "Write into the workspace"),
+    "import_done": (
+        "已写入 {n} 行到 {table}（{path}），该工作空间已打开。",
+        "Wrote {n} row(s) into {table} ({path}); that workspace is now open.",
+    ),
+    # --- export ----------------------------------------------------------------------
+    "export_title": ("导出", "Export"),
+    "export_intro": (
+        "按受众导出：投资方版本只含可供应地块和公开字段。",
+        "Export for an audience: the investor version holds only available sites and public "
+        "fields.",
+    ),
+    "export_format": ("格式", "Format"),
+    "export_role": ("受众", "Audience"),
+    "export_lang": ("语言", "Language"),
+    "export_make": ("生成文件", "Make the file"),
+    "export_failed": ("无法导出：{error}", "The export failed: {error}"),
+    "export_ready": ("已生成 {name}（{kb} KB）。", "{name} is ready ({kb} KB)."),
+    "export_download": ("下载", "Download"),
+    "export_coming": (
+        "即将提供：{formats}。",
+        "Coming soon: {formats}.",
+    ),
 }
+
+TERMS_EN: dict[str, str] = {
+    # layouts
+    "一区一园一廊": "one zone, one park, one corridor",
+    "五园三基地": "five parks, three bases",
+    "一区两园": "one cluster, two parks",
+    "两大平台": "two platforms",
+    "先进制造业开发区": "advanced-manufacturing development zones",
+    "东山创意产业园区": "Dongshan Creative Industry Park",
+    "广耀创新产业园区": "Guangyao Innovation Industry Park",
+    # GB/T 4754 industries
+    "专用设备制造业": "special-purpose machinery",
+    "农副食品加工业": "agricultural and sideline food processing",
+    "化学原料和化学制品制造业": "chemical raw materials and products",
+    "医药制造业": "pharmaceuticals",
+    "印刷和记录媒介复制业": "printing and recording media",
+    "文教、工美、体育和娱乐用品制造业": "stationery, crafts, sports and leisure goods",
+    "木材加工和木、竹、藤、棕、草制品业": "wood, bamboo, rattan and straw products",
+    "橡胶和塑料制品业": "rubber and plastic products",
+    "汽车制造业": "motor vehicles",
+    "炼焦": "coking",
+    "煤炭开采和洗选业": "coal mining and washing",
+    "电气机械和器材制造业": "electrical machinery and equipment",
+    "纺织服装、服饰业": "textile garments and apparel",
+    "耐火材料制品制造": "refractory products",
+    "计算机、通信和其他电子设备制造业": "computers, communication and electronic equipment",
+    "通用设备制造业": "general-purpose machinery",
+    "造纸和纸制品业": "paper and paper products",
+    "金属制品业": "metal products",
+    "金属表面处理及热处理加工": "metal surface and heat treatment",
+    "铸造及其他金属制品制造": "casting and other metal products",
+    "非金属矿物制品业": "non-metallic mineral products",
+    "黑色金属冶炼和压延加工业": "ferrous metal smelting and rolling",
+    # target industries
+    "互联网+医疗": "internet + health care",
+    "光通信": "optical communication",
+    "创业孵化": "start-up incubation",
+    "创客孵化": "maker incubation",
+    "创意设计": "creative design",
+    "劳动密集型产业": "labour-intensive industry",
+    "城市综合体": "urban complex",
+    "大健康": "health and wellness",
+    "循环经济": "circular economy",
+    "数控设备": "CNC equipment",
+    "文化创意": "culture and creative industries",
+    "新一代信息技术": "next-generation IT",
+    "新业态": "new business forms",
+    "新产业": "new industries",
+    "新型建材": "new building materials",
+    "新技术": "new technology",
+    "新材料": "new materials",
+    "新模式": "new business models",
+    "新能源": "new energy",
+    "新能源电动汽车全产业链": "new-energy electric vehicle chain",
+    "日用化工": "household chemicals",
+    "智能装备制造": "intelligent equipment manufacturing",
+    "机加工": "machining",
+    "机械加工": "machining",
+    "汽车零部件": "auto parts",
+    "现代化工及功能性新材料": "modern chemicals and functional materials",
+    "生物医药": "biomedicine",
+    "生物工程": "bioengineering",
+    "电子商务": "e-commerce",
+    "电子电器": "electronics and appliances",
+    "科技服务": "technology services",
+    "科技装备": "technology equipment",
+    "精密铸造": "precision casting",
+    "绿色食品": "green food",
+    "节能环保": "energy saving and environmental protection",
+    "装备制造": "equipment manufacturing",
+    "跨境电商": "cross-border e-commerce",
+    "轻工业": "light industry",
+    "通信": "communications",
+    "造纸": "paper",
+    "钢铁产业链延伸": "steel value-chain extension",
+    "钢铁深加工": "steel deep processing",
+    "高新科技": "high technology",
+    "高端智能机器人": "high-end intelligent robots",
+    "高端液压件": "high-end hydraulic parts",
+}
+"""English for recurring Chinese data values; unknown values are shown as stored."""
 
 
 def t(key: str, lang: Lang = "zh", **kwargs: object) -> str:
@@ -39,9 +505,27 @@ def t(key: str, lang: Lang = "zh", **kwargs: object) -> str:
 
     Examples
     --------
-    >>> t("overview", "en")
+    >>> t("nav_overview", "en")
     'Overview'
+    >>> t("published_value", "zh", value="10,269")
+    '公开报道 10,269'
     """
     zh, en = STRINGS[key]
     text = zh if lang == "zh" else en
     return text.format(**kwargs) if kwargs else text
+
+
+def term(value: object, lang: Lang = "zh") -> str:
+    """A data value in ``lang``: its English name when known, else as stored.
+
+    Examples
+    --------
+    >>> term("一区一园一廊", "en"), term("一区一园一廊", "zh"), term("某产业", "en")
+    ('one zone, one park, one corridor', '一区一园一廊', '某产业')
+    """
+    if value is None:
+        return ""
+    text = str(value)
+    if lang == "en":
+        return TERMS_EN.get(text, text)
+    return text

@@ -1,46 +1,224 @@
-"""Page set-up, sidebar and navigation."""
+"""Page set-up, the sidebar (language, role, workspace, basemap) and the navigation.
+
+The menu depends on the role:
+
+=============  ================================================================
+role           pages
+=============  ================================================================
+planner        总览, 腾退土地, 空间布局, 厂区转型, 亩均效益, 招商选址, 导入, 导出
+investment     总览, 腾退土地, 空间布局, 厂区转型, 招商选址, 导出
+investor       招商选址 in presentation mode only (no sidebar, investor fields)
+=============  ================================================================
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyogrio
 import streamlit as st
 
 from geo.app import state
-from geo.app.i18n import t
+from geo.app.i18n import Lang, t
+from geo.basemaps import BASEMAP_NAMES
+from geo.io import DataImportError
+from geo.io.safety import sniff_format
+from geo.workspace import WorkspaceError
 
 logger = logging.getLogger(__name__)
 
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
-def _sidebar() -> Path:
-    lang = st.sidebar.radio(
+APP_CSS = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 2.2rem;}
+</style>"""
+
+HIDE_SIDEBAR_CSS = """<style>
+section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"], [data-testid="stSidebarNav"] {display: none !important;}
+</style>"""
+
+
+@dataclass(frozen=True)
+class PageDef:
+    """One page of the menu."""
+
+    file: str
+    title_key: str
+    icon: str
+    url_path: str
+    roles: tuple[str, ...]
+
+
+PAGES: tuple[PageDef, ...] = (
+    PageDef("overview.py", "nav_overview", ":material/map:", "overview", ("planner", "investment")),
+    PageDef(
+        "freed_land.py",
+        "nav_freed",
+        ":material/bar_chart:",
+        "freed-land",
+        ("planner", "investment"),
+    ),
+    PageDef("layout.py", "nav_layout", ":material/dashboard:", "layout", ("planner", "investment")),
+    PageDef("sites.py", "nav_sites", ":material/factory:", "sites", ("planner", "investment")),
+    PageDef("benefit.py", "nav_benefit", ":material/leaderboard:", "benefit", ("planner",)),
+    PageDef(
+        "site_finder.py",
+        "nav_finder",
+        ":material/travel_explore:",
+        "site-finder",
+        ("planner", "investment", "investor"),
+    ),
+    PageDef("import_data.py", "nav_import", ":material/upload_file:", "import", ("planner",)),
+    PageDef("export.py", "nav_export", ":material/download:", "export", ("planner", "investment")),
+)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _meta_name(path: str, mtime_ns: int, lang: Lang) -> str:
+    try:
+        meta = pyogrio.read_dataframe(path, layer="meta", read_geometry=False)
+        pairs = dict(zip(meta["key"].astype(str), meta["value"].astype(str), strict=True))
+    except Exception:  # a broken file still gets a label; opening it reports the problem
+        return Path(path).stem
+    name = pairs.get("name_en" if lang == "en" else "name") or pairs.get("name")
+    return f"{name} ({Path(path).stem})" if name else Path(path).stem
+
+
+def workspace_label(path: str, lang: Lang) -> str:
+    """``邯郸市复兴区 (fuxing)``: the workspace's name from its ``meta`` table, and the file."""
+    try:
+        key = state.workspace_key(path)
+    except WorkspaceError:
+        return f"{Path(path).name} ({t('missing_file', lang)})"
+    return _meta_name(key[0], key[1], lang)
+
+
+def _open_other(lang: Lang) -> None:
+    with st.sidebar.expander(t("workspace_open_other", lang)):
+        typed = st.text_input(
+            t("workspace_path", lang), key="ws_path_input", placeholder="/…/x.gpkg"
+        )
+        if st.button(t("open", lang), key="ws_open_path") and typed.strip():
+            p = Path(typed.strip()).expanduser()
+            if p.suffix.lower() != ".gpkg":
+                st.error(t("workspace_not_gpkg", lang))
+            elif not p.is_file():
+                st.error(t("workspace_missing", lang, path=str(p)))
+            else:
+                state.add_opened_workspace(p.resolve())
+                st.rerun()
+        up = st.file_uploader(t("workspace_upload", lang), type=["gpkg"], key="ws_upload")
+        if up is not None and st.session_state.get("_ws_uploaded") != up.file_id:
+            st.session_state["_ws_uploaded"] = up.file_id
+            data = up.getvalue()
+            try:
+                kind = sniff_format(data, up.name)
+            except DataImportError as err:
+                kind = str(err)
+            if kind != "gpkg":  # only a real GeoPackage reaches GDAL in this process
+                st.error(t("workspace_not_gpkg", lang))
+                return
+            state.add_opened_workspace(state.save_upload(up.name, data))
+            st.rerun()
+
+
+def _sidebar() -> None:
+    lang_choice = st.sidebar.radio(
         "语言 / Language",
         options=["zh", "en"],
         format_func=lambda v: {"zh": "中文", "en": "English"}[v],
         horizontal=True,
         key="lang",
+        persist_state="session",
     )
-    demos = state.demo_workspaces()
-    default = state.default_workspace_path().resolve()
-    options = [default] + [p for p in demos if p.resolve() != default]
-    choice = st.sidebar.selectbox(
+    lang: Lang = "en" if lang_choice == "en" else "zh"
+    st.sidebar.selectbox(
+        t("role", lang),
+        options=list(state.LOCAL_ROLES),
+        format_func=lambda r: t(f"role_{r}", lang),
+        key="role",
+        persist_state="session",
+    )
+    default = str(state.default_workspace_path().resolve())
+    options = [default]
+    for p in [*(str(d.resolve()) for d in state.demo_workspaces()), *state.opened_workspaces()]:
+        if p not in options:
+            options.append(p)
+    current = st.session_state.get("workspace_path")
+    if current and current not in options:
+        options.append(current)
+    st.sidebar.selectbox(
         t("workspace", lang),
         options=options,
-        format_func=lambda p: p.stem,
+        format_func=lambda p: workspace_label(p, lang),
         key="workspace_path",
+        persist_state="session",
     )
-    return Path(choice)
+    _open_other(lang)
+    st.sidebar.selectbox(
+        t("basemap", lang),
+        options=list(BASEMAP_NAMES),
+        format_func=lambda b: t(f"basemap_{b}", lang),
+        key="basemap",
+        help=t("basemap_help", lang),
+        persist_state="session",
+    )
+    st.sidebar.caption(t("sidebar_footer", lang))
+
+
+def _presentation_pages(lang: Lang) -> list[st.Page]:
+    """The site finder, and a start page that opens it (a share link may point at ``/``)."""
+    finder = st.Page(
+        PAGES_DIR / "site_finder.py", title=t("nav_finder", lang), url_path="site-finder"
+    )
+    start = st.Page(
+        lambda: st.switch_page(finder), title=t("nav_finder", lang), url_path="start", default=True
+    )
+    return [start, finder]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _pages(role: str, lang: Lang) -> list[st.Page]:
+    """The menu of ``role`` (built once: ``st.Page`` resolves its file on the disk)."""
+    return [
+        st.Page(
+            PAGES_DIR / p.file,
+            title=t(p.title_key, lang),
+            icon=p.icon,
+            url_path=p.url_path,
+            default=i == 0,
+        )
+        for i, p in enumerate(q for q in PAGES if role in q.roles)
+    ]
 
 
 def main() -> None:
-    """Run the app (called by app.py on every rerun)."""
-    st.set_page_config(page_title="腾笼 Tenglong", page_icon="🏭", layout="wide")
-    path = _sidebar()
-    st.session_state["workspace_file"] = path
-    from geo.app.pages import overview
-
+    """Run the app (called by ``app.py`` on every rerun)."""
+    st.set_page_config(
+        page_title="腾笼 Tenglong",
+        page_icon=str(state.STATIC_DIR / "tenglong-icon.png"),
+        layout="wide",
+        initial_sidebar_state="auto",
+    )
+    st.html(APP_CSS)
+    state.restore_from_query()
+    state.apply_pending_workspace()
+    state.refresh_translated_widgets()
     lang = state.lang()
-    pages = [st.Page(overview.page, title=t("overview", lang), icon="🗺️", url_path="overview", default=True)]
-    nav = st.navigation(pages)
+    if state.presenting():
+        st.html(HIDE_SIDEBAR_CSS)
+        nav = st.navigation(_presentation_pages(lang), position="hidden")
+        nav.run()
+        return
+    nav = st.navigation(_pages(state.role(), lang), position="sidebar")
+    # The page first, so that its map starts loading before the sidebar's widgets;
+    # the sidebar's values are in the session state already (persist_state="session").
     nav.run()
+    try:
+        _sidebar()
+    except Exception as err:  # the page above stays usable
+        logger.exception("sidebar failed")
+        st.sidebar.error(t("page_error", lang, error=f"{type(err).__name__}: {err}"))

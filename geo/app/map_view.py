@@ -1,46 +1,209 @@
-"""The one place the app draws a folium map (AppTest cannot see inside st_folium)."""
+"""The one place the app draws a folium map (AppTest cannot see inside ``st_folium``).
+
+Maps come from :func:`geo.render.render_map` with ``asset_mode="served"``:
+Leaflet and the Tenglong controls are served by Streamlit itself from
+``static/tenglong/`` (``server.enableStaticServing``), never from a CDN.
+
+Caching: a rendered map is cached per (workspace file version, role,
+language, basemap, layers, filters). The :class:`~geo.workspace.Workspace`
+argument is not hashable, so it is passed with a leading underscore (excluded
+from the cache key) and the key carries ``(path, mtime)`` instead.
+
+Reruns: ``st_folium`` returns only ``last_active_drawing`` (the feature
+clicked), so panning and zooming never rerun the script.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import logging
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
 import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.app import state
 from geo.app.i18n import Lang, t
+from geo.basemaps import BasemapError, get_basemap
+from geo.layers import Condition, LayerSpec, layers_dir, load_layer_specs
+from geo.render import render_map, write_static_assets
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
 RETURNED_OBJECTS = ["last_active_drawing"]
 """Only a click on a feature reruns the script; pan and zoom do not."""
+MAP_HEIGHT = 560
+
+Where = tuple[tuple[str, str, str, Any], ...]
+"""Extra filter conditions: ``(layer id, field, operator, value)``."""
+
+# st_folium renames the elements of the map it is given; a cached map is shared
+# by every session, so one session at a time hands it over.
+_FOLIUM_LOCK = threading.Lock()
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _cached_map(_ws: Workspace, ws_key: tuple[str, int], role: str, lang: Lang, basemap: str) -> folium.Map:
-    # The Workspace argument is not hashable: it is excluded (leading underscore)
-    # and the cache is keyed on (path, mtime) instead.
-    from geo.render import render_map
+@st.cache_resource(show_spinner=False)
+def ensure_static_assets() -> list[Path]:
+    """Copy Leaflet and the Tenglong controls to ``static/tenglong/`` (once per process)."""
+    return write_static_assets(state.STATIC_DIR)
 
-    return render_map(_ws, role=role, lang=lang, basemap=basemap, asset_mode="served")
+
+def _specs_version() -> float:
+    folder = layers_dir()
+    return max((p.stat().st_mtime for p in folder.glob("*.toml")), default=0.0)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _layer_specs(version: float) -> list[LayerSpec]:
+    return load_layer_specs()
+
+
+def _adjusted_specs(show: tuple[str, ...] | None, where: Where) -> list[LayerSpec]:
+    specs = _layer_specs(_specs_version())
+    out = []
+    for spec in specs:
+        if show is not None:
+            spec = dataclasses.replace(spec, visible=spec.id in show)
+        extra = tuple(Condition(f, op, v) for lid, f, op, v in where if lid == spec.id)
+        if extra:
+            spec = dataclasses.replace(spec, filter=spec.filter + extra)
+        out.append(spec)
+    return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _cached_map(
+    _ws: Workspace,
+    cache_key: tuple[Any, ...],
+    role: str,
+    lang: Lang,
+    basemap: str,
+    layers: tuple[str, ...] | None,
+    show: tuple[str, ...] | None,
+    where: Where,
+    ids_digest: str | None,
+    _ids: tuple[str, ...] | None,
+) -> folium.Map:
+    ensure_static_assets()
+    return render_map(
+        _ws,
+        layers=list(layers) if layers is not None else None,
+        role=role,
+        lang=lang,
+        basemap=basemap,
+        asset_mode="served",
+        specs=_adjusted_specs(show, where),
+        parcel_ids=_ids,
+    )
+
+
+def _digest(ids: tuple[str, ...] | None) -> str | None:
+    if ids is None:
+        return None
+    return hashlib.sha1("\x1f".join(ids).encode("utf-8")).hexdigest()
+
+
+def basemap_name(lang: Lang) -> str:
+    """The basemap chosen in the sidebar, or ``none`` when it is not configured."""
+    name = st.session_state.get("basemap", "none")
+    try:
+        get_basemap(name)
+    except BasemapError as err:
+        st.warning(t("basemap_unavailable", lang, error=err))
+        return "none"
+    return name
 
 
 def show_map(
-    ws: Workspace, *, lang: Lang, role: str, key: str, basemap: str = "none", height: int = 620
-) -> dict | None:
-    """Render the workspace map for ``role`` and return what the user clicked."""
-    ws_key = (str(ws.path.resolve()), ws.path.stat().st_mtime_ns)
+    ws: Workspace,
+    *,
+    lang: Lang,
+    role: str,
+    key: str,
+    layers: Sequence[str] | None = None,
+    show: Sequence[str] | None = None,
+    where: Where = (),
+    parcel_ids: Iterable[str] | None = None,
+    cache_key: tuple[Any, ...] | None = None,
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+    height: int = MAP_HEIGHT,
+) -> dict[str, Any] | None:
+    """Draw the workspace map for ``role`` and return the properties of a newly clicked feature.
+
+    Parameters
+    ----------
+    ws
+        The workspace (for an investor, already role-filtered or not: the
+        layer specs whitelist fields and rows on the server either way).
+    lang, role
+        Labels and what the map may contain.
+    key
+        A widget key unique on the page.
+    layers
+        Layer ids to draw (default: every layer ``role`` may see).
+    show
+        Layers switched on when the map opens (default: as the specs say).
+    where
+        Extra filter conditions per layer.
+    parcel_ids
+        Draw only these parcels.
+    cache_key
+        What identifies ``ws`` (default: its file and mtime); give one when
+        ``ws`` is a modified copy.
+    center, zoom
+        Move the view without reloading the map.
+    height
+        Pixels.
+
+    Returns
+    -------
+    dict or None
+        The clicked feature's properties (``parcel_id``, ``area_id``…) when
+        the user clicked a feature since the last run, else None.
+    """
+    ids = tuple(sorted(str(p) for p in parcel_ids)) if parcel_ids is not None else None
+    ckey = cache_key if cache_key is not None else state.ws_key(ws)
+    basemap = basemap_name(lang)
     try:
-        fmap = _cached_map(ws, ws_key, role, lang, basemap)
-    except Exception as err:  # the rest of the page must keep working
+        fmap = _cached_map(
+            ws,
+            ckey,
+            role,
+            lang,
+            basemap,
+            tuple(layers) if layers is not None else None,
+            tuple(show) if show is not None else None,
+            tuple(where),
+            _digest(ids),
+            ids,
+        )
+    except Exception as err:  # the rest of the page keeps working
         logger.exception("map rendering failed for %s", ws.path)
         st.error(t("map_error", lang, error=err))
         return None
-    return st_folium(
-        fmap,
-        key=key,
-        height=height,
-        use_container_width=True,
-        returned_objects=RETURNED_OBJECTS,
-    )
+    with _FOLIUM_LOCK:
+        out = st_folium(
+            fmap,
+            key=key,
+            height=height,
+            use_container_width=True,
+            returned_objects=RETURNED_OBJECTS,
+            center=center,
+            zoom=zoom,
+        )
+    drawing = (out or {}).get("last_active_drawing") if isinstance(out, dict) else None
+    props = drawing.get("properties") if isinstance(drawing, dict) else None
+    if not isinstance(props, dict):
+        return None
+    seen_key = f"_map_seen_{key}"
+    if st.session_state.get(seen_key) == props:
+        return None
+    st.session_state[seen_key] = props
+    return props

@@ -1,40 +1,301 @@
-"""Session state and cached loading shared by every page."""
+"""Session state, query parameters and cached workspace loading shared by every page.
+
+What a session holds (``st.session_state`` keys)
+-------------------------------------------------
+``lang``
+    ``"zh"`` (default) or ``"en"``.
+``role``
+    ``"planner"`` (default on localhost) or ``"investment"``; presentation
+    mode always acts as ``"investor"``.
+``workspace_path``
+    The open workspace file (a string path).
+``opened_workspaces``
+    Workspace files the user opened (a path typed in, or an upload saved to a
+    temporary folder), offered next to the demo workspaces.
+``present``
+    Presentation mode (招商演示): only the site finder, investor fields only.
+
+A share link carries the same things as query parameters (``lang``, ``ws``,
+``present`` and the site finder's own filters); :func:`restore_from_query`
+reads them once, when a session starts.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from geo.app.i18n import Lang
-from geo.workspace import Workspace, open_workspace
+from geo.roles import RESTRICTED_ROLES, filter_workspace, load_for_mode, process_mode
+from geo.workspace import Workspace, WorkspaceError, open_workspace
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = ROOT / "data"
+STATIC_DIR = ROOT / "static"
+"""Served by Streamlit at ``/app/static`` (``server.enableStaticServing``)."""
 DEFAULT_WORKSPACE = "data/fuxing.gpkg"
+LOCAL_ROLES: tuple[str, ...] = ("planner", "investment")
+"""Roles a local user may pick in the sidebar; investors see presentation mode only."""
+WorkspaceKey = tuple[str, int]
+"""``(resolved path, mtime in ns)``: what every cache of workspace-derived data is keyed on."""
+
+_QUERY_DONE = "_query_restored"
+
+
+# ---------------------------------------------------------------------------
+# Workspaces
+# ---------------------------------------------------------------------------
 
 
 def default_workspace_path() -> Path:
-    """$TENGLONG_WORKSPACE, else the Fuxing demo workspace."""
-    return Path(os.environ.get("TENGLONG_WORKSPACE", DEFAULT_WORKSPACE))
+    """``$TENGLONG_WORKSPACE``, else the Fuxing demo workspace."""
+    env = os.environ.get("TENGLONG_WORKSPACE")
+    if env:
+        return Path(env)
+    return ROOT / DEFAULT_WORKSPACE
 
 
 def demo_workspaces() -> list[Path]:
-    """The demo workspaces shipped in data/."""
+    """The demo workspaces shipped in ``data/``."""
     return sorted(DATA_DIR.glob("*.gpkg"))
 
 
+def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
+    """``(resolved path, mtime)`` of a workspace file.
+
+    Raises
+    ------
+    WorkspaceError
+        The file does not exist (the message says what to do).
+    """
+    p = Path(path)
+    try:
+        return (str(p.resolve()), p.stat().st_mtime_ns)
+    except OSError:
+        raise WorkspaceError(
+            f"workspace file {p} does not exist; pick a demo workspace in the sidebar "
+            f"or give the path of a .gpkg file"
+        ) from None
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _load(path: str, mtime_ns: int) -> Workspace:
-    # keyed on the file's mtime: an edited file is read again, an unchanged one never
+def _load(path: str, mtime_ns: int, investor_only: bool) -> Workspace:
+    # Keyed on the file's mtime: an edited file is read again, an unchanged one never.
+    if investor_only:
+        # TENGLONG_MODE=investor: internal fields are never read into this process.
+        return load_for_mode(path, "investor")
     return open_workspace(path)
 
 
-def load_workspace(path: Path) -> Workspace:
-    """Open a workspace once per file version (cached across reruns and sessions)."""
-    return _load(str(path.resolve()), path.stat().st_mtime_ns)
+def load_workspace(path: str | os.PathLike[str]) -> Workspace:
+    """Open a workspace once per file version (cached across reruns and sessions).
+
+    A server in investor mode (``TENGLONG_MODE=investor``) reads only what an
+    investor may see (:func:`geo.roles.load_for_mode`).
+    """
+    key = workspace_key(path)
+    return _load(*key, investor_process())
+
+
+def ws_key(ws: Workspace) -> WorkspaceKey:
+    """The cache key of an opened workspace."""
+    return workspace_key(ws.path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _restricted(_ws: Workspace, key: WorkspaceKey, role: str) -> Workspace:
+    return filter_workspace(_ws, role)
+
+
+def workspace_for(ws: Workspace, role: str) -> Workspace:
+    """``ws`` as ``role`` may see it (rows and fields filtered on the server).
+
+    Investors and the public get :func:`geo.roles.filter_workspace`; planners
+    and investment officers get ``ws`` itself.
+    """
+    if role not in RESTRICTED_ROLES:
+        return ws
+    return _restricted(ws, ws_key(ws), role)
+
+
+def current_workspace_path() -> Path:
+    """The workspace file this session has open."""
+    value = st.session_state.get("workspace_path")
+    return Path(value) if value else default_workspace_path()
+
+
+def opened_workspaces() -> list[str]:
+    """Workspace files this session opened besides the demo workspaces."""
+    return st.session_state.setdefault("opened_workspaces", [])
+
+
+def add_opened_workspace(path: Path) -> None:
+    """Offer ``path`` in the workspace picker and open it from the next run on.
+
+    The picker is a widget whose value cannot change once drawn, so the
+    choice waits in ``_pending_workspace`` until :func:`apply_pending_workspace`.
+    """
+    value = str(path)
+    opened = opened_workspaces()
+    if value not in opened:
+        opened.append(value)
+    st.session_state["_pending_workspace"] = value
+
+
+def apply_pending_workspace() -> None:
+    """Open the workspace chosen during the last run (call before the picker is drawn)."""
+    value = st.session_state.pop("_pending_workspace", None)
+    if value:
+        st.session_state["workspace_path"] = value
+
+
+@st.cache_resource(show_spinner=False)
+def upload_dir() -> Path:
+    """A private temporary folder for uploaded workspace files (one per server process)."""
+    return Path(tempfile.mkdtemp(prefix="tenglong-uploads-"))
+
+
+def save_upload(name: str, data: bytes) -> Path:
+    """Save an uploaded ``.gpkg`` under :func:`upload_dir` and return its path.
+
+    Only the base name is kept, so a crafted name cannot escape the folder.
+    """
+    stem = Path(name).name.removesuffix(".gpkg") or "upload"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:60] or "upload"
+    folder = Path(tempfile.mkdtemp(dir=upload_dir()))
+    target = folder / f"{safe}.gpkg"
+    target.write_bytes(data)
+    logger.info("saved upload %s (%d bytes) to %s", name, len(data), target)
+    return target
+
+
+def ws_param(path: str | os.PathLike[str]) -> str:
+    """How a share link names a workspace: a demo's stem (``fuxing``) or the file path."""
+    p = Path(path).resolve()
+    if p.parent == DATA_DIR.resolve():
+        return p.stem
+    return str(p)
+
+
+def resolve_ws_param(value: str) -> Path | None:
+    """The workspace file a share link names, or None when it names none that exists."""
+    value = value.strip()
+    if not value:
+        return None
+    demo = DATA_DIR / f"{value}.gpkg"
+    if "/" not in value and demo.exists():
+        return demo
+    p = Path(value)
+    if investor_process() and p.resolve() != default_workspace_path().resolve():
+        return None  # an investor server opens only its own workspace and the demos
+    if p.suffix.lower() == ".gpkg" and p.is_file():
+        return p
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Language, role, presentation
+# ---------------------------------------------------------------------------
 
 
 def lang() -> Lang:
-    """The UI language of this session ("zh" by default)."""
-    return st.session_state.get("lang", "zh")
+    """The UI language of this session (``"zh"`` by default)."""
+    value = st.session_state.get("lang", "zh")
+    return "en" if value == "en" else "zh"
+
+
+def investor_process() -> bool:
+    """True when this server runs in investor mode (``TENGLONG_MODE=investor``)."""
+    try:
+        return process_mode() == "investor"
+    except Exception:  # an unknown mode must not fall back to the full view
+        logger.exception("unknown process mode; serving investors only")
+        return True
+
+
+def presenting() -> bool:
+    """True in presentation mode (an investor is looking)."""
+    return investor_process() or bool(st.session_state.get("present", False))
+
+
+def role() -> str:
+    """The role the pages act as: ``investor`` when presenting, else the sidebar choice."""
+    if presenting():
+        return "investor"
+    value = st.session_state.get("role", "planner")
+    return value if value in LOCAL_ROLES else "planner"
+
+
+TRANSLATED_WIDGETS: tuple[str, ...] = (
+    "role",
+    "workspace_path",
+    "basemap",
+    "ov_status",
+    "ov_area",
+    "ov_industry",
+    "freed_by",
+    "layout_choice",
+    "cmp_mode",
+    "cmp_a",
+    "cmp_b",
+    "cmp_area",
+    "site_choice",
+    "benefit_preset",
+    "sf_area",
+    "sf_industry",
+    "import_table_choice",
+    "import_shift",
+    "import_mode",
+    "export_role",
+)
+"""Keys of widgets whose option labels depend on the language."""
+
+
+def refresh_translated_widgets() -> None:
+    """After a language switch, send the selected options' new labels to the browser.
+
+    A keyed select widget keeps its identity when only its labels change, and
+    the browser would go on showing the old language; assigning the value
+    again makes Streamlit send it with the new label.
+    """
+    current = lang()
+    if st.session_state.get("_rendered_lang", current) != current:
+        for key in TRANSLATED_WIDGETS:
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+    st.session_state["_rendered_lang"] = current
+
+
+def _truthy(value: str | None) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def restore_from_query() -> None:
+    """Read ``lang``, ``ws`` and ``present`` from the URL, once per session."""
+    if st.session_state.get(_QUERY_DONE):
+        return
+    st.session_state[_QUERY_DONE] = True
+    qp = st.query_params
+    if qp.get("lang") in ("zh", "en"):
+        st.session_state["lang"] = qp["lang"]
+    ws = resolve_ws_param(qp.get("ws", ""))
+    if ws is not None:
+        if ws.resolve().parent != DATA_DIR.resolve():
+            opened = opened_workspaces()
+            if str(ws.resolve()) not in opened:
+                opened.append(str(ws.resolve()))
+        st.session_state["workspace_path"] = str(ws.resolve())
+    if _truthy(qp.get("present")):
+        st.session_state["present"] = True
+
+
+def query_value(name: str, default: Any = None) -> Any:
+    """A query parameter of the URL this session was opened with."""
+    return st.query_params.get(name, default)

@@ -1,45 +1,172 @@
-"""总览 Overview: the workspace map and its headline figures."""
+"""总览 Overview: every layer of the workspace, filters, and the card of a clicked parcel."""
 
 from __future__ import annotations
 
 import logging
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-from geo.app import state
-from geo.app.i18n import t
+from geo import schema
+from geo.app import compute, finder, state, widgets
+from geo.app.i18n import Lang, t, term
 from geo.app.map_view import show_map
-from geo.schema import FREED_STATUSES
-from geo.workspace import WorkspaceError
+from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
+SELECTED = "overview_selected"
+
+
+FILTER_KEYS = ("ov_status", "ov_area", "ov_industry", "ov_year")
+
+
+def _years(ws: Workspace) -> pd.Series:
+    return pd.to_datetime(ws.parcels["released_on"], errors="coerce").dt.year
+
+
+def _filter_ids(ws: Workspace, years: pd.Series) -> list[str] | None:
+    """The parcel ids the filters keep (None when no filter is on).
+
+    Read from the session state, so that the map can be drawn before the
+    filter widgets: it is the slowest element to appear.
+    """
+    parcels = ws.parcels
+    statuses = st.session_state.get("ov_status") or []
+    area = st.session_state.get("ov_area")
+    industries = st.session_state.get("ov_industry") or []
+    year_range = st.session_state.get("ov_year")
+    keep = np.ones(len(parcels), dtype=bool)
+    active = False
+    if statuses:
+        keep &= parcels["status"].isin(statuses).to_numpy()
+        active = True
+    if area:
+        places = compute.places(ws)
+        keep &= places["place_ids"].map(lambda p: area in p).to_numpy(dtype=bool)
+        active = True
+    if industries:
+        keep &= parcels["industry_before"].isin(industries).to_numpy()
+        active = True
+    if year_range is not None and years.notna().any():
+        full = (int(years.min()), int(years.max()))
+        if tuple(year_range) != full:
+            keep &= ((years >= year_range[0]) & (years <= year_range[1])).to_numpy()
+            active = True
+    if not active:
+        return None
+    return parcels.loc[keep, "parcel_id"].astype(str).tolist()
+
+
+def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
+    """Status, area, industry and year filters (their values are read by :func:`_filter_ids`)."""
+    parcels = ws.parcels
+    c1, c2, c3, c4 = st.columns([1.3, 1.2, 1.3, 1.0])
+    have = set(parcels["status"].dropna().unique())
+    present = [s for s in schema.STATUSES if s in have]
+    c1.multiselect(
+        t("filter_status", lang),
+        present,
+        format_func=lambda s: widgets.status_label(s, lang),
+        key="ov_status",
+        placeholder=t("all", lang),
+    )
+    areas = finder.latest_areas(ws.areas)
+    names = {str(r["area_id"]): widgets.area_name(r, lang) for _, r in areas.iterrows()}
+    if st.session_state.get("ov_area") not in (None, *names):
+        st.session_state["ov_area"] = None
+    c2.selectbox(
+        t("filter_area", lang),
+        [None, *names],
+        format_func=lambda a: t("all", lang) if a is None else names.get(a, a),
+        placeholder=t("all", lang),
+        key="ov_area",
+    )
+    inds = sorted(str(v) for v in parcels["industry_before"].dropna().unique())
+    st.session_state["ov_industry"] = [
+        v for v in st.session_state.get("ov_industry") or [] if v in inds
+    ]
+    c3.multiselect(
+        t("filter_industry", lang),
+        inds,
+        format_func=lambda v: term(v, lang),
+        key="ov_industry",
+        placeholder=t("all", lang),
+    )
+    if years.notna().any() and int(years.max()) > int(years.min()):
+        lo, hi = int(years.min()), int(years.max())
+        value = st.session_state.get("ov_year")
+        if value is None or not lo <= value[0] <= value[1] <= hi:
+            st.session_state["ov_year"] = (lo, hi)
+        c4.slider(t("filter_year", lang), lo, hi, key="ov_year", format="%d")
+
+
+def _metrics(ws: Workspace, lang: Lang) -> None:
+    published = ws.meta.get("published_freed_mu")
+    freed = compute.freed_mu(ws)
+    available = compute.land_mu(ws, ("released", "stored"))
+    widgets.metric_row(
+        [
+            (
+                t("freed_mu", lang),
+                widgets.fmt_num(freed),
+                t("published_value", lang, value=widgets.fmt_num(float(published)))
+                if published
+                else None,
+            ),
+            (t("available_mu", lang), widgets.fmt_num(available), None),
+            (t("parcels_count", lang), widgets.fmt_num(len(ws.parcels)), None),
+            (t("areas_count", lang), widgets.fmt_num(len(ws.areas)), None),
+            (t("crs", lang), ws.crs.to_string(), None),
+        ]
+    )
+
 
 def page() -> None:
+    """The overview page."""
     lang = state.lang()
-    st.title(t("app_title", lang))
-    path = st.session_state.get("workspace_file", state.default_workspace_path())
-    try:
-        ws = state.load_workspace(path)
-    except (WorkspaceError, ValueError, OSError) as err:
-        logger.warning("cannot open %s: %s", path, err)
-        st.error(t("workspace_error", lang, error=err))
+    role = state.role()
+    ws = widgets.open_workspace(lang)
+    widgets.page_header(t("overview_title", lang), ws, lang)
+    if ws is None:
         return
-    if ws.schematic:
-        st.caption(t("schematic_note", lang))
-    if not ws.is_valid:
-        st.warning(t("workspace_problems", lang, n=len(ws.problems)))
-    parcels = ws.parcels
-    freed_mu = float(parcels.loc[parcels["status"].isin(FREED_STATUSES), "area_mu"].sum())
-    cols = st.columns(4)
-    published = ws.meta.get("published_freed_mu")
-    cols[0].metric(
-        t("freed_mu", lang),
-        f"{freed_mu:,.0f}",
-        delta=(f"{t('published', lang)} {float(published):,.0f}" if published else None),
-        delta_color="off",
-    )
-    cols[1].metric(t("parcels_count", lang), f"{len(parcels):,}")
-    cols[2].metric(t("areas_count", lang), f"{len(ws.areas):,}")
-    cols[3].metric(t("crs", lang), ws.crs.to_string())
-    show_map(ws, lang=lang, role="planner", key="overview_map")
+    metrics_box = st.container()
+    filters_box = st.container()
+    years = _years(ws)
+    ids = _filter_ids(ws, years)
+    left, right = st.columns([2.6, 1])
+    with left:
+        props = show_map(ws, lang=lang, role=role, key="overview_map", parcel_ids=ids, height=640)
+    if props and props.get("parcel_id"):
+        st.session_state[SELECTED] = str(props["parcel_id"])
+    with metrics_box:
+        _metrics(ws, lang)
+    with filters_box:
+        _filter_widgets(ws, years, lang)
+        if ids is not None:
+            sel = ws.parcels[ws.parcels["parcel_id"].astype(str).isin(ids)]
+            st.caption(
+                t(
+                    "filter_result",
+                    lang,
+                    n=widgets.fmt_num(len(sel)),
+                    mu=widgets.fmt_num(sel["area_mu"].sum(), 1),
+                )
+            )
+            if not ids:
+                st.warning(t("filter_empty", lang))
+    with right:
+        selected = st.session_state.get(SELECTED)
+        if selected:
+            widgets.parcel_card(ws, selected, lang, role=role)
+            if st.button(t("card_close", lang), key="ov_close"):
+                st.session_state.pop(SELECTED, None)
+                st.rerun()
+        else:
+            with st.container(border=True):
+                st.markdown(t("card_hint", lang))
+
+
+if __name__ == "__main__":
+    widgets.run_page(page)

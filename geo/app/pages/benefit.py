@@ -1,0 +1,215 @@
+"""亩均效益 Benefit per mu: classes A/B/C/D on the map and in tables, low-efficiency candidates."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import pandas as pd
+import streamlit as st
+
+from geo import benefit
+from geo.app import compute, state, widgets
+from geo.app.i18n import Lang, t
+from geo.app.map_view import show_map
+from geo.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+MAP_LAYERS = ("boundaries", "areas_kind", "benefit_classes", "roads")
+
+
+def _class_label(c: object, lang: Lang) -> str:
+    pair = benefit.CLASS_LABELS.get(str(c))
+    if pair is None:
+        return t("unclassified", lang)
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def _preset_title(name: str, lang: Lang) -> str:
+    try:
+        cfg = benefit.load_preset(name)
+    except benefit.BenefitConfigError:
+        return name
+    return f"{cfg.title_zh if lang == 'zh' else cfg.title_en} ({name})"
+
+
+def _weights(preset: str, lang: Lang) -> dict[str, dict[str, float]] | None:
+    """Custom weights from number inputs, or None for the preset's own."""
+    if not st.toggle(t("custom_weights", lang), key="benefit_custom"):
+        return None
+    cfg = benefit.load_preset(preset)
+    out: dict[str, dict[str, float]] = {}
+    cols = st.columns(len(cfg.groups))
+    for col, (gkey, group) in zip(cols, cfg.groups.items(), strict=True):
+        with col:
+            st.markdown(f"**{widgets.md(group.zh if lang == 'zh' else group.en)}**")
+            for ind in group.indicators:
+                spec = benefit.INDICATORS[ind.key]
+                label = f"{spec.zh if lang == 'zh' else spec.en} ({t('weight', lang)})"
+                out.setdefault(gkey, {})[ind.key] = st.number_input(
+                    label,
+                    min_value=0.0,
+                    max_value=100.0,
+                    value=float(ind.weight),
+                    step=5.0,
+                    key=f"w_{preset}_{gkey}_{ind.key}",
+                )
+    return out
+
+
+def _map_workspace(ws: Workspace, result: pd.DataFrame) -> Workspace:
+    """A copy of ``ws`` whose parcels carry ``benefit_class`` and ``benefit_score``.
+
+    A parcel with several firms takes the best-scoring one.
+    """
+    best = (
+        result.dropna(subset=["parcel_id"])
+        .sort_values("score", ascending=False)
+        .drop_duplicates("parcel_id")
+        .set_index("parcel_id")
+    )
+    parcels = ws.parcels.copy()
+    pid = parcels["parcel_id"].astype(str)
+    parcels["benefit_class"] = pid.map(best["class"]).astype(object)
+    parcels["benefit_score"] = pid.map(best["score"]).astype(float)
+    return dataclasses.replace(ws, tables={**ws.tables, "parcels": parcels})
+
+
+def page() -> None:
+    """The benefit page."""
+    lang = state.lang()
+    ws = widgets.open_workspace(lang)
+    widgets.page_header(t("benefit_title", lang), ws, lang)
+    if ws is None:
+        return
+    if ws.get("enterprises") is None or ws["enterprises"].empty:
+        st.info(t("benefit_no_firms", lang))
+        return
+    presets = benefit.list_presets()
+    c1, c2 = st.columns([1, 2])
+    preset = c1.selectbox(
+        t("preset", lang),
+        presets,
+        index=presets.index(benefit.DEFAULT_PRESET) if benefit.DEFAULT_PRESET in presets else 0,
+        format_func=lambda name: _preset_title(name, lang),
+        key="benefit_preset",
+    )
+    cfg = benefit.load_preset(preset)
+    c2.caption(f"{t('preset_source', lang)}: {widgets.md(cfg.source)}")
+    weights = _weights(preset, lang)
+    try:
+        result = compute.benefit_result(ws, preset, weights)
+    except (benefit.BenefitInputError, benefit.BenefitConfigError) as err:
+        st.error(t("benefit_error", lang, error=err))
+        return
+    summary = benefit.summarize(result)
+    counts = dict(zip(summary["class"], summary["firms"], strict=True))
+    land = dict(zip(summary["class"], summary["land_mu"], strict=True))
+    widgets.metric_row(
+        [
+            (t("firms_evaluated", lang), widgets.fmt_num(len(result)), None),
+            *[
+                (
+                    _class_label(c, lang),
+                    widgets.fmt_num(counts.get(c, 0)),
+                    f"{widgets.fmt_num(land.get(c, 0), 1)} {t('mu', lang)}",
+                )
+                for c in benefit.CLASSES
+            ],
+        ]
+    )
+    left, right = st.columns([1.6, 1])
+    with left:
+        st.subheader(t("benefit_map", lang))
+        mws = _map_workspace(ws, result)
+        show_map(
+            mws,
+            lang=lang,
+            role="planner",
+            key="benefit_map",
+            layers=MAP_LAYERS,
+            show=MAP_LAYERS,
+            cache_key=(*state.ws_key(ws), "benefit", preset, repr(sorted((weights or {}).items()))),
+        )
+    with right:
+        st.subheader(t("benefit_summary", lang))
+        summary = summary.assign(
+            label=[_class_label(c, lang) for c in summary["class"]],
+            land_pct=summary["land_share"] * 100.0,
+        )
+        widgets.table(
+            summary,
+            {
+                "label": t("col_class", lang),
+                "firms": t("col_firms", lang),
+                "land_mu": t("col_area_mu", lang),
+                "land_pct": t("col_land_share", lang),
+                "tax_wan": t("col_tax_wan", lang),
+                "added_value_wan": t("col_value_added_wan", lang),
+            },
+            formats={
+                "land_mu": "%.1f",
+                "land_pct": "%.1f",
+                "tax_wan": "%.0f",
+                "added_value_wan": "%.0f",
+            },
+        )
+    st.subheader(t("benefit_firms", lang))
+    firms = result.assign(class_label=[_class_label(c, lang) for c in result["class"]])
+    widgets.table(
+        firms,
+        {
+            "rank": t("col_rank", lang),
+            "name": t("col_firm", lang),
+            "parcel_id": t("col_parcel_id", lang),
+            "scale": t("col_scale", lang),
+            "land_mu": t("col_area_mu", lang),
+            "tax_wan_per_mu": t("col_tax_per_mu", lang),
+            "added_value_wan_per_mu": t("col_va_per_mu", lang),
+            "score": t("col_score", lang),
+            "class_label": t("col_class", lang),
+        },
+        formats={
+            "land_mu": "%.1f",
+            "tax_wan_per_mu": "%.1f",
+            "added_value_wan_per_mu": "%.1f",
+            "score": "%.1f",
+        },
+        height=320,
+    )
+    st.subheader(t("low_eff_title", lang))
+    cand = benefit.low_efficiency_candidates(ws.parcels, result)
+    if cand.empty:
+        st.success(t("low_eff_none", lang))
+        return
+    cand = cand.assign(
+        status_label=[widgets.status_label(s, lang) for s in cand["status"]],
+        reason=cand["reason_zh"] if lang == "zh" else cand["reason_en"],
+    )
+    st.caption(t("low_eff_count", lang, n=len(cand), mu=widgets.fmt_num(cand["area_mu"].sum(), 1)))
+    widgets.table(
+        cand,
+        {
+            "parcel_id": t("col_parcel_id", lang),
+            "name": t("col_parcel_name", lang),
+            "status_label": t("status", lang),
+            "area_mu": t("col_area_mu", lang),
+            "reason": t("col_reason", lang),
+        },
+        formats={"area_mu": "%.1f"},
+        height=300,
+    )
+    st.download_button(
+        t("download_csv", lang),
+        pd.DataFrame(cand.drop(columns="geometry", errors="ignore"))
+        .to_csv(index=False)
+        .encode("utf-8-sig"),
+        file_name=f"{ws.path.stem}_low_efficiency.csv",
+        mime="text/csv",
+        key="lowe_csv",
+    )
+
+
+if __name__ == "__main__":
+    widgets.run_page(page)

@@ -1,0 +1,177 @@
+"""腾退土地 Freed land: totals against the published figure, by year, area, industry, district."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import streamlit as st
+
+from geo import schema
+from geo.app import compute, state, widgets
+from geo.app.i18n import Lang, t, term
+from geo.app.map_view import show_map
+from geo.release import BY_CHOICES, OUTSIDE_ID
+from geo.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+MAP_LAYERS = ("boundaries", "areas_kind", "parcels_status", "roads")
+
+
+def _area_label(row: pd.Series, lang: Lang) -> str:
+    if row.get("area_id") == OUTSIDE_ID:
+        return t("outside", lang)
+    return widgets.area_name(row, lang, prefix="area_")
+
+
+def _labelled(df: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """Dimension values as display labels (status, industry, area names, kinds)."""
+    out = df.copy()
+    if "status" in out.columns:
+        out["status"] = out["status"].map(lambda s: widgets.status_label(s, lang))
+    if "industry_before" in out.columns:
+        out["industry_before"] = out["industry_before"].map(lambda v: term(v, lang))
+    if "area_id" in out.columns:
+        out["area_label"] = [_area_label(r, lang) for _, r in out.iterrows()]
+        out["kind"] = out["kind"].map(lambda k: widgets.kind_label(k, lang))
+    if "year" in out.columns:
+        out["year"] = out["year"].map(lambda y: "—" if widgets.is_missing(y) else str(int(y)))
+    return out
+
+
+def _columns(lang: Lang) -> dict[str, str]:
+    return {
+        "level": t("col_level", lang),
+        "area_label": t("col_area", lang),
+        "kind": t("col_kind", lang),
+        "status": t("status", lang),
+        "year": t("col_year", lang),
+        "industry_before": t("industry_before", lang),
+        "district": t("district", lang),
+        "n_parcels": t("col_parcels", lang),
+        "area_mu": t("col_area_mu", lang),
+        "area_ha": t("col_area_ha", lang),
+        "area_m2": t("col_area_m2", lang),
+    }
+
+
+FORMATS = {"area_mu": "%.1f", "area_ha": "%.2f", "area_m2": "%.0f"}
+
+
+def _chart(df: pd.DataFrame, x: str, label: str, lang: Lang, *, horizontal: bool = False) -> None:
+    data = pd.DataFrame({label: df[x].astype(str), t("col_area_mu", lang): df["area_mu"]})
+    st.bar_chart(
+        data,
+        x=label,
+        y=t("col_area_mu", lang),
+        horizontal=horizontal,
+        sort=False if not horizontal else f"-{t('col_area_mu', lang)}",
+        color="#d1495b",
+        height=300,
+    )
+
+
+def _headline(ws: Workspace, lang: Lang) -> None:
+    freed = compute.freed_mu(ws)
+    published = ws.meta.get("published_freed_mu")
+    by_status = compute.release(ws, ("status",))
+    n = int(by_status["n_parcels"].sum()) if len(by_status) else 0
+    reused = compute.land_mu(ws, ("supplied", "in_production"))
+    available = compute.land_mu(ws, ("released", "stored"))
+    note = None
+    if published:
+        pub = float(published)
+        diff = freed - pub
+        note = (
+            t("published_match", lang, value=widgets.fmt_num(pub))
+            if abs(diff) < 0.5
+            else t("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
+        )
+    widgets.metric_row(
+        [
+            (t("freed_mu", lang), widgets.fmt_num(freed), note),
+            (t("freed_parcels", lang), widgets.fmt_num(n), None),
+            (t("reused_mu", lang), widgets.fmt_num(reused), None),
+            (t("available_mu", lang), widgets.fmt_num(available), None),
+        ]
+    )
+
+
+def page() -> None:
+    """The freed-land page."""
+    lang = state.lang()
+    ws = widgets.open_workspace(lang)
+    widgets.page_header(t("freed_title", lang), ws, lang)
+    if ws is None:
+        return
+    st.caption(t("freed_definition", lang))
+    _headline(ws, lang)
+    if compute.freed_mu(ws) <= 0:
+        st.info(t("freed_none", lang))
+    tab_year, tab_area, tab_ind, tab_status, tab_district = st.tabs(
+        [
+            t("by_year", lang),
+            t("by_area", lang),
+            t("by_industry", lang),
+            t("by_status", lang),
+            t("by_district", lang),
+        ]
+    )
+    cols = _columns(lang)
+    with tab_year:
+        df = _labelled(compute.release(ws, ("year",)), lang)
+        _chart(df, "year", t("col_year", lang), lang)
+        widgets.table(df, cols, formats=FORMATS)
+    with tab_area:
+        df = _labelled(compute.release(ws, ("area",)), lang)
+        top = df[df["level"] == 0]
+        _chart(top, "area_label", t("col_area", lang), lang, horizontal=True)
+        st.caption(t("by_area_note", lang))
+        widgets.table(df, cols, formats=FORMATS)
+    with tab_ind:
+        df = _labelled(compute.release(ws, ("industry",)), lang)
+        _chart(df, "industry_before", t("industry_before", lang), lang, horizontal=True)
+        widgets.table(df, cols, formats=FORMATS)
+    with tab_status:
+        df = _labelled(compute.release(ws, ("status",)), lang)
+        _chart(df, "status", t("status", lang), lang)
+        widgets.table(df, cols, formats=FORMATS)
+    with tab_district:
+        df = _labelled(compute.release(ws, ("district",)), lang)
+        widgets.table(df, cols, formats=FORMATS)
+
+    st.subheader(t("summary_table", lang))
+    dims = st.multiselect(
+        t("summary_by", lang),
+        list(BY_CHOICES),
+        default=["area", "status"],
+        format_func=lambda d: t(f"dim_{d}", lang),
+        key="freed_by",
+    )
+    if dims:
+        df = _labelled(compute.release(ws, tuple(dims)), lang)
+        widgets.table(df, cols, formats=FORMATS, key="freed_summary")
+        st.download_button(
+            t("download_csv", lang),
+            df.drop(columns=["geometry"], errors="ignore").to_csv(index=False).encode("utf-8-sig"),
+            file_name=f"{ws.path.stem}_freed_{'_'.join(dims)}.csv",
+            mime="text/csv",
+            key="freed_csv",
+        )
+    st.subheader(t("freed_map", lang))
+    freed_ids = ws.parcels.loc[
+        ws.parcels["status"].isin(schema.FREED_STATUSES), "parcel_id"
+    ].astype(str)
+    show_map(
+        ws,
+        lang=lang,
+        role=state.role(),
+        key="freed_map",
+        layers=MAP_LAYERS,
+        parcel_ids=freed_ids,
+    )
+
+
+if __name__ == "__main__":
+    widgets.run_page(page)
