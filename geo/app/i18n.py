@@ -127,6 +127,71 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Parcel {id} is not in this view.",
     ),
     "card_close": ("关闭地块卡片", "Close the parcel card"),
+    # --- editing a parcel (planner) and the audit history ---------------------------
+    "edit_title": ("修改地块状态", "Change the parcel's status"),
+    "edit_status": ("新状态", "New status"),
+    "edit_on": ("变更日期", "Date of the change"),
+    "edit_note": ("备注（如批复文号）", "Note (e.g. the decision's reference)"),
+    "edit_save": ("保存", "Save"),
+    "edit_none": (
+        "当前状态没有可直接变更的下一状态。",
+        "The current status has no next status to change to.",
+    ),
+    "edit_demo_copy": (
+        "当前是演示工作空间：保存将写入它的工作副本，演示数据保持不变。",
+        "This is a demo workspace: saving writes into a working copy and the demo data stay "
+        "unchanged.",
+    ),
+    "edit_saved": (
+        "已保存：地块 {id} 的状态改为“{status}”（{on}），版本 {version}。",
+        "Saved: parcel {id} is now {status} (since {on}), version {version}.",
+    ),
+    "edit_unchanged": ("没有需要保存的变更。", "Nothing to save: no field changed."),
+    "edit_conflict": (
+        "未保存：地块 {id} 在您打开后已被 {who} 于 {at} 修改（{changes}）。"
+        "您的修改（{mine}）没有写入，对方的修改也没有丢失。请重新载入，核对后再保存。",
+        "Not saved: parcel {id} was changed by {who} at {at} after you opened it ({changes}). "
+        "Your change ({mine}) was not written and theirs is kept. Reload, compare and save "
+        "again.",
+    ),
+    "edit_conflict_unknown": ("其他编辑者", "another editor"),
+    "edit_reload": ("重新载入地块", "Reload the parcel"),
+    "edit_date_before": (
+        "未保存：日期 {on} 早于当前状态的起始日期 {since}，请填写更晚的日期。",
+        "Not saved: the date {on} is before the current status_since {since}; give a later date.",
+    ),
+    "edit_date_future": (
+        "未保存：日期 {on} 在未来，请在状态实际变更后再记录。",
+        "Not saved: the date {on} is in the future; record a change once it has happened.",
+    ),
+    "edit_not_allowed": (
+        "未保存：地块不能从“{old}”直接变为“{new}”；可变更为：{allowed}。",
+        "Not saved: a parcel cannot go from {old} to {new}; it can go to {allowed}.",
+    ),
+    "edit_invalid": ("未保存：{error}", "Not saved: {error}"),
+    "edit_busy": (
+        "未保存：工作空间正被其他编辑占用，请稍后再试。（{error}）",
+        "Not saved: another edit is holding the workspace; try again in a moment. ({error})",
+    ),
+    "edit_role": ("无权修改：{error}", "Not allowed: {error}"),
+    "history_title": ("修改记录", "Change history"),
+    "history_empty": ("此地块还没有修改记录。", "No changes recorded for this parcel yet."),
+    "hist_at": ("时间 (UTC)", "When (UTC)"),
+    "hist_who": ("修改人", "Who"),
+    "hist_field": ("字段", "Field"),
+    "hist_before": ("原值", "Before"),
+    "hist_after": ("新值", "After"),
+    "hist_version": ("版本", "Version"),
+    "hist_note": ("备注", "Note"),
+    "login_title": ("请登录", "Please log in"),
+    "login_intro": (
+        "腾笼平台需要登录。登录后按您的单位和角色显示内容。",
+        "Tenglong needs a login; what you see depends on your organisation and role.",
+    ),
+    "login_button": ("登录", "Log in"),
+    "logout_button": ("退出登录", "Log out"),
+    "login_no_role": ("登录成功，但没有分配角色：{error}", "Logged in, but no role: {error}"),
+    "logged_in_as": ("当前用户：{user}（{role}）", "Logged in as {user} ({role})"),
     # --- table columns (units in the header) ----------------------------------------
     "col_level": ("层级", "Level"),
     "col_area": ("片区", "Area"),

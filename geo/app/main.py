@@ -9,6 +9,10 @@ planner        总览, 腾退土地, 空间布局, 厂区转型, 亩均效益, �
 investment     总览, 腾退土地, 空间布局, 厂区转型, 招商选址, 导出
 investor       招商选址 in presentation mode only (no sidebar, investor fields)
 =============  ================================================================
+
+With a login configured (``[auth]`` in ``.streamlit/secrets.toml``) the
+app asks for it first and takes the role from the identity-token claims
+(:func:`geo.app.state.current_role`); the sidebar then has no role picker.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from geo.app.i18n import Lang, t
 from geo.basemaps import BASEMAP_NAMES
 from geo.io import DataImportError
 from geo.io.safety import sniff_format
+from geo.roles import RoleError
 from geo.workspace import WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -77,7 +82,7 @@ PAGES: tuple[PageDef, ...] = (
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _meta_name(path: str, mtime_ns: int, lang: Lang) -> str:
+def _meta_name(path: str, revision: str, lang: Lang) -> str:
     try:
         meta = pyogrio.read_dataframe(path, layer="meta", read_geometry=False)
         pairs = dict(zip(meta["key"].astype(str), meta["value"].astype(str), strict=True))
@@ -135,13 +140,20 @@ def _sidebar() -> None:
         persist_state="session",
     )
     lang: Lang = "en" if lang_choice == "en" else "zh"
-    st.sidebar.selectbox(
-        t("role", lang),
-        options=list(state.LOCAL_ROLES),
-        format_func=lambda r: t(f"role_{r}", lang),
-        key="role",
-        persist_state="session",
-    )
+    if state.auth_configured():  # the role comes only from the login's claims
+        st.sidebar.caption(
+            t("logged_in_as", lang, user=state.current_user(), role=t(f"role_{state.role()}", lang))
+        )
+        if st.sidebar.button(t("logout_button", lang), key="logout"):
+            st.logout()
+    else:
+        st.sidebar.selectbox(
+            t("role", lang),
+            options=list(state.LOCAL_ROLES),
+            format_func=lambda r: t(f"role_{r}", lang),
+            key="role",
+            persist_state="session",
+        )
     default = str(state.default_workspace_path().resolve())
     options = [default]
     for p in [*(str(d.resolve()) for d in state.demo_workspaces()), *state.opened_workspaces()]:
@@ -195,6 +207,27 @@ def _pages(role: str, lang: Lang) -> list[st.Page]:
     ]
 
 
+def _logged_in(lang: Lang) -> bool:
+    """With a login configured: True for a logged-in user with a role, else the login page."""
+    if not state.auth_configured():
+        return True
+    if not state.logged_in():
+        st.title(t("login_title", lang))
+        st.markdown(t("login_intro", lang))
+        if st.button(t("login_button", lang), key="login", type="primary"):
+            st.login()
+        return False
+    try:
+        state.current_role()
+    except (RoleError, ValueError) as err:
+        logger.warning("login without a role: %s", err)
+        st.error(t("login_no_role", lang, error=err))
+        if st.button(t("logout_button", lang), key="logout_norole"):
+            st.logout()
+        return False
+    return True
+
+
 def main() -> None:
     """Run the app (called by ``app.py`` on every rerun)."""
     st.set_page_config(
@@ -212,6 +245,8 @@ def main() -> None:
         st.html(HIDE_SIDEBAR_CSS)
         nav = st.navigation(_presentation_pages(lang), position="hidden")
         nav.run()
+        return
+    if not _logged_in(lang):
         return
     nav = st.navigation(_pages(state.role(), lang), position="sidebar")
     # The page first, so that its map starts loading before the sidebar's widgets;

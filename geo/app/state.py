@@ -5,8 +5,10 @@ What a session holds (``st.session_state`` keys)
 ``lang``
     ``"zh"`` (default) or ``"en"``.
 ``role``
-    ``"planner"`` (default on localhost) or ``"investment"``; presentation
-    mode always acts as ``"investor"``.
+    The sidebar's role picker, local demos only: ``"planner"`` (default on
+    localhost) or ``"investment"``. With a login configured the role comes
+    from the identity-token claims (:func:`current_role`); presentation mode
+    and an investor-mode server always act as ``"investor"``.
 ``workspace_path``
     The open workspace file (a string path).
 ``opened_workspaces``
@@ -14,6 +16,9 @@ What a session holds (``st.session_state`` keys)
     temporary folder), offered next to the demo workspaces.
 ``present``
     Presentation mode (招商演示): only the site finder, investor fields only.
+``_working_copies``
+    Demo workspace → this session's working copy (:func:`writable_path`): the
+    app never writes into ``data/``.
 
 A share link carries the same things as query parameters (``lang``, ``ws``,
 ``present`` and the site finder's own filters); :func:`restore_from_query`
@@ -22,16 +27,29 @@ reads them once, when a session starts.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import os
+import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from geo.app.i18n import Lang
-from geo.roles import RESTRICTED_ROLES, filter_workspace, load_for_mode, process_mode
+from geo.roles import (
+    RESTRICTED_ROLES,
+    RoleError,
+    RoleMapping,
+    filter_workspace,
+    load_for_mode,
+    load_role_mapping,
+    process_mode,
+    role_for_claims,
+)
+from geo.store import revision_token
 from geo.workspace import Workspace, WorkspaceError, open_workspace
 
 logger = logging.getLogger(__name__)
@@ -43,8 +61,14 @@ STATIC_DIR = ROOT / "static"
 DEFAULT_WORKSPACE = "data/fuxing.gpkg"
 LOCAL_ROLES: tuple[str, ...] = ("planner", "investment")
 """Roles a local user may pick in the sidebar; investors see presentation mode only."""
-WorkspaceKey = tuple[str, int]
-"""``(resolved path, mtime in ns)``: what every cache of workspace-derived data is keyed on."""
+ROLES_ENV = "TENGLONG_ROLES"
+"""Environment variable naming the role-mapping TOML (default ``config/roles.toml``)."""
+WorkspaceKey = tuple[str, str]
+"""``(resolved path, revision token)``: what every cache of workspace-derived data is keyed on.
+
+The token (:func:`geo.store.revision_token`) changes with every committed
+edit, also while the edit is still in the GeoPackage's ``-wal`` log (the
+main file's mtime alone would miss it)."""
 
 _QUERY_DONE = "_query_restored"
 
@@ -68,7 +92,7 @@ def demo_workspaces() -> list[Path]:
 
 
 def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
-    """``(resolved path, mtime)`` of a workspace file.
+    """``(resolved path, revision token)`` of a workspace file.
 
     Raises
     ------
@@ -77,7 +101,9 @@ def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
     """
     p = Path(path)
     try:
-        return (str(p.resolve()), p.stat().st_mtime_ns)
+        if not p.is_file():
+            raise FileNotFoundError(p)
+        return (str(p.resolve()), revision_token(p))
     except OSError:
         raise WorkspaceError(
             f"workspace file {p} does not exist; pick a demo workspace in the sidebar "
@@ -86,8 +112,8 @@ def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _load(path: str, mtime_ns: int, investor_only: bool) -> Workspace:
-    # Keyed on the file's mtime: an edited file is read again, an unchanged one never.
+def _load(path: str, revision: str, investor_only: bool) -> Workspace:
+    # Keyed on the revision token: an edited file is read again, an unchanged one never.
     if investor_only:
         # TENGLONG_MODE=investor: internal fields are never read into this process.
         return load_for_mode(path, "investor")
@@ -176,6 +202,32 @@ def save_upload(name: str, data: bytes) -> Path:
     return target
 
 
+def is_demo(path: str | os.PathLike[str]) -> bool:
+    """True for a demo workspace shipped in ``data/`` (never written by the app)."""
+    return Path(path).resolve().parent == DATA_DIR.resolve()
+
+
+def writable_path(path: str | os.PathLike[str]) -> Path:
+    """The file an edit or import writes: the workspace itself, or this session's copy of a demo.
+
+    The first write to a demo workspace copies it to a private temporary
+    folder (:func:`upload_dir`); later writes in the same session reuse that
+    copy. Open the returned path (:func:`add_opened_workspace`) when it
+    differs from ``path`` so the user sees the change.
+    """
+    p = Path(path).resolve()
+    if not is_demo(p):
+        return p
+    copies: dict[str, str] = st.session_state.setdefault("_working_copies", {})
+    if str(p) not in copies or not Path(copies[str(p)]).exists():
+        folder = Path(tempfile.mkdtemp(dir=upload_dir()))
+        copy = folder / f"{p.stem}-working-copy.gpkg"
+        shutil.copy2(p, copy)
+        copies[str(p)] = str(copy)
+        logger.info("working copy of %s: %s", p, copy)
+    return Path(copies[str(p)])
+
+
 def ws_param(path: str | os.PathLike[str]) -> str:
     """How a share link names a workspace: a demo's stem (``fuxing``) or the file path."""
     p = Path(path).resolve()
@@ -226,11 +278,145 @@ def presenting() -> bool:
 
 
 def role() -> str:
-    """The role the pages act as: ``investor`` when presenting, else the sidebar choice."""
+    """The role the pages act as: ``investor`` when presenting, else :func:`current_role`."""
     if presenting():
         return "investor"
-    value = st.session_state.get("role", "planner")
-    return value if value in LOCAL_ROLES else "planner"
+    return current_role()
+
+
+def auth_configured() -> bool:
+    """True when Streamlit's login is configured (``st.secrets`` has an ``[auth]`` section)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all, or an unreadable one: no login
+        return False
+
+
+def role_mapping_path() -> Path:
+    """``$TENGLONG_ROLES``, else ``config/roles.toml`` of the project."""
+    env = os.environ.get(ROLES_ENV, "").strip()
+    return Path(env) if env else ROOT / "config" / "roles.toml"
+
+
+def resolve_role(
+    *,
+    investor_mode: bool,
+    login: bool,
+    claims: Mapping[str, Any] | None,
+    mapping: RoleMapping | None,
+    picked: str | None,
+) -> str:
+    """The role of a user: the pure part of :func:`current_role`.
+
+    Parameters
+    ----------
+    investor_mode
+        The server runs with ``TENGLONG_MODE=investor``: always ``investor``.
+    login
+        A login is configured: the role comes only from ``claims``.
+    claims
+        The identity-token claims of the logged-in user (None: not logged in).
+    mapping
+        How claims map to roles (:func:`geo.roles.load_role_mapping`).
+    picked
+        The sidebar's choice, used only without a login (local demos).
+
+    Raises
+    ------
+    geo.roles.RoleError
+        A logged-in user whose claims map to no role, or a login configured
+        without a role mapping.
+
+    Examples
+    --------
+    >>> resolve_role(investor_mode=False, login=False, claims=None, mapping=None, picked=None)
+    'planner'
+    >>> resolve_role(investor_mode=True, login=False, claims=None, mapping=None, picked="planner")
+    'investor'
+    """
+    if investor_mode:
+        return "investor"
+    if not login:
+        return picked if picked in LOCAL_ROLES else "planner"
+    if claims is None:
+        return "public"  # not logged in: sees nothing (the app asks for the login first)
+    if mapping is None:
+        raise RoleError("a login is configured but no role mapping: nobody gets a role")
+    return role_for_claims(claims, mapping)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _role_mapping(path: str, mtime_ns: int) -> RoleMapping:
+    return load_role_mapping(path)
+
+
+def logged_in() -> bool:
+    """True when a user logged in through Streamlit's login (``st.user.is_logged_in``)."""
+    try:
+        return bool(st.user.get("is_logged_in", False))
+    except Exception:  # no login configured, or outside a running app
+        return False
+
+
+def user_claims() -> dict[str, Any] | None:
+    """The logged-in user's identity-token claims (``st.user``), or None."""
+    if not logged_in():
+        return None
+    try:
+        return dict(st.user.to_dict())
+    except Exception:  # no login configured, or outside a running app
+        return None
+
+
+def current_role() -> str:
+    """The role of this session's user.
+
+    * investor-mode server (:func:`geo.roles.process_mode` is ``investor``):
+      ``investor``, always;
+    * login configured (:func:`auth_configured`): from the ``st.user`` claims
+      through the role mapping (:func:`role_mapping_path`); ``public`` before
+      the login;
+    * otherwise (localhost): the sidebar's choice, ``planner`` by default.
+
+    Raises
+    ------
+    geo.roles.RoleError
+        The logged-in user's claims map to no role; :class:`ValueError` for a
+        broken role mapping.
+    """
+    if investor_process():
+        return "investor"
+    login = auth_configured()
+    claims = user_claims() if login else None
+    mapping = None
+    if login and claims is not None:
+        path = role_mapping_path()
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            mtime = 0
+        mapping = _role_mapping(str(path), mtime)
+    return resolve_role(
+        investor_mode=False,
+        login=login,
+        claims=claims,
+        mapping=mapping,
+        picked=st.session_state.get("role"),
+    )
+
+
+def current_user() -> str:
+    """Who edits (for the audit table): the logged-in user's e-mail or name, else local."""
+    claims = user_claims()
+    if claims:
+        for k in ("email", "preferred_username", "name", "sub"):
+            if claims.get(k):
+                return str(claims[k])
+    try:
+        name = getpass.getuser()
+    except Exception:  # no user name in this environment
+        name = "planner"
+    return f"{name}@localhost"
 
 
 TRANSLATED_WIDGETS: tuple[str, ...] = (

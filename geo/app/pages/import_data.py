@@ -9,9 +9,6 @@ copy, which becomes the open workspace.
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
-from pathlib import Path
 
 import streamlit as st
 
@@ -26,7 +23,6 @@ from geo.io import (
     apply_import,
     preview_import,
 )
-from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -49,20 +45,6 @@ UPLOAD_TYPES = [
     "csv",
     "xlsx",
 ]
-
-
-def _target_path(ws: Workspace) -> Path:
-    """The file an import writes: the workspace itself, or this session's copy of a demo."""
-    path = ws.path.resolve()
-    if path.parent != state.DATA_DIR.resolve():
-        return path
-    copies: dict[str, str] = st.session_state.setdefault("_working_copies", {})
-    if str(path) not in copies or not Path(copies[str(path)]).exists():
-        folder = Path(tempfile.mkdtemp(dir=state.upload_dir()))
-        copy = folder / f"{path.stem}-working-copy.gpkg"
-        shutil.copy2(path, copy)
-        copies[str(path)] = str(copy)
-    return Path(copies[str(path)])
 
 
 def _show_preview(pv: ImportPreview, lang: Lang) -> None:
@@ -103,7 +85,7 @@ def page() -> None:
     if done:
         st.success(done)
     st.markdown(t("import_intro", lang, formats=", ".join(FORMATS.values())))
-    if ws.path.resolve().parent == state.DATA_DIR.resolve():
+    if state.is_demo(ws.path):
         st.info(t("import_demo_copy", lang))
     files = st.file_uploader(
         t("import_files", lang), type=UPLOAD_TYPES, accept_multiple_files=True, key="import_files"
@@ -134,7 +116,7 @@ def page() -> None:
         try:
             pv = preview_import(
                 sources[0] if len(sources) == 1 else sources,
-                workspace=_target_path(ws),
+                workspace=state.writable_path(ws.path),
                 layer=table,
                 crs=int(epsg) if epsg.strip().isdigit() else (epsg.strip() or None),
                 source_crs=shifted,
@@ -156,7 +138,7 @@ def page() -> None:
         key="import_apply",
     ):
         try:
-            result = apply_import(pv, accept_repairs=accept, user="planner")
+            result = apply_import(pv, accept_repairs=accept, user=state.current_user())
         except DataImportError as err:
             st.error(t("import_failed", lang, error=err))
             return

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, finder, state, widgets
+from geo.app import compute, editing, finder, state, widgets
 from geo.app.i18n import Lang, t, term
 from geo.app.map_view import show_map
 from geo.workspace import Workspace
@@ -160,6 +160,10 @@ def page() -> None:
         selected = st.session_state.get(SELECTED)
         if selected:
             widgets.parcel_card(ws, selected, lang, role=role)
+            hit = ws.parcels[ws.parcels["parcel_id"].astype(str) == str(selected)]
+            if len(hit):
+                editing.status_editor(ws, hit.iloc[0], lang, role=role)
+                editing.history_panel(ws, str(selected), lang, role=role)
             if st.button(t("card_close", lang), key="ov_close"):
                 st.session_state.pop(SELECTED, None)
                 st.rerun()

@@ -1,0 +1,367 @@
+"""Editing a parcel from the app: the status form on the parcel card and the audit history.
+
+Only a planner gets the form (:func:`geo.roles.can_edit`); the store checks
+the role again (:class:`geo.roles.RoleError`), so a crafted call path is
+refused too. A save is one transaction of :meth:`geo.store.Store.set_status`
+with ``expected_version`` = the ``row_version`` the user saw: when someone
+saved the parcel in between, nothing is written and the other change is shown
+(:class:`geo.store.EditConflict`). A demo workspace in ``data/`` is never
+written: the edit goes into this session's working copy
+(:func:`geo.app.state.writable_path`), which becomes the open workspace.
+
+Session state: ``_edit_seen`` (workspace::parcel → the version the user
+saw), ``_edit_conflict`` (→ the refused change, until "reload"),
+``_edit_done`` (the success message shown after the rerun).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from geo import schema
+from geo.app import state, widgets
+from geo.app.i18n import Lang, t
+from geo.roles import RESTRICTED_ROLES, RoleError, can_edit, require_edit
+from geo.store import (
+    ALLOWED_TRANSITIONS,
+    Change,
+    EditConflict,
+    EditResult,
+    InvalidEditError,
+    StoreBusyError,
+    StoreError,
+    open_store,
+)
+from geo.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+SEEN = "_edit_seen"
+CONFLICT = "_edit_conflict"
+DONE = "_edit_done"
+EARLIEST = dt.date(1949, 10, 1)
+"""The earliest date the form accepts."""
+
+
+@dataclass(frozen=True)
+class StatusEdit:
+    """A status change as the user entered it."""
+
+    parcel_id: str
+    status: str
+    on: dt.date
+    note: str | None
+    expected_version: int
+    """The ``row_version`` the user saw (0 when the workspace has no such column)."""
+
+
+def row_version(row: pd.Series) -> int:
+    """The ``row_version`` of a parcel row; 0 when the column is absent or empty.
+
+    Examples
+    --------
+    >>> row_version(pd.Series({"parcel_id": "P1"})), row_version(pd.Series({"row_version": 3}))
+    (0, 3)
+    """
+    value = row.get("row_version")
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
+def next_statuses(current: object) -> list[str]:
+    """The statuses a parcel in ``current`` may change to, in lifecycle order.
+
+    Examples
+    --------
+    >>> next_statuses("to_release")
+    ['operating', 'released']
+    """
+    allowed = ALLOWED_TRANSITIONS.get(str(current), frozenset())
+    return [s for s in schema.STATUSES if s in allowed]
+
+
+def _status(value: object, lang: Lang) -> str:
+    return schema.label(schema.STATUS_LABELS, str(value), lang)
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):  # type: ignore[arg-type]
+            return None
+    except (TypeError, ValueError):
+        pass
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def check_status_edit(row: pd.Series, edit: StatusEdit, lang: Lang) -> str | None:
+    """Why ``edit`` cannot be saved on the row the user saw, in ``lang``; None when it can.
+
+    The store checks the same rules again against the stored row.
+    """
+    old = row.get("status")
+    allowed = next_statuses(old)
+    if str(old) in ALLOWED_TRANSITIONS and edit.status not in allowed:
+        return t(
+            "edit_not_allowed",
+            lang,
+            old=_status(old, lang),
+            new=_status(edit.status, lang),
+            allowed=", ".join(_status(s, lang) for s in allowed) or "—",
+        )
+    if edit.on > dt.date.today():
+        return t("edit_date_future", lang, on=edit.on.isoformat())
+    since = _date(row.get("status_since"))
+    if since is not None and edit.on < since:
+        return t("edit_date_before", lang, on=edit.on.isoformat(), since=since.isoformat())
+    return None
+
+
+def apply_status_edit(
+    target: str | os.PathLike[str], edit: StatusEdit, *, user: str, role: str
+) -> EditResult:
+    """Write ``edit`` into the workspace ``target`` in one audited transaction.
+
+    Raises
+    ------
+    geo.roles.RoleError
+        ``role`` may not edit (checked here and by the store).
+    ValueError
+        ``target`` is a demo workspace (write into :func:`geo.app.state.writable_path`).
+    geo.store.EditConflict, geo.store.InvalidEditError, geo.store.StoreError
+        As :meth:`geo.store.Store.set_status`; nothing was written.
+    """
+    require_edit(role)
+    if state.is_demo(target):
+        raise ValueError(f"{target} is a demo workspace: write into a working copy")
+    with open_store(target, user=user, role=role) as store:
+        return store.set_status(
+            edit.parcel_id,
+            edit.status,
+            on=edit.on,
+            note=edit.note or None,
+            expected_version=edit.expected_version,
+        )
+
+
+def _fmt_at(at: object) -> str:
+    try:
+        return pd.Timestamp(str(at)).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+    except (ValueError, TypeError):
+        return str(at)
+
+
+def _fmt_value(field: str, value: object, lang: Lang) -> str:
+    if value is None or value == "":
+        return "∅"
+    return _status(value, lang) if field == "status" else str(value)
+
+
+def _field(field: str, lang: Lang) -> str:
+    try:
+        return schema.column_label("parcels", field, lang, with_unit=False)
+    except (KeyError, ValueError):
+        return field
+
+
+def conflict_message(err: EditConflict, lang: Lang) -> str:
+    """Who changed what when (the other change), and the change that was not saved."""
+    theirs: Sequence[Change] = err.theirs
+    changes = "; ".join(
+        f"{_field(c.field, lang)}: {_fmt_value(c.field, c.before, lang)} → "
+        f"{_fmt_value(c.field, c.after, lang)}"
+        for c in theirs
+    )
+    mine = ", ".join(
+        f"{_field(k, lang)} → {_fmt_value(k, v, lang)}" for k, v in err.attempted.items()
+    )
+    return t(
+        "edit_conflict",
+        lang,
+        id=err.row_id,
+        who=err.who or t("edit_conflict_unknown", lang),
+        at=_fmt_at(err.at) if err.at else "—",
+        changes=changes or "—",
+        mine=mine,
+    )
+
+
+def save_status(ws: Workspace, row: pd.Series, edit: StatusEdit, lang: Lang, *, role: str) -> bool:
+    """Save ``edit`` and report the outcome on the page; True when something was written.
+
+    A demo workspace is copied first and the copy opened from the next run on.
+    """
+    key = _key(ws.path, edit.parcel_id)
+    try:
+        require_edit(role)
+    except RoleError as err:
+        st.error(t("edit_role", lang, error=err))
+        return False
+    problem = check_status_edit(row, edit, lang)
+    if problem:
+        st.error(problem)
+        return False
+    target = state.writable_path(ws.path)
+    try:
+        result = apply_status_edit(target, edit, user=state.current_user(), role=role)
+    except RoleError as err:
+        st.error(t("edit_role", lang, error=err))
+        return False
+    except EditConflict as err:
+        logger.info("edit conflict on %s %s: %s", target, edit.parcel_id, err)
+        st.session_state.setdefault(CONFLICT, {})[key] = err
+        return False
+    except StoreBusyError as err:
+        st.error(t("edit_busy", lang, error=err))
+        return False
+    except (InvalidEditError, StoreError, ValueError) as err:
+        st.error(t("edit_invalid", lang, error=err))
+        return False
+    if result.edit_id is None:
+        st.info(t("edit_unchanged", lang))
+        return False
+    st.session_state[DONE] = t(
+        "edit_saved",
+        lang,
+        id=edit.parcel_id,
+        status=_status(edit.status, lang),
+        on=edit.on.isoformat(),
+        version=result.row_version,
+    )
+    st.session_state.setdefault(SEEN, {})[_key(target, edit.parcel_id)] = result.row_version
+    if Path(target).resolve() != Path(ws.path).resolve():
+        state.add_opened_workspace(Path(target))
+    return True
+
+
+def _key(path: str | os.PathLike[str], parcel_id: str) -> str:
+    return f"{Path(path).resolve()}::{parcel_id}"
+
+
+def status_editor(ws: Workspace, row: pd.Series, lang: Lang, *, role: str) -> None:
+    """The planner's status form on the parcel card, with the conflict message.
+
+    Nothing is drawn for any other role.
+    """
+    if not can_edit(role) or role in RESTRICTED_ROLES:
+        return
+    parcel_id = str(row["parcel_id"])
+    key = _key(ws.path, parcel_id)
+    seen: dict[str, int] = st.session_state.setdefault(SEEN, {})
+    conflicts: dict[str, EditConflict] = st.session_state.setdefault(CONFLICT, {})
+    shown = row_version(row)
+    done = st.session_state.pop(DONE, None)
+    if done:
+        st.success(done)
+    conflict = conflicts.get(key)
+    if conflict is not None:
+        st.warning(conflict_message(conflict, lang), icon=":material/sync_problem:")
+        if st.button(t("edit_reload", lang), key="edit_reload"):
+            conflicts.pop(key, None)
+            seen[key] = shown
+            st.rerun()
+    choices = next_statuses(row.get("status"))
+    with st.expander(t("edit_title", lang), expanded=conflict is not None):
+        if not choices:
+            st.caption(t("edit_none", lang))
+        else:
+            if state.is_demo(ws.path):
+                st.caption(t("edit_demo_copy", lang))
+            with st.form("edit_status_form", border=False):
+                status = st.selectbox(
+                    t("edit_status", lang),
+                    choices,
+                    format_func=lambda s: _status(s, lang),
+                    key="edit_status",
+                )
+                on = st.date_input(
+                    t("edit_on", lang),
+                    value=dt.date.today(),
+                    min_value=EARLIEST,  # older dates get the lifecycle's message, not a clamp
+                    max_value=dt.date.today(),
+                    key="edit_on",
+                )
+                note = st.text_input(t("edit_note", lang), key="edit_note")
+                submitted = st.form_submit_button(
+                    t("edit_save", lang), type="primary", key="edit_save"
+                )
+            if submitted:
+                edit = StatusEdit(
+                    parcel_id,
+                    str(status),
+                    on if isinstance(on, dt.date) else dt.date.today(),
+                    note.strip() or None,
+                    # the version shown when the form was filled in, not the one reloaded now
+                    seen.get(key, shown),
+                )
+                if save_status(ws, row, edit, lang, role=role):
+                    st.rerun()
+                if key in conflicts:
+                    st.rerun()
+    if key not in conflicts:
+        seen[key] = shown
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _history(path: str, revision: str, parcel_id: str) -> pd.DataFrame:
+    # read-only: the investment officer's connection never writes (nor changes a demo file)
+    with open_store(path, user="viewer", role="investment") as store:
+        return store.history(parcel_id)
+
+
+def history_panel(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> None:
+    """The audit rows of the parcel (:meth:`geo.store.Store.history`), newest first."""
+    if role in RESTRICTED_ROLES:
+        return
+    with st.expander(t("history_title", lang)):
+        try:
+            hist = _history(*state.ws_key(ws), parcel_id)
+        except (StoreError, RoleError, OSError) as err:
+            st.error(t("edit_invalid", lang, error=err))
+            return
+        if hist.empty:
+            st.caption(t("history_empty", lang))
+            return
+        shown = hist.iloc[::-1].copy()
+        shown["at"] = shown["at"].map(_fmt_at)
+        shown["before"] = [
+            _fmt_value(f, v, lang) for f, v in zip(shown["field"], shown["before"], strict=True)
+        ]
+        shown["after"] = [
+            _fmt_value(f, v, lang) for f, v in zip(shown["field"], shown["after"], strict=True)
+        ]
+        shown["field"] = shown["field"].map(lambda f: _field(str(f), lang))
+        widgets.table(
+            shown,
+            {
+                "at": t("hist_at", lang),
+                "who": t("hist_who", lang),
+                "field": t("hist_field", lang),
+                "before": t("hist_before", lang),
+                "after": t("hist_after", lang),
+                "row_version": t("hist_version", lang),
+                "note": t("hist_note", lang),
+            },
+            key=f"history_{parcel_id}",
+        )
+
+
+__all__ = [
+    "StatusEdit",
+    "apply_status_edit",
+    "check_status_edit",
+    "conflict_message",
+    "history_panel",
+    "next_statuses",
+    "row_version",
+    "save_status",
+    "status_editor",
+]
