@@ -427,12 +427,20 @@ def test_an_uploaded_workspace_opens_and_junk_is_refused(monkeypatch):
     assert any("Wu'an" in c.value for c in at.caption)
 
 
-@pytest.mark.parametrize("fmt", ["html", "csv"])
-def test_export_makes_a_file_for_the_investor(monkeypatch, fmt):
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "gpkg", "shp", "geojson", "kml", "html", "pdf"])
+def test_export_page_makes_every_format_for_the_investor(monkeypatch, fmt):
+    from geo.export import FORMATS
+
     at = run_page(monkeypatch, "export", lang="en")
     at.selectbox(key="export_format").set_value(fmt)
     at.selectbox(key="export_role").set_value("investor").run()
     at.button(key="export_go").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert any(f"fuxing-investor.{fmt}" in s.value for s in at.success)
+    data, name, mime = at.session_state["export_result"]
+    assert name.endswith("." + FORMATS[fmt].ext) and mime == FORMATS[fmt].mime
+    assert any(name in s.value for s in at.success)
     assert at.get("download_button")
+    if fmt in ("csv", "geojson", "kml", "html"):
+        text = data.decode("utf-8-sig")
+        for internal in ("former_enterprise", "compensation_wan_yuan", "owner", "contact"):
+            assert internal not in text

@@ -477,9 +477,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export_failed": ("无法导出：{error}", "The export failed: {error}"),
     "export_ready": ("已生成 {name}（{kb} KB）。", "{name} is ready ({kb} KB)."),
     "export_download": ("下载", "Download"),
-    "export_coming": (
-        "即将提供：{formats}。",
-        "Coming soon: {formats}.",
+    "export_scope": ("范围", "Scope"),
+    "export_scope_all": ("整个工作空间", "the whole workspace"),
+    "export_site": (
+        "选址单页：地块编号或园区编号（留空则为腾退报告）",
+        "Site sheet: a parcel or area ID (empty for the release report)",
     ),
 }
 

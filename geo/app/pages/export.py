@@ -1,35 +1,26 @@
-"""导出 Export: the workspace as a file for one audience, through the registered exporters.
-
-Every format registered in :data:`geo.cli_export.EXPORTERS` is offered (the
-offline HTML map today); the formats still to come are listed as such.
-"""
+"""导出 Export: the workspace as a file for one audience (every format of geo.export)."""
 
 from __future__ import annotations
 
 import logging
-import tempfile
-from pathlib import Path
 
 import streamlit as st
 
 from geo.app import state, widgets
 from geo.app.i18n import t
-from geo.cli_export import EXPORTERS, ExportError, ExportRequest, run_export
+from geo.export import FORMATS, ExportError, export_bytes
 
 logger = logging.getLogger(__name__)
 
-PLANNED_FORMATS: tuple[str, ...] = ("xlsx", "csv", "gpkg", "shp", "kml", "pdf", "html")
-"""Formats of DESIGN.md §1 (reporting staff) not registered yet."""
-SUFFIX = {"shp": ".zip"}
-"""File suffix of a format when it is not ``.<format>`` (a shapefile is a zip of its parts)."""
-MIME = {
-    "html": "text/html",
-    "pdf": "application/pdf",
-    "csv": "text/csv",
-    "geojson": "application/geo+json",
-    "kml": "application/vnd.google-earth.kml+xml",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "zip": "application/zip",
+FORMAT_LABELS: dict[str, tuple[str, str]] = {
+    "xlsx": ("Excel 腾退汇总表", "Excel land-release summary"),
+    "csv": ("CSV（UTF-8 BOM）", "CSV (UTF-8 with BOM)"),
+    "gpkg": ("GeoPackage", "GeoPackage"),
+    "shp": ("Shapefile（zip）", "Shapefile (zip)"),
+    "geojson": ("GeoJSON", "GeoJSON"),
+    "kml": ("KML（奥维 / Google Earth）", "KML (Ovital / Google Earth)"),
+    "html": ("离线地图 HTML", "offline HTML map"),
+    "pdf": ("PDF 报告 / 选址单页", "PDF report / site sheet"),
 }
 
 
@@ -46,8 +37,8 @@ def page() -> None:
     c1, c2, c3 = st.columns(3)
     fmt = c1.selectbox(
         t("export_format", lang),
-        sorted(EXPORTERS),
-        format_func=lambda f: f.upper(),
+        list(FORMATS),
+        format_func=lambda f: FORMAT_LABELS.get(f, (f, f))[0 if lang == "zh" else 1],
         key="export_format",
     )
     audience = c2.selectbox(
@@ -63,32 +54,37 @@ def page() -> None:
         horizontal=True,
         key="export_lang",
     )
+    areas = ws.areas.drop_duplicates("area_id", keep="last")
+    area_names = dict(zip(areas["area_id"], areas["name"], strict=True))
+    scope = st.selectbox(
+        t("export_scope", lang),
+        [None, *area_names],
+        format_func=lambda a: (
+            t("export_scope_all", lang) if a is None else f"{area_names[a]} ({a})"
+        ),
+        key="export_scope",
+    )
+    site = None
+    if fmt == "pdf":
+        site = st.text_input(t("export_site", lang), key="export_site").strip() or None
     if st.button(t("export_make", lang), type="primary", key="export_go"):
-        out = (
-            Path(tempfile.mkdtemp(dir=state.upload_dir()))
-            / f"{ws.path.stem}-{audience}{SUFFIX.get(fmt, '.' + fmt)}"
-        )
-        req = ExportRequest(workspace=ws.path, out=out, role=audience, lang=out_lang)
         try:
-            path = run_export(req, fmt=fmt)
-        except (ExportError, ValueError, OSError, RuntimeError) as err:
+            data, name, mime = export_bytes(
+                ws, fmt=fmt, role=audience, lang=out_lang, area_id=scope, site_id=site
+            )
+        except (ExportError, ValueError, OSError) as err:
+            logger.warning("export %s failed: %s", fmt, err)
+            st.session_state.pop("export_result", None)
             st.error(t("export_failed", lang, error=err))
         else:
-            st.session_state["export_file"] = str(path)
-    done = st.session_state.get("export_file")
-    if done and Path(done).is_file():
-        p = Path(done)
-        st.success(t("export_ready", lang, name=p.name, kb=f"{p.stat().st_size / 1024:,.0f}"))
+            st.session_state["export_result"] = (data, name, mime)
+    done = st.session_state.get("export_result")
+    if done:
+        data, name, mime = done
+        st.success(t("export_ready", lang, name=name, kb=f"{len(data) / 1024:,.0f}"))
         st.download_button(
-            t("export_download", lang),
-            p.read_bytes(),
-            file_name=p.name,
-            mime=MIME.get(p.suffix.lstrip("."), "application/octet-stream"),
-            key="export_dl",
+            t("export_download", lang), data, file_name=name, mime=mime, key="export_dl"
         )
-    coming = [f for f in PLANNED_FORMATS if f not in EXPORTERS]
-    if coming:
-        st.info(t("export_coming", lang, formats=", ".join(coming)))
 
 
 if __name__ == "__main__":
