@@ -36,7 +36,10 @@ def chromium() -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     path = _chromium_path()
     if path is None:
-        pytest.skip("chromium not found: run scripts/ensure-chromium.sh")
+        missing = "chromium not found: run scripts/ensure-chromium.sh (make test does)"
+        if os.environ.get("CI"):
+            pytest.fail(missing)  # CI installs it: a missing browser is a broken setup
+        pytest.skip(missing)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
