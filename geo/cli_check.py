@@ -42,6 +42,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from geo.cli_convert import EngineChoice, EngineOption, SchedulerOption, WorkersOption
+
 logger = logging.getLogger(__name__)
 
 FINDING_COLUMNS: tuple[str, ...] = (
@@ -137,11 +139,12 @@ def _rich_table(df: pd.DataFrame, *, title: str, style: dict[str, str] | None = 
     return t
 
 
-def _open(workspace: Path) -> Any:
-    from geo.workspace import WorkspaceError, open_workspace
+def _open(workspace: Path, *, engine: Any = "memory", tables: list[str] | None = None) -> Any:
+    from geo.engine import open_dataset
+    from geo.workspace import WorkspaceError
 
     try:
-        return open_workspace(workspace, validate=False)
+        return open_dataset(workspace, engine=engine, validate=False, tables=tables)
     except (WorkspaceError, ValueError) as err:
         raise _InputError(str(err)) from None
 
@@ -172,7 +175,9 @@ _FIRM_TABLE_COLUMNS = (
 
 
 def benefit(
-    workspace: Annotated[Path, typer.Argument(help="Workspace GeoPackage (.gpkg).")],
+    workspace: Annotated[
+        Path, typer.Argument(help="Workspace GeoPackage (.gpkg) or GeoParquet dataset directory.")
+    ],
     *,
     preset: Annotated[
         str | None,
@@ -194,6 +199,16 @@ def benefit(
     ),
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
     list_presets: Annotated[bool, typer.Option(help="List the presets and exit.")] = False,
+    engine: Annotated[
+        EngineChoice,
+        typer.Option(
+            "--engine",
+            help="Accepted for every command; the 亩均 evaluation ranks all firms together, "
+            "so it runs in memory on the enterprises table (the only table read).",
+        ),
+    ] = EngineChoice.memory,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """亩均效益 evaluation (亩均论英雄) of the workspace's enterprises.
 
@@ -221,7 +236,7 @@ def benefit(
         if role not in bf.ROLES:
             raise _InputError(f"unknown role {role!r}; roles: {', '.join(bf.ROLES)}")
         fmt = _resolve_format(fmt, out)
-        ws = _open(workspace)
+        ws = _open(workspace, tables=["enterprises"])
         ent = ws.get("enterprises")
         if ent is None or ent.empty:
             raise _InputError(
@@ -467,7 +482,9 @@ _SEVERITY_STYLE = {"blocking": "red", "warning": "yellow", "info": "dim"}
 
 
 def check(
-    workspace: Annotated[Path, typer.Argument(help="Workspace GeoPackage (.gpkg).")],
+    workspace: Annotated[
+        Path, typer.Argument(help="Workspace GeoPackage (.gpkg) or GeoParquet dataset directory.")
+    ],
     *,
     strict: Annotated[
         bool, typer.Option(help="Exit with code 1 when a blocking problem is found.")
@@ -486,6 +503,9 @@ def check(
         OutputFormat.table
     ),
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+    engine: EngineOption = EngineChoice.memory,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Check control indicators, the soil gate, milestones and idle-land rules.
 
@@ -496,8 +516,18 @@ def check(
     console = Console()
     try:
         fmt = _resolve_format(fmt, out)
-        ws = _open(workspace)
-        findings = run_checks(ws, as_of=as_of, control_config=control_config)
+        from geo.engine import run_checks as run_checks_with
+
+        ws = _open(workspace, engine=engine.value)
+        findings = run_checks_with(
+            ws,
+            as_of=as_of,
+            control_config=control_config,
+            engine=engine.value,
+            workers=workers,
+            scheduler=scheduler,
+            progress=True,
+        )
         if fmt is OutputFormat.csv:
             _write(findings.to_csv(index=False), out, console)
         elif fmt is OutputFormat.json:

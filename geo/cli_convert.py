@@ -8,7 +8,11 @@ files, ``meta.json``; geometry in the workspace's projected GK zone.
 again (geometry in EPSG:4490). Areas come out the same either way.
 
 ``summary``, ``check`` and ``benefit`` read a dataset directory wherever they
-read a GeoPackage.
+read a GeoPackage, and take the engine options defined here
+(:data:`EngineOption`, :data:`WorkersOption`, :data:`SchedulerOption`):
+``--engine memory|dask``, ``--workers N`` (local worker processes) or
+``--scheduler ADDRESS`` (a running dask cluster; default
+``$TENGLONG_DASK_SCHEDULER``).
 
 Exit codes: 0 done; 2 bad input (a path that cannot be read or written, an
 option out of range — the message says which).
@@ -25,9 +29,44 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from geo.engine.cluster import SCHEDULER_ENV
 from geo.engine.parquet import DEFAULT_PARTITION_ROWS, DEFAULT_ROW_GROUP_ROWS
 
 logger = logging.getLogger(__name__)
+
+
+class EngineChoice(StrEnum):
+    """Where the calculations run."""
+
+    memory = "memory"
+    dask = "dask"
+
+
+EngineOption = Annotated[
+    EngineChoice,
+    typer.Option(
+        "--engine",
+        help="memory: everything in this process (default); dask: parcel partitions on "
+        "dask workers (a GeoParquet dataset from `tenglong convert`; same figures).",
+    ),
+]
+"""``--engine memory|dask`` for commands that compute on parcels."""
+
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="--engine dask: start this many local worker processes."),
+]
+"""``--workers N``: a local dask cluster of N worker processes."""
+
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help=f"--engine dask: address of a running dask scheduler (tcp://HOST:8786); "
+        f"default ${SCHEDULER_ENV}, else a local cluster.",
+    ),
+]
+"""``--scheduler ADDRESS``: a running dask cluster (default ``$TENGLONG_DASK_SCHEDULER``)."""
 
 
 class Target(StrEnum):
@@ -95,4 +134,11 @@ def convert(
     Console().print(escape(msg), highlight=False, soft_wrap=True)
 
 
-__all__ = ["Target", "convert"]
+__all__ = [
+    "EngineChoice",
+    "EngineOption",
+    "SchedulerOption",
+    "Target",
+    "WorkersOption",
+    "convert",
+]

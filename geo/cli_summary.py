@@ -29,6 +29,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from geo.cli_convert import EngineChoice, EngineOption, SchedulerOption, WorkersOption
 from geo.schema import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,9 @@ def _write(text: str, out: Path | None) -> None:
 
 
 def summary(
-    workspace: Annotated[Path, typer.Argument(help="Workspace GeoPackage (.gpkg).")],
+    workspace: Annotated[
+        Path, typer.Argument(help="Workspace GeoPackage (.gpkg) or GeoParquet dataset directory.")
+    ],
     *,
     by: Annotated[
         list[str] | None,
@@ -190,15 +193,19 @@ def summary(
             help="Overlaps within a level go to the smallest area, or the first in order."
         ),
     ] = OverlapChoice.smallest,
+    engine: EngineOption = EngineChoice.memory,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Land-release summary: freed land by area, status, year, industry or district.
 
     Parcels are clipped to the area boundaries; areas nest by level and each
     level's rows (with 区外 / outside) sum to the total.
     """
+    from geo.engine import EngineError, open_dataset, release_summary
     from geo.layout import derive_corridors, layout_elements
-    from geo.release import ReleaseError, check_by, check_statuses, release_summary
-    from geo.workspace import WorkspaceError, open_workspace
+    from geo.release import ReleaseError, check_by, check_statuses
+    from geo.workspace import WorkspaceError
 
     try:
         dims = check_by(_split(by) or ["area"])
@@ -208,22 +215,26 @@ def summary(
             dims = ["area", *dims]
         fmt_ = _resolve_format(fmt, out)
         try:
-            ws = open_workspace(workspace, validate=False)
+            ws = open_dataset(workspace, engine=engine.value, validate=False)
         except (WorkspaceError, ValueError) as err:
             raise _InputError(str(err)) from None
         areas = ws.areas
         if layout is not None:
             areas = derive_corridors(layout_elements(areas, layout), ws.get("roads"))
         df = release_summary(
-            ws.parcels,
+            ws,
             areas,
             by=dims,
             statuses=statuses,
             kinds=kinds,
             level=level,
             overlap=overlap.value,
+            engine=engine.value,
+            workers=workers,
+            scheduler=scheduler,
+            progress=True,
         )
-    except (_InputError, ReleaseError) as err:
+    except (_InputError, ReleaseError, EngineError) as err:
         Console(stderr=True).print(
             f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True
         )

@@ -134,7 +134,11 @@ def test_write_dataset_synthetic_and_degrees(tmp_path):
     """Geographic input is projected to the GK zone of the data; empty geometries go last."""
     parcels = gpd.GeoDataFrame(
         {"parcel_id": ["a", "b", "c"], "status": ["released"] * 3},
-        geometry=[shapely.box(114.5, 36.5, 114.501, 36.501), None, shapely.box(114.6, 36.6, 114.601, 36.601)],
+        geometry=[
+            shapely.box(114.5, 36.5, 114.501, 36.501),
+            None,
+            shapely.box(114.6, 36.6, 114.601, 36.601),
+        ],
         crs=4490,
     )
     out = write_dataset({"parcels": parcels}, tmp_path / "ds", partition_rows=2)
@@ -175,7 +179,8 @@ def test_overwrite_replaces_only_when_done(datasets, tmp_path):
 def test_cli_convert_round_trip(tmp_path):
     ds = tmp_path / "wuan_ds"
     res = runner.invoke(
-        app, ["convert", str(DATA / "wuan.gpkg"), "--to", "parquet", str(ds), "--partition-rows", "20"]
+        app,
+        ["convert", str(DATA / "wuan.gpkg"), "--to", "parquet", str(ds), "--partition-rows", "20"],
     )
     assert res.exit_code == 0, res.output
     assert "50 parcels in 3 partition(s)" in res.stdout and "EPSG:4547" in res.stdout
@@ -187,7 +192,9 @@ def test_cli_convert_round_trip(tmp_path):
     )
     res = runner.invoke(app, ["convert", str(ds), "--to", "gpkg", str(back)])
     assert res.exit_code == 2 and "exists" in res.output
-    res = runner.invoke(app, ["convert", str(tmp_path / "missing.gpkg"), "--to", "parquet", str(ds)])
+    res = runner.invoke(
+        app, ["convert", str(tmp_path / "missing.gpkg"), "--to", "parquet", str(ds)]
+    )
     assert res.exit_code == 2 and "does not exist" in res.output
     res = runner.invoke(app, ["convert", str(DATA / "wuan.gpkg"), str(ds)])
     assert res.exit_code == 2  # --to is required

@@ -56,6 +56,23 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
 
 
 @contextmanager
+def _quiet_distributed() -> Iterator[None]:
+    """Keep dask's own INFO chatter (cluster start and stop) out of the output.
+
+    Its warnings and errors still show; everything shows when the root logger
+    is at DEBUG.
+    """
+    log = logging.getLogger("distributed")
+    old = log.level
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        log.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        log.setLevel(old)
+
+
+@contextmanager
 def dask_client(
     *,
     workers: int | None = None,
@@ -87,13 +104,23 @@ def dask_client(
     if workers is not None and int(workers) < 1:
         raise EngineError(f"--workers must be at least 1, got {workers}")
     try:
-        from distributed import Client, LocalCluster
+        import distributed  # noqa: F401
     except ImportError as err:  # pragma: no cover - dependency missing
         raise EngineError(
             "the dask engine needs dask[distributed] and dask-geopandas: "
             "pip install 'dask[distributed]' dask-geopandas"
         ) from err
-    address = scheduler_address(scheduler) if workers is None else None
+    with _quiet_distributed():
+        yield from _client(
+            workers, scheduler_address(scheduler) if workers is None else None, memory_limit
+        )
+
+
+def _client(
+    workers: int | None, address: str | None, memory_limit: str | float | None
+) -> Iterator[Client]:
+    from distributed import Client, LocalCluster
+
     if address:
         logger.info("connecting to the dask scheduler at %s", address)
         try:

@@ -158,7 +158,7 @@ def _combine_summaries(
             "area_id": np.append(chosen["area_id"].astype(str).to_numpy(), OUTSIDE_ID),
             "area_name": np.append(_column(chosen, "name"), OUTSIDE_NAME),
             "area_name_en": np.append(_column(chosen, _TAG), OUTSIDE_NAME_EN),
-            "kind": np.append(_column(chosen, "kind"), None),
+            "kind": np.append(_column(chosen, "kind"), np.array([None], dtype=object)),
         }
         out = out.drop(columns="area_name_en")
         for k, (col, values) in enumerate(echo.items(), start=1):
@@ -182,13 +182,16 @@ def _stand_in(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     return areas.set_geometry(boxes.rename(areas.geometry.name))
 
 
-def _summary_columns(dims: list[str]) -> list[str]:
+def _summary_columns(ws: Workspace | LazyWorkspace, dims: list[str]) -> list[str]:
+    """The parcel columns a summary by ``dims`` reads (those the parcels have: a missing
+    one is reported by :func:`geo.release.release_summary`)."""
+    have = ws.info.parcel_columns if isinstance(ws, LazyWorkspace) else list(ws.parcels.columns)
     cols = ["parcel_id", "status"]
     for d in dims:
         src = _SOURCE_COLUMNS.get(d)
         if src is not None and src not in cols:
             cols.append(src)
-    return cols
+    return [c for c in cols if c in have]
 
 
 def release_summary(
@@ -263,17 +266,17 @@ def release_summary(
     }
     if engine == "memory":
         if isinstance(ws, LazyWorkspace):
-            parcels = ws.read_parcels(columns=_summary_columns(dims))
+            parcels = ws.read_parcels(columns=_summary_columns(ws, dims))
         else:
             parcels = ws.parcels
         return summary(parcels, areas, threads=threads, **options)
 
     n_workers = workers or default_workers()
-    ddf = _dask_frame(ws, _summary_columns(dims), 2 * n_workers)
+    ddf = _dask_frame(ws, _summary_columns(ws, dims), 2 * n_workers)
     # An empty partition checks every option here, before any worker starts.
     meta = _partition_summary(ddf._meta, _stand_in(areas), options).iloc[:0]
     chosen = None
-    part_areas, part_options = areas, options
+    part_areas, part_options = None, options  # areas are only used to group by area
     if "area" in dims and areas is not None:
         filters = kinds is not None or layout is not None or level is not None
         filters = filters or area_ids is not None

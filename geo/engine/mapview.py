@@ -271,7 +271,9 @@ def parcels_in_bounds(
     ----------
     dataset
         A dataset directory or GeoPackage path, a :class:`LazyWorkspace` or a
-        :class:`~geo.workspace.Workspace`.
+        :class:`~geo.workspace.Workspace`. An app opens the dataset once
+        (:func:`~geo.engine.parquet.open_dataset` with ``engine="dask"``) and
+        passes it: a path is opened (small tables read) at every call.
     bounds
         ``(xmin, ymin, xmax, ymax)`` in the dataset's CRS or ``bounds_crs``.
     limit

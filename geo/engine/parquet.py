@@ -598,6 +598,21 @@ def iter_partitions(
         yield read_parcels(info, columns=cols, partitions=[k], bbox=bbox, keep_row=True)
 
 
+def _read_partition(
+    path: str,
+    *,
+    read_columns: list[str],
+    dtypes: dict[str, str],
+    areas: bool,
+    order: list[str],
+    row_filter: Any = None,
+) -> gpd.GeoDataFrame:
+    """One partition file as a task of the dask engine reads it."""
+    kw: dict[str, Any] = {} if row_filter is None else {"filters": row_filter}
+    df = gpd.read_parquet(path, columns=read_columns, **kw)
+    return _finish_partition(df, dtypes=dtypes, areas=areas, order=order)
+
+
 def _finish_partition(
     df: gpd.GeoDataFrame, *, dtypes: dict[str, str], areas: bool, order: list[str] | None = None
 ) -> gpd.GeoDataFrame:
@@ -655,7 +670,11 @@ class LazyWorkspace:
         return self.dask_parcels()
 
     def dask_parcels(self, columns: Iterable[str] | None = None) -> dask_geopandas.GeoDataFrame:
-        """The parcels as a lazy dask-geopandas frame, one partition per file.
+        """The parcels as a lazy dask-geopandas frame, one partition per partition file.
+
+        Each task reads its file with geopandas, so that reading fuses with
+        what follows (``map_partitions``): a worker holds one partition at a
+        time. ``spatial_partitions`` holds the partitions' bounds.
 
         Parameters
         ----------
@@ -663,24 +682,34 @@ class LazyWorkspace:
             Columns to read (``geometry`` always). ``area_m2``/``area_mu`` are
             computed per partition when asked for (or when ``columns`` is None).
         """
-        import dask_geopandas
+        import dask
+        import dask.dataframe as dd
+        import pyarrow.compute as pc
 
         cols = _parcel_read_columns(self.info, columns)
         read_cols = list(self.info.parcel_columns) if cols is None else list(cols)
         read_cols = [c for c in read_cols if c not in _AREA_COLUMNS]
         if "geometry" not in read_cols:
             read_cols.append("geometry")
-        paths = [str(p) for p in self.info.partition_paths()]
-        ddf = dask_geopandas.read_parquet(paths, columns=read_cols, split_row_groups=False)
-        areas = columns is None or any(c in _AREA_COLUMNS for c in columns)
-        dtypes = {c: t for c, t in self.info.parcel_dtypes.items() if c in read_cols}
         order = list(self.info.parcel_columns) if columns is None else list(columns)
         if "geometry" not in order:
             order.append("geometry")
-        if areas or dtypes or order:
-            kw = {"dtypes": dtypes, "areas": areas, "order": order}
-            meta = _finish_partition(ddf._meta.copy(), **kw)
-            ddf = ddf.map_partitions(_finish_partition, **kw, meta=meta)
+        kw: dict[str, Any] = {
+            "read_columns": read_cols,
+            "dtypes": {c: t for c, t in self.info.parcel_dtypes.items() if c in read_cols},
+            "areas": columns is None or any(c in _AREA_COLUMNS for c in columns),
+            "order": order,
+        }
+        paths = [str(p) for p in self.info.partition_paths()]
+        # No row has a negative _row: the statistics skip every row group.
+        meta = _read_partition(paths[0], row_filter=pc.field(ROW_COLUMN) < 0, **kw)
+        # Keep pandas' own string dtype: the partitions are the same frames as in memory.
+        with dask.config.set({"dataframe.convert-string": False}):
+            ddf = dd.from_map(_read_partition, paths, meta=meta, enforce_metadata=False, **kw)
+        bounds = [p.bounds for p in self.info.partitions]
+        if all(b is not None for b in bounds):
+            boxes = [shapely.box(*b) for b in bounds]  # type: ignore[misc]
+            ddf.spatial_partitions = gpd.GeoSeries(boxes, crs=self.crs)
         return ddf
 
     def read_parcels(
