@@ -192,9 +192,13 @@ def _presentation_pages(lang: Lang) -> list[st.Page]:
     return [start, finder]
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
 def _pages(role: str, lang: Lang) -> list[st.Page]:
-    """The menu of ``role`` (built once: ``st.Page`` resolves its file on the disk)."""
+    """The menu of ``role``, built on every run.
+
+    ``st.Page`` objects carry per-run state, so they must not be shared between
+    sessions (a cached list made concurrent sessions fail with "This page
+    cannot be called directly").
+    """
     return [
         st.Page(
             PAGES_DIR / p.file,
