@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -401,17 +402,19 @@ def run(
 ) -> LoadResult:
     """Start the server, run the swarm, kill the server."""
     with serve() as (url, pid):
-        return asyncio.run(
-            swarm(
-                url,
-                sessions=sessions,
-                browsers=browsers,
-                max_seconds=max_seconds,
-                warmup=warmup,
-                ramp_s=ramp_s,
-                server_pid=pid,
-            )
+        coro = swarm(
+            url,
+            sessions=sessions,
+            browsers=browsers,
+            max_seconds=max_seconds,
+            warmup=warmup,
+            ramp_s=ramp_s,
+            server_pid=pid,
         )
+        # a thread of its own: the caller may already run an event loop (pytest
+        # with playwright's sync API), where asyncio.run() is refused
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coro).result()
 
 
 def _p50_p95_max(values: list[float]) -> str:

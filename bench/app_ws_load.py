@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -276,9 +277,11 @@ def run(
 ) -> WsLoadResult:
     """Start the server, run the swarm, kill the server."""
     with serve(log_path=log_path) as (port, pid):
-        return asyncio.run(
-            swarm(port, pid, sessions=sessions, max_seconds=max_seconds, warmup=warmup)
-        )
+        coro = swarm(port, pid, sessions=sessions, max_seconds=max_seconds, warmup=warmup)
+        # a thread of its own: the caller may already run an event loop (pytest
+        # with playwright's sync API), where asyncio.run() is refused
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, coro).result()
 
 
 def _p50_p95_max(values: list[float]) -> str:

@@ -290,6 +290,10 @@ def test_overview_map_draws_features_and_a_click_opens_the_card(app_url, app_pag
     paths.nth(sizes.index(max(sizes))).click(force=True)
     card = page.locator(".st-key-parcel_card")
     card.wait_for(timeout=30_000)
+    # the card fills in as the rerun streams in: wait for its last section
+    from playwright.sync_api import expect
+
+    expect(card).to_contain_text("腾退日期", timeout=30_000)
     text = card.inner_text()
     assert len(sent) > before  # the click did rerun
     assert re.search(r"FX-\d{4}", text), text
