@@ -176,42 +176,88 @@ def open_workspace(
         mdf = pyogrio.read_dataframe(p, layer=META_TABLE, read_geometry=False)
         meta = {str(k): str(v) for k, v in zip(mdf["key"], mdf["value"], strict=True)}
 
+    ws = workspace_from_tables(
+        tables, meta=meta, path=p, validate=validate, to_crs=to_crs, what=p.name
+    )
+    logger.info(
+        "opened %s: %s in %s, %d problem(s)",
+        p.name,
+        ", ".join(f"{k}={len(v)}" for k, v in ws.tables.items()),
+        ws.crs.to_string(),
+        len(ws.problems),
+    )
+    return ws
+
+
+def workspace_from_tables(
+    tables: dict[str, pd.DataFrame],
+    *,
+    meta: dict[str, str],
+    path: str | os.PathLike[str],
+    validate: bool = True,
+    to_crs: Any = None,
+    what: str | None = None,
+) -> Workspace:
+    """A :class:`Workspace` from tables as stored: validate, project, compute areas.
+
+    What :func:`open_workspace` does after reading a GeoPackage, shared with the
+    other stores (PostGIS) so that every backend gives the same figures.
+
+    Parameters
+    ----------
+    tables
+        Table name → DataFrame/GeoDataFrame, geometry in its stored CRS.
+    meta
+        The workspace's ``meta`` pairs.
+    path
+        What :attr:`Workspace.path` records (the file, or a redacted URL).
+    validate
+        Fill ``problems`` with :func:`geo.validate.validate_tables` and the
+        district check.
+    to_crs
+        Force a projected CRS instead of the GK zone chosen from the parcels.
+    what
+        How messages name the source (default: ``path``).
+
+    Raises
+    ------
+    WorkspaceError
+        No parcels table with geometry, or nothing to choose a GK zone from.
+    geo.crs.MissingCRSError
+        A geometry table has no CRS.
+    """
+    what = what or str(path)
     problems: list[Any] = []
     if validate:
         from geo.validate import validate_tables
 
         problems = validate_tables(tables)
-    parcels = tables["parcels"]
-    assert isinstance(parcels, gpd.GeoDataFrame)
+    parcels = tables.get("parcels")
+    if not isinstance(parcels, gpd.GeoDataFrame):
+        raise WorkspaceError(f"{what}: the workspace has no parcels layer with geometry")
     if parcels.crs is None:
-        crs_mod.raise_missing_crs(parcels, what=f"{p.name}: parcels")
-    target = (
-        CRS.from_user_input(to_crs)
-        if to_crs is not None
-        else crs_mod.projected_crs_for(parcels if len(parcels) else tables["boundaries"])  # type: ignore[arg-type]
-    )
+        crs_mod.raise_missing_crs(parcels, what=f"{what}: parcels")
+    basis = parcels if len(parcels) else tables.get("boundaries")
+    if to_crs is None and (not isinstance(basis, gpd.GeoDataFrame) or not len(basis)):
+        raise WorkspaceError(f"{what}: no parcels or boundaries to choose a GK zone from")
+    target = CRS.from_user_input(to_crs) if to_crs is not None else crs_mod.projected_crs_for(basis)
+    out: dict[str, pd.DataFrame] = {}
     for name, df in tables.items():
         if isinstance(df, gpd.GeoDataFrame):
             if df.crs is None:
-                crs_mod.raise_missing_crs(df, what=f"{p.name}: {name}")
+                crs_mod.raise_missing_crs(df, what=f"{what}: {name}")
             proj = df.to_crs(target)
             if TABLES[name].geometry == ("Polygon", "MultiPolygon"):
                 proj["area_m2"] = proj.geometry.area
                 proj["area_mu"] = crs_mod.m2_to_mu(proj["area_m2"])
-            tables[name] = proj
+            out[name] = proj
+        else:
+            out[name] = df
     if validate:
         from geo.validate import validate_parcels_in_district
 
-        problems += validate_parcels_in_district(tables)
-    ws = Workspace(path=p, tables=tables, crs=target, meta=meta, problems=problems)
-    logger.info(
-        "opened %s: %s in %s, %d problem(s)",
-        p.name,
-        ", ".join(f"{k}={len(v)}" for k, v in tables.items()),
-        target.to_string(),
-        len(problems),
-    )
-    return ws
+        problems += validate_parcels_in_district(out)
+    return Workspace(path=Path(path), tables=out, crs=target, meta=dict(meta), problems=problems)
 
 
 def _to_storage_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -13,15 +13,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Collection, Mapping
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-from pyproj import CRS
 
-from geo import crs as crs_mod
 from geo.schema import TABLES
 from geo.store.errors import StoreError
 from geo.store.model import is_missing
@@ -68,41 +65,12 @@ def workspace_from_tables(
     to_crs
         Force a projected CRS instead of the parcels' GK zone.
     """
-    from geo.workspace import Workspace
+    from geo.workspace import WorkspaceError, workspace_from_tables as _from_tables
 
-    problems: list[Any] = []
-    if validate:
-        from geo.validate import validate_tables
-
-        problems = validate_tables(tables)
-    parcels = tables.get("parcels")
-    if not isinstance(parcels, gpd.GeoDataFrame):
-        raise StoreError(f"{source}: the workspace has no parcels layer with geometry")
-    if parcels.crs is None:
-        crs_mod.raise_missing_crs(parcels, what=f"{source}: parcels")
-    basis = parcels if len(parcels) else tables.get("boundaries")
-    if not isinstance(basis, gpd.GeoDataFrame) or not len(basis):
-        raise StoreError(
-            f"{source}: no parcels or boundaries to choose a GK zone from; pass to_crs="
-        )
-    target = CRS.from_user_input(to_crs) if to_crs is not None else crs_mod.projected_crs_for(basis)
-    out: dict[str, pd.DataFrame] = {}
-    for name, df in tables.items():
-        if isinstance(df, gpd.GeoDataFrame):
-            if df.crs is None:
-                crs_mod.raise_missing_crs(df, what=f"{source}: {name}")
-            proj = df.to_crs(target)
-            if TABLES[name].geometry == ("Polygon", "MultiPolygon"):
-                proj["area_m2"] = proj.geometry.area
-                proj["area_mu"] = crs_mod.m2_to_mu(proj["area_m2"])
-            out[name] = proj
-        else:
-            out[name] = df
-    if validate:
-        from geo.validate import validate_parcels_in_district
-
-        problems += validate_parcels_in_district(out)
-    return Workspace(path=Path(source), tables=out, crs=target, meta=dict(meta), problems=problems)
+    try:
+        return _from_tables(tables, meta=dict(meta), path=source, validate=validate, to_crs=to_crs)
+    except WorkspaceError as err:
+        raise StoreError(str(err)) from None
 
 
 def _sql_list(values: Collection[str]) -> str:
