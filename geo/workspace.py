@@ -103,7 +103,12 @@ def list_layers(path: str | os.PathLike[str]) -> list[str]:
     return [str(name) for name, _ in pyogrio.list_layers(path)]
 
 
-def _parse_dates(df: pd.DataFrame, table: str) -> pd.DataFrame:
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str | bytes) and bool(pd.isna(value)))
+
+
+def parse_dates(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Date columns of :mod:`geo.schema` as ``datetime64`` (ISO text, dates or timestamps in)."""
     spec = TABLES.get(table)
     if spec is None:
         return df
@@ -113,7 +118,8 @@ def _parse_dates(df: pd.DataFrame, table: str) -> pd.DataFrame:
             and col.name in df.columns
             and not pd.api.types.is_datetime64_any_dtype(df[col.name])
         ):
-            df[col.name] = pd.to_datetime(df[col.name], errors="coerce", format="ISO8601")
+            text = df[col.name].map(lambda v: None if _missing(v) else str(v))
+            df[col.name] = pd.to_datetime(text, errors="coerce", format="ISO8601")
     return df
 
 
@@ -124,7 +130,7 @@ def read_table(path: str | os.PathLike[str], table: str) -> pd.DataFrame:
     df = pyogrio.read_dataframe(path, layer=table, read_geometry=is_geo, use_arrow=False)
     if not is_geo and isinstance(df, gpd.GeoDataFrame):
         df = pd.DataFrame(df.drop(columns=df.geometry.name, errors="ignore"))
-    return _parse_dates(df, table)
+    return parse_dates(df, table)
 
 
 def open_workspace(

@@ -21,25 +21,9 @@ import pyogrio
 
 from geo.schema import TABLES
 from geo.store.errors import StoreError
-from geo.store.model import is_missing
+from geo.workspace import parse_dates
 
 logger = logging.getLogger(__name__)
-
-
-def parse_dates(df: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Date columns of :mod:`geo.schema` as ``datetime64``, as ``open_workspace`` reads them."""
-    spec = TABLES.get(table)
-    if spec is None:
-        return df
-    for col in spec.columns:
-        if (
-            col.dtype == "date"
-            and col.name in df.columns
-            and not pd.api.types.is_datetime64_any_dtype(df[col.name])
-        ):
-            text = df[col.name].map(lambda v: None if is_missing(v) else str(v))
-            df[col.name] = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    return df
 
 
 def workspace_from_tables(
