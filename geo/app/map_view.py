@@ -188,6 +188,36 @@ def show_map(
         logger.exception("map rendering failed for %s", ws.path)
         st.error(t("map_error", lang, error=err))
         return None
+    return show_rendered(fmap, key=key, height=height, center=center, zoom=zoom)
+
+
+def show_rendered(
+    fmap: folium.Map,
+    *,
+    key: str,
+    height: int = MAP_HEIGHT,
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+) -> dict[str, Any] | None:
+    """Put a map made by :func:`geo.render.render_map` on the page.
+
+    Parameters
+    ----------
+    fmap
+        The map (``asset_mode="served"``); cache it, it is shared read-only.
+    key
+        A widget key unique on the page.
+    height
+        Pixels.
+    center, zoom
+        Move the view without reloading the map.
+
+    Returns
+    -------
+    dict or None
+        The clicked feature's properties when the user clicked a feature
+        since the last run, else None.
+    """
     with _FOLIUM_LOCK:
         out = st_folium(
             fmap,
