@@ -6,7 +6,7 @@ processes, one context per session, so every session is a separate Streamlit
 session). Each session
 
 1. loads the overview page and times navigation → the script run has finished:
-   the map frame has drawn its parcels and Streamlit's status widget is gone;
+   the map element has drawn its parcels and Streamlit's status widget is gone;
 2. switches the language to English (a rerun of the script) and times the click
    → the English overview has finished the same way (map labels in English,
    status widget gone).
@@ -55,7 +55,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import CHROMIUM_ARGS, _chromium_path  # noqa: E402
-from test_app_browser import MAP_FRAME, NOT_LOCAL, _free_port, _wait_healthy  # noqa: E402
+from test_app_browser import MAP_ELEMENT, NOT_LOCAL, _free_port, _wait_healthy  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "app_load.md"
 LOOPBACK_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -207,34 +207,19 @@ def serve() -> Iterator[tuple[str, int]]:
 
 
 async def finished(page: Any, lang: str, deadline: float) -> None:
-    """Wait until the map frame has drawn features in ``lang`` and the script run is over.
-
-    A rerun may replace the map frame; a detached frame is looked up again.
-    """
+    """Wait until the map element has drawn features in ``lang`` and the script run is over."""
     drawn = (
         "() => window.TL && TL.instances.length > 0 && "
-        "document.querySelectorAll('path.leaflet-interactive').length > 0 && "
+        f"document.querySelectorAll('{MAP_ELEMENT} path.leaflet-interactive').length > 0 && "
         f"TL.instances[0].cfg.lang === '{lang}'"
     )
-    while True:
-        left_ms = max(1.0, (deadline - time.monotonic()) * 1000)
-        await page.wait_for_selector(MAP_FRAME, timeout=left_ms)
-        try:
-            handle = await page.query_selector(MAP_FRAME)
-            frame = await handle.content_frame() if handle else None
-            if frame is None:
-                raise RuntimeError("map frame not attached yet")
-            await frame.wait_for_function(drawn, timeout=min(left_ms, 10_000), polling=100)
-            await page.wait_for_function(
-                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                timeout=max(1.0, (deadline - time.monotonic()) * 1000),
-                polling=100,
-            )
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.2)
+    left_ms = max(1.0, (deadline - time.monotonic()) * 1000)
+    await page.wait_for_function(drawn, timeout=left_ms, polling=100)
+    await page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=max(1.0, (deadline - time.monotonic()) * 1000),
+        polling=100,
+    )
 
 
 async def shown_errors(page: Any) -> list[str]:

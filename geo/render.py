@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import json
 import logging
 import math
@@ -58,6 +59,7 @@ import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
+from folium.utilities import camelize
 from shapely.geometry import box
 
 from geo import crs as crs_mod, schema
@@ -278,8 +280,8 @@ class _InlineAssets(MacroElement):
 
 
 class _Mount(MacroElement):
-    # The script macro is what streamlit-folium reads (it renders it once);
-    # render() below is what a standalone HTML file uses.
+    # render() is what a standalone HTML file uses; the app's map element
+    # takes ``cfg`` through component_data() instead.
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "var {{ this.get_name() }} = TL.mount({{ this._parent.get_name() }}, {{ this.cfg }});"
@@ -961,7 +963,8 @@ def render_map(
     Returns
     -------
     folium.Map
-        ``map_html(m)`` gives the HTML; ``streamlit_folium.st_folium(m)`` shows it.
+        ``map_html(m)`` gives the HTML; the app draws it from
+        :func:`component_data` (``geo.app.map_view.show_rendered``).
 
     Raises
     ------
@@ -1065,6 +1068,48 @@ def render_map(
         ", ".join(f"{lyr['id']}={lyr['n']}" for lyr in built.layers),
     )
     return m
+
+
+def component_data(m: folium.Map) -> dict[str, Any]:
+    """What the app's map element needs to draw ``m`` (see ``tenglong-component.js``).
+
+    Parameters
+    ----------
+    m
+        A map made by :func:`render_map`.
+
+    Returns
+    -------
+    dict
+        ``cfg`` (the layer configuration as a JSON string, handed to
+        ``TL.mount`` as it is), ``sig`` (its digest: the element rebuilds the
+        map only when it changes), ``center``, ``zoom``, ``maxZoom`` and
+        ``tiles`` (``url`` and Leaflet ``options`` of each basemap layer).
+
+    Raises
+    ------
+    RenderError
+        ``m`` was not made by :func:`render_map`.
+    """
+    cfg = next((el.cfg for el in _walk(m) if isinstance(el, _Mount)), None)
+    if cfg is None:
+        raise RenderError("this map was not made by render_map: it has no Tenglong layers")
+    tiles = [
+        {
+            "url": el.tiles,
+            "options": {camelize(k): v for k, v in el.options.items()},
+        }
+        for el in _walk(m)
+        if isinstance(el, folium.TileLayer)
+    ]
+    return {
+        "cfg": cfg,
+        "sig": hashlib.sha1(cfg.encode("utf-8")).hexdigest(),
+        "center": [float(v) for v in m.location],
+        "zoom": int(m.options.get("zoom", 14)),
+        "maxZoom": int(m.options.get("max_zoom", 19)),
+        "tiles": tiles,
+    }
 
 
 def map_html(m: folium.Map) -> str:

@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("TENGLONG_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 FUXING = ROOT / "data" / "fuxing.gpkg"
-MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_ELEMENT = ".tl-holder"
+"""The map element (``st.components.v2``: in the page itself, no iframe)."""
 CJK = re.compile(r"[\u3400-\u9fff]")
 BILINGUAL = ("语言 / Language", "示意 / schematic")
 FIRST_MAP_BUDGET_S = float(os.environ.get("TENGLONG_FIRST_MAP_BUDGET_S", "10"))
@@ -151,27 +152,18 @@ def app_page(chromium: Any) -> Iterator[AppPage]:
 
 
 def map_frame(page: Any, *, lang: str | None = None) -> Any:
-    """The Leaflet frame of the first map, once it has drawn features (in ``lang``).
+    """The frame holding the first map, once it has drawn features (in ``lang``).
 
-    Streamlit may replace the frame while a rerun finishes; a detached frame is
-    looked up again.
+    The map element has no iframe of its own: this is the page's main frame
+    (kept as a function so that tests read the same whatever the element).
     """
     ready = (
         "() => window.TL && TL.instances.length > 0 && "
-        "document.querySelectorAll('path.leaflet-interactive').length > 0"
+        f"document.querySelectorAll('{MAP_ELEMENT} path.leaflet-interactive').length > 0"
         + (f" && TL.instances[0].cfg.lang === '{lang}'" if lang else "")
     )
-    deadline = time.monotonic() + 60
-    while True:
-        page.wait_for_selector(MAP_FRAME, timeout=40_000)
-        try:
-            frame = page.query_selector(MAP_FRAME).content_frame()
-            frame.wait_for_function(ready, timeout=10_000)
-            return frame
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            page.wait_for_timeout(300)
+    page.main_frame.wait_for_function(ready, timeout=60_000)
+    return page.main_frame
 
 
 def settle(page: Any) -> None:
@@ -271,7 +263,7 @@ def test_overview_map_draws_features_and_a_click_opens_the_card(app_url, app_pag
     shot(page, screenshots, "overview", height=1000)
     # pan and zoom do not rerun the script
     before = len(sent)
-    box = page.locator(MAP_FRAME).bounding_box()
+    box = page.locator(MAP_ELEMENT).first.bounding_box()
     cx, cy = box["x"] + box["width"] / 3, box["y"] + box["height"] / 2
     page.mouse.move(cx, cy)
     page.mouse.wheel(0, -300)

@@ -24,6 +24,7 @@ from geo.render import (
     STATIC_URL,
     RenderError,
     asset_files,
+    component_data,
     layer_summary,
     map_html,
     remote_references,
@@ -568,3 +569,21 @@ def test_export_bad_role_and_basemap(ws_path, tmp_path, monkeypatch):
     )
     assert res.exit_code == 2 and "TENGLONG_TIANDITU_KEY" in res.output
     assert not (tmp_path / "m.html").exists()
+
+
+def test_component_data_carries_the_layers_and_basemap_of_the_map():
+    import folium
+
+    ws = open_workspace(Path(__file__).resolve().parents[1] / "data" / "wuan.gpkg")
+    m = render_map(ws, role="planner", lang="en", basemap="osm", asset_mode="served")
+    data = component_data(m)
+    cfg = json.loads(data["cfg"])
+    assert cfg["lang"] == "en" and cfg["role"] == "planner"
+    assert [lyr["id"] for lyr in cfg["layers"]] == [row["id"] for row in layer_summary(m)]
+    assert data["tiles"] and data["tiles"][0]["url"].startswith("https://tile.openstreetmap.org/")
+    assert data["tiles"][0]["options"]["maxZoom"] == 19  # Leaflet's camelCase
+    assert len(data["sig"]) == 40
+    other = component_data(render_map(ws, role="investor", lang="en", asset_mode="served"))
+    assert other["sig"] != data["sig"] and other["tiles"] == []
+    with pytest.raises(RenderError, match="render_map"):
+        component_data(folium.Map())

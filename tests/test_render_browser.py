@@ -142,7 +142,7 @@ def test_click_identifies_the_parcel(offline_page, planner_html):
     assert "TP-004" in popup and "已供地" in popup
 
     # A layer switched on later: its clicks bubble to the root group that is on
-    # the map from the start (what streamlit-folium listens to).
+    # the map from the start.
     op.page.check('input[data-layer="available_sites"]')
     op.page.evaluate(
         "window.__root = []; TL.instances[0].root.on('click',"

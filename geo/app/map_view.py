@@ -1,16 +1,18 @@
-"""The one place the app draws a folium map (AppTest cannot see inside ``st_folium``).
+"""The one place the app draws a map.
 
-Maps come from :func:`geo.render.render_map` with ``asset_mode="served"``:
-Leaflet and the Tenglong controls are served by Streamlit itself from
-``static/tenglong/`` (``server.enableStaticServing``), never from a CDN.
+Maps come from :func:`geo.render.render_map` with ``asset_mode="served"`` and
+are drawn by the ``tenglong_map`` element (``st.components.v2``, in the page
+itself, no iframe): Leaflet and the Tenglong controls are served by Streamlit
+from ``static/tenglong/`` (``server.enableStaticServing``), never from a CDN,
+and loaded once per browser page, so a rerun or another page reuses them.
 
 Caching: a rendered map is cached per (workspace file version, role,
 language, basemap, layers, filters). The :class:`~geo.workspace.Workspace`
 argument is not hashable, so it is passed with a leading underscore (excluded
 from the cache key) and the key carries ``(path, mtime)`` instead.
 
-Reruns: ``st_folium`` returns only ``last_active_drawing`` (the feature
-clicked), so panning and zooming never rerun the script.
+Reruns: the element sends only a click on a feature (the one-shot trigger
+``identify``), so panning and zooming never rerun the script.
 """
 
 from __future__ import annotations
@@ -19,33 +21,27 @@ import dataclasses
 import hashlib
 import logging
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import folium
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.app import state
 from geo.app.i18n import Lang, t
 from geo.basemaps import BasemapError, get_basemap
 from geo.layers import Condition, LayerSpec, layers_dir, load_layer_specs
-from geo.render import render_map, write_static_assets
+from geo.render import ASSETS_DIR, STATIC_URL, component_data, render_map, write_static_assets
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
-RETURNED_OBJECTS = ["last_active_drawing"]
-"""Only a click on a feature reruns the script; pan and zoom do not."""
 MAP_HEIGHT = 560
 
 Where = tuple[tuple[str, str, str, Any], ...]
 """Extra filter conditions: ``(layer id, field, operator, value)``."""
-
-# st_folium renames the elements of the map it is given; a cached map is shared
-# by every session, so one session at a time hands it over.
-_FOLIUM_LOCK = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False)
@@ -191,6 +187,25 @@ def show_map(
     return show_rendered(fmap, key=key, height=height, center=center, zoom=zoom)
 
 
+def _asset_base() -> str:
+    """Where the browser finds Leaflet and the Tenglong controls (``server.baseUrlPath`` too)."""
+    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{prefix}{STATIC_URL}" if prefix else STATIC_URL
+
+
+_DATA: weakref.WeakKeyDictionary[folium.Map, dict[str, Any]] = weakref.WeakKeyDictionary()
+_DATA_LOCK = threading.Lock()
+
+
+def _component_data(fmap: folium.Map) -> dict[str, Any]:
+    """:func:`geo.render.component_data` of a (cached, shared) map, worked out once."""
+    with _DATA_LOCK:
+        data = _DATA.get(fmap)
+        if data is None:
+            data = _DATA[fmap] = component_data(fmap)
+    return data
+
+
 def show_rendered(
     fmap: folium.Map,
     *,
@@ -215,25 +230,33 @@ def show_rendered(
     Returns
     -------
     dict or None
-        The clicked feature's properties when the user clicked a feature
-        since the last run, else None.
+        The clicked feature's properties on the rerun that the click caused,
+        else None.
     """
-    with _FOLIUM_LOCK:
-        out = st_folium(
-            fmap,
-            key=key,
-            height=height,
-            use_container_width=True,
-            returned_objects=RETURNED_OBJECTS,
-            center=center,
-            zoom=zoom,
-        )
-    drawing = (out or {}).get("last_active_drawing") if isinstance(out, dict) else None
-    props = drawing.get("properties") if isinstance(drawing, dict) else None
-    if not isinstance(props, dict):
-        return None
-    seen_key = f"_map_seen_{key}"
-    if st.session_state.get(seen_key) == props:
-        return None
-    st.session_state[seen_key] = props
-    return props
+    ensure_static_assets()
+    data = {
+        **_component_data(fmap),
+        "assets": _asset_base(),
+        "height": int(height),
+        "view": {"center": list(center), "zoom": zoom} if center is not None else None,
+    }
+    result = _MAP_ELEMENT(
+        key=key,
+        data=data,
+        height=int(height),
+        on_identify_change=_ignore,
+    )
+    props = getattr(result, "identify", None)
+    return props if isinstance(props, dict) else None
+
+
+def _ignore() -> None:
+    """Callbacks must exist for a trigger value to be returned; the page reads it instead."""
+
+
+_MAP_ELEMENT = st.components.v2.component(
+    "tenglong_map",
+    js=(ASSETS_DIR / "tenglong-component.js").read_text(encoding="utf-8"),
+    isolate_styles=False,
+)
+"""The map element: Leaflet in the page itself (no iframe), see ``tenglong-component.js``."""
