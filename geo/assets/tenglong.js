@@ -628,6 +628,9 @@
     var inst = { map: map, cfg: cfg, layers: [], byId: {}, measuring: false, selected: null };
     TL.instances.push(inst);
     map.getContainer().classList.add("tl-map");
+    // The final view first: every path is then projected once, not once for
+    // the initial view and again for the fitted one.
+    if (cfg.bounds) map.fitBounds(cfg.bounds, { padding: [12, 12], maxZoom: 18, animate: false });
     // Every layer hangs under one feature group that is on the map from the
     // start: a click on any feature, even of a layer switched on later, bubbles
     // to it (streamlit-folium listens to the layers present at start-up).
@@ -646,7 +649,6 @@
     L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
     inst.layerControl = new LayerControl(inst).addTo(map);
     inst.legend = new Legend(inst).addTo(map);
-    if (cfg.bounds) map.fitBounds(cfg.bounds, { padding: [12, 12], maxZoom: 18, animate: false });
     map.on("click", function () {
       if (inst.measuring || !inst.selected) return;
       setTimeout(function () {
