@@ -84,28 +84,43 @@ TOLERANCE = 1e-9
 # ---------------------------------------------------------------------------
 
 
-def generate(n: int, out: Path, *, seed: int, partition_rows: int, threads: int) -> dict:
-    """Write the seeded inventory of ``n`` parcels as a dataset directory at ``out``."""
+def make_inventory(n: int, *, seed: int) -> dict:
+    """The seeded inventory of ``n`` parcels as workspace tables.
+
+    ``parcels`` (the tiling of :func:`bench.release_summary.make_parcels` with
+    the seeded :data:`STATUS_MIX`), ``areas`` (the 51 irregular areas) and
+    ``boundaries`` (the parcels' bounding box), in EPSG:4547. Also used by
+    ``tests/test_app_province.py`` for its 1M-parcel workspace.
+    """
     import geopandas as gpd
     import shapely
 
-    from geo.engine import write_dataset
-
-    t0 = time.perf_counter()
     parcels = base.make_parcels(n, seed=seed)
     rng = np.random.default_rng(seed + 7)
     parcels["status"] = rng.choice(list(STATUS_MIX), size=n, p=list(STATUS_MIX.values()))
     areas = base.make_areas(n, seed=seed)
-    share = base.crossing_share(parcels, areas, threads)
     xmin, ymin, xmax, ymax = parcels.total_bounds
     boundary = gpd.GeoDataFrame(
         {"adcode": ["000000"], "name": ["bench"], "level": ["province"]},
         geometry=[shapely.box(xmin, ymin, xmax, ymax)],
         crs=base.EPSG,
     )
+    return {"parcels": parcels, "areas": areas, "boundaries": boundary}
+
+
+def generate(n: int, out: Path, *, seed: int, partition_rows: int, threads: int) -> dict:
+    """Write the seeded inventory of ``n`` parcels as a dataset directory at ``out``."""
+    import shapely
+
+    from geo.engine import write_dataset
+
+    t0 = time.perf_counter()
+    tables = make_inventory(n, seed=seed)
+    parcels, areas = tables["parcels"], tables["areas"]
+    share = base.crossing_share(parcels, areas, threads)
     verts = shapely.get_num_coordinates(areas.geometry.array)
     write_dataset(
-        {"parcels": parcels, "areas": areas, "boundaries": boundary},
+        tables,
         out,
         meta={"name": f"bench {n:,}", "seed": str(seed), "schematic": "1"},
         partition_rows=partition_rows,

@@ -28,7 +28,7 @@ WUAN = DATA / "wuan.gpkg"
 WUZHI = DATA / "wuzhi.gpkg"
 
 CJK = re.compile(r"[\u3400-\u9fff]")
-BILINGUAL = ("语言 / Language", "示意 / schematic")
+BILINGUAL = ("语言 / Language", "示意 / schematic", "汇总显示 / aggregated")
 """Labels that are bilingual on purpose."""
 
 PAGES: dict[str, tuple[str, str]] = {

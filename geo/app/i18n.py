@@ -31,8 +31,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "role_investment": ("招商人员", "Investment officer"),
     "role_investor": ("投资方(演示)", "Investor (presentation)"),
     "workspace": ("工作空间", "Workspace"),
-    "workspace_open_other": ("打开其他工作空间 (.gpkg)", "Open another workspace (.gpkg)"),
-    "workspace_path": ("文件路径", "File path"),
+    "workspace_open_other": (
+        "打开其他工作空间 (.gpkg / GeoParquet)",
+        "Open another workspace (.gpkg / GeoParquet)",
+    ),
+    "workspace_path": ("文件或数据集目录路径", "File or dataset directory path"),
+    "workspace_not_workspace": (
+        "请给出 .gpkg 文件（GeoPackage 工作空间）或 GeoParquet 数据集目录"
+        "（tenglong convert 生成）。",
+        "Give a .gpkg file (a GeoPackage workspace) or a GeoParquet dataset directory (made by "
+        "tenglong convert).",
+    ),
     "workspace_upload": ("或上传 GeoPackage 文件", "or upload a GeoPackage file"),
     "workspace_not_gpkg": (
         "请给出 .gpkg 文件（GeoPackage 工作空间）。",
@@ -223,6 +232,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_plate": ("板块", "Plate"),
     "col_first_class": ("第一类用地(GB 36600)", "First-class land (GB 36600)"),
     "col_parcel_id": ("地块编号", "Parcel ID"),
+    "col_name": ("名称", "Name"),
     "col_parcel_name": ("地块名称", "Parcel name"),
     "col_reason": ("原因", "Reason"),
     "col_subject": ("对象", "Subject"),
@@ -482,6 +492,74 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export_site": (
         "选址单页：地块编号或园区编号（留空则为腾退报告）",
         "Site sheet: a parcel or area ID (empty for the release report)",
+    ),
+    # --- province mode (geo/app/province.py) ------------------------------------------
+    "province_mode": (
+        "省级模式：共 {n} 块地块，不整体载入内存；汇总由 {engine} 引擎计算（{seconds} 秒，"
+        "按数据集版本缓存）。",
+        "Province mode: {n} parcels, never loaded whole into memory; the figures come from the "
+        "{engine} engine ({seconds} s, cached per dataset version).",
+    ),
+    "province_page_unavailable": (
+        "此页面需要把全部地块载入内存，省级规模工作空间（{n} 块地块，超过 {limit} 块）"
+        "不提供此页面。"
+        "请使用“总览”和“腾退土地”页面，整个数据集请用命令行（tenglong summary / check / export）。",
+        "This page needs every parcel in memory: it is not available for a province-size "
+        "workspace ({n} parcels, more than {limit}). Use the Overview and Freed land pages, and "
+        "the command line (tenglong summary / check / export) for the whole dataset.",
+    ),
+    "province_computing": (
+        "正在计算省级汇总（每个数据集版本只计算一次）…",
+        "Computing the province summary (once per dataset version)…",
+    ),
+    "province_converting": (
+        "首次打开大型 GeoPackage：正在转换为 GeoParquet（每个文件版本只转换一次）…",
+        "First opening of a large GeoPackage: converting it to GeoParquet (once per file version)…",
+    ),
+    "province_opening": ("正在打开数据集…", "Opening the dataset…"),
+    "province_loading": ("正在读取所选范围的地块…", "Reading the parcels of the selection…"),
+    "province_aggregated": (
+        "汇总显示 / aggregated：{scope}共 {n} 块地块（{what}，{mu} 亩），"
+        "按 {unit} 汇总（{units} 个），颜色表示亩数。"
+        "点击网格或片区查看其中的地块（不超过 {limit} 块时显示单个地块），或用筛选缩小范围。",
+        "汇总显示 / aggregated: {scope}{n} parcels ({what}, {mu} mu) shown per {unit} "
+        "({units} in all), coloured by mu. Click a cell or an area to see its parcels (single "
+        "parcels are shown for {limit} or fewer), or narrow the view with the filters.",
+    ),
+    "province_scope": ("{name}：", "{name}: "),
+    "province_unit": ("汇总方式", "Aggregate by"),
+    "province_unit_cell": ("网格", "Grid cells"),
+    "province_unit_area": ("规划片区", "Planning areas"),
+    "province_unit_cells": ("{cell} 网格", "{cell} grid cell"),
+    "province_unit_areas": ("规划片区", "planning area"),
+    "province_cell_name": ("{cell} 网格 ({x}, {y})", "{cell} grid cell ({x}, {y})"),
+    "province_what_freed": ("腾退土地", "freed land"),
+    "province_status_default": ("腾退土地（默认）", "Freed land (default)"),
+    "province_back": ("返回总览", "Back to overview"),
+    "province_parcels_shown": (
+        "{scope}显示 {n} 块地块（{mu} 亩）。",
+        "{scope}showing {n} parcels ({mu} mu).",
+    ),
+    "province_truncated": (
+        "共 {total} 块，只显示面积最大的 {n} 块；请进一步缩小范围。",
+        "{total} parcels: only the {n} largest are shown; narrow the view further.",
+    ),
+    "province_card_hint": (
+        "点击地图上的网格或片区查看其中的地块；地块显示后，点击地块查看详情卡片。",
+        "Click a grid cell or an area on the map to see its parcels; once parcels are shown, "
+        "click one for its card.",
+    ),
+    "province_read_only": (
+        "省级规模工作空间在应用中只读：请在源 GeoPackage 或 PostGIS 中修改后重新转换。",
+        "Province-size workspaces are read-only in the app: edit the source GeoPackage or "
+        "PostGIS and convert again.",
+    ),
+    "province_parcels_table": ("所示地块", "Parcels shown"),
+    "province_areas_table": ("各片区腾退土地", "Freed land by area"),
+    "province_layer_title": ("{what}（亩）· 汇总显示", "{what} (mu) · aggregated"),
+    "province_summary_running": (
+        "正在由引擎计算 {dims} 汇总…",
+        "The engine is computing the summary by {dims}…",
     ),
 }
 

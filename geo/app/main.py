@@ -27,6 +27,7 @@ import streamlit as st
 from geo.app import state
 from geo.app.i18n import Lang, t
 from geo.basemaps import BASEMAP_NAMES
+from geo.engine.parquet import is_dataset, read_info
 from geo.io import DataImportError
 from geo.io.safety import sniff_format
 from geo.roles import RoleError
@@ -84,8 +85,11 @@ PAGES: tuple[PageDef, ...] = (
 @st.cache_data(show_spinner=False, max_entries=64)
 def _meta_name(path: str, revision: str, lang: Lang) -> str:
     try:
-        meta = pyogrio.read_dataframe(path, layer="meta", read_geometry=False)
-        pairs = dict(zip(meta["key"].astype(str), meta["value"].astype(str), strict=True))
+        if Path(path).is_dir():  # a GeoParquet dataset: its meta.json
+            pairs = dict(read_info(path).meta)
+        else:
+            meta = pyogrio.read_dataframe(path, layer="meta", read_geometry=False)
+            pairs = dict(zip(meta["key"].astype(str), meta["value"].astype(str), strict=True))
     except Exception:  # a broken file still gets a label; opening it reports the problem
         return Path(path).stem
     name = pairs.get("name_en" if lang == "en" else "name") or pairs.get("name")
@@ -93,7 +97,10 @@ def _meta_name(path: str, revision: str, lang: Lang) -> str:
 
 
 def workspace_label(path: str, lang: Lang) -> str:
-    """``邯郸市复兴区 (fuxing)``: the workspace's name from its ``meta`` table, and the file."""
+    """``邯郸市复兴区 (fuxing)``: the workspace's name from its ``meta`` table, and the file.
+
+    A GeoParquet dataset directory: the name from its ``meta.json``.
+    """
     try:
         key = state.workspace_key(path)
     except WorkspaceError:
@@ -108,8 +115,14 @@ def _open_other(lang: Lang) -> None:
         )
         if st.button(t("open", lang), key="ws_open_path") and typed.strip():
             p = Path(typed.strip()).expanduser()
-            if p.suffix.lower() != ".gpkg":
-                st.error(t("workspace_not_gpkg", lang))
+            if p.is_dir():
+                if is_dataset(p):  # a GeoParquet dataset directory (tenglong convert)
+                    state.add_opened_workspace(p.resolve())
+                    st.rerun()
+                else:
+                    st.error(t("workspace_not_workspace", lang))
+            elif p.suffix.lower() != ".gpkg":
+                st.error(t("workspace_not_workspace", lang))
             elif not p.is_file():
                 st.error(t("workspace_missing", lang, path=str(p)))
             else:

@@ -10,7 +10,10 @@ What a session holds (``st.session_state`` keys)
     from the identity-token claims (:func:`current_role`); presentation mode
     and an investor-mode server always act as ``"investor"``.
 ``workspace_path``
-    The open workspace file (a string path).
+    The open workspace: a GeoPackage file or a GeoParquet dataset directory
+    (a string path). One with more than
+    :func:`geo.engine.province.province_threshold` parcels opens in province
+    mode (:mod:`geo.app.province`): its parcels are never read into memory.
 ``opened_workspaces``
     Workspace files the user opened (a path typed in, or an upload saved to a
     temporary folder), offered next to the demo workspaces.
@@ -33,12 +36,15 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from geo.app.i18n import Lang
+from geo.engine.parquet import META_FILE, is_dataset, open_dataset
+from geo.engine.province import count_parcels, province_threshold
 from geo.roles import (
     RESTRICTED_ROLES,
     RoleError,
@@ -92,28 +98,78 @@ def demo_workspaces() -> list[Path]:
 
 
 def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
-    """``(resolved path, revision token)`` of a workspace file.
+    """``(resolved path, revision token)`` of a workspace file or dataset directory.
+
+    A GeoPackage's token is :func:`geo.store.revision_token`; a GeoParquet
+    dataset's is the modification time and size of its ``meta.json``
+    (:func:`geo.engine.parquet.write_dataset` replaces the directory whole).
 
     Raises
     ------
     WorkspaceError
-        The file does not exist (the message says what to do).
+        The file does not exist, or a folder is not a dataset (the message
+        says what to do).
     """
     p = Path(path)
     try:
+        if p.is_dir():
+            if not is_dataset(p):
+                raise WorkspaceError(
+                    f"{p} is a folder but not a Tenglong GeoParquet dataset (no {META_FILE}); "
+                    f"create one with `tenglong convert WORKSPACE.gpkg --to parquet {p}`"
+                )
+            meta = (p / META_FILE).stat()
+            return (str(p.resolve()), f"dataset:{meta.st_mtime_ns}:{meta.st_size}")
         if not p.is_file():
             raise FileNotFoundError(p)
         return (str(p.resolve()), revision_token(p))
     except OSError:
         raise WorkspaceError(
             f"workspace file {p} does not exist; pick a demo workspace in the sidebar "
-            f"or give the path of a .gpkg file"
+            f"or give the path of a .gpkg file or a GeoParquet dataset directory"
         ) from None
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _parcel_count(path: str, revision: str) -> int:
+    return count_parcels(path)
+
+
+def parcel_count(path: str | os.PathLike[str]) -> int:
+    """The number of parcels of a workspace, from its metadata (cached per version).
+
+    Raises
+    ------
+    WorkspaceError
+        The workspace does not exist or has no parcels table.
+    """
+    return _parcel_count(*workspace_key(path))
+
+
+def province_mode(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` has more parcels than :func:`geo.engine.province.province_threshold`.
+
+    Such a workspace opens in province mode (:mod:`geo.app.province`); a
+    workspace that cannot be opened is not (opening it reports why).
+    """
+    try:
+        return parcel_count(path) > province_threshold()
+    except WorkspaceError:
+        return False
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _load(path: str, revision: str, investor_only: bool) -> Workspace:
     # Keyed on the revision token: an edited file is read again, an unchanged one never.
+    if Path(path).is_dir():
+        if investor_only:
+            raise WorkspaceError(
+                "an investor-mode server opens GeoPackage or PostGIS workspaces only, "
+                "not GeoParquet datasets (their internal columns would be read)"
+            )
+        ws = open_dataset(path, engine="memory")
+        assert isinstance(ws, Workspace)
+        return ws
     if investor_only:
         # TENGLONG_MODE=investor: internal fields are never read into this process.
         return load_for_mode(path, "investor")
@@ -123,15 +179,43 @@ def _load(path: str, revision: str, investor_only: bool) -> Workspace:
 def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     """Open a workspace once per file version (cached across reruns and sessions).
 
-    A server in investor mode (``TENGLONG_MODE=investor``) reads only what an
+    A GeoParquet dataset directory is read into memory as a GeoPackage is
+    (:func:`geo.engine.parquet.open_dataset`), unless it is province-size. A
+    server in investor mode (``TENGLONG_MODE=investor``) reads only what an
     investor may see (:func:`geo.roles.load_for_mode`).
+
+    Raises
+    ------
+    WorkspaceError
+        The workspace cannot be opened, or it is province-size
+        (:func:`province_mode`: open it with :func:`geo.app.province.open_province`).
     """
     key = workspace_key(path)
+    if province_mode(path):
+        raise WorkspaceError(
+            f"{Path(path).name} has {parcel_count(path):,} parcels: it opens in province mode "
+            f"(more than {province_threshold():,}), never whole in memory"
+        )
     return _load(*key, investor_process())
+
+
+@dataclass
+class ViewWorkspace(Workspace):
+    """A small part of a larger workspace in memory, with a cache key of its own.
+
+    Province mode (:mod:`geo.app.province`) puts the parcels it reads for a
+    view (one parcel for its card) in one, so that the cached calculations
+    of :mod:`geo.app.compute` keyed on :func:`ws_key` never mix it up with
+    another part of the same dataset.
+    """
+
+    view_key: WorkspaceKey = ("", "")
 
 
 def ws_key(ws: Workspace) -> WorkspaceKey:
     """The cache key of an opened workspace."""
+    if isinstance(ws, ViewWorkspace):
+        return ws.view_key
     return workspace_key(ws.path)
 
 
@@ -248,6 +332,8 @@ def resolve_ws_param(value: str) -> Path | None:
     if investor_process() and p.resolve() != default_workspace_path().resolve():
         return None  # an investor server opens only its own workspace and the demos
     if p.suffix.lower() == ".gpkg" and p.is_file():
+        return p
+    if is_dataset(p):
         return p
     return None
 
@@ -426,6 +512,10 @@ TRANSLATED_WIDGETS: tuple[str, ...] = (
     "ov_status",
     "ov_area",
     "ov_industry",
+    "pv_status",
+    "pv_area",
+    "pv_unit",
+    "pv_dims",
     "freed_by",
     "layout_choice",
     "cmp_mode",

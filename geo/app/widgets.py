@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -15,6 +15,9 @@ from geo.app import compute, state
 from geo.app.i18n import Lang, t, term
 from geo.schema import INTERNAL_FIELDS
 from geo.workspace import Workspace, WorkspaceError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geo.app.province import ProvinceWorkspace
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +79,15 @@ def run_page(page: Callable[[], None]) -> None:
 
 
 def open_workspace(lang: Lang) -> Workspace | None:
-    """The session's workspace, or None after showing why it cannot be opened."""
+    """The session's workspace, or None after showing why it cannot be opened.
+
+    A province-size workspace (:func:`geo.app.state.province_mode`) is never
+    read whole: None, and :func:`page_header` says that the page is not
+    available for it.
+    """
     path = state.current_workspace_path()
+    if state.province_mode(path):
+        return None
     try:
         return state.load_workspace(path)
     except (WorkspaceError, ValueError, OSError) as err:
@@ -87,17 +97,53 @@ def open_workspace(lang: Lang) -> Workspace | None:
         return None
 
 
-def workspace_title(ws: Workspace, lang: Lang) -> str:
+def open_any(lang: Lang) -> Workspace | ProvinceWorkspace | None:
+    """The session's workspace, in province mode when it is province-size.
+
+    For the pages that show a province-size workspace too (overview, freed
+    land): a :class:`geo.app.province.ProvinceWorkspace` then, else as
+    :func:`open_workspace`.
+    """
+    path = state.current_workspace_path()
+    if not state.province_mode(path):
+        return open_workspace(lang)
+    from geo.app.province import open_province
+
+    try:
+        return open_province(path, lang)
+    except (WorkspaceError, ValueError, OSError) as err:
+        logger.warning("cannot open %s in province mode: %s", path, err)
+        st.error(t("workspace_error", lang, error=err))
+        st.info(t("workspace_error_hint", lang))
+        return None
+
+
+def workspace_title(ws: Workspace | ProvinceWorkspace, lang: Lang) -> str:
     """The workspace's display name in ``lang``."""
     if lang == "en":
         return ws.meta.get("name_en") or ws.name
     return ws.name
 
 
-def page_header(title: str, ws: Workspace | None, lang: Lang) -> None:
-    """Page title, the workspace it shows, and the schematic note on demo data."""
+def page_header(
+    title: str,
+    ws: Workspace | ProvinceWorkspace | None,
+    lang: Lang,
+    *,
+    province_note: bool = True,
+) -> None:
+    """Page title, the workspace it shows, and the schematic note on demo data.
+
+    Without a workspace because the session's is province-size, the note
+    that this page is not available for it (unless ``province_note`` is
+    False: the pages that show province-size workspaces).
+    """
     st.title(title)
     if ws is None:
+        if province_note and state.province_mode(state.current_workspace_path()):
+            from geo.app.province import unavailable
+
+            unavailable(lang)
         return
     st.caption(f"{t('workspace', lang)}: {md(workspace_title(ws, lang))} · `{ws.path.name}`")
     if ws.schematic:

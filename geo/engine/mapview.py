@@ -86,7 +86,7 @@ def _statuses(statuses: Iterable[str] | None) -> list[str]:
 
 
 def _cell_sums(
-    geoms: np.ndarray, cell_m: float, view: Bounds | None
+    geoms: np.ndarray, cell_m: float, view: Bounds | None, within: Any = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(cell_x, cell_y, n, m²) of parcels, each counted whole in the cell of its box centre."""
     b = shapely.bounds(geoms)
@@ -94,18 +94,24 @@ def _cell_sums(
     ok = np.isfinite(cx) & np.isfinite(cy)
     if view is not None:
         ok &= (cx >= view[0]) & (cx <= view[2]) & (cy >= view[1]) & (cy <= view[3])
+    if within is not None:
+        ok[ok] = shapely.intersects_xy(within, cx[ok], cy[ok])
     ix = np.floor(cx[ok] / cell_m).astype(np.int64)
     iy = np.floor(cy[ok] / cell_m).astype(np.int64)
     m2 = shapely.area(geoms[ok])
     if not len(ix):
         e = np.empty(0, dtype=np.int64)
         return e, e, e, np.empty(0)
-    key = np.stack([ix, iy], axis=1)
-    uniq, inv = np.unique(key, axis=0, return_inverse=True)
+    # One integer per cell (column-major within the extent): a 1-D unique is much
+    # faster than np.unique(axis=0) on a million rows.
+    x0, y0 = ix.min(), iy.min()
+    height = int(iy.max() - y0) + 1
+    key = (ix - x0) * height + (iy - y0)
+    uniq, inv = np.unique(key, return_inverse=True)
     inv = inv.ravel()
     n = np.bincount(inv, minlength=len(uniq))
     s = np.bincount(inv, weights=m2, minlength=len(uniq))
-    return uniq[:, 0], uniq[:, 1], n, s
+    return uniq // height + x0, uniq % height + y0, n, s
 
 
 def _cells_frame(
@@ -141,6 +147,7 @@ def aggregate_for_map(
     statuses: Iterable[str] | None = None,
     by: Literal["cell", "area"] = "cell",
     bounds_crs: Any = None,
+    within: Any = None,
 ) -> gpd.GeoDataFrame:
     """Freed land per grid cell (or per planning area) for a low-zoom map.
 
@@ -163,6 +170,10 @@ def aggregate_for_map(
         ``bounds`` ignored.
     bounds_crs
         The CRS of ``bounds`` (default: the dataset's).
+    within
+        Only parcels whose bounding-box centre lies in this polygon (in the
+        dataset's CRS), e.g. a planning area shown as a finer grid; ``bounds``
+        defaults to its bounds.
 
     Returns
     -------
@@ -190,18 +201,22 @@ def aggregate_for_map(
         return _by_area(ws, wanted)
     if by != "cell":
         raise EngineError(f"by must be 'cell' or 'area', got {by!r}")
+    if within is not None:
+        shapely.prepare(within)
+        if bounds is None:
+            bounds, bounds_crs = shapely.bounds(within).tolist(), None
     view = _view_bounds(ws, bounds, bounds_crs)
     parts = []
     if isinstance(ws, LazyWorkspace):
         for part in iter_partitions(ws.info, columns=["status"], bbox=view):
             sel = part["status"].isin(wanted).to_numpy()
-            parts.append(_cell_sums(np.asarray(part.geometry.array)[sel], cell, view))
+            parts.append(_cell_sums(np.asarray(part.geometry.array)[sel], cell, view, within))
     else:
         parcels = ws.parcels
         if view is not None:
             parcels = parcels.iloc[np.sort(parcels.sindex.query(shapely.box(*view)))]
         sel = parcels["status"].astype(str).isin(wanted).to_numpy()
-        parts.append(_cell_sums(np.asarray(parcels.geometry.array)[sel], cell, view))
+        parts.append(_cell_sums(np.asarray(parcels.geometry.array)[sel], cell, view, within))
     out = _cells_frame(parts, cell, ws.crs)
     logger.info(
         "map aggregate: %d cells of %.0f m, %d parcels, %.1f mu",
@@ -220,14 +235,39 @@ def _by_area(ws: Workspace | LazyWorkspace, statuses: list[str]) -> gpd.GeoDataF
     if areas is None or not len(areas):
         raise EngineError("the dataset has no planning areas to aggregate by")
     summ = release_summary(ws, areas, by="area", statuses=statuses)
-    summ = summ[summ["area_id"] != OUTSIDE_ID].reset_index(drop=True)
+    return area_aggregate(areas, summ, crs=ws.crs)
+
+
+def area_aggregate(areas: gpd.GeoDataFrame, summary: pd.DataFrame, *, crs: Any) -> gpd.GeoDataFrame:
+    """The map aggregate by area from a release summary by area of the same ``areas``.
+
+    Parameters
+    ----------
+    areas
+        The areas the summary was computed against (every row, in table order).
+    summary
+        :func:`geo.engine.compute.release_summary` (or :func:`geo.release.release_summary`)
+        of the parcels against ``areas`` with ``by="area"`` alone.
+    crs
+        The CRS of the result (the dataset's).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`aggregate_for_map` with ``by="area"``: the summary's rows
+        without the land outside every area, each with its area's polygon.
+    """
+    summ = summary[summary["area_id"] != OUTSIDE_ID].reset_index(drop=True)
+    if len(summ) != len(areas):
+        raise EngineError(
+            f"the summary has {len(summ)} area rows for {len(areas)} areas: "
+            "give a summary by area alone of these areas"
+        )
     # Grouped by area alone, the rows are every area of each level in table order.
     levels = area_levels(areas, within=areas["area_id"].astype(str)).to_numpy()
     order = np.lexsort((np.arange(len(areas)), levels))
     cols = ["level", "area_id", "area_name", "kind", "n_parcels", "area_m2", "area_mu"]
-    return gpd.GeoDataFrame(
-        summ[cols], geometry=np.asarray(areas.geometry.array)[order], crs=ws.crs
-    )
+    return gpd.GeoDataFrame(summ[cols], geometry=np.asarray(areas.geometry.array)[order], crs=crs)
 
 
 # ---------------------------------------------------------------------------
@@ -260,6 +300,7 @@ def parcels_in_bounds(
     columns: Iterable[str] | None = None,
     statuses: Iterable[str] | None = None,
     bounds_crs: Any = None,
+    centre_in: bool = False,
 ) -> gpd.GeoDataFrame:
     """The parcels whose bounding box meets ``bounds``, at most ``limit`` of them.
 
@@ -285,12 +326,18 @@ def parcels_in_bounds(
         Only parcels in these statuses (default: every status).
     bounds_crs
         The CRS of ``bounds`` (default: the dataset's).
+    centre_in
+        Only the parcels whose bounding-box centre lies in ``bounds`` (the
+        lower and left edges included, the upper and right ones not): the
+        parcels :func:`aggregate_for_map` counts in a grid cell, when
+        ``bounds`` is that cell.
 
     Returns
     -------
     geopandas.GeoDataFrame
         In source order, in the dataset's CRS. ``attrs["total"]`` is the
-        number of parcels meeting the view, ``attrs["truncated"]`` whether
+        number of parcels meeting the view (with ``centre_in``: centred in
+        it), ``attrs["truncated"]`` whether
         some were left out.
 
     Examples
@@ -310,13 +357,18 @@ def parcels_in_bounds(
     wanted = None if statuses is None else set(_statuses(statuses))
     cols = None if columns is None else list(columns)
     if isinstance(ws, LazyWorkspace):
-        out, total = _lazy_in_bounds(ws, view, limit=limit, columns=cols, wanted=wanted)
+        out, total = _lazy_in_bounds(
+            ws, view, limit=limit, columns=cols, wanted=wanted, centre_in=centre_in
+        )
     else:
         parcels = ws.parcels
         hit = np.sort(parcels.sindex.query(shapely.box(*view)))
         if wanted is not None:
             hit = hit[parcels["status"].iloc[hit].astype(str).isin(wanted).to_numpy()]
         b = shapely.bounds(np.asarray(parcels.geometry.array)[hit])
+        if centre_in:
+            keep = _centred(b[:, 0], b[:, 1], b[:, 2], b[:, 3], view)
+            hit, b = hit[keep], b[keep]
         chosen = _pick(hit, (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]), limit)
         out = parcels.iloc[chosen]
         if cols is not None:
@@ -328,6 +380,14 @@ def parcels_in_bounds(
     return out
 
 
+def _centred(
+    xmin: np.ndarray, ymin: np.ndarray, xmax: np.ndarray, ymax: np.ndarray, view: Bounds
+) -> np.ndarray:
+    """Which boxes have their centre in ``view``, half-open ``[min, max)`` as a grid cell is."""
+    cx, cy = 0.5 * (xmin + xmax), 0.5 * (ymin + ymax)
+    return (cx >= view[0]) & (cx < view[2]) & (cy >= view[1]) & (cy < view[3])
+
+
 def _lazy_in_bounds(
     ws: LazyWorkspace,
     view: Bounds,
@@ -335,6 +395,7 @@ def _lazy_in_bounds(
     limit: int,
     columns: list[str] | None,
     wanted: set[str] | None,
+    centre_in: bool = False,
 ) -> tuple[gpd.GeoDataFrame, int]:
     info = ws.info
     parts = [k for k, p in enumerate(info.partitions) if _meets(p.bounds, view)]
@@ -346,11 +407,15 @@ def _lazy_in_bounds(
         )
         rows = table.column(ROW_COLUMN).to_numpy()
         box = table.column(BBOX_COLUMN).combine_chunks()
-        w = box.field("xmax").to_numpy() - box.field("xmin").to_numpy()
-        h = box.field("ymax").to_numpy() - box.field("ymin").to_numpy()
+        x0, x1 = box.field("xmin").to_numpy(), box.field("xmax").to_numpy()
+        y0, y1 = box.field("ymin").to_numpy(), box.field("ymax").to_numpy()
+        w, h = x1 - x0, y1 - y0
+        keep = np.ones(len(rows), dtype=bool)
         if wanted is not None:
-            keep = np.isin(table.column("status").to_numpy(zero_copy_only=False), list(wanted))
-            rows, w, h = rows[keep], w[keep], h[keep]
+            keep &= np.isin(table.column("status").to_numpy(zero_copy_only=False), list(wanted))
+        if centre_in:
+            keep &= _centred(x0, y0, x1, y1, view)
+        rows, w, h = rows[keep], w[keep], h[keep]
     else:
         rows = np.empty(0, dtype=np.int64)
         w = h = np.empty(0)
@@ -368,4 +433,4 @@ def _lazy_in_bounds(
     return out, len(rows)
 
 
-__all__ = ["CELL_COLUMNS", "aggregate_for_map", "parcels_in_bounds"]
+__all__ = ["CELL_COLUMNS", "aggregate_for_map", "area_aggregate", "parcels_in_bounds"]

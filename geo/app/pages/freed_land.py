@@ -8,9 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, state, widgets
+from geo.app import compute, province, state, widgets
 from geo.app.i18n import Lang, t, term
 from geo.app.map_view import show_map
+from geo.engine.province import ProvinceSummary
 from geo.release import BY_CHOICES, OUTSIDE_ID
 from geo.workspace import Workspace
 
@@ -98,12 +99,98 @@ def _headline(ws: Workspace, lang: Lang) -> None:
     )
 
 
+DIM_COLUMNS = {"year": "released_on", "industry": "industry_before", "district": "district"}
+"""The parcel column each summary dimension needs (area and status need none more)."""
+
+
+def _province_headline(summ: ProvinceSummary, meta: dict[str, str], lang: Lang) -> None:
+    freed = summ.freed_mu
+    published = meta.get("published_freed_mu")
+    note = None
+    if published:
+        pub = float(published)
+        diff = freed - pub
+        note = (
+            t("published_match", lang, value=widgets.fmt_num(pub))
+            if abs(diff) < 0.5
+            else t("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
+        )
+    widgets.metric_row(
+        [
+            (t("freed_mu", lang), widgets.fmt_num(freed), note),
+            (t("freed_parcels", lang), widgets.fmt_num(summ.n_in()), None),
+            (
+                t("reused_mu", lang),
+                widgets.fmt_num(summ.land_mu(("supplied", "in_production"))),
+                None,
+            ),
+            (t("available_mu", lang), widgets.fmt_num(summ.land_mu(("released", "stored"))), None),
+        ]
+    )
+
+
+def _province_page(pw: province.ProvinceWorkspace, lang: Lang) -> None:
+    """Freed land of a province-size workspace: engine figures and the aggregate map."""
+    summ = province.summary(pw, lang)
+    st.caption(t("freed_definition", lang))
+    _province_headline(summ, pw.meta, lang)
+    province.mode_caption(pw, summ, lang)
+    if summ.freed_mu <= 0:
+        st.info(t("freed_none", lang))
+    cols = _columns(lang)
+    tabs = [t("by_status", lang)] + ([t("by_area", lang)] if summ.by_area is not None else [])
+    boxes = st.tabs(tabs)
+    with boxes[0]:
+        df = _labelled(province.release(pw, summ, ("status",)), lang)
+        _chart(df, "status", t("status", lang), lang)
+        widgets.table(df, cols, formats=FORMATS)
+    if summ.by_area is not None:
+        with boxes[1]:
+            df = _labelled(summ.by_area, lang)
+            top = df[df["level"] == 0]
+            _chart(top, "area_label", t("col_area", lang), lang, horizontal=True)
+            st.caption(t("by_area_note", lang))
+            widgets.table(df, cols, formats=FORMATS)
+    st.subheader(t("summary_table", lang))
+    have = set(pw.parcel_columns)
+    choices = [d for d in BY_CHOICES if DIM_COLUMNS.get(d, "status") in have or d == "area"]
+    if summ.by_area is None:
+        choices = [d for d in choices if d != "area"]
+    dims = st.multiselect(
+        t("summary_by", lang),
+        choices,
+        default=[choices[0]] if choices else [],
+        format_func=lambda d: t(f"dim_{d}", lang),
+        key="pv_dims",
+    )
+    if dims:
+        names = " × ".join(t(f"dim_{d}", lang) for d in dims)
+        with st.spinner(t("province_summary_running", lang, dims=names)):
+            df = _labelled(province.release(pw, summ, tuple(dims)), lang)
+        widgets.table(df, cols, formats=FORMATS, key="freed_summary")
+        st.download_button(
+            t("download_csv", lang),
+            df.drop(columns=["geometry"], errors="ignore").to_csv(index=False).encode("utf-8-sig"),
+            file_name=f"{pw.path.stem}_freed_{'_'.join(dims)}.csv",
+            mime="text/csv",
+            key="freed_csv",
+        )
+    st.subheader(t("freed_map", lang))
+    view = province.View()
+    plan = province.plan_view(pw, summ, view, lang)
+    province.view_note(plan, view, lang)
+    province.show_view_map(pw, plan, view, lang=lang, role=state.role(), key="freed_map")
+
+
 def page() -> None:
     """The freed-land page."""
     lang = state.lang()
-    ws = widgets.open_workspace(lang)
-    widgets.page_header(t("freed_title", lang), ws, lang)
+    ws = widgets.open_any(lang)
+    widgets.page_header(t("freed_title", lang), ws, lang, province_note=False)
     if ws is None:
+        return
+    if isinstance(ws, province.ProvinceWorkspace):
+        _province_page(ws, lang)
         return
     st.caption(t("freed_definition", lang))
     _headline(ws, lang)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, editing, finder, state, widgets
+from geo.app import compute, editing, finder, province, state, widgets
 from geo.app.i18n import Lang, t, term
 from geo.app.map_view import show_map
 from geo.workspace import Workspace
@@ -123,13 +123,71 @@ def _metrics(ws: Workspace, lang: Lang) -> None:
     )
 
 
+def _province_metrics(
+    pw: province.ProvinceWorkspace, summ: province.ProvinceSummary, lang: Lang
+) -> None:
+    published = pw.meta.get("published_freed_mu")
+    areas = pw.areas
+    widgets.metric_row(
+        [
+            (
+                t("freed_mu", lang),
+                widgets.fmt_num(summ.freed_mu),
+                t("published_value", lang, value=widgets.fmt_num(float(published)))
+                if published
+                else None,
+            ),
+            (t("available_mu", lang), widgets.fmt_num(summ.land_mu(("released", "stored"))), None),
+            (t("parcels_count", lang), widgets.fmt_num(summ.n_parcels), None),
+            (t("areas_count", lang), widgets.fmt_num(0 if areas is None else len(areas)), None),
+            (t("crs", lang), pw.crs.to_string(), None),
+        ]
+    )
+
+
+def _province_page(pw: province.ProvinceWorkspace, lang: Lang, role: str) -> None:
+    """The overview of a province-size workspace: engine figures, aggregates, drill-down."""
+    summ = province.summary(pw, lang)
+    metrics_box = st.container()
+    filters_box = st.container()
+    note_box = st.container()
+    view = province.current_view()
+    plan = province.plan_view(pw, summ, view, lang)
+    left, right = st.columns([2.6, 1])
+    with left:
+        props = province.show_view_map(pw, plan, view, lang=lang, role=role, key="province_map")
+    province.handle_click(props)
+    with metrics_box:
+        _province_metrics(pw, summ, lang)
+        province.mode_caption(pw, summ, lang)
+    with filters_box:
+        province.filter_widgets(pw, summ, view, lang)
+    with note_box:
+        province.view_note(plan, view, lang)
+    with right:
+        selected = st.session_state.get(province.SELECTED_KEY)
+        shown = bool(selected) and province.parcel_card(pw, plan, str(selected), lang, role)
+        if not shown:
+            with st.container(border=True):
+                st.markdown(t("province_card_hint", lang))
+        if plan.kind == "parcels":
+            province.parcels_table(plan, lang)
+        elif summ.by_area is not None:
+            province.areas_table(
+                province.release(pw, summ, ("area",), statuses=view.statuses), lang
+            )
+
+
 def page() -> None:
     """The overview page."""
     lang = state.lang()
     role = state.role()
-    ws = widgets.open_workspace(lang)
-    widgets.page_header(t("overview_title", lang), ws, lang)
+    ws = widgets.open_any(lang)
+    widgets.page_header(t("overview_title", lang), ws, lang, province_note=False)
     if ws is None:
+        return
+    if isinstance(ws, province.ProvinceWorkspace):
+        _province_page(ws, lang, role)
         return
     metrics_box = st.container()
     filters_box = st.container()

@@ -320,7 +320,7 @@ def page() -> None:
     role = "investor" if present else state.role()
     ws = widgets.open_workspace(lang)
     if ws is None:
-        st.title(t("finder_title", lang))
+        widgets.page_header(t("finder_title", lang), None, lang)
         return
     max_mu = float(max(10.0, math.ceil(float(ws.parcels["area_mu"].max()) / 10.0) * 10.0))
     _restore()

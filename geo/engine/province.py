@@ -1,0 +1,633 @@
+"""Province mode: what an app shows of a province-size inventory without loading it.
+
+A workspace of more than :data:`PROVINCE_MIN_PARCELS` parcels (a GeoParquet
+dataset directory, or a GeoPackage converted once to one by
+:func:`dataset_for`) is not read into memory by the app. What it shows comes
+from here, each computed once per dataset version:
+
+- :func:`summarize`: the headline figures (land by status, freed land by
+  area) from :func:`geo.engine.compute.release_summary` with the configured
+  engine (:func:`configured_engine`), and the map's aggregates: freed land per
+  grid cell (:func:`geo.engine.mapview.aggregate_for_map`, a cell size from
+  :func:`cell_size_for` so that there are at most :data:`MAX_MAP_CELLS`
+  cells) and per planning area;
+- :func:`cell_parcels` and :func:`area_parcels`: the parcels of one grid cell
+  or one planning area, at most :data:`PARCEL_LIMIT` of them, read from the
+  partitions and row groups that meet it.
+
+With the memory engine the parcels' ``parcel_id``, ``status`` and geometry are
+read once and every figure is computed on them; with the dask engine the
+summaries run on the cluster, partition by partition, and the grid is summed
+partition by partition in this process. Either way the figures are those of
+``tenglong summary`` for the same dataset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.engine._errors import EngineError
+from geo.engine.cluster import dask_client, scheduler_address
+from geo.engine.compute import release_summary
+from geo.engine.mapview import aggregate_for_map, area_aggregate, parcels_in_bounds
+from geo.engine.parquet import (
+    ENGINES,
+    Bounds,
+    Engine,
+    LazyWorkspace,
+    convert_to_parquet,
+    is_dataset,
+    open_dataset,
+    read_info,
+)
+from geo.schema import FREED_STATUSES, STATUSES
+from geo.workspace import Workspace, WorkspaceError
+
+logger = logging.getLogger(__name__)
+
+PROVINCE_MIN_PARCELS = 50_000
+"""Workspaces with more parcels than this open in province mode (not read into memory)."""
+PROVINCE_ENV = "TENGLONG_PROVINCE_PARCELS"
+"""Environment variable overriding :data:`PROVINCE_MIN_PARCELS`."""
+ENGINE_ENV = "TENGLONG_ENGINE"
+"""Environment variable choosing the app's engine: ``memory`` or ``dask``."""
+CACHE_ENV = "TENGLONG_CACHE_DIR"
+"""Environment variable naming the folder of converted GeoPackages (see :func:`dataset_for`)."""
+MAX_MAP_CELLS = 2_000
+"""At most this many grid cells over the extent of a map aggregate."""
+PARCEL_LIMIT = 5_000
+"""A map shows single parcels only when at most this many are selected."""
+PARCEL_LIMIT_ENV = "TENGLONG_MAP_PARCELS"
+"""Environment variable overriding :data:`PARCEL_LIMIT`."""
+CELL_SIZES_M: tuple[float, ...] = (
+    10.0,
+    20.0,
+    25.0,
+    50.0,
+    100.0,
+    200.0,
+    250.0,
+    500.0,
+    1_000.0,
+    2_000.0,
+    2_500.0,
+    5_000.0,
+    10_000.0,
+    20_000.0,
+    25_000.0,
+    50_000.0,
+    100_000.0,
+    200_000.0,
+    250_000.0,
+    500_000.0,
+)
+"""Grid cell sizes a map aggregate chooses from (round numbers of metres)."""
+CELL_PREFIX = "cell"
+
+
+# ---------------------------------------------------------------------------
+# When a workspace is province-size, and where its dataset is
+# ---------------------------------------------------------------------------
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if raw:
+        try:
+            return max(0, int(raw))
+        except ValueError:
+            logger.warning("%s=%r is not a whole number; using %d", name, raw, default)
+    return default
+
+
+def province_threshold() -> int:
+    """Parcels above which a workspace opens in province mode.
+
+    ``$TENGLONG_PROVINCE_PARCELS`` when set to a whole number, else
+    :data:`PROVINCE_MIN_PARCELS`.
+
+    Examples
+    --------
+    >>> province_threshold() >= 0
+    True
+    """
+    return _env_int(PROVINCE_ENV, PROVINCE_MIN_PARCELS)
+
+
+def parcel_limit() -> int:
+    """At most this many single parcels on a map: ``$TENGLONG_MAP_PARCELS`` or :data:`PARCEL_LIMIT`.
+
+    Examples
+    --------
+    >>> parcel_limit() >= 0
+    True
+    """
+    return _env_int(PARCEL_LIMIT_ENV, PARCEL_LIMIT)
+
+
+def count_parcels(path: str | os.PathLike[str]) -> int:
+    """The number of parcels of a workspace, from its metadata only.
+
+    A dataset directory: ``meta.json``. A GeoPackage: the feature count of
+    its ``parcels`` layer (``gpkg_ogr_contents``), no row read.
+
+    Raises
+    ------
+    geo.workspace.WorkspaceError
+        The path is neither a dataset directory nor a GeoPackage with parcels.
+
+    Examples
+    --------
+    >>> count_parcels("data/fuxing.gpkg") > 0
+    True
+    """
+    p = Path(path)
+    if p.is_dir():
+        if not is_dataset(p):
+            raise WorkspaceError(
+                f"{p} is a folder but not a Tenglong GeoParquet dataset (no meta.json); "
+                f"create one with `tenglong convert WORKSPACE.gpkg --to parquet {p}`"
+            )
+        return read_info(p).n_parcels
+    import pyogrio
+
+    try:
+        return int(pyogrio.read_info(p, layer="parcels")["features"])
+    except Exception as err:  # pyogrio raises its own DataSourceError/DataLayerError
+        raise WorkspaceError(f"cannot count the parcels of {p}: {err}") from err
+
+
+def is_province_size(path: str | os.PathLike[str], *, threshold: int | None = None) -> bool:
+    """Whether ``path`` has more parcels than ``threshold`` (:func:`province_threshold`).
+
+    Examples
+    --------
+    >>> is_province_size("data/fuxing.gpkg"), is_province_size("data/fuxing.gpkg", threshold=10)
+    (False, True)
+    """
+    limit = province_threshold() if threshold is None else int(threshold)
+    return count_parcels(path) > limit
+
+
+def cache_dir() -> Path:
+    """Where GeoPackages converted for province mode are kept.
+
+    ``$TENGLONG_CACHE_DIR``, else ``$XDG_CACHE_HOME/tenglong`` (``~/.cache/tenglong``).
+    """
+    env = os.environ.get(CACHE_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+    return Path(base) / "tenglong"
+
+
+def _file_token(path: Path) -> str:
+    parts = []
+    for p in (path, Path(f"{path}-wal")):
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            parts.append("-")
+            continue
+        parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+    return "|".join(parts)
+
+
+def dataset_for(
+    path: str | os.PathLike[str], *, cache: str | os.PathLike[str] | None = None
+) -> Path:
+    """The GeoParquet dataset directory to read ``path`` from.
+
+    A dataset directory is itself. A GeoPackage is converted once per
+    version (its and its ``-wal`` log's modification time and size) with
+    :func:`~geo.engine.parquet.convert_to_parquet` into ``cache``
+    (:func:`cache_dir`); older conversions of the same file are removed.
+
+    Parameters
+    ----------
+    path
+        A dataset directory or a workspace GeoPackage.
+    cache
+        The folder of conversions (default: :func:`cache_dir`).
+    """
+    p = Path(path)
+    if p.is_dir():
+        return p
+    if not p.is_file():
+        raise WorkspaceError(f"workspace {p} does not exist")
+    root = Path(cache) if cache is not None else cache_dir()
+    resolved = p.resolve()
+    stem = hashlib.sha1(str(resolved).encode("utf-8")).hexdigest()[:12]
+    version = hashlib.sha1(_file_token(resolved).encode("utf-8")).hexdigest()[:12]
+    dest = root / "datasets" / f"{resolved.stem}-{stem}-{version}"
+    if is_dataset(dest):
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    convert_to_parquet(resolved, dest, overwrite=True)
+    logger.info("converted %s for province mode in %.1f s: %s", p, time.perf_counter() - t0, dest)
+    for old in dest.parent.glob(f"{resolved.stem}-{stem}-*"):
+        if old != dest and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return dest
+
+
+def configured_engine() -> Engine:
+    """The engine the app computes with.
+
+    ``$TENGLONG_ENGINE`` (``memory`` or ``dask``) when set; else ``dask`` when
+    a scheduler is configured (``$TENGLONG_DASK_SCHEDULER``), else ``memory``.
+
+    Raises
+    ------
+    EngineError
+        ``$TENGLONG_ENGINE`` names no engine.
+    """
+    raw = os.environ.get(ENGINE_ENV, "").strip().lower()
+    if raw:
+        if raw not in ENGINES:
+            raise EngineError(f"{ENGINE_ENV}={raw!r}: choose {' or '.join(ENGINES)}")
+        return raw  # type: ignore[return-value]
+    return "dask" if scheduler_address() else "memory"
+
+
+# ---------------------------------------------------------------------------
+# Grid cells
+# ---------------------------------------------------------------------------
+
+
+def cells_over(bounds: Bounds, cell_m: float) -> int:
+    """How many grid cells (aligned on multiples of ``cell_m``) cover ``bounds``.
+
+    Examples
+    --------
+    >>> cells_over((0.0, 0.0, 1000.0, 500.0), 500.0)
+    6
+    """
+    x0, y0, x1, y1 = bounds
+    nx = math.floor(x1 / cell_m) - math.floor(x0 / cell_m) + 1
+    ny = math.floor(y1 / cell_m) - math.floor(y0 / cell_m) + 1
+    return int(nx * ny)
+
+
+def cell_size_for(bounds: Bounds | None, *, max_cells: int = MAX_MAP_CELLS) -> float:
+    """The smallest of :data:`CELL_SIZES_M` whose grid over ``bounds`` has ≤ ``max_cells`` cells.
+
+    Examples
+    --------
+    >>> cell_size_for((480_000.0, 4_020_000.0, 530_000.0, 4_070_000.0))
+    2000.0
+    >>> cell_size_for((0.0, 0.0, 100.0, 100.0))
+    10.0
+    """
+    if bounds is None:
+        return CELL_SIZES_M[-1]
+    for size in CELL_SIZES_M:
+        if cells_over(bounds, size) <= max_cells:
+            return size
+    return CELL_SIZES_M[-1]
+
+
+def cell_id(cell_m: float, cell_x: int, cell_y: int) -> str:
+    """The identifier of a grid cell: ``cell:2000:240:2010``.
+
+    Examples
+    --------
+    >>> cell_id(2000.0, 240, 2010)
+    'cell:2000:240:2010'
+    >>> parse_cell_id(cell_id(2.5, -1, 3))
+    (2.5, -1, 3)
+    """
+    return f"{CELL_PREFIX}:{cell_m:g}:{int(cell_x)}:{int(cell_y)}"
+
+
+def parse_cell_id(text: object) -> tuple[float, int, int] | None:
+    """``(cell_m, cell_x, cell_y)`` of a :func:`cell_id`, or None for anything else.
+
+    Examples
+    --------
+    >>> parse_cell_id("cell:500:1:2"), parse_cell_id("A01"), parse_cell_id("cell:x:1:2")
+    ((500.0, 1, 2), None, None)
+    """
+    parts = str(text).split(":")
+    if len(parts) != 4 or parts[0] != CELL_PREFIX:
+        return None
+    try:
+        size, x, y = float(parts[1]), int(parts[2]), int(parts[3])
+    except ValueError:
+        return None
+    if not math.isfinite(size) or size <= 0:
+        return None
+    return size, x, y
+
+
+def cell_bounds(cell_m: float, cell_x: int, cell_y: int) -> Bounds:
+    """The square of a grid cell in the dataset's CRS.
+
+    Examples
+    --------
+    >>> cell_bounds(500.0, 2, -1)
+    (1000.0, -500.0, 1500.0, 0.0)
+    """
+    x0, y0 = float(cell_x) * cell_m, float(cell_y) * cell_m
+    return (x0, y0, x0 + cell_m, y0 + cell_m)
+
+
+# ---------------------------------------------------------------------------
+# The summary of a province-size dataset
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProvinceSummary:
+    """The figures and map aggregates of a province-size dataset, computed once.
+
+    Attributes
+    ----------
+    n_parcels
+        Every parcel of the dataset.
+    bounds
+        The parcels' extent in the dataset's CRS.
+    cell_m
+        The grid cell size of ``cells``.
+    by_status
+        Land of every status (:func:`geo.engine.compute.release_summary`
+        ``by="status"``, all of :data:`geo.schema.STATUSES`).
+    by_area
+        Freed land by area with the land outside every area (``by="area"``),
+        or None when the dataset has no areas.
+    cells
+        Freed land per grid cell (:func:`geo.engine.mapview.aggregate_for_map`).
+    area_cells
+        Freed land per area with the area polygons
+        (:func:`geo.engine.mapview.area_aggregate`), or None.
+    engine
+        The engine that computed the summaries.
+    seconds
+        How long it took.
+    """
+
+    n_parcels: int
+    bounds: Bounds | None
+    cell_m: float
+    by_status: pd.DataFrame
+    by_area: pd.DataFrame | None
+    cells: gpd.GeoDataFrame
+    area_cells: gpd.GeoDataFrame | None
+    engine: str
+    seconds: float
+
+    def land_mu(self, statuses: Iterable[str] = FREED_STATUSES) -> float:
+        """Land in ``statuses`` in 亩 (the rows of :attr:`by_status` added up)."""
+        rows = self.by_status[self.by_status["status"].isin(list(statuses))]
+        return float(rows["area_mu"].sum())
+
+    def n_in(self, statuses: Iterable[str] = FREED_STATUSES) -> int:
+        """Parcels in ``statuses``."""
+        rows = self.by_status[self.by_status["status"].isin(list(statuses))]
+        return int(rows["n_parcels"].sum())
+
+    @property
+    def freed_mu(self) -> float:
+        """Freed land in 亩."""
+        return self.land_mu(FREED_STATUSES)
+
+
+def _open(dataset: Any) -> Workspace | LazyWorkspace:
+    if isinstance(dataset, Workspace | LazyWorkspace):
+        return dataset
+    return open_dataset(dataset, engine="dask", validate=False)
+
+
+def extent(ws: Workspace | LazyWorkspace) -> Bounds | None:
+    """The parcels' extent (from ``meta.json`` for a dataset)."""
+    if isinstance(ws, LazyWorkspace):
+        return ws.info.total_bounds
+    if not len(ws.parcels):
+        return None
+    b = ws.parcels.total_bounds
+    return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+
+def n_parcels(ws: Workspace | LazyWorkspace) -> int:
+    """Every parcel of ``ws`` (from ``meta.json`` for a dataset)."""
+    return ws.info.n_parcels if isinstance(ws, LazyWorkspace) else len(ws.parcels)
+
+
+def in_memory(ws: Workspace | LazyWorkspace) -> Workspace:
+    """``ws`` with the parcels' ``parcel_id``, ``status`` and geometry in memory.
+
+    What the summaries and the grid read; the other tables are shared.
+    """
+    if isinstance(ws, Workspace):
+        return ws
+    have = ws.info.parcel_columns
+    parcels = ws.read_parcels(columns=[c for c in ("parcel_id", "status") if c in have])
+    return Workspace(
+        path=ws.path, tables={"parcels": parcels, **ws.tables}, crs=ws.crs, meta=dict(ws.meta)
+    )
+
+
+def summarize(
+    dataset: Any,
+    *,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    max_cells: int = MAX_MAP_CELLS,
+) -> ProvinceSummary:
+    """The headline figures and map aggregates of a dataset (see :class:`ProvinceSummary`).
+
+    Parameters
+    ----------
+    dataset
+        A dataset directory or GeoPackage path, a :class:`LazyWorkspace` or
+        a :class:`~geo.workspace.Workspace`.
+    engine
+        ``memory`` or ``dask`` (default: :func:`configured_engine`).
+    scheduler, workers
+        The dask cluster (as :func:`geo.engine.compute.release_summary`).
+    max_cells
+        At most this many grid cells over the extent.
+
+    Examples
+    --------
+    >>> s = summarize("data/fuxing.gpkg")
+    >>> round(s.freed_mu) == round(s.cells["area_mu"].sum())
+    True
+    """
+    ws = _open(dataset)
+    engine = engine or configured_engine()
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; choose {' or '.join(ENGINES)}")
+    t0 = time.perf_counter()
+    bounds = extent(ws)
+    cell_m = cell_size_for(bounds, max_cells=max_cells)
+    areas = ws.get("areas")
+    has_areas = areas is not None and len(areas) > 0
+    if engine == "memory":
+        mem = in_memory(ws)
+        by_status = release_summary(mem, by="status", statuses=STATUSES)
+        by_area = release_summary(mem, by="area") if has_areas else None
+        cells = aggregate_for_map(mem, cell_m=cell_m)
+    else:
+        with dask_client(workers=workers, scheduler=scheduler) as client:
+            by_status = release_summary(
+                ws, by="status", statuses=STATUSES, engine="dask", client=client
+            )
+            by_area = (
+                release_summary(ws, by="area", engine="dask", client=client) if has_areas else None
+            )
+        cells = aggregate_for_map(ws, cell_m=cell_m)
+    area_cells = area_aggregate(areas, by_area, crs=ws.crs) if by_area is not None else None
+    seconds = time.perf_counter() - t0
+    out = ProvinceSummary(
+        n_parcels=n_parcels(ws),
+        bounds=bounds,
+        cell_m=cell_m,
+        by_status=by_status,
+        by_area=by_area,
+        cells=cells,
+        area_cells=area_cells,
+        engine=engine,
+        seconds=seconds,
+    )
+    logger.info(
+        "province summary of %s (%s engine): %d parcels, %.1f mu freed, %d cells of %g m, "
+        "in %.1f s",
+        ws.path,
+        engine,
+        out.n_parcels,
+        out.freed_mu,
+        len(cells),
+        cell_m,
+        seconds,
+    )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# The parcels of one cell or one area
+# ---------------------------------------------------------------------------
+
+
+def cell_parcels(
+    dataset: Any,
+    cell_m: float,
+    cell_x: int,
+    cell_y: int,
+    *,
+    statuses: Iterable[str] | None = None,
+    limit: int = PARCEL_LIMIT,
+    columns: Iterable[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """The parcels a grid cell of :func:`~geo.engine.mapview.aggregate_for_map` counts.
+
+    Those whose bounding-box centre lies in the cell, in ``statuses``
+    (default: freed land, as the aggregate), at most ``limit`` (the
+    largest). ``attrs["total"]`` is how many there are, ``attrs["truncated"]``
+    whether some were left out.
+    """
+    wanted = list(FREED_STATUSES) if statuses is None else list(statuses)
+    return parcels_in_bounds(
+        _open(dataset),
+        cell_bounds(cell_m, cell_x, cell_y),
+        limit=limit,
+        statuses=wanted,
+        columns=columns,
+        centre_in=True,
+    )
+
+
+def area_parcels(
+    dataset: Any,
+    area: shapely.Geometry,
+    *,
+    statuses: Iterable[str] | None = None,
+    limit: int = PARCEL_LIMIT,
+    candidates: int = 10 * PARCEL_LIMIT,
+) -> gpd.GeoDataFrame:
+    """The parcels with land inside ``area`` (interiors meet), at most ``limit`` (the largest).
+
+    Parameters
+    ----------
+    dataset
+        A dataset, workspace or path.
+    area
+        The area's polygon in the dataset's CRS.
+    statuses
+        Only these (default: freed land).
+    limit
+        At most this many parcels, the largest by area.
+    candidates
+        At most this many parcels meeting the area's bounding box are
+        examined (the largest); ``attrs["complete"]`` says whether every one
+        was.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``attrs["total"]`` (parcels found inside), ``attrs["truncated"]`` and
+        ``attrs["complete"]``.
+    """
+    wanted = list(FREED_STATUSES) if statuses is None else list(statuses)
+    ws = _open(dataset)
+    near = parcels_in_bounds(ws, shapely.bounds(area).tolist(), limit=candidates, statuses=wanted)
+    geoms = np.asarray(near.geometry.array)
+    shapely.prepare(area)
+    inside = shapely.intersects(area, geoms) & ~shapely.touches(area, geoms)
+    hit = near[inside]
+    total = len(hit)
+    if total > limit:
+        order = np.argsort(-shapely.area(np.asarray(hit.geometry.array)), kind="stable")
+        hit = hit.iloc[np.sort(order[:limit])]
+    hit = hit.copy()
+    hit.attrs["total"] = int(total)
+    hit.attrs["truncated"] = bool(total > len(hit)) or bool(near.attrs.get("truncated"))
+    hit.attrs["complete"] = not bool(near.attrs.get("truncated"))
+    return hit
+
+
+__all__ = [
+    "CACHE_ENV",
+    "CELL_SIZES_M",
+    "ENGINE_ENV",
+    "MAX_MAP_CELLS",
+    "PARCEL_LIMIT",
+    "PARCEL_LIMIT_ENV",
+    "PROVINCE_ENV",
+    "PROVINCE_MIN_PARCELS",
+    "ProvinceSummary",
+    "area_parcels",
+    "cache_dir",
+    "cell_bounds",
+    "cell_id",
+    "cell_parcels",
+    "cell_size_for",
+    "cells_over",
+    "configured_engine",
+    "count_parcels",
+    "dataset_for",
+    "extent",
+    "in_memory",
+    "is_province_size",
+    "n_parcels",
+    "parcel_limit",
+    "parse_cell_id",
+    "province_threshold",
+    "summarize",
+]
