@@ -296,6 +296,12 @@ def test_overview_map_draws_features_and_a_click_opens_the_card(app_url, app_pag
     )
     page.mouse.move(0, 0)
     shot(page, screenshots, "overview-card", height=1000)
+    # the filters wait in a popover (not drawn with the first map): it opens them
+    main = page.locator("[data-testid='stMain']")
+    assert not main.get_by_text("腾退年份").count()
+    main.locator("[data-testid='stPopover'] button").first.click()
+    page.get_by_text("腾退年份").wait_for(timeout=10_000)
+    assert page.get_by_text("原行业", exact=True).last.is_visible()
     assert app_page.blocked == []
 
 

@@ -255,6 +255,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_score": ("综合得分", "Score"),
     # --- overview --------------------------------------------------------------------
     "overview_title": ("总览", "Overview"),
+    "filters": ("筛选", "Filters"),
     "filter_status": ("状态", "Status"),
     "filter_area": ("规划片区", "Planning area"),
     "filter_industry": ("原行业", "Former industry"),

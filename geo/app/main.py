@@ -109,7 +109,9 @@ def workspace_label(path: str, lang: Lang) -> str:
 
 
 def _open_other(lang: Lang) -> None:
-    with st.sidebar.expander(t("workspace_open_other", lang)):
+    # A popover, not an expander: its widgets are drawn only when it opens,
+    # which keeps them out of the first page load.
+    with st.sidebar.popover(t("workspace_open_other", lang), width="stretch"):
         typed = st.text_input(
             t("workspace_path", lang), key="ws_path_input", placeholder="/…/x.gpkg"
         )

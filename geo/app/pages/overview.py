@@ -59,13 +59,20 @@ def _filter_ids(ws: Workspace, years: pd.Series) -> list[str] | None:
     return parcels.loc[keep, "parcel_id"].astype(str).tolist()
 
 
+def _year_filtered(years: pd.Series) -> bool:
+    """Whether the year slider is narrower than the data's years."""
+    value = st.session_state.get("ov_year")
+    if value is None or not years.notna().any():
+        return False
+    return tuple(value) != (int(years.min()), int(years.max()))
+
+
 def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
     """Status, area, industry and year filters (their values are read by :func:`_filter_ids`)."""
     parcels = ws.parcels
-    c1, c2, c3, c4 = st.columns([1.3, 1.2, 1.3, 1.0])
     have = set(parcels["status"].dropna().unique())
     present = [s for s in schema.STATUSES if s in have]
-    c1.multiselect(
+    st.multiselect(
         t("filter_status", lang),
         present,
         format_func=lambda s: widgets.status_label(s, lang),
@@ -76,7 +83,7 @@ def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
     names = {str(r["area_id"]): widgets.area_name(r, lang) for _, r in areas.iterrows()}
     if st.session_state.get("ov_area") not in (None, *names):
         st.session_state["ov_area"] = None
-    c2.selectbox(
+    st.selectbox(
         t("filter_area", lang),
         [None, *names],
         format_func=lambda a: t("all", lang) if a is None else names.get(a, a),
@@ -87,7 +94,7 @@ def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
     st.session_state["ov_industry"] = [
         v for v in st.session_state.get("ov_industry") or [] if v in inds
     ]
-    c3.multiselect(
+    st.multiselect(
         t("filter_industry", lang),
         inds,
         format_func=lambda v: term(v, lang),
@@ -99,7 +106,7 @@ def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
         value = st.session_state.get("ov_year")
         if value is None or not lo <= value[0] <= value[1] <= hi:
             st.session_state["ov_year"] = (lo, hi)
-        c4.slider(t("filter_year", lang), lo, hi, key="ov_year", format="%d")
+        st.slider(t("filter_year", lang), lo, hi, key="ov_year", format="%d")
 
 
 def _metrics(ws: Workspace, lang: Lang) -> None:
@@ -201,7 +208,13 @@ def page() -> None:
     with metrics_box:
         _metrics(ws, lang)
     with filters_box:
-        _filter_widgets(ws, years, lang)
+        # In a popover: its widgets are drawn when it opens, not with the first map.
+        active = sum(bool(st.session_state.get(k)) for k in FILTER_KEYS[:3]) + bool(
+            ids is not None and _year_filtered(years)
+        )
+        label = t("filters", lang) + (f" ({active})" if active else "")
+        with st.popover(label, icon=":material/filter_list:"):
+            _filter_widgets(ws, years, lang)
         if ids is not None:
             sel = ws.parcels[ws.parcels["parcel_id"].astype(str).isin(ids)]
             st.caption(
