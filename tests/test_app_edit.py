@@ -145,4 +145,4 @@ def test_login_configured_hides_the_role_picker(monkeypatch):
     at.run()
     assert not at.exception
     assert any(b.key == "login" for b in at.button)
-    assert not any(s.key == "role" for s in at.selectbox)
+    assert not any(w.key == "role" for w in [*at.selectbox, *at.radio])

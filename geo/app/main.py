@@ -109,40 +109,37 @@ def workspace_label(path: str, lang: Lang) -> str:
 
 
 def _open_other(lang: Lang) -> None:
-    # A popover, not an expander: its widgets are drawn only when it opens,
-    # which keeps them out of the first page load.
-    with st.sidebar.popover(t("workspace_open_other", lang), width="stretch"):
-        typed = st.text_input(
-            t("workspace_path", lang), key="ws_path_input", placeholder="/…/x.gpkg"
-        )
-        if st.button(t("open", lang), key="ws_open_path") and typed.strip():
-            p = Path(typed.strip()).expanduser()
-            if p.is_dir():
-                if is_dataset(p):  # a GeoParquet dataset directory (tenglong convert)
-                    state.add_opened_workspace(p.resolve())
-                    st.rerun()
-                else:
-                    st.error(t("workspace_not_workspace", lang))
-            elif p.suffix.lower() != ".gpkg":
-                st.error(t("workspace_not_workspace", lang))
-            elif not p.is_file():
-                st.error(t("workspace_missing", lang, path=str(p)))
-            else:
+    """A path or an uploaded GeoPackage (inside the workspace popover)."""
+    st.markdown(f"**{t('workspace_open_other', lang)}**")
+    typed = st.text_input(t("workspace_path", lang), key="ws_path_input", placeholder="/…/x.gpkg")
+    if st.button(t("open", lang), key="ws_open_path") and typed.strip():
+        p = Path(typed.strip()).expanduser()
+        if p.is_dir():
+            if is_dataset(p):  # a GeoParquet dataset directory (tenglong convert)
                 state.add_opened_workspace(p.resolve())
                 st.rerun()
-        up = st.file_uploader(t("workspace_upload", lang), type=["gpkg"], key="ws_upload")
-        if up is not None and st.session_state.get("_ws_uploaded") != up.file_id:
-            st.session_state["_ws_uploaded"] = up.file_id
-            data = up.getvalue()
-            try:
-                kind = sniff_format(data, up.name)
-            except DataImportError as err:
-                kind = str(err)
-            if kind != "gpkg":  # only a real GeoPackage reaches GDAL in this process
-                st.error(t("workspace_not_gpkg", lang))
-                return
-            state.add_opened_workspace(state.save_upload(up.name, data))
+            else:
+                st.error(t("workspace_not_workspace", lang))
+        elif p.suffix.lower() != ".gpkg":
+            st.error(t("workspace_not_workspace", lang))
+        elif not p.is_file():
+            st.error(t("workspace_missing", lang, path=str(p)))
+        else:
+            state.add_opened_workspace(p.resolve())
             st.rerun()
+    up = st.file_uploader(t("workspace_upload", lang), type=["gpkg"], key="ws_upload")
+    if up is not None and st.session_state.get("_ws_uploaded") != up.file_id:
+        st.session_state["_ws_uploaded"] = up.file_id
+        data = up.getvalue()
+        try:
+            kind = sniff_format(data, up.name)
+        except DataImportError as err:
+            kind = str(err)
+        if kind != "gpkg":  # only a real GeoPackage reaches GDAL in this process
+            st.error(t("workspace_not_gpkg", lang))
+            return
+        state.add_opened_workspace(state.save_upload(up.name, data))
+        st.rerun()
 
 
 def _sidebar() -> None:
@@ -162,7 +159,7 @@ def _sidebar() -> None:
         if st.sidebar.button(t("logout_button", lang), key="logout"):
             st.logout()
     else:
-        st.sidebar.selectbox(
+        st.sidebar.radio(
             t("role", lang),
             options=list(state.LOCAL_ROLES),
             format_func=lambda r: t(f"role_{r}", lang),
@@ -177,15 +174,22 @@ def _sidebar() -> None:
     current = st.session_state.get("workspace_path")
     if current and current not in options:
         options.append(current)
-    st.sidebar.selectbox(
-        t("workspace", lang),
-        options=options,
-        format_func=lambda p: workspace_label(p, lang),
-        key="workspace_path",
-        persist_state="session",
-    )
-    _open_other(lang)
-    st.sidebar.selectbox(
+    # Radios and popovers rather than select boxes: a popover's widgets are
+    # drawn when it opens, so the first page load carries none of them.
+    shown = st.session_state.get("workspace_path") or default
+    st.sidebar.caption(t("workspace", lang))
+    with st.sidebar.popover(
+        workspace_label(shown, lang), icon=":material/folder_open:", width="stretch"
+    ):
+        st.selectbox(
+            t("workspace", lang),
+            options=options,
+            format_func=lambda p: workspace_label(p, lang),
+            key="workspace_path",
+            persist_state="session",
+        )
+        _open_other(lang)
+    st.sidebar.radio(
         t("basemap", lang),
         options=list(BASEMAP_NAMES),
         format_func=lambda b: t(f"basemap_{b}", lang),
