@@ -70,6 +70,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     env = {k: v for k, v in os.environ.items() if k not in ("TENGLONG_WORKSPACE", "TENGLONG_MODE")}
+    env["TENGLONG_CACHE_DIR"] = str(tmp_path_factory.mktemp("tl-cache"))  # not ~/.cache
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.engine import open_dataset, release_summary
+from geo.engine import EngineError, open_dataset, release_summary
 from geo.engine.mapview import aggregate_for_map
 from geo.engine.parquet import convert_to_parquet, is_dataset
 from geo.engine.province import (
@@ -32,8 +32,10 @@ from geo.engine.province import (
     count_parcels,
     dataset_for,
     is_province_size,
+    load_summary,
     parcel_limit,
     province_threshold,
+    stored_summary,
     summarize,
 )
 from geo.schema import FREED_STATUSES, STATUSES
@@ -212,3 +214,87 @@ def test_a_finer_grid_within_an_area_counts_the_parcels_centred_in_it(dataset, p
     assert 0 < inside.sum() == cells["n_parcels"].sum()
     assert cells["area_m2"].sum() == pytest.approx(parcels.area[inside].sum(), rel=1e-12)
     assert cells.geometry.intersects(area).all()
+
+
+# ---------------------------------------------------------------------------
+# Summaries kept on disk
+# ---------------------------------------------------------------------------
+
+
+def _same_summary(a, b) -> None:
+    assert (a.n_parcels, a.bounds, a.cell_m, a.engine) == (
+        b.n_parcels,
+        b.bounds,
+        b.cell_m,
+        b.engine,
+    )
+    pd.testing.assert_frame_equal(a.by_status, b.by_status)
+    pd.testing.assert_frame_equal(a.by_area, b.by_area)
+    pd.testing.assert_frame_equal(a.cells, b.cells)
+    pd.testing.assert_frame_equal(a.area_cells, b.area_cells)
+    assert a.cells.crs == b.cells.crs and a.area_cells.crs == b.area_cells.crs
+
+
+def test_a_stored_summary_is_read_back_with_the_same_figures(dataset, tmp_path):
+    first = stored_summary(dataset, engine="memory", cache=tmp_path)
+    (folder,) = (tmp_path / "summaries").iterdir()
+    assert (folder / "summary.json").is_file()
+    again = stored_summary(dataset, engine="memory", cache=tmp_path)
+    _same_summary(again, first)
+    assert again.seconds == first.seconds  # read from disk, not computed again
+    _same_summary(first, summarize(dataset, engine="memory"))
+    assert [p.name for p in (tmp_path / "summaries").iterdir()] == [folder.name]
+
+
+def test_a_changed_dataset_is_summarised_again(dataset, tmp_path):
+    copy = Path(shutil.copytree(dataset, tmp_path / "copy"))
+    stored_summary(copy, engine="memory", cache=tmp_path / "cache")
+    (old,) = (tmp_path / "cache" / "summaries").iterdir()
+    meta = copy / "meta.json"
+    os.utime(meta, ns=(time.time_ns(), meta.stat().st_mtime_ns + 10**9))
+    stored_summary(copy, engine="memory", cache=tmp_path / "cache")
+    (new,) = (tmp_path / "cache" / "summaries").iterdir()  # the old version is removed
+    assert new != old
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["garbage json", "other format", "no cells", "truncated parquet"],
+)
+def test_a_damaged_stored_summary_is_computed_again(dataset, tmp_path, damage, caplog):
+    first = stored_summary(dataset, engine="memory", cache=tmp_path)
+    (folder,) = (tmp_path / "summaries").iterdir()
+    if damage == "garbage json":
+        (folder / "summary.json").write_text("{not json", encoding="utf-8")
+    elif damage == "other format":
+        (folder / "summary.json").write_text('{"format": 99}', encoding="utf-8")
+    elif damage == "no cells":
+        (folder / "cells.parquet").unlink()
+    else:
+        data = (folder / "by_status.parquet").read_bytes()
+        (folder / "by_status.parquet").write_bytes(data[: len(data) // 2])
+    with caplog.at_level("WARNING"):
+        again = stored_summary(dataset, engine="memory", cache=tmp_path)
+    assert "computing it again" in caplog.text
+    assert again.seconds != first.seconds  # computed, not read
+    _same_summary(again, first)
+    load_summary(folder)  # and stored afresh
+
+
+def test_a_read_only_cache_still_gives_the_summary(dataset, tmp_path, caplog):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        s = stored_summary(dataset, engine="memory", cache=blocker)
+    assert "cannot keep the province summary" in caplog.text
+    _same_summary(s, summarize(dataset, engine="memory"))
+
+
+def test_summarising_a_folder_that_is_no_dataset_says_so(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises((WorkspaceError, EngineError, ValueError)) as err:
+        stored_summary(tmp_path / "empty", engine="memory", cache=tmp_path / "cache")
+    assert "empty" in str(err.value) or "dataset" in str(err.value)
+    assert not (tmp_path / "cache" / "summaries").exists() or not any(
+        p for p in (tmp_path / "cache" / "summaries").iterdir() if not p.name.startswith(".")
+    )

@@ -11,8 +11,9 @@ dataset directory, or a large GeoPackage converted once to one
 - the headline figures and the map's aggregates come from the engine
   (:func:`geo.engine.province.summarize`, memory engine by default, dask when
   configured: :func:`geo.engine.province.configured_engine`), computed once
-  per dataset version and engine and shared by every session
-  (:func:`summary`);
+  per dataset version and engine, shared by every session and kept on disk
+  for the next server start (:func:`summary`,
+  :func:`geo.engine.province.stored_summary`);
 - the map (:func:`show_view_map`) shows freed land per grid cell or per
   planning area, with the areas' outlines, and single parcels only once the
   selection (a clicked cell or area, the area and status filters) holds at
@@ -65,7 +66,7 @@ from geo.engine.province import (
     parcel_limit,
     parse_cell_id,
     province_threshold,
-    summarize,
+    stored_summary,
 )
 from geo.layers import LayerSpec, Text, layers_dir, load_layer_spec, load_layer_specs
 from geo.render import render_map
@@ -215,7 +216,8 @@ def unavailable(lang: Lang) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _summary(_pw: ProvinceWorkspace, key: WorkspaceKey, engine: str) -> ProvinceSummary:
-    return summarize(_pw.dataset, engine=engine)  # type: ignore[arg-type]
+    # Kept on disk per dataset version: a restarted server reads it back.
+    return stored_summary(_pw.dataset.path, engine=engine)  # type: ignore[arg-type]
 
 
 def summary(pw: ProvinceWorkspace, lang: Lang) -> ProvinceSummary:

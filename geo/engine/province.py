@@ -25,6 +25,7 @@ partition by partition in this process. Either way the figures are those of
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import os
@@ -521,6 +522,152 @@ def summarize(
 
 
 # ---------------------------------------------------------------------------
+# Summaries kept on disk, per dataset version
+# ---------------------------------------------------------------------------
+
+SUMMARY_FORMAT = 1
+"""Bumped when the stored summary's files change; older ones are computed again."""
+
+
+def dataset_token(path: str | os.PathLike[str]) -> str:
+    """The version of a dataset directory: size and modification time of its files.
+
+    ``tenglong convert`` rewrites the directory as a whole, so any change of
+    the data changes this token.
+    """
+    root = Path(path)
+    parts = []
+    for f in sorted(root.rglob("*")):
+        if f.is_file():
+            st = f.stat()
+            parts.append(f"{f.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _summary_folder(dataset: Path, engine: str, max_cells: int, root: Path) -> Path:
+    key = "\0".join(
+        (
+            str(dataset.resolve()),
+            dataset_token(dataset),
+            engine,
+            str(max_cells),
+            str(SUMMARY_FORMAT),
+        )
+    )
+    stem = hashlib.sha1(str(dataset.resolve()).encode("utf-8")).hexdigest()[:12]
+    return root / "summaries" / f"{stem}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]}"
+
+
+def save_summary(summary: ProvinceSummary, folder: str | os.PathLike[str]) -> Path:
+    """Write ``summary`` to ``folder`` (Parquet and JSON, never pickle), atomically."""
+    dest = Path(folder)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    summary.by_status.to_parquet(tmp / "by_status.parquet")
+    summary.cells.to_parquet(tmp / "cells.parquet")
+    if summary.by_area is not None:
+        summary.by_area.to_parquet(tmp / "by_area.parquet")
+    if summary.area_cells is not None:
+        summary.area_cells.to_parquet(tmp / "area_cells.parquet")
+    meta = {
+        "format": SUMMARY_FORMAT,
+        "n_parcels": summary.n_parcels,
+        "bounds": list(summary.bounds) if summary.bounds is not None else None,
+        "cell_m": summary.cell_m,
+        "engine": summary.engine,
+        "seconds": summary.seconds,
+    }
+    (tmp / "summary.json").write_text(json.dumps(meta), encoding="utf-8")
+    try:
+        os.replace(tmp, dest)
+    except OSError:  # another process stored the same summary first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+def load_summary(folder: str | os.PathLike[str]) -> ProvinceSummary:
+    """A summary written by :func:`save_summary`.
+
+    Raises
+    ------
+    OSError, ValueError
+        The folder is missing, incomplete or of another format.
+    """
+    src = Path(folder)
+    meta = json.loads((src / "summary.json").read_text(encoding="utf-8"))
+    if meta.get("format") != SUMMARY_FORMAT:
+        raise ValueError(f"summary format {meta.get('format')!r}, not {SUMMARY_FORMAT}")
+
+    def optional(name: str, geo: bool) -> Any:
+        f = src / name
+        if not f.exists():
+            return None
+        return gpd.read_parquet(f) if geo else pd.read_parquet(f)
+
+    bounds = meta["bounds"]
+    return ProvinceSummary(
+        n_parcels=int(meta["n_parcels"]),
+        bounds=tuple(float(v) for v in bounds) if bounds is not None else None,  # type: ignore[arg-type]
+        cell_m=float(meta["cell_m"]),
+        by_status=pd.read_parquet(src / "by_status.parquet"),
+        by_area=optional("by_area.parquet", geo=False),
+        cells=gpd.read_parquet(src / "cells.parquet"),
+        area_cells=optional("area_cells.parquet", geo=True),
+        engine=str(meta["engine"]),
+        seconds=float(meta["seconds"]),
+    )
+
+
+def stored_summary(
+    path: str | os.PathLike[str],
+    *,
+    engine: Engine | None = None,
+    max_cells: int = MAX_MAP_CELLS,
+    cache: str | os.PathLike[str] | None = None,
+    **kw: Any,
+) -> ProvinceSummary:
+    """:func:`summarize` a dataset directory once per version, kept in ``cache``.
+
+    A server restart then finds the figures on disk instead of reading every
+    parcel again. The key is the dataset's path and :func:`dataset_token`,
+    the engine and ``max_cells``; a stored summary that cannot be read is
+    computed again (and replaced).
+
+    Parameters
+    ----------
+    path
+        A dataset directory.
+    engine, max_cells, kw
+        As :func:`summarize`.
+    cache
+        Where summaries are kept (default: :func:`cache_dir`).
+    """
+    dataset = Path(path)
+    engine = engine or configured_engine()
+    root = Path(cache) if cache is not None else cache_dir()
+    folder = _summary_folder(dataset, engine, max_cells, root)
+    if folder.is_dir():
+        try:
+            found = load_summary(folder)
+            logger.info("province summary of %s read from %s", dataset, folder)
+            return found
+        except (OSError, ValueError, KeyError) as err:
+            logger.warning("stored summary %s cannot be read (%s); computing it again", folder, err)
+            shutil.rmtree(folder, ignore_errors=True)
+    summary = summarize(dataset, engine=engine, max_cells=max_cells, **kw)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        save_summary(summary, folder)
+        for old in folder.parent.glob(f"{folder.name.split('-')[0]}-*"):
+            if old != folder and old.is_dir() and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError as err:  # a read-only cache only costs the next start its time
+        logger.warning("cannot keep the province summary in %s: %s", folder, err)
+    return summary
+
+
+# ---------------------------------------------------------------------------
 # The parcels of one cell or one area
 # ---------------------------------------------------------------------------
 
@@ -611,6 +758,7 @@ __all__ = [
     "PARCEL_LIMIT_ENV",
     "PROVINCE_ENV",
     "PROVINCE_MIN_PARCELS",
+    "SUMMARY_FORMAT",
     "ProvinceSummary",
     "area_parcels",
     "cache_dir",
@@ -622,12 +770,16 @@ __all__ = [
     "configured_engine",
     "count_parcels",
     "dataset_for",
+    "dataset_token",
     "extent",
     "in_memory",
     "is_province_size",
+    "load_summary",
     "n_parcels",
     "parcel_limit",
     "parse_cell_id",
     "province_threshold",
+    "save_summary",
+    "stored_summary",
     "summarize",
 ]
