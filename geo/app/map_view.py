@@ -86,7 +86,6 @@ def _cached_map(
     ids_digest: str | None,
     _ids: tuple[str, ...] | None,
 ) -> folium.Map:
-    ensure_static_assets()
     return render_map(
         _ws,
         layers=list(layers) if layers is not None else None,

@@ -44,7 +44,7 @@ import streamlit as st
 
 from geo.app.i18n import Lang
 from geo.engine.parquet import META_FILE, is_dataset, open_dataset
-from geo.engine.province import count_parcels, province_threshold
+from geo.engine.province import count_parcels, dataset_token, province_threshold
 from geo.roles import (
     RESTRICTED_ROLES,
     RoleError,
@@ -101,8 +101,7 @@ def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
     """``(resolved path, revision token)`` of a workspace file or dataset directory.
 
     A GeoPackage's token is :func:`geo.store.revision_token`; a GeoParquet
-    dataset's is the modification time and size of its ``meta.json``
-    (:func:`geo.engine.parquet.write_dataset` replaces the directory whole).
+    dataset's is :func:`geo.engine.province.dataset_token`.
 
     Raises
     ------
@@ -118,8 +117,7 @@ def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
                     f"{p} is a folder but not a Tenglong GeoParquet dataset (no {META_FILE}); "
                     f"create one with `tenglong convert WORKSPACE.gpkg --to parquet {p}`"
                 )
-            meta = (p / META_FILE).stat()
-            return (str(p.resolve()), f"dataset:{meta.st_mtime_ns}:{meta.st_size}")
+            return (str(p.resolve()), dataset_token(p))
         if not p.is_file():
             raise FileNotFoundError(p)
         return (str(p.resolve()), revision_token(p))

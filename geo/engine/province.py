@@ -47,6 +47,7 @@ from geo.engine.compute import release_summary
 from geo.engine.mapview import aggregate_for_map, area_aggregate, parcels_in_bounds
 from geo.engine.parquet import (
     ENGINES,
+    META_FILE,
     Bounds,
     Engine,
     LazyWorkspace,
@@ -56,6 +57,7 @@ from geo.engine.parquet import (
     read_info,
 )
 from geo.schema import FREED_STATUSES, STATUSES
+from geo.store import revision_token
 from geo.workspace import Workspace, WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -196,18 +198,6 @@ def cache_dir() -> Path:
     return Path(base) / "tenglong"
 
 
-def _file_token(path: Path) -> str:
-    parts = []
-    for p in (path, Path(f"{path}-wal")):
-        try:
-            st = p.stat()
-        except FileNotFoundError:
-            parts.append("-")
-            continue
-        parts.append(f"{st.st_mtime_ns}:{st.st_size}")
-    return "|".join(parts)
-
-
 def dataset_for(
     path: str | os.PathLike[str], *, cache: str | os.PathLike[str] | None = None
 ) -> Path:
@@ -233,7 +223,7 @@ def dataset_for(
     root = Path(cache) if cache is not None else cache_dir()
     resolved = p.resolve()
     stem = hashlib.sha1(str(resolved).encode("utf-8")).hexdigest()[:12]
-    version = hashlib.sha1(_file_token(resolved).encode("utf-8")).hexdigest()[:12]
+    version = hashlib.sha1(revision_token(resolved).encode("utf-8")).hexdigest()[:12]
     dest = root / "datasets" / f"{resolved.stem}-{stem}-{version}"
     if is_dataset(dest):
         return dest
@@ -530,18 +520,17 @@ SUMMARY_FORMAT = 1
 
 
 def dataset_token(path: str | os.PathLike[str]) -> str:
-    """The version of a dataset directory: size and modification time of its files.
+    """The version of a dataset directory: modification time and size of its ``meta.json``.
 
-    ``tenglong convert`` rewrites the directory as a whole, so any change of
-    the data changes this token.
+    :func:`~geo.engine.parquet.write_dataset` (``tenglong convert``) replaces
+    the directory whole, so any change of the data changes this token;
+    ``dataset:-`` when there is no ``meta.json``.
     """
-    root = Path(path)
-    parts = []
-    for f in sorted(root.rglob("*")):
-        if f.is_file():
-            st = f.stat()
-            parts.append(f"{f.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}")
-    return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()
+    try:
+        st = (Path(path) / META_FILE).stat()
+    except FileNotFoundError:
+        return "dataset:-"
+    return f"dataset:{st.st_mtime_ns}:{st.st_size}"
 
 
 def _summary_folder(dataset: Path, engine: str, max_cells: int, root: Path) -> Path:
