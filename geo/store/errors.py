@@ -223,7 +223,8 @@ def is_read_only_fs(path: str | os.PathLike[str]) -> bool:
         return False
 
 
-def _nearly_full(path: Path) -> bool:
+def nearly_full(path: str | os.PathLike[str]) -> bool:
+    """True when the file system holding ``path`` has less than 1 MiB free."""
     try:
         return shutil.disk_usage(mount_point(path)).free < _NEARLY_FULL_BYTES
     except OSError:
@@ -251,7 +252,7 @@ def _kind(err: BaseException, path: Path) -> str | None:
         code = (getattr(err, "sqlite_errorcode", None) or 0) & 0xFF
         if code == _SQLITE_FULL:
             return "full"
-        if code == _SQLITE_IOERR and _nearly_full(path):
+        if code == _SQLITE_IOERR and nearly_full(path):
             return "full"  # e.g. the -shm file of a WAL workspace could not be made
         if code in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
             if is_read_only_fs(path):

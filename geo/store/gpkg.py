@@ -66,6 +66,7 @@ from geo.store.errors import (
     StoreBusyError,
     StoreError,
     is_read_only_fs,
+    nearly_full,
     storage_error,
 )
 from geo.store.model import GEOMETRY_FIELD, Change, Kind, ParcelRecord, kind_of_column, to_date
@@ -173,6 +174,12 @@ class GpkgStore(Store):
                 f"{self.path} is not a GeoPackage ({err.__cause__}); give a .gpkg workspace "
                 f"written by Tenglong or GDAL"
             ) from None
+        except sqlite3.Error as err:  # e.g. no room for the WAL index (-shm) on a full disk
+            self._conn.close()
+            raise self._storage_error(err, "opening the workspace for editing") or StoreError(
+                f"cannot open {self.path} for editing ({err}); check that it is a .gpkg "
+                f"workspace on a local disk"
+            ) from None
         except BaseException:
             self._conn.close()
             raise
@@ -269,6 +276,11 @@ class GpkgStore(Store):
     def _set_journal_mode(self, mode: str) -> None:
         current = self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower()
         if current == mode:
+            return
+        if mode == "wal" and nearly_full(self.path):
+            # switching rewrites the file header, then the WAL index (-shm) may not fit:
+            # stay in the rollback journal, so a failed edit leaves the file byte-identical
+            logger.info("%s: the disk is nearly full; not switching to WAL", self.path)
             return
         try:
             got = retry_busy(
