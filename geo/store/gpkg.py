@@ -155,19 +155,14 @@ class GpkgStore(Store):
         # a WAL file on a read-only mount can only be read as immutable (no -shm possible)
         self._conn = self._connect(immutable=is_read_only_fs(self.path))
         try:
-            try:
-                self._check_geopackage()
-            except _CannotOpen:
-                if not self.read_only:
-                    raise
-                # a WAL workspace in a folder we may not write: read its last checkpoint
-                self._conn.close()
-                self._conn = self._connect(immutable=True)
-                self._check_geopackage()
-            if not self.read_only:
-                self._set_journal_mode(journal_mode)
-                self._conn.execute("PRAGMA synchronous = FULL")
-                self._check_triggers()
+            # another editor's commit, WAL recovery or the last connection removing the
+            # -wal file can make these checks "busy" too: they queue like the edits
+            retry_busy(
+                lambda: self._open_checks(journal_mode),
+                is_busy=_is_busy,
+                wait_s=self._wait_s,
+                what=f"{self.path} (open)",
+            )
         except _CannotOpen as err:
             self._conn.close()
             raise StoreError(
@@ -176,6 +171,12 @@ class GpkgStore(Store):
             ) from None
         except sqlite3.Error as err:  # e.g. no room for the WAL index (-shm) on a full disk
             self._conn.close()
+            if _is_busy(err):
+                raise StoreBusyError(
+                    f"{self.path} is being saved by other editors and stayed locked for "
+                    f"{self._wait_s:.0f} s; nothing was saved: try again, or wait longer "
+                    f"({EDIT_WAIT_ENV}=120)"
+                ) from None
             raise self._storage_error(err, "opening the workspace for editing") or StoreError(
                 f"cannot open {self.path} for editing ({err}); check that it is a .gpkg "
                 f"workspace on a local disk"
@@ -185,6 +186,21 @@ class GpkgStore(Store):
             raise
         self._kinds: dict[str, Kind] | None = None
         self._kinds_schema = -1
+
+    def _open_checks(self, journal_mode: str) -> None:
+        try:
+            self._check_geopackage()
+        except _CannotOpen:
+            if not self.read_only:
+                raise
+            # a WAL workspace in a folder we may not write: read its last checkpoint
+            self._conn.close()
+            self._conn = self._connect(immutable=True)
+            self._check_geopackage()
+        if not self.read_only:
+            self._set_journal_mode(journal_mode)
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._check_triggers()
 
     def _connect(self, *, immutable: bool) -> sqlite3.Connection:
         uri = self.path.resolve().as_uri()
@@ -246,6 +262,8 @@ class GpkgStore(Store):
                 )
             }
         except sqlite3.DatabaseError as err:
+            if _is_busy(err):
+                raise  # retried by the caller
             if (getattr(err, "sqlite_errorcode", 0) or 0) & 0xFF == _SQLITE_CANTOPEN:
                 raise _CannotOpen() from err
             raise self._storage_error(err, "opening the workspace") or StoreError(
@@ -304,6 +322,8 @@ class GpkgStore(Store):
             self._conn.execute(f'EXPLAIN UPDATE "parcels" SET {sets} WHERE 0')
             self._conn.execute('EXPLAIN DELETE FROM "parcels" WHERE 0')
         except sqlite3.OperationalError as err:
+            if _is_busy(err):
+                raise  # retried by the caller
             missing = re.search(r"no such function: (\w+)", str(err))
             if missing:
                 raise StoreError(
