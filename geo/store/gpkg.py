@@ -86,6 +86,8 @@ _AUDIT_TYPES = {"row_version": "INTEGER", "edit_id": "TEXT", "note": "TEXT"}
 
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CANTOPEN = 5, 6, 14
+BUSY_SLICE_MS = 50
+"""How long one attempt at the write lock lets SQLite's busy handler poll."""
 
 
 class _CannotOpen(Exception):  # noqa: N818 - internal signal, never leaves this module
@@ -367,7 +369,8 @@ class GpkgStore(Store):
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, waiting for the write lock with backoff (:mod:`geo.store.retry`)."""
-        self._conn.execute("PRAGMA busy_timeout = 0")  # our own backoff, with jitter
+        # SQLite's own short polling first, then our jittered pauses between such slices
+        self._conn.execute(f"PRAGMA busy_timeout = {min(BUSY_SLICE_MS, int(self._wait_s * 1000))}")
         try:
             retry_busy(
                 lambda: self._conn.execute("BEGIN IMMEDIATE"),
