@@ -37,6 +37,8 @@ from dataclasses import dataclass
 
 import xyzservices.providers as xyz
 
+from geo.errors import InputError
+
 logger = logging.getLogger(__name__)
 
 BASEMAP_NAMES: tuple[str, ...] = (
@@ -58,7 +60,7 @@ _TIANDITU_URL = (
 _TIANDITU_ATTRIBUTION = "&copy; 天地图 Tianditu (国家地理信息公共服务平台)"
 
 
-class BasemapError(ValueError):
+class BasemapError(InputError):
     """A basemap name is unknown or its configuration is missing."""
 
 

@@ -64,6 +64,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from geo.errors import InputError
 from geo.schema import INTERNAL_FIELDS
 
 logger = logging.getLogger(__name__)
@@ -177,11 +178,11 @@ _NONNEGATIVE = (
 _CARRIED = ("parcel_id", "name", "scale", "year", "tax_wan", "added_value_wan")
 
 
-class BenefitConfigError(ValueError):
+class BenefitConfigError(InputError):
     """A benefit configuration is unknown or malformed; the message names file and key."""
 
 
-class BenefitInputError(ValueError):
+class BenefitInputError(InputError):
     """Enterprise data that cannot be evaluated; the message lists every problem."""
 
 

@@ -34,6 +34,7 @@ import shapely
 from pyproj import CRS
 
 from geo.crs import CRSError, m2_to_mu
+from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ CAPACITY_COLUMNS: tuple[str, ...] = (
 _RATIO_TARGETS = ("coverage_min", "green_max", "admin_max")
 
 
-class CapacityError(ValueError):
+class CapacityError(InputError):
     """Inputs that cannot give capacity figures; the message lists every problem."""
 
 

@@ -43,6 +43,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from geo.cli_convert import EngineChoice, EngineOption, SchedulerOption, WorkersOption
+from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-class _InputError(Exception):
+class _InputError(InputError):
     """Bad input for a command: printed and exit code 2."""
 
 

@@ -46,6 +46,8 @@ from typing import Any
 
 import pandas as pd
 
+from geo.errors import InputError
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TABLE = "control_indicators.toml"
@@ -69,11 +71,11 @@ _RATIO_COLUMNS = ("coverage", "admin_ratio", "green_ratio")
 _ID_CANDIDATES = ("project_id", "parcel_id", "enterprise_id", "area_id")
 
 
-class ControlConfigError(ValueError):
+class ControlConfigError(InputError):
     """A control-indicator TOML file is malformed; the message names the file and key."""
 
 
-class ControlInputError(ValueError):
+class ControlInputError(InputError):
     """Project figures that cannot be checked; the message lists every problem."""
 
 

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from geo import schema
+from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ history planned as first-class or public-service land, not yet investigated.
 """
 
 
-class LayerSpecError(ValueError):
+class LayerSpecError(InputError):
     """A layer spec is invalid; the message names the file and the key."""
 
 

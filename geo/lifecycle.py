@@ -35,6 +35,7 @@ from pyproj import CRS
 
 from geo.capacity import parcel_area_m2
 from geo.crs import m2_to_mu
+from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ DEVELOPED_MIN = 1.0 / 3.0
 INVESTED_MIN = 0.25
 
 
-class LifecycleInputError(ValueError):
+class LifecycleInputError(InputError):
     """Dates or shares that cannot be read; the message lists every problem."""
 
 

@@ -73,6 +73,7 @@ import shapely
 from pyproj import CRS
 
 from geo.crs import CRSError, m2_to_ha, m2_to_mu
+from geo.errors import InputError
 from geo.schema import AREA_KINDS, FREED_STATUSES, STATUSES
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ DEFAULT_CHUNK = 16_384
 """Parcels per unit of work; bounds the memory of the clipping step."""
 
 
-class ReleaseError(ValueError):
+class ReleaseError(InputError):
     """A summary cannot be computed as asked; the message lists the valid choices."""
 
 

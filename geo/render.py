@@ -64,6 +64,7 @@ from shapely.geometry import box
 
 from geo import crs as crs_mod, schema
 from geo.basemaps import Basemap, BasemapSettings, get_basemap
+from geo.errors import InputError
 from geo.layers import (
     PUBLIC_ROLE,
     ROLES,
@@ -131,7 +132,7 @@ _UI_TEXT: dict[str, dict[str, str]] = {
 _DEFAULT_DECIMALS = {"area_mu": 1, "area_m2": 0, "area_ha": 2}
 
 
-class RenderError(ValueError):
+class RenderError(InputError):
     """The map cannot be built as asked (unknown layer, role, language or asset mode)."""
 
 

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from geo.errors import AccessError
 from geo.layers import INVESTOR_PARCEL_STATUSES, NAMED_FIRM_FIELDS
 from geo.schema import INTERNAL_FIELDS, TABLES
 
@@ -149,7 +150,7 @@ default_role = ""
 """A commented ``config/roles.toml``."""
 
 
-class RoleError(PermissionError):
+class RoleError(AccessError):
     """The role (or the process mode) does not allow this; the message says who may."""
 
 

@@ -38,6 +38,7 @@ import pandas as pd
 
 from geo.capacity import parcel_area_m2
 from geo.crs import m2_to_mu
+from geo.errors import InputError
 from geo.schema import is_first_class_soil_use, land_use_label
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ _TEXT: dict[str, tuple[str, str, str]] = {
 }
 
 
-class SoilInputError(ValueError):
+class SoilInputError(InputError):
     """Parcels that cannot go through the soil gate; the message names what is missing."""
 
 

@@ -30,6 +30,7 @@ import pyogrio
 from pyproj import CRS
 
 from geo import crs as crs_mod
+from geo.errors import OperationError
 from geo.schema import REQUIRED_TABLES, TABLES
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 META_TABLE = "meta"
 
 
-class WorkspaceError(RuntimeError):
+class WorkspaceError(OperationError):
     """A workspace cannot be opened or saved; the message says what to do."""
 
 

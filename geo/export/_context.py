@@ -31,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.errors import OperationError
 from geo.layers import INVESTOR_PARCEL_STATUSES, investor_forbidden_fields
 from geo.roles import (
     DERIVED_FIELDS,
@@ -55,7 +56,7 @@ GEOMETRY_TABLES: tuple[str, ...] = ("parcels", "areas", "roads", "boundaries")
 """Geometry tables written by the GIS formats, in this order."""
 
 
-class ExportError(RuntimeError):
+class ExportError(OperationError):
     """An export cannot be written as asked; the message says what to do."""
 
 

@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.errors import OperationError
+
 logger = logging.getLogger(__name__)
 
 PG_BIN_CANDIDATES = tuple(f"/usr/lib/postgresql/{v}/bin" for v in (17, 16, 15))
@@ -40,7 +42,7 @@ DB_NAME = "tenglong"
 DB_USER = "tenglong"
 
 
-class ServerUnavailableError(RuntimeError):
+class ServerUnavailableError(OperationError):
     """PostgreSQL/PostGIS binaries are missing or the server would not start."""
 
 
