@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import xyzservices.providers as xyz
 
+from geo import settings
 from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class BasemapSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> BasemapSettings:
         """Settings from ``TENGLONG_TIANDITU_KEY``, ``TENGLONG_TILE_URL``… (unset → None)."""
-        env = os.environ if environ is None else environ
+        env = settings.environ() if environ is None else environ
         max_zoom = env.get("TENGLONG_TILE_MAX_ZOOM", "19")
         try:
             mz = int(max_zoom)

@@ -57,7 +57,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import schema
+from geo import schema, settings
 from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -828,8 +828,7 @@ def load_layer_spec(path: str | os.PathLike[str]) -> LayerSpec:
 
 def layers_dir() -> Path:
     """The folder of layer specs: ``$TENGLONG_LAYERS_DIR`` or ``layers/``."""
-    env = os.environ.get("TENGLONG_LAYERS_DIR")
-    return Path(env) if env else DEFAULT_LAYERS_DIR
+    return settings.get_path(settings.LAYERS_DIR_ENV) or DEFAULT_LAYERS_DIR
 
 
 def load_layer_specs(directory: str | os.PathLike[str] | None = None) -> list[LayerSpec]:

@@ -14,7 +14,7 @@ folium's jQuery, Bootstrap and Font Awesome links are dropped (nothing here
 uses them). Two ways to ship them:
 
 - ``asset_mode="inline"`` (default): embedded in the HTML; the file opens from
-  ``file://`` with no network (:mod:`geo.cli_export`).
+  ``file://`` with no network (:mod:`geo.cli.export`).
 - ``asset_mode="served"``: ``<script src>``/``<link href>`` to ``asset_url``
   (``/app/static/tenglong`` for Streamlit with ``server.enableStaticServing``);
   :func:`write_static_assets` copies the files to ``static/tenglong/`` next to

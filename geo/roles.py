@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
+from geo import settings
 from geo.errors import AccessError
 from geo.layers import INVESTOR_PARCEL_STATUSES, NAMED_FIRM_FIELDS
 from geo.schema import INTERNAL_FIELDS, TABLES
@@ -67,7 +68,7 @@ EDIT_ROLES: frozenset[str] = frozenset({"planner"})
 RESTRICTED_ROLES: frozenset[str] = frozenset({"investor", "public"})
 """Roles that see only available sites and whitelisted fields."""
 
-MODE_ENV = "TENGLONG_MODE"
+MODE_ENV = settings.MODE_ENV
 """Environment variable that puts a process in investor mode (``investor``)."""
 
 MODES: tuple[str, ...] = ("planner", "investor")
@@ -185,7 +186,7 @@ def process_mode() -> str:
     RoleError
         An unknown mode: a mistyped mode must not fall back to the full view.
     """
-    mode = os.environ.get(MODE_ENV, "").strip().lower() or "planner"
+    mode = (settings.get(MODE_ENV) or "planner").lower()
     if mode not in MODES:
         raise RoleError(
             f"{MODE_ENV}={mode!r} is not a mode; use one of {', '.join(MODES)} "

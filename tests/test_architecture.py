@@ -5,13 +5,10 @@ See ``docs/architecture.md`` for the layers and why they are in this order.
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 import pkgutil
 from pathlib import Path
-
-import pytest
 
 import geo
 from geo.errors import TenglongError

@@ -42,6 +42,7 @@ from typing import Any
 
 import streamlit as st
 
+from geo import settings
 from geo.app.i18n import Lang
 from geo.engine.parquet import META_FILE, is_dataset, open_dataset
 from geo.engine.province import count_parcels, dataset_token, province_threshold
@@ -67,7 +68,7 @@ STATIC_DIR = ROOT / "static"
 DEFAULT_WORKSPACE = "data/fuxing.gpkg"
 LOCAL_ROLES: tuple[str, ...] = ("planner", "investment")
 """Roles a local user may pick in the sidebar; investors see presentation mode only."""
-ROLES_ENV = "TENGLONG_ROLES"
+ROLES_ENV = settings.ROLES_ENV
 """Environment variable naming the role-mapping TOML (default ``config/roles.toml``)."""
 WorkspaceKey = tuple[str, str]
 """``(resolved path, revision token)``: what every cache of workspace-derived data is keyed on.
@@ -86,9 +87,9 @@ _QUERY_DONE = "_query_restored"
 
 def default_workspace_path() -> Path:
     """``$TENGLONG_WORKSPACE``, else the Fuxing demo workspace."""
-    env = os.environ.get("TENGLONG_WORKSPACE")
-    if env:
-        return Path(env)
+    own = settings.get_path(settings.WORKSPACE_ENV)
+    if own is not None:
+        return own
     return ROOT / DEFAULT_WORKSPACE
 
 
@@ -378,8 +379,7 @@ def auth_configured() -> bool:
 
 def role_mapping_path() -> Path:
     """``$TENGLONG_ROLES``, else ``config/roles.toml`` of the project."""
-    env = os.environ.get(ROLES_ENV, "").strip()
-    return Path(env) if env else ROOT / "config" / "roles.toml"
+    return settings.get_path(ROLES_ENV) or ROOT / "config" / "roles.toml"
 
 
 def resolve_role(

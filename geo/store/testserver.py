@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo import settings
 from geo.errors import OperationError
 
 logger = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def find_pg_bin() -> Path:
     ServerUnavailableError
         Nothing suitable is installed; the message says how to install it.
     """
-    env = os.environ.get("TENGLONG_PG_BIN")
+    env = settings.get(settings.PG_BIN_ENV)
     for cand in ([env] if env else []) + list(PG_BIN_CANDIDATES):
         d = Path(cand)
         if all((d / b).exists() for b in ("initdb", "pg_ctl", "postgres")):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-import os
 import subprocess
 import sys
 from datetime import datetime
@@ -30,11 +29,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from geo import settings
 from geo.schema import STATUS_LABELS, STATUSES
 
 logger = logging.getLogger(__name__)
 
-APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
+APP_PATH = Path(__file__).resolve().parents[2] / "app.py"
 """The Streamlit entry point ``tenglong serve`` runs."""
 
 WorkspaceArg = Annotated[
@@ -64,7 +64,7 @@ class ServeMode(StrEnum):
 def _user(user: str | None) -> str:
     if user:
         return user
-    env = os.environ.get("TENGLONG_USER")
+    env = settings.get(settings.USER_ENV)
     if env:
         return env
     try:
@@ -268,7 +268,7 @@ def serve_command(
     workspace: str | None, *, mode: str, port: int, address: str
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment ``tenglong serve`` runs (for tests and --dry-run)."""
-    env = dict(os.environ)
+    env = dict(settings.environ())
     env["TENGLONG_MODE"] = mode
     if workspace:
         env["TENGLONG_WORKSPACE"] = workspace
