@@ -64,6 +64,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from geo.access import ROLES
 from geo.errors import InputError
 from geo.schema import INTERNAL_FIELDS
 
@@ -84,9 +85,6 @@ CLASS_LABELS: dict[str, tuple[str, str]] = {
 
 MissingPolicy = Literal["zero", "group_mean", "reweight"]
 MISSING_POLICIES: tuple[str, ...] = ("zero", "group_mean", "reweight")
-
-ROLES: tuple[str, ...] = ("planner", "investment", "investor", "public")
-"""Roles of DESIGN.md §1 (``investment`` = investment officer 招商)."""
 
 
 @dataclass(frozen=True)

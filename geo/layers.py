@@ -58,57 +58,16 @@ import numpy as np
 import pandas as pd
 
 from geo import schema, settings
+from geo.access import (
+    INVESTOR_PARCEL_STATUSES,
+    PUBLIC_ROLE,
+    SPEC_ROLES as ROLES,
+    investor_forbidden_fields,
+    spec_role,
+)
 from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
-
-Role = Literal["planner", "investment", "investor"]
-ROLES: tuple[str, ...] = ("planner", "investment", "investor")
-"""Map audiences (DESIGN.md §1): planner, investment officer (招商), investor/public."""
-
-PUBLIC_ROLE = "public"
-"""The public viewer sees exactly what the investor sees (specs name ``investor``)."""
-
-
-def spec_role(role: str) -> str:
-    """The role whose spec entries apply: ``public`` reads the ``investor`` entries."""
-    return "investor" if role == PUBLIC_ROLE else role
-
-
-INVESTOR_PARCEL_STATUSES: frozenset[str] = frozenset({"released", "stored"})
-"""Parcels an investor may see: freed and not yet supplied to anyone (可供应)."""
-
-NAMED_FIRM_FIELDS: frozenset[str] = frozenset(
-    {
-        "benefit_score",
-        "benefit_class",
-        "benefit_rank",
-        "enterprise_id",
-        "enterprise_name",
-        "tax_wan",
-        "revenue_wan",
-        "added_value_wan",
-    }
-)
-"""亩均 evaluation results and figures of named firms, when joined onto a map table."""
-
-
-def investor_forbidden_fields(table: str) -> frozenset[str]:
-    """Columns of ``table`` that never reach the investor map.
-
-    The table's internal columns (:attr:`geo.schema.Table.internal`, e.g.
-    ``former_enterprise``, ``owner``, ``compensation_wan_yuan``, ``contact`` of
-    parcels) and :data:`NAMED_FIRM_FIELDS`.
-
-    Examples
-    --------
-    >>> sorted(investor_forbidden_fields("parcels") - NAMED_FIRM_FIELDS)
-    ['compensation_wan_yuan', 'contact', 'former_enterprise', 'owner']
-    """
-    spec = schema.TABLES.get(table)
-    internal = frozenset(spec.internal) if spec is not None else schema.INTERNAL_FIELDS
-    return internal | NAMED_FIRM_FIELDS
-
 
 DEFAULT_LAYERS_DIR = Path(__file__).resolve().parent.parent / "layers"
 """``layers/`` of the source tree; ``TENGLONG_LAYERS_DIR`` overrides it."""

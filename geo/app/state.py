@@ -43,19 +43,19 @@ from typing import Any
 import streamlit as st
 
 from geo import settings
-from geo.app.i18n import Lang
-from geo.engine.parquet import META_FILE, is_dataset, open_dataset
-from geo.engine.province import count_parcels, dataset_token, province_threshold
-from geo.roles import (
+from geo.access import (
     RESTRICTED_ROLES,
     RoleError,
     RoleMapping,
     filter_workspace,
-    load_for_mode,
     load_role_mapping,
     process_mode,
     role_for_claims,
 )
+from geo.app.i18n import Lang
+from geo.dataset import load_for_mode
+from geo.engine.parquet import META_FILE, is_dataset, open_dataset
+from geo.engine.province import count_parcels, dataset_token, province_threshold
 from geo.store import revision_token
 from geo.workspace import Workspace, WorkspaceError, open_workspace
 
@@ -181,7 +181,7 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     A GeoParquet dataset directory is read into memory as a GeoPackage is
     (:func:`geo.engine.parquet.open_dataset`), unless it is province-size. A
     server in investor mode (``TENGLONG_MODE=investor``) reads only what an
-    investor may see (:func:`geo.roles.load_for_mode`).
+    investor may see (:func:`geo.dataset.load_for_mode`).
 
     Raises
     ------
@@ -226,7 +226,7 @@ def _restricted(_ws: Workspace, key: WorkspaceKey, role: str) -> Workspace:
 def workspace_for(ws: Workspace, role: str) -> Workspace:
     """``ws`` as ``role`` may see it (rows and fields filtered on the server).
 
-    Investors and the public get :func:`geo.roles.filter_workspace`; planners
+    Investors and the public get :func:`geo.access.filter_workspace`; planners
     and investment officers get ``ws`` itself.
     """
     if role not in RESTRICTED_ROLES:
@@ -401,13 +401,13 @@ def resolve_role(
     claims
         The identity-token claims of the logged-in user (None: not logged in).
     mapping
-        How claims map to roles (:func:`geo.roles.load_role_mapping`).
+        How claims map to roles (:func:`geo.access.load_role_mapping`).
     picked
         The sidebar's choice, used only without a login (local demos).
 
     Raises
     ------
-    geo.roles.RoleError
+    geo.access.RoleError
         A logged-in user whose claims map to no role, or a login configured
         without a role mapping.
 
@@ -455,7 +455,7 @@ def user_claims() -> dict[str, Any] | None:
 def current_role() -> str:
     """The role of this session's user.
 
-    * investor-mode server (:func:`geo.roles.process_mode` is ``investor``):
+    * investor-mode server (:func:`geo.access.process_mode` is ``investor``):
       ``investor``, always;
     * login configured (:func:`auth_configured`): from the ``st.user`` claims
       through the role mapping (:func:`role_mapping_path`); ``public`` before
@@ -464,7 +464,7 @@ def current_role() -> str:
 
     Raises
     ------
-    geo.roles.RoleError
+    geo.access.RoleError
         The logged-in user's claims map to no role; :class:`ValueError` for a
         broken role mapping.
     """

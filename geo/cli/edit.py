@@ -80,7 +80,7 @@ def _err(message: str, code: int) -> typer.Exit:
 
 def _run_edit(action: Any) -> Any:
     """Run a store action, turning store errors into messages and exit codes."""
-    from geo.roles import RoleError
+    from geo.access import RoleError
     from geo.store import (
         EditConflict,
         InvalidEditError,
@@ -311,7 +311,7 @@ def serve(
     """Start the Streamlit app; --mode investor starts an investor-only instance.
 
     The mode is passed as TENGLONG_MODE: in investor mode the workspace loader
-    (geo.roles.load_for_mode) reads only whitelisted columns of available
+    (geo.dataset.load_for_mode) reads only whitelisted columns of available
     sites and refuses edits and internal views.
     """
     if not APP_PATH.exists():
