@@ -190,3 +190,44 @@ def test_only_settings_reads_the_environment() -> None:
             ):
                 readers.append(f"{path.relative_to(GEO.parent)}:{node.lineno}")
     assert readers == [], f"read the environment through geo.settings: {readers}"
+
+
+# ---------------------------------------------------------------------------
+# The command line starts light
+# ---------------------------------------------------------------------------
+
+
+def test_command_table_matches_the_commands() -> None:
+    """``COMMANDS``' one-line help is the first paragraph of each command's own help."""
+    import typer
+
+    from geo.cli import COMMANDS, load_command
+
+    for name, entry in COMMANDS.items():
+        target = load_command(name)
+        doc = target.info.help if isinstance(target, typer.Typer) else inspect.getdoc(target)
+        first = " ".join((doc or "").split("\n\n")[0].split())
+        assert entry.short_help == first, name
+
+
+def test_help_imports_no_data_library() -> None:
+    """``tenglong --help`` lists every command without importing pandas, geopandas or GDAL."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from geo.cli import main\n"
+        "sys.argv = ['tenglong', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'geopandas', 'pyogrio', 'shapely', 'pyproj') "
+        "if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    from geo.cli import COMMANDS
+
+    assert all(name in out for name in COMMANDS), out
+    assert "HEAVY []" in out, out
