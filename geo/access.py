@@ -1,4 +1,4 @@
-"""Roles (DESIGN.md §1): who may see which rows and fields, and who may edit.
+"""Roles (docs/architecture.md §1): who may see which rows and fields, and who may edit.
 
 =============  ===============================================  ==========
 role           sees                                             edits

@@ -1,4 +1,4 @@
-"""Basemaps by name, with attribution (DESIGN.md §7).
+"""Basemaps by name, with attribution (docs/architecture.md §7).
 
 ========== ============================================================ =========
 name       tiles                                                        CRS

@@ -1,4 +1,4 @@
-"""亩均效益 evaluation of firms (亩均论英雄, DESIGN.md §5.5).
+"""亩均效益 evaluation of firms (亩均论英雄, docs/architecture.md §5.5).
 
 A firm's score is a weighted sum of its indicators over their benchmarks::
 
@@ -47,7 +47,7 @@ Configuration is TOML: the shipped presets live in
 :func:`load_benefit_config` reads your own file with the same layout.
 
 Privacy: the enterprise ``name`` is an internal field. Named firms' scores must
-never reach investors or the public (DESIGN.md §1); use :func:`drop_internal`
+never reach investors or the public (docs/architecture.md §1); use :func:`drop_internal`
 before handing results to any role other than ``planner``.
 """
 
@@ -576,7 +576,7 @@ def evaluate(
     Parameters
     ----------
     enterprises
-        The ``enterprises`` table (DESIGN.md §3).
+        The ``enterprises`` table (docs/architecture.md §3).
     config
         A :class:`BenefitConfig`, a preset name, a path to a TOML file, or None
         for :data:`DEFAULT_PRESET`.

@@ -1,4 +1,4 @@
-"""Capacity: what a piece of land can hold at the planning targets (DESIGN.md §5.3).
+"""Capacity: what a piece of land can hold at the planning targets (docs/architecture.md §5.3).
 
 For each parcel (or planning area) and its targets:
 
@@ -48,7 +48,7 @@ TARGET_COLUMNS: tuple[str, ...] = (
     "tax_wan_per_mu",
     "output_wan_per_mu",
 )
-"""Planning-target columns of the ``areas`` table (DESIGN.md §3)."""
+"""Planning-target columns of the ``areas`` table (docs/architecture.md §3)."""
 
 CAPACITY_TARGETS: tuple[str, ...] = (
     "far_min",

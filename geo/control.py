@@ -1,4 +1,4 @@
-"""Control indicators for industrial land (工业项目建设用地控制指标, DESIGN.md §5.4).
+"""Control indicators for industrial land (工业项目建设用地控制指标, docs/architecture.md §5.4).
 
 Checks industrial projects (or parcels carrying project figures) against a
 configurable table:

@@ -1,6 +1,6 @@
 """CRS and units: the one place that decides coordinates, zones and areas.
 
-Policy (DESIGN.md §4):
+Policy (docs/architecture.md §4):
 
 - Storage is CGCS2000 (EPSG:4490, degrees).
 - Areas and distances are planar, in the CGCS2000 3-degree Gauss-Krüger zone

@@ -27,7 +27,7 @@ Example (``layers/freed_land.toml``)::
     [roles.planner]
     fields = ["*"]
 
-Access rules (DESIGN.md §1, enforced here, on the server, whatever a spec says)
+Access rules (docs/architecture.md §1, enforced here, on the server, whatever a spec says)
 -------------------------------------------------------------------------------
 - A role receives only the fields its ``roles.<role>.fields`` lists, plus the
   table key (``parcel_id``…) and the fields needed to draw (style and label
@@ -148,7 +148,7 @@ DERIVED_FIELDS: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Ser
 }
 """Fields computed when a table lacks them: name → (needed columns, function).
 
-``soil_investigation_required`` is the soil gate of DESIGN.md §5.6
+``soil_investigation_required`` is the soil gate of docs/architecture.md §5.6
 (:func:`geo.soil.soil_flags`, blocking flags): a parcel with a polluting
 history planned as first-class or public-service land, not yet investigated.
 """
@@ -598,7 +598,8 @@ def _parse_roles(
             if bad:
                 pb.add(
                     f"{key}.fields",
-                    f"internal field(s) {', '.join(bad)} never reach an investor (DESIGN.md §1)",
+                    f"internal field(s) {', '.join(bad)} never reach an investor "
+                    "(docs/architecture.md §1)",
                 )
                 continue
         out[role] = fields

@@ -1,4 +1,4 @@
-"""Proximity: distances from parcels to areas and roads (DESIGN.md §5.7).
+"""Proximity: distances from parcels to areas and roads (docs/architecture.md §5.7).
 
 Distances are planar, in metres, in the projected (CGCS2000 Gauss-Krüger) CRS
 of the workspace: ``dist_m`` is the shortest distance between the two

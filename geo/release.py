@@ -1,4 +1,4 @@
-"""Release summaries: how much freed land lies where (DESIGN.md §5.1).
+"""Release summaries: how much freed land lies where (docs/architecture.md §5.1).
 
 Freed land (腾退土地) is land whose status is in :data:`geo.schema.FREED_STATUSES`
 (released, stored, supplied, in production), or any set of statuses the caller
@@ -1044,7 +1044,7 @@ def check_by(by: Iterable[str] | str) -> list[str]:
 
 def _selected_parcels(parcels: gpd.GeoDataFrame, statuses: list[str]) -> gpd.GeoDataFrame:
     if "status" not in parcels.columns:
-        raise ReleaseError("parcels have no 'status' column (DESIGN.md §3)")
+        raise ReleaseError("parcels have no 'status' column (docs/architecture.md §3)")
     geoms = _as_geometry_array(parcels)
     sel = parcels["status"].isin(statuses).to_numpy() & ~(
         shapely.is_missing(geoms) | shapely.is_empty(geoms)

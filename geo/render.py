@@ -6,7 +6,7 @@ popups, click-to-identify (each feature carries its stable key, e.g.
 ``parcel_id``, in its properties), a scale bar, a fullscreen button, a measure
 tool reporting m², ha and 亩, and a "示意 / schematic" note on demo data.
 
-Offline (DESIGN.md §7)
+Offline (docs/architecture.md §7)
 ----------------------
 No script or stylesheet comes from a CDN. Leaflet is read from the installed
 ``xstatic-leaflet`` package and Tenglong's own controls from ``geo/assets/``;

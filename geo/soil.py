@@ -1,4 +1,4 @@
-"""Soil gate before reuse (DESIGN.md §5.6).
+"""Soil gate before reuse (docs/architecture.md §5.6).
 
 GB 36600-2018 (土壤环境质量 建设用地土壤污染风险管控标准) sets stricter screening
 values for *first-class* land (第一类用地: housing, primary and secondary

@@ -79,7 +79,7 @@ def _check_columns(name: str, df: pd.DataFrame, spec: Table) -> list[Problem]:
             None,
             c,
             "missing_column",
-            f"required column {c!r} is missing; add it (see DESIGN.md §3) or map a source "
+            f"required column {c!r} is missing; add it (docs/architecture.md §3) or map a source "
             f"column onto it when importing",
         )
         for c in missing

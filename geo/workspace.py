@@ -1,4 +1,4 @@
-"""Workspaces: one GeoPackage (the embedded default) holding the tables of DESIGN.md §3.
+"""Workspaces: one GeoPackage (the embedded default) holding the tables of docs/architecture.md §3.
 
 Storage conventions
 -------------------
@@ -172,7 +172,7 @@ def open_workspace(
     if missing:
         raise WorkspaceError(
             f"{p.name} lacks the table(s) {', '.join(missing)}; a workspace needs "
-            f"{', '.join(REQUIRED_TABLES)} (see DESIGN.md §3)"
+            f"{', '.join(REQUIRED_TABLES)} (see docs/architecture.md §3)"
         )
     tables: dict[str, pd.DataFrame] = {}
     for name in layers:

@@ -231,3 +231,19 @@ def test_help_imports_no_data_library() -> None:
 
     assert all(name in out for name in COMMANDS), out
     assert "HEAVY []" in out, out
+
+
+def test_section_references_resolve() -> None:
+    """Every ``docs/architecture.md §N`` cited in the code is a section of that page."""
+    import re
+
+    page = (GEO.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    sections = set(re.findall(r"^## §(\d+)", page, flags=re.M))
+    cited = []
+    for path in [*GEO.rglob("*.py"), *(GEO.parent / "bench").glob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        assert "DESIGN.md" not in text, f"{path}: cite docs/architecture.md"
+        cited += [(path.name, n) for n in re.findall(r"architecture\.md §(\d+)", text)]
+    assert cited, "the code cites docs/architecture.md"
+    missing = [c for c in cited if c[1] not in sections]
+    assert missing == [], f"sections not in docs/architecture.md: {missing}"
