@@ -198,6 +198,7 @@ def benefit(
     leaves the planning office.
     """
     from geo import benefit as bf
+    from geo.access import ROLES
 
     console = Console()
     try:
@@ -213,8 +214,8 @@ def benefit(
             cfg = bf.load_benefit_config(config)
         else:
             cfg = bf.load_preset(preset or bf.DEFAULT_PRESET)
-        if role not in bf.ROLES:
-            raise _InputError(f"unknown role {role!r}; roles: {', '.join(bf.ROLES)}")
+        if role not in ROLES:
+            raise _InputError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
         fmt = _resolve_format(fmt, out)
         ws = _open(workspace, tables=["enterprises"])
         ent = ws.get("enterprises")
