@@ -11,6 +11,7 @@ from geo import schema
 from geo.app import compute, province, state, widgets
 from geo.app.i18n import Lang, t, term
 from geo.app.map_view import show_map
+from geo.cells import frame_csv
 from geo.engine.province import ProvinceSummary
 from geo.release import BY_CHOICES, OUTSIDE_ID
 from geo.workspace import Workspace
@@ -170,7 +171,7 @@ def _province_page(pw: province.ProvinceWorkspace, lang: Lang) -> None:
         widgets.table(df, cols, formats=FORMATS, key="freed_summary")
         st.download_button(
             t("download_csv", lang),
-            df.drop(columns=["geometry"], errors="ignore").to_csv(index=False).encode("utf-8-sig"),
+            frame_csv(df.drop(columns=["geometry"], errors="ignore")).encode("utf-8-sig"),
             file_name=f"{pw.path.stem}_freed_{'_'.join(dims)}.csv",
             mime="text/csv",
             key="freed_csv",
@@ -241,7 +242,7 @@ def page() -> None:
         widgets.table(df, cols, formats=FORMATS, key="freed_summary")
         st.download_button(
             t("download_csv", lang),
-            df.drop(columns=["geometry"], errors="ignore").to_csv(index=False).encode("utf-8-sig"),
+            frame_csv(df.drop(columns=["geometry"], errors="ignore")).encode("utf-8-sig"),
             file_name=f"{ws.path.stem}_freed_{'_'.join(dims)}.csv",
             mime="text/csv",
             key="freed_csv",
