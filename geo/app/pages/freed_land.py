@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo import schema
 from geo.app import compute, province, state, widgets
-from geo.app.i18n import Lang, t, term
+from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.cells import frame_csv
 from geo.engine.province import ProvinceSummary
@@ -86,9 +86,9 @@ def _headline(ws: Workspace, lang: Lang) -> None:
         pub = float(published)
         diff = freed - pub
         note = (
-            t("published_match", lang, value=widgets.fmt_num(pub))
+            t_plain("published_match", lang, value=widgets.fmt_num(pub))
             if abs(diff) < 0.5
-            else t("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
+            else t_plain("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
         )
     widgets.metric_row(
         [
@@ -112,9 +112,9 @@ def _province_headline(summ: ProvinceSummary, meta: dict[str, str], lang: Lang) 
         pub = float(published)
         diff = freed - pub
         note = (
-            t("published_match", lang, value=widgets.fmt_num(pub))
+            t_plain("published_match", lang, value=widgets.fmt_num(pub))
             if abs(diff) < 0.5
-            else t("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
+            else t_plain("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
         )
     widgets.metric_row(
         [
