@@ -7,7 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from geo.cli import app
-from geo.cli_edit import APP_PATH, serve_command
+from geo.cli.edit import APP_PATH, serve_command
 from geo.store import open_store
 
 pytest_plugins = ("pg_fixture",)

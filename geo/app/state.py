@@ -42,19 +42,20 @@ from typing import Any
 
 import streamlit as st
 
-from geo.app.i18n import Lang
-from geo.engine.parquet import META_FILE, is_dataset, open_dataset
-from geo.engine.province import count_parcels, dataset_token, province_threshold
-from geo.roles import (
+from geo import settings
+from geo.access import (
     RESTRICTED_ROLES,
     RoleError,
     RoleMapping,
     filter_workspace,
-    load_for_mode,
     load_role_mapping,
     process_mode,
     role_for_claims,
 )
+from geo.app.i18n import Lang
+from geo.dataset import load_for_mode
+from geo.engine.parquet import META_FILE, is_dataset, open_dataset
+from geo.engine.province import count_parcels, dataset_token, province_threshold
 from geo.store import revision_token
 from geo.workspace import Workspace, WorkspaceError, open_workspace
 
@@ -67,7 +68,7 @@ STATIC_DIR = ROOT / "static"
 DEFAULT_WORKSPACE = "data/fuxing.gpkg"
 LOCAL_ROLES: tuple[str, ...] = ("planner", "investment")
 """Roles a local user may pick in the sidebar; investors see presentation mode only."""
-ROLES_ENV = "TENGLONG_ROLES"
+ROLES_ENV = settings.ROLES_ENV
 """Environment variable naming the role-mapping TOML (default ``config/roles.toml``)."""
 WorkspaceKey = tuple[str, str]
 """``(resolved path, revision token)``: what every cache of workspace-derived data is keyed on.
@@ -86,9 +87,9 @@ _QUERY_DONE = "_query_restored"
 
 def default_workspace_path() -> Path:
     """``$TENGLONG_WORKSPACE``, else the Fuxing demo workspace."""
-    env = os.environ.get("TENGLONG_WORKSPACE")
-    if env:
-        return Path(env)
+    own = settings.get_path(settings.WORKSPACE_ENV)
+    if own is not None:
+        return own
     return ROOT / DEFAULT_WORKSPACE
 
 
@@ -180,7 +181,7 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     A GeoParquet dataset directory is read into memory as a GeoPackage is
     (:func:`geo.engine.parquet.open_dataset`), unless it is province-size. A
     server in investor mode (``TENGLONG_MODE=investor``) reads only what an
-    investor may see (:func:`geo.roles.load_for_mode`).
+    investor may see (:func:`geo.dataset.load_for_mode`).
 
     Raises
     ------
@@ -225,7 +226,7 @@ def _restricted(_ws: Workspace, key: WorkspaceKey, role: str) -> Workspace:
 def workspace_for(ws: Workspace, role: str) -> Workspace:
     """``ws`` as ``role`` may see it (rows and fields filtered on the server).
 
-    Investors and the public get :func:`geo.roles.filter_workspace`; planners
+    Investors and the public get :func:`geo.access.filter_workspace`; planners
     and investment officers get ``ws`` itself.
     """
     if role not in RESTRICTED_ROLES:
@@ -378,8 +379,7 @@ def auth_configured() -> bool:
 
 def role_mapping_path() -> Path:
     """``$TENGLONG_ROLES``, else ``config/roles.toml`` of the project."""
-    env = os.environ.get(ROLES_ENV, "").strip()
-    return Path(env) if env else ROOT / "config" / "roles.toml"
+    return settings.get_path(ROLES_ENV) or ROOT / "config" / "roles.toml"
 
 
 def resolve_role(
@@ -401,13 +401,13 @@ def resolve_role(
     claims
         The identity-token claims of the logged-in user (None: not logged in).
     mapping
-        How claims map to roles (:func:`geo.roles.load_role_mapping`).
+        How claims map to roles (:func:`geo.access.load_role_mapping`).
     picked
         The sidebar's choice, used only without a login (local demos).
 
     Raises
     ------
-    geo.roles.RoleError
+    geo.access.RoleError
         A logged-in user whose claims map to no role, or a login configured
         without a role mapping.
 
@@ -455,7 +455,7 @@ def user_claims() -> dict[str, Any] | None:
 def current_role() -> str:
     """The role of this session's user.
 
-    * investor-mode server (:func:`geo.roles.process_mode` is ``investor``):
+    * investor-mode server (:func:`geo.access.process_mode` is ``investor``):
       ``investor``, always;
     * login configured (:func:`auth_configured`): from the ``st.user`` claims
       through the role mapping (:func:`role_mapping_path`); ``public`` before
@@ -464,7 +464,7 @@ def current_role() -> str:
 
     Raises
     ------
-    geo.roles.RoleError
+    geo.access.RoleError
         The logged-in user's claims map to no role; :class:`ValueError` for a
         broken role mapping.
     """

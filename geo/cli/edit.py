@@ -17,7 +17,6 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-import os
 import subprocess
 import sys
 from datetime import datetime
@@ -30,12 +29,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from geo import settings
 from geo.cells import frame_csv
 from geo.schema import STATUS_LABELS, STATUSES
 
 logger = logging.getLogger(__name__)
 
-APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
+APP_PATH = Path(__file__).resolve().parents[2] / "app.py"
 """The Streamlit entry point ``tenglong serve`` runs."""
 
 WorkspaceArg = Annotated[
@@ -65,7 +65,7 @@ class ServeMode(StrEnum):
 def _user(user: str | None) -> str:
     if user:
         return user
-    env = os.environ.get("TENGLONG_USER")
+    env = settings.get(settings.USER_ENV)
     if env:
         return env
     try:
@@ -81,7 +81,7 @@ def _err(message: str, code: int) -> typer.Exit:
 
 def _run_edit(action: Any) -> Any:
     """Run a store action, turning store errors into messages and exit codes."""
-    from geo.roles import RoleError
+    from geo.access import RoleError
     from geo.store import (
         EditConflict,
         InvalidEditError,
@@ -269,7 +269,7 @@ def serve_command(
     workspace: str | None, *, mode: str, port: int, address: str
 ) -> tuple[list[str], dict[str, str]]:
     """The command line and environment ``tenglong serve`` runs (for tests and --dry-run)."""
-    env = dict(os.environ)
+    env = dict(settings.environ())
     env["TENGLONG_MODE"] = mode
     if workspace:
         env["TENGLONG_WORKSPACE"] = workspace
@@ -312,7 +312,7 @@ def serve(
     """Start the Streamlit app; --mode investor starts an investor-only instance.
 
     The mode is passed as TENGLONG_MODE: in investor mode the workspace loader
-    (geo.roles.load_for_mode) reads only whitelisted columns of available
+    (geo.dataset.load_for_mode) reads only whitelisted columns of available
     sites and refuses edits and internal views.
     """
     if not APP_PATH.exists():
