@@ -646,8 +646,54 @@ TERMS_EN: dict[str, str] = {
 """English for recurring Chinese data values; unknown values are shown as stored."""
 
 
-def t(key: str, lang: Lang = "zh", **kwargs: object) -> str:
-    """The UI string ``key`` in ``lang``, formatted with ``kwargs``.
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
+"""Characters Markdown (CommonMark, GitHub, Streamlit's ``:color[…]`` and ``$…$``) or HTML read."""
+
+
+def md(text: object) -> str:
+    """``text`` with Markdown and HTML special characters escaped (data never formats).
+
+    Examples
+    --------
+    >>> md("**x** <b>")
+    '\\\\*\\\\*x\\\\*\\\\* \\\\<b\\\\>'
+    """
+    s = "" if text is None else str(text)
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in s)
+
+
+def md_code(text: object) -> str:
+    """``text`` as a Markdown code span whose fence no backtick inside can close.
+
+    Examples
+    --------
+    >>> md_code("a.gpkg"), md_code("a`b")
+    ('`a.gpkg`', '`` a`b ``')
+    """
+    s = "" if text is None else str(text).replace("\n", " ")
+    longest, run = 0, 0
+    for c in s:
+        run = run + 1 if c == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    return f"{fence} {s} {fence}" if longest else f"{fence}{s}{fence}"
+
+
+class Markdown(str):
+    """Text that is Markdown already (a :func:`t` result): :func:`t` does not escape it again."""
+
+    __slots__ = ()
+
+
+def t(key: str, lang: Lang = "zh", **kwargs: object) -> Markdown:
+    """The UI string ``key`` in ``lang``, formatted with ``kwargs`` escaped for Markdown.
+
+    Every keyword value is passed through :func:`md` (a workspace name, a
+    typed path, an error message or an editor's name can never format, link
+    or embed anything), except a :class:`Markdown` value such as another
+    :func:`t` result. The result is Markdown: for places that render no
+    Markdown (a table cell, a map legend, a metric's delta, a file name) use
+    :func:`t_plain`.
 
     Examples
     --------
@@ -655,6 +701,24 @@ def t(key: str, lang: Lang = "zh", **kwargs: object) -> str:
     'Overview'
     >>> t("published_value", "zh", value="10,269")
     '公开报道 10,269'
+    >>> t("workspace_missing", "en", path="[a](https://example.org)")
+    'No such file: \\\\[a\\\\]\\\\(https\\\\://example\\\\.org\\\\)'
+    """
+    zh, en = STRINGS[key]
+    text = zh if lang == "zh" else en
+    if not kwargs:
+        return Markdown(text)
+    safe = {k: v if isinstance(v, Markdown) else md(v) for k, v in kwargs.items()}
+    return Markdown(text.format(**safe))
+
+
+def t_plain(key: str, lang: Lang = "zh", **kwargs: object) -> str:
+    """The UI string ``key`` in ``lang`` with ``kwargs`` as they are, for text no Markdown renders.
+
+    Examples
+    --------
+    >>> t_plain("published_diff", "en", value="10,269", diff="+12")
+    'published 10,269, difference +12'
     """
     zh, en = STRINGS[key]
     text = zh if lang == "zh" else en

@@ -26,7 +26,7 @@ import streamlit as st
 
 from geo.access import RoleError
 from geo.app import state
-from geo.app.i18n import Lang, t
+from geo.app.i18n import Lang, md, t
 from geo.basemaps import BASEMAP_NAMES
 from geo.engine.parquet import is_dataset, read_info
 from geo.io import DataImportError
@@ -179,7 +179,7 @@ def _sidebar() -> None:
     shown = st.session_state.get("workspace_path") or default
     st.sidebar.caption(t("workspace", lang))
     with st.sidebar.popover(
-        workspace_label(shown, lang), icon=":material/folder_open:", width="stretch"
+        md(workspace_label(shown, lang)), icon=":material/folder_open:", width="stretch"
     ):
         st.selectbox(
             t("workspace", lang),

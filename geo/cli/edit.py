@@ -30,6 +30,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from geo import settings
+from geo.cells import frame_csv
 from geo.schema import STATUS_LABELS, STATUSES
 
 logger = logging.getLogger(__name__)
@@ -225,7 +226,7 @@ def history(
 
     df = _run_edit(action)
     if fmt is HistoryFormat.csv:
-        typer.echo(df.to_csv(index=False), nl=False)
+        typer.echo(frame_csv(df), nl=False)
         return
     if fmt is HistoryFormat.json:
         records = json.loads(df.to_json(orient="records", force_ascii=False))
