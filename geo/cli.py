@@ -123,6 +123,10 @@ from geo.cli_convert import convert as _convert  # noqa: E402
 
 app.command("convert")(_convert)
 
+from geo.cli_share import share_link as _share_link  # noqa: E402
+
+app.command("share-link")(_share_link)
+
 
 def main() -> None:  # pragma: no cover
     app()
