@@ -136,7 +136,7 @@ def _open_other(lang: Lang) -> None:
         t("workspace_upload", lang),
         type=["gpkg"],
         key="ws_upload",
-        help=t("workspace_upload_help", lang, cap=f"{state.upload_cap_bytes() / 1e6:,.0f}"),
+        help=t("workspace_upload_help", lang, cap=f"{state.upload_cap_bytes() / 1e6:,.1f}"),
     )
     st.caption(t("workspace_upload_temporary", lang))
     if up is not None and st.session_state.get("_ws_uploaded") != up.file_id:
@@ -159,7 +159,7 @@ def _open_other(lang: Lang) -> None:
                     lang,
                     size=f"{err.size_mb:,.1f}",
                     used=f"{err.used_mb:,.1f}",
-                    cap=f"{err.cap_mb:,.0f}",
+                    cap=f"{err.cap_mb:,.1f}",
                 )
             )
             return

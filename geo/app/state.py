@@ -124,7 +124,7 @@ class UploadRefusedError(WorkspaceError):
         self.cap_mb = cap_bytes / 1e6
         super().__init__(
             f"upload refused: {self.size_mb:,.1f} MB would take the temporary uploads beyond "
-            f"their cap ({self.used_mb:,.1f} of {self.cap_mb:,.0f} MB in use, "
+            f"their cap ({self.used_mb:,.1f} of {self.cap_mb:,.1f} MB in use, "
             f"{UPLOAD_CAP_ENV}); close sessions you no longer need or ask the administrator "
             f"to raise the cap"
         )
