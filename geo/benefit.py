@@ -1,4 +1,4 @@
-"""亩均效益 evaluation of firms (亩均论英雄, DESIGN.md §5.5).
+"""亩均效益 evaluation of firms (亩均论英雄, docs/architecture.md §5.5).
 
 A firm's score is a weighted sum of its indicators over their benchmarks::
 
@@ -47,7 +47,7 @@ Configuration is TOML: the shipped presets live in
 :func:`load_benefit_config` reads your own file with the same layout.
 
 Privacy: the enterprise ``name`` is an internal field. Named firms' scores must
-never reach investors or the public (DESIGN.md §1); use :func:`drop_internal`
+never reach investors or the public (docs/architecture.md §1); use :func:`drop_internal`
 before handing results to any role other than ``planner``.
 """
 
@@ -64,6 +64,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from geo.access import ROLES
+from geo.errors import InputError
 from geo.schema import INTERNAL_FIELDS
 
 logger = logging.getLogger(__name__)
@@ -83,9 +85,6 @@ CLASS_LABELS: dict[str, tuple[str, str]] = {
 
 MissingPolicy = Literal["zero", "group_mean", "reweight"]
 MISSING_POLICIES: tuple[str, ...] = ("zero", "group_mean", "reweight")
-
-ROLES: tuple[str, ...] = ("planner", "investment", "investor", "public")
-"""Roles of DESIGN.md §1 (``investment`` = investment officer 招商)."""
 
 
 @dataclass(frozen=True)
@@ -177,11 +176,11 @@ _NONNEGATIVE = (
 _CARRIED = ("parcel_id", "name", "scale", "year", "tax_wan", "added_value_wan")
 
 
-class BenefitConfigError(ValueError):
+class BenefitConfigError(InputError):
     """A benefit configuration is unknown or malformed; the message names file and key."""
 
 
-class BenefitInputError(ValueError):
+class BenefitInputError(InputError):
     """Enterprise data that cannot be evaluated; the message lists every problem."""
 
 
@@ -577,7 +576,7 @@ def evaluate(
     Parameters
     ----------
     enterprises
-        The ``enterprises`` table (DESIGN.md §3).
+        The ``enterprises`` table (docs/architecture.md §3).
     config
         A :class:`BenefitConfig`, a preset name, a path to a TOML file, or None
         for :data:`DEFAULT_PRESET`.

@@ -27,7 +27,7 @@ Example (``layers/freed_land.toml``)::
     [roles.planner]
     fields = ["*"]
 
-Access rules (DESIGN.md §1, enforced here, on the server, whatever a spec says)
+Access rules (docs/architecture.md §1, enforced here, on the server, whatever a spec says)
 -------------------------------------------------------------------------------
 - A role receives only the fields its ``roles.<role>.fields`` lists, plus the
   table key (``parcel_id``…) and the fields needed to draw (style and label
@@ -57,57 +57,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo import schema
+from geo import schema, settings
+from geo.access import (
+    INVESTOR_PARCEL_STATUSES,
+    PUBLIC_ROLE,
+    SPEC_ROLES as ROLES,
+    investor_forbidden_fields,
+    spec_role,
+)
+from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
-
-Role = Literal["planner", "investment", "investor"]
-ROLES: tuple[str, ...] = ("planner", "investment", "investor")
-"""Map audiences (DESIGN.md §1): planner, investment officer (招商), investor/public."""
-
-PUBLIC_ROLE = "public"
-"""The public viewer sees exactly what the investor sees (specs name ``investor``)."""
-
-
-def spec_role(role: str) -> str:
-    """The role whose spec entries apply: ``public`` reads the ``investor`` entries."""
-    return "investor" if role == PUBLIC_ROLE else role
-
-
-INVESTOR_PARCEL_STATUSES: frozenset[str] = frozenset({"released", "stored"})
-"""Parcels an investor may see: freed and not yet supplied to anyone (可供应)."""
-
-NAMED_FIRM_FIELDS: frozenset[str] = frozenset(
-    {
-        "benefit_score",
-        "benefit_class",
-        "benefit_rank",
-        "enterprise_id",
-        "enterprise_name",
-        "tax_wan",
-        "revenue_wan",
-        "added_value_wan",
-    }
-)
-"""亩均 evaluation results and figures of named firms, when joined onto a map table."""
-
-
-def investor_forbidden_fields(table: str) -> frozenset[str]:
-    """Columns of ``table`` that never reach the investor map.
-
-    The table's internal columns (:attr:`geo.schema.Table.internal`, e.g.
-    ``former_enterprise``, ``owner``, ``compensation_wan_yuan``, ``contact`` of
-    parcels) and :data:`NAMED_FIRM_FIELDS`.
-
-    Examples
-    --------
-    >>> sorted(investor_forbidden_fields("parcels") - NAMED_FIRM_FIELDS)
-    ['compensation_wan_yuan', 'contact', 'former_enterprise', 'owner']
-    """
-    spec = schema.TABLES.get(table)
-    internal = frozenset(spec.internal) if spec is not None else schema.INTERNAL_FIELDS
-    return internal | NAMED_FIRM_FIELDS
-
 
 DEFAULT_LAYERS_DIR = Path(__file__).resolve().parent.parent / "layers"
 """``layers/`` of the source tree; ``TENGLONG_LAYERS_DIR`` overrides it."""
@@ -188,13 +148,13 @@ DERIVED_FIELDS: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Ser
 }
 """Fields computed when a table lacks them: name → (needed columns, function).
 
-``soil_investigation_required`` is the soil gate of DESIGN.md §5.6
+``soil_investigation_required`` is the soil gate of docs/architecture.md §5.6
 (:func:`geo.soil.soil_flags`, blocking flags): a parcel with a polluting
 history planned as first-class or public-service land, not yet investigated.
 """
 
 
-class LayerSpecError(ValueError):
+class LayerSpecError(InputError):
     """A layer spec is invalid; the message names the file and the key."""
 
 
@@ -638,7 +598,8 @@ def _parse_roles(
             if bad:
                 pb.add(
                     f"{key}.fields",
-                    f"internal field(s) {', '.join(bad)} never reach an investor (DESIGN.md §1)",
+                    f"internal field(s) {', '.join(bad)} never reach an investor "
+                    "(docs/architecture.md §1)",
                 )
                 continue
         out[role] = fields
@@ -827,8 +788,7 @@ def load_layer_spec(path: str | os.PathLike[str]) -> LayerSpec:
 
 def layers_dir() -> Path:
     """The folder of layer specs: ``$TENGLONG_LAYERS_DIR`` or ``layers/``."""
-    env = os.environ.get("TENGLONG_LAYERS_DIR")
-    return Path(env) if env else DEFAULT_LAYERS_DIR
+    return settings.get_path(settings.LAYERS_DIR_ENV) or DEFAULT_LAYERS_DIR
 
 
 def load_layer_specs(directory: str | os.PathLike[str] | None = None) -> list[LayerSpec]:

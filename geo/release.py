@@ -1,4 +1,4 @@
-"""Release summaries: how much freed land lies where (DESIGN.md §5.1).
+"""Release summaries: how much freed land lies where (docs/architecture.md §5.1).
 
 Freed land (腾退土地) is land whose status is in :data:`geo.schema.FREED_STATUSES`
 (released, stored, supplied, in production), or any set of statuses the caller
@@ -73,6 +73,7 @@ import shapely
 from pyproj import CRS
 
 from geo.crs import CRSError, m2_to_ha, m2_to_mu
+from geo.errors import InputError
 from geo.schema import AREA_KINDS, FREED_STATUSES, STATUSES
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ DEFAULT_CHUNK = 16_384
 """Parcels per unit of work; bounds the memory of the clipping step."""
 
 
-class ReleaseError(ValueError):
+class ReleaseError(InputError):
     """A summary cannot be computed as asked; the message lists the valid choices."""
 
 
@@ -1043,7 +1044,7 @@ def check_by(by: Iterable[str] | str) -> list[str]:
 
 def _selected_parcels(parcels: gpd.GeoDataFrame, statuses: list[str]) -> gpd.GeoDataFrame:
     if "status" not in parcels.columns:
-        raise ReleaseError("parcels have no 'status' column (DESIGN.md §3)")
+        raise ReleaseError("parcels have no 'status' column (docs/architecture.md §3)")
     geoms = _as_geometry_array(parcels)
     sel = parcels["status"].isin(statuses).to_numpy() & ~(
         shapely.is_missing(geoms) | shapely.is_empty(geoms)

@@ -6,7 +6,7 @@ popups, click-to-identify (each feature carries its stable key, e.g.
 ``parcel_id``, in its properties), a scale bar, a fullscreen button, a measure
 tool reporting m², ha and 亩, and a "示意 / schematic" note on demo data.
 
-Offline (DESIGN.md §7)
+Offline (docs/architecture.md §7)
 ----------------------
 No script or stylesheet comes from a CDN. Leaflet is read from the installed
 ``xstatic-leaflet`` package and Tenglong's own controls from ``geo/assets/``;
@@ -14,7 +14,7 @@ folium's jQuery, Bootstrap and Font Awesome links are dropped (nothing here
 uses them). Two ways to ship them:
 
 - ``asset_mode="inline"`` (default): embedded in the HTML; the file opens from
-  ``file://`` with no network (:mod:`geo.cli_export`).
+  ``file://`` with no network (:mod:`geo.cli.export`).
 - ``asset_mode="served"``: ``<script src>``/``<link href>`` to ``asset_url``
   (``/app/static/tenglong`` for Streamlit with ``server.enableStaticServing``);
   :func:`write_static_assets` copies the files to ``static/tenglong/`` next to
@@ -64,6 +64,7 @@ from shapely.geometry import box
 
 from geo import crs as crs_mod, schema
 from geo.basemaps import Basemap, BasemapSettings, get_basemap
+from geo.errors import InputError
 from geo.layers import (
     PUBLIC_ROLE,
     ROLES,
@@ -131,7 +132,7 @@ _UI_TEXT: dict[str, dict[str, str]] = {
 _DEFAULT_DECIMALS = {"area_mu": 1, "area_m2": 0, "area_ha": 2}
 
 
-class RenderError(ValueError):
+class RenderError(InputError):
     """The map cannot be built as asked (unknown layer, role, language or asset mode)."""
 
 

@@ -49,13 +49,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from geo import settings
+from geo.errors import InputError
+
 logger = logging.getLogger(__name__)
 
-SECRET_ENV = "TENGLONG_SHARE_SECRET"
+SECRET_ENV = settings.SHARE_SECRET_ENV
 """The signing secret itself (wins over the file)."""
-SECRET_FILE_ENV = "TENGLONG_SHARE_SECRET_FILE"
+SECRET_FILE_ENV = settings.SHARE_SECRET_FILE_ENV
 """Where the signing secret is kept (default :func:`default_secret_file`)."""
-BASE_URL_ENV = "TENGLONG_SHARE_BASE_URL"
+BASE_URL_ENV = settings.SHARE_BASE_URL_ENV
 """The URL share links point at: the investor instance's public URL."""
 SHARE_PARAM = "share"
 """The query parameter that carries the token."""
@@ -79,7 +82,7 @@ _UNIT_S = {"d": 86400, "h": 3600, "m": 60}
 MAX_EXPIRES_S = 366 * 86400
 
 
-class ShareError(ValueError):
+class ShareError(InputError):
     """A share token that must not be honoured, with the reason.
 
     Attributes
@@ -161,14 +164,14 @@ def make_token(share: Share, secret: bytes) -> str:
 
 def _check_share(share: Share) -> None:
     if not share.workspace:
-        raise ValueError("a share link needs a workspace")
+        raise InputError("a share link needs a workspace")
     if share.lang not in ("zh", "en"):
-        raise ValueError(f"language {share.lang!r}: use zh or en")
+        raise InputError(f"language {share.lang!r}: use zh or en")
     if len(share.sites) > MAX_SITES:
-        raise ValueError(f"{len(share.sites)} sites: a share link carries at most {MAX_SITES}")
+        raise InputError(f"{len(share.sites)} sites: a share link carries at most {MAX_SITES}")
     unknown = set(share.brief) - set(BRIEF_KEYS)
     if unknown:
-        raise ValueError(f"unknown brief keys {sorted(unknown)}; allowed: {', '.join(BRIEF_KEYS)}")
+        raise InputError(f"unknown brief keys {sorted(unknown)}; allowed: {', '.join(BRIEF_KEYS)}")
 
 
 def _malformed(what: str) -> ShareError:
@@ -251,15 +254,15 @@ def parse_duration(text: str) -> int:
     """
     m = _DURATION.match(str(text))
     if not m:
-        raise ValueError(
+        raise InputError(
             f"expiry {text!r} is not a duration: give a whole number of days, hours or "
             f"minutes, e.g. 7d, 12h or 30m"
         )
     seconds = int(m.group(1)) * _UNIT_S[m.group(2)]
     if seconds <= 0:
-        raise ValueError(f"expiry {text!r} must be longer than zero, e.g. 7d")
+        raise InputError(f"expiry {text!r} must be longer than zero, e.g. 7d")
     if seconds > MAX_EXPIRES_S:
-        raise ValueError(f"expiry {text!r} is longer than 366 days; give at most 366d")
+        raise InputError(f"expiry {text!r} is longer than 366 days; give at most 366d")
     return seconds
 
 
@@ -271,9 +274,9 @@ def base_url(default: str | None = None) -> str:
     ValueError
         Neither is set, or the URL is not ``http(s)://host[/path]``.
     """
-    value = os.environ.get(BASE_URL_ENV, "").strip() or (default or "").strip()
+    value = settings.get(BASE_URL_ENV) or (default or "").strip()
     if not value:
-        raise ValueError(
+        raise InputError(
             f"no base URL for share links: set {BASE_URL_ENV} to the investor instance's "
             f"URL (e.g. https://invest.example.org) or pass --base-url"
         )
@@ -290,7 +293,7 @@ def check_base_url(value: str) -> str:
     """
     parts = urllib.parse.urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(
+        raise InputError(
             f"base URL {value!r} is not an http(s) URL; give e.g. https://invest.example.org"
         )
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
@@ -328,15 +331,13 @@ def new_share(
 
 def default_secret_file() -> Path:
     """``$XDG_CONFIG_HOME/tenglong/share_secret`` (``~/.config/tenglong/share_secret``)."""
-    cfg = os.environ.get("XDG_CONFIG_HOME", "").strip()
-    root = Path(cfg) if cfg else Path.home() / ".config"
-    return root / "tenglong" / "share_secret"
+    return settings.config_dir() / "share_secret"
 
 
 def secret_file() -> Path:
     """``$TENGLONG_SHARE_SECRET_FILE``, else :func:`default_secret_file`."""
-    env = os.environ.get(SECRET_FILE_ENV, "").strip()
-    return Path(env).expanduser() if env else default_secret_file()
+    own = settings.get_path(SECRET_FILE_ENV)
+    return own if own is not None else default_secret_file()
 
 
 def load_secret(*, create: bool = True) -> bytes:
@@ -351,10 +352,10 @@ def load_secret(*, create: bool = True) -> bytes:
         The secret is shorter than 16 characters, or the file cannot be read
         or created (the message names it and what to do).
     """
-    env = os.environ.get(SECRET_ENV, "")
+    env = settings.get(SECRET_ENV)
     if env:
         if len(env.strip()) < MIN_SECRET_CHARS:
-            raise ValueError(
+            raise InputError(
                 f"{SECRET_ENV} is shorter than {MIN_SECRET_CHARS} characters; use e.g. "
                 f"`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
@@ -366,7 +367,7 @@ def load_secret(*, create: bool = True) -> bytes:
         text = path.read_text(encoding="utf-8").strip()
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError as err:
-        raise ValueError(
+        raise InputError(
             f"cannot read the share-link secret {path} ({err.strerror or err}); set "
             f"{SECRET_ENV}, or {SECRET_FILE_ENV} to a readable file"
         ) from None
@@ -375,7 +376,7 @@ def load_secret(*, create: bool = True) -> bytes:
             "share-link secret %s is readable by others (mode %o): chmod 600 it", path, mode
         )
     if len(text) < MIN_SECRET_CHARS:
-        raise ValueError(
+        raise InputError(
             f"the share-link secret in {path} is shorter than {MIN_SECRET_CHARS} characters; "
             f"delete the file to have a new one made (links made before stop working)"
         )
@@ -397,7 +398,7 @@ def _create_secret(path: Path) -> None:
         except FileExistsError:
             return  # another process made it first
     except OSError as err:
-        raise ValueError(
+        raise InputError(
             f"cannot create the share-link secret {path} ({err.strerror or err}); set "
             f"{SECRET_ENV}, or {SECRET_FILE_ENV} to a writable place"
         ) from None

@@ -1,4 +1,4 @@
-"""Workspaces: one GeoPackage (the embedded default) holding the tables of DESIGN.md §3.
+"""Workspaces: one GeoPackage (the embedded default) holding the tables of docs/architecture.md §3.
 
 Storage conventions
 -------------------
@@ -30,6 +30,7 @@ import pyogrio
 from pyproj import CRS
 
 from geo import crs as crs_mod
+from geo.errors import OperationError
 from geo.schema import REQUIRED_TABLES, TABLES
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ logger = logging.getLogger(__name__)
 META_TABLE = "meta"
 
 
-class WorkspaceError(RuntimeError):
+class WorkspaceError(OperationError):
     """A workspace cannot be opened or saved; the message says what to do."""
 
 
@@ -171,7 +172,7 @@ def open_workspace(
     if missing:
         raise WorkspaceError(
             f"{p.name} lacks the table(s) {', '.join(missing)}; a workspace needs "
-            f"{', '.join(REQUIRED_TABLES)} (see DESIGN.md §3)"
+            f"{', '.join(REQUIRED_TABLES)} (see docs/architecture.md §3)"
         )
     tables: dict[str, pd.DataFrame] = {}
     for name in layers:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from geo.access import RoleError, RoleMapping
 from geo.app import editing, state
-from geo.roles import RoleError, RoleMapping
 from geo.store import InvalidTransitionError, open_store
 from tests.test_app import FUXING, metric, run_page
 

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from geo.cli import app
-from geo.cli_edit import APP_PATH, serve_command
+from geo.cli.edit import APP_PATH, serve_command
 from geo.store import open_store
 
 pytest_plugins = ("pg_fixture",)
@@ -118,7 +118,7 @@ def test_serve_investor_mode_command(monkeypatch):
 
 
 def test_serve_investor_mode_passes_the_locked_down_streamlit_options(monkeypatch):
-    from geo.cli_edit import INVESTOR_STREAMLIT_OPTIONS
+    from geo.cli.edit import INVESTOR_STREAMLIT_OPTIONS
 
     argv, _ = serve_command("data/fuxing.gpkg", mode="investor", port=8600, address="127.0.0.1")
     pairs = dict(zip(argv[5::2], argv[6::2], strict=False))
@@ -142,7 +142,7 @@ def test_streamlit_accepts_every_investor_option():
     """A mistyped option would stop streamlit at start: each one is a real config option."""
     from streamlit import config
 
-    from geo.cli_edit import INVESTOR_STREAMLIT_OPTIONS
+    from geo.cli.edit import INVESTOR_STREAMLIT_OPTIONS
 
     for option, _ in INVESTOR_STREAMLIT_OPTIONS:
         assert option.removeprefix("--") in config._config_options_template, option

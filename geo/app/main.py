@@ -29,13 +29,13 @@ from pathlib import Path
 import pyogrio
 import streamlit as st
 
+from geo.access import RoleError
 from geo.app import state
 from geo.app.i18n import Lang, t
 from geo.basemaps import BASEMAP_NAMES
 from geo.engine.parquet import is_dataset, read_info
 from geo.io import DataImportError
 from geo.io.safety import sniff_format
-from geo.roles import RoleError
 from geo.workspace import WorkspaceError
 
 logger = logging.getLogger(__name__)

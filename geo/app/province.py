@@ -103,7 +103,7 @@ CARD_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.PARCELS.columns if 
 class ProvinceWorkspace:
     """A province-size workspace as the app holds it: metadata and small tables only.
 
-    It answers what :func:`geo.app.widgets.page_header` asks of a workspace
+    It answers what :func:`geo.app.session.page_header` asks of a workspace
     (``path``, ``name``, ``meta``, ``schematic``, ``is_valid``, ``problems``).
 
     Attributes

@@ -67,23 +67,23 @@ from typing import Any
 
 import streamlit as st
 
-from geo import sharing
-from geo.app.i18n import Lang
-from geo.engine.parquet import META_FILE, is_dataset, open_dataset
-from geo.engine.province import count_parcels, dataset_token, province_threshold
-from geo.roles import (
+from geo import settings, sharing
+from geo.access import (
     ALLOW_OPEN_PLANNER_ENV,
     RESTRICTED_ROLES,
     RoleError,
     RoleMapping,
     filter_workspace,
     is_loopback,
-    load_for_mode,
     load_role_mapping,
     open_planner_allowed,
     process_mode,
     role_for_claims,
 )
+from geo.app.i18n import Lang
+from geo.dataset import load_for_mode
+from geo.engine.parquet import META_FILE, is_dataset, open_dataset
+from geo.engine.province import count_parcels, dataset_token, province_threshold
 from geo.store import revision_token
 from geo.workspace import Workspace, WorkspaceError, open_workspace
 
@@ -96,7 +96,7 @@ STATIC_DIR = ROOT / "static"
 DEFAULT_WORKSPACE = "data/fuxing.gpkg"
 LOCAL_ROLES: tuple[str, ...] = ("planner", "investment")
 """Roles a local user may pick in the sidebar; investors see presentation mode only."""
-ROLES_ENV = "TENGLONG_ROLES"
+ROLES_ENV = settings.ROLES_ENV
 """Environment variable naming the role-mapping TOML (default ``config/roles.toml``)."""
 WorkspaceKey = tuple[str, str]
 """``(resolved path, revision token)``: what every cache of workspace-derived data is keyed on.
@@ -108,9 +108,9 @@ main file's mtime alone would miss it)."""
 _QUERY_DONE = "_query_restored"
 SHARE_KEY = "_share"
 SHARE_REFUSED_KEY = "_share_refused"
-UPLOAD_DIR_ENV = "TENGLONG_UPLOAD_DIR"
+UPLOAD_DIR_ENV = settings.UPLOAD_DIR_ENV
 """Parent folder of the upload folders (default: the system's temporary folder)."""
-UPLOAD_CAP_ENV = "TENGLONG_UPLOAD_CAP_MB"
+UPLOAD_CAP_ENV = settings.UPLOAD_CAP_ENV
 """Cap on the total of one server process's uploads and working copies, in MB."""
 DEFAULT_UPLOAD_CAP_MB = 500.0
 
@@ -137,9 +137,9 @@ class UploadRefusedError(WorkspaceError):
 
 def default_workspace_path() -> Path:
     """``$TENGLONG_WORKSPACE``, else the Fuxing demo workspace."""
-    env = os.environ.get("TENGLONG_WORKSPACE")
-    if env:
-        return Path(env)
+    own = settings.get_path(settings.WORKSPACE_ENV)
+    if own is not None:
+        return own
     return ROOT / DEFAULT_WORKSPACE
 
 
@@ -231,7 +231,7 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     A GeoParquet dataset directory is read into memory as a GeoPackage is
     (:func:`geo.engine.parquet.open_dataset`), unless it is province-size. A
     server in investor mode (``TENGLONG_MODE=investor``) reads only what an
-    investor may see (:func:`geo.roles.load_for_mode`).
+    investor may see (:func:`geo.dataset.load_for_mode`).
 
     Raises
     ------
@@ -276,7 +276,7 @@ def _restricted(_ws: Workspace, key: WorkspaceKey, role: str) -> Workspace:
 def workspace_for(ws: Workspace, role: str) -> Workspace:
     """``ws`` as ``role`` may see it (rows and fields filtered on the server).
 
-    Investors and the public get :func:`geo.roles.filter_workspace`; planners
+    Investors and the public get :func:`geo.access.filter_workspace`; planners
     and investment officers get ``ws`` itself. A share session or an
     investor-mode server gets the investor's view whatever ``role`` says.
     """
@@ -332,9 +332,9 @@ def upload_root() -> Path:
     The folder is made private (0700); one owned by another user or a
     symbolic link is not used (a private folder of its own is made instead).
     """
-    env = os.environ.get(UPLOAD_DIR_ENV, "").strip()
-    if env:
-        root = Path(env)
+    env = settings.get_path(UPLOAD_DIR_ENV)
+    if env is not None:
+        root = env
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         return root
     root = Path(tempfile.gettempdir()) / f"tenglong-uploads-{os.getuid()}"
@@ -450,7 +450,7 @@ def session_upload_dir() -> Path:
 
 def upload_cap_bytes() -> int:
     """``$TENGLONG_UPLOAD_CAP_MB`` (default 500) in bytes; a bad value means the default."""
-    raw = os.environ.get(UPLOAD_CAP_ENV, "").strip()
+    raw = settings.get(UPLOAD_CAP_ENV) or ""
     mb = DEFAULT_UPLOAD_CAP_MB
     try:
         mb = float(raw) if raw else DEFAULT_UPLOAD_CAP_MB
@@ -661,8 +661,7 @@ def auth_configured() -> bool:
 
 def role_mapping_path() -> Path:
     """``$TENGLONG_ROLES``, else ``config/roles.toml`` of the project."""
-    env = os.environ.get(ROLES_ENV, "").strip()
-    return Path(env) if env else ROOT / "config" / "roles.toml"
+    return settings.get_path(ROLES_ENV) or ROOT / "config" / "roles.toml"
 
 
 def resolve_role(
@@ -684,13 +683,13 @@ def resolve_role(
     claims
         The identity-token claims of the logged-in user (None: not logged in).
     mapping
-        How claims map to roles (:func:`geo.roles.load_role_mapping`).
+        How claims map to roles (:func:`geo.access.load_role_mapping`).
     picked
         The sidebar's choice, used only without a login (local demos).
 
     Raises
     ------
-    geo.roles.RoleError
+    geo.access.RoleError
         A logged-in user whose claims map to no role, or a login configured
         without a role mapping.
 
@@ -738,7 +737,7 @@ def user_claims() -> dict[str, Any] | None:
 def current_role() -> str:
     """The role of this session's user.
 
-    * investor-mode server (:func:`geo.roles.process_mode` is ``investor``):
+    * investor-mode server (:func:`geo.access.process_mode` is ``investor``):
       ``investor``, always;
     * login configured (:func:`auth_configured`): from the ``st.user`` claims
       through the role mapping (:func:`role_mapping_path`); ``public`` before
@@ -747,7 +746,7 @@ def current_role() -> str:
 
     Raises
     ------
-    geo.roles.RoleError
+    geo.access.RoleError
         The logged-in user's claims map to no role; :class:`ValueError` for a
         broken role mapping.
     """

@@ -2,7 +2,7 @@
 
 ``engine="memory"`` (the default) is the library as it is:
 :func:`geo.release.release_summary` and ``tenglong check``'s
-:func:`geo.cli_check.run_checks` on a workspace in memory.
+:func:`geo.checks.run_checks` on a workspace in memory.
 
 ``engine="dask"`` runs *the same functions* on each parcel partition of a
 GeoParquet dataset (:mod:`geo.engine.parquet`) with dask-geopandas
@@ -37,10 +37,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.checks import SEVERITIES, run_checks as _run_checks
 from geo.crs import m2_to_ha, m2_to_mu
 from geo.engine._errors import EngineError
 from geo.engine.cluster import compute_partitions, dask_client, default_workers
 from geo.engine.parquet import ENGINES, Engine, LazyWorkspace, hilbert_order, open_dataset
+from geo.lifecycle import as_of_date
 from geo.release import (
     BY_CHOICES,
     OUTSIDE_ID,
@@ -50,6 +52,7 @@ from geo.release import (
     _column,
     _sort_summary,
     check_by,
+    release_summary as _release_summary,
     select_areas,
 )
 from geo.workspace import Workspace
@@ -101,9 +104,8 @@ def _partition_summary(
     part: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None, options: dict[str, Any]
 ) -> pd.DataFrame:
     """:func:`geo.release.release_summary` of one partition (one thread: workers are processes)."""
-    from geo.release import release_summary as summary
 
-    return summary(part, areas, threads=1, **options)
+    return _release_summary(part, areas, threads=1, **options)
 
 
 _TAG = "name_en"
@@ -248,7 +250,6 @@ def release_summary(
     >>> list(out.columns)
     ['status', 'n_parcels', 'area_m2', 'area_mu', 'area_ha']
     """
-    from geo.release import release_summary as summary
 
     _check_engine(engine)
     ws = _open(dataset, engine)
@@ -269,7 +270,7 @@ def release_summary(
             parcels = ws.read_parcels(columns=_summary_columns(ws, dims))
         else:
             parcels = ws.parcels
-        return summary(parcels, areas, threads=threads, **options)
+        return _release_summary(parcels, areas, threads=threads, **options)
 
     n_workers = workers or default_workers()
     ddf = _dask_frame(ws, _summary_columns(ws, dims), 2 * n_workers)
@@ -334,7 +335,6 @@ def _partition_checks(
     whole: Counter,
 ) -> pd.DataFrame:
     """The findings about the parcels of one partition (workspace-wide ones subtracted)."""
-    from geo.cli_check import run_checks as checks
 
     ws = Workspace(
         path=Path(context["path"]),
@@ -342,7 +342,7 @@ def _partition_checks(
         crs=context["crs"],
         meta=context["meta"],
     )
-    found = checks(ws, as_of=context["as_of"], control_config=context["control_config"])
+    found = _run_checks(ws, as_of=context["as_of"], control_config=context["control_config"])
     left = Counter(whole)
     keep = np.ones(len(found), dtype=bool)
     for i, row in enumerate(found.itertuples(index=False, name=None)):
@@ -354,7 +354,6 @@ def _partition_checks(
 
 
 def _sort_findings(df: pd.DataFrame) -> pd.DataFrame:
-    from geo.cli_check import SEVERITIES
 
     order = {s: n for n, s in enumerate(SEVERITIES)}
     out = df.assign(_o=df["severity"].map(order), _s=df["subject_id"].astype("string"))
@@ -375,7 +374,7 @@ def run_checks(
 ) -> pd.DataFrame:
     """The findings of ``tenglong check`` for a workspace or dataset, in memory or with dask.
 
-    The memory engine is :func:`geo.cli_check.run_checks`. The dask engine
+    The memory engine is :func:`geo.checks.run_checks`. The dask engine
     runs it on every parcel partition (with the areas, milestones and other
     small tables) and keeps the findings about the partition's parcels; the
     workspace-wide findings come from one run without parcels. Both engines
@@ -387,19 +386,17 @@ def run_checks(
     dataset
         A workspace, a :class:`LazyWorkspace`, or a path.
     as_of, control_config
-        As :func:`geo.cli_check.run_checks`.
+        As :func:`geo.checks.run_checks`.
     engine, client, workers, scheduler, progress
         As :func:`release_summary`.
     """
-    from geo.cli_check import run_checks as checks
-    from geo.lifecycle import as_of_date
 
     _check_engine(engine)
     ws = _open(dataset, engine)
     if engine == "memory":
         if isinstance(ws, LazyWorkspace):
             ws = ws.to_workspace()
-        return checks(ws, as_of=as_of, control_config=control_config)
+        return _run_checks(ws, as_of=as_of, control_config=control_config)
 
     day = as_of_date(as_of)
     tables = {k: v for k, v in ws.tables.items() if k != "parcels"}
@@ -416,7 +413,7 @@ def run_checks(
     whole_ws = Workspace(
         path=Path(ws.path), tables={"parcels": empty, **tables}, crs=ws.crs, meta=dict(ws.meta)
     )
-    whole = checks(whole_ws, as_of=day, control_config=control_config)
+    whole = _run_checks(whole_ws, as_of=day, control_config=control_config)
     whole_keys = Counter(_row_key(r) for r in whole.itertuples(index=False, name=None))
     meta = whole.iloc[:0]
 

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import settings
 from geo.engine._errors import EngineError
 from geo.engine.cluster import dask_client, scheduler_address
 from geo.engine.compute import release_summary
@@ -64,17 +65,17 @@ logger = logging.getLogger(__name__)
 
 PROVINCE_MIN_PARCELS = 50_000
 """Workspaces with more parcels than this open in province mode (not read into memory)."""
-PROVINCE_ENV = "TENGLONG_PROVINCE_PARCELS"
+PROVINCE_ENV = settings.PROVINCE_ENV
 """Environment variable overriding :data:`PROVINCE_MIN_PARCELS`."""
-ENGINE_ENV = "TENGLONG_ENGINE"
+ENGINE_ENV = settings.ENGINE_ENV
 """Environment variable choosing the app's engine: ``memory`` or ``dask``."""
-CACHE_ENV = "TENGLONG_CACHE_DIR"
+CACHE_ENV = settings.CACHE_ENV
 """Environment variable naming the folder of converted GeoPackages (see :func:`dataset_for`)."""
 MAX_MAP_CELLS = 2_000
 """At most this many grid cells over the extent of a map aggregate."""
 PARCEL_LIMIT = 5_000
 """A map shows single parcels only when at most this many are selected."""
-PARCEL_LIMIT_ENV = "TENGLONG_MAP_PARCELS"
+PARCEL_LIMIT_ENV = settings.PARCEL_LIMIT_ENV
 """Environment variable overriding :data:`PARCEL_LIMIT`."""
 CELL_SIZES_M: tuple[float, ...] = (
     10.0,
@@ -108,13 +109,7 @@ CELL_PREFIX = "cell"
 
 
 def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if raw:
-        try:
-            return max(0, int(raw))
-        except ValueError:
-            logger.warning("%s=%r is not a whole number; using %d", name, raw, default)
-    return default
+    return settings.get_int(name, default)
 
 
 def province_threshold() -> int:
@@ -191,11 +186,7 @@ def cache_dir() -> Path:
 
     ``$TENGLONG_CACHE_DIR``, else ``$XDG_CACHE_HOME/tenglong`` (``~/.cache/tenglong``).
     """
-    env = os.environ.get(CACHE_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
-    return Path(base) / "tenglong"
+    return settings.cache_dir()
 
 
 def dataset_for(
@@ -248,7 +239,7 @@ def configured_engine() -> Engine:
     EngineError
         ``$TENGLONG_ENGINE`` names no engine.
     """
-    raw = os.environ.get(ENGINE_ENV, "").strip().lower()
+    raw = (settings.get(ENGINE_ENV) or "").lower()
     if raw:
         if raw not in ENGINES:
             raise EngineError(f"{ENGINE_ENV}={raw!r}: choose {' or '.join(ENGINES)}")

@@ -19,7 +19,6 @@ printed (fields left unset stay empty).
 from __future__ import annotations
 
 import logging
-import os
 import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -27,11 +26,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from geo import settings
 from geo.export._context import ExportError
 
 logger = logging.getLogger(__name__)
 
-CONFIG_ENV = "TENGLONG_OFFICE_CONFIG"
+CONFIG_ENV = settings.OFFICE_CONFIG_ENV
 LOCAL_CONFIG = Path("config") / "office.toml"
 
 _ENV_FIELDS = {
@@ -109,7 +109,7 @@ def load_office(environ: dict[str, str] | None = None) -> Office:
     ExportError
         ``$TENGLONG_OFFICE_CONFIG`` names a missing file, or a file is not valid TOML.
     """
-    env = dict(os.environ) if environ is None else environ
+    env = dict(settings.environ()) if environ is None else environ
     named = env.get(CONFIG_ENV, "").strip()
     overrides: dict[str, Any] = {
         f: env[k].strip() for k, f in _ENV_FIELDS.items() if env.get(k, "").strip()

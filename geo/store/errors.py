@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from geo.errors import InputError, OperationError
+
 if TYPE_CHECKING:
     from geo.store.model import Change
 
 
-class StoreError(RuntimeError):
+class StoreError(OperationError):
     """A workspace store cannot be opened, read or written; the message says why."""
 
 
@@ -21,7 +23,7 @@ class ParcelNotFoundError(StoreError, LookupError):
     """No parcel has the given ``parcel_id`` (or the role may not see it)."""
 
 
-class InvalidEditError(ValueError):
+class InvalidEditError(InputError):
     """An edit that the data model does not allow: unknown field, bad value or geometry."""
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import benefit
-from geo.app import compute, state, widgets
+from geo.app import compute, session, state, widgets
 from geo.app.i18n import Lang, t
 from geo.app.map_view import show_map
 from geo.workspace import Workspace
@@ -79,8 +79,8 @@ def _map_workspace(ws: Workspace, result: pd.DataFrame) -> Workspace:
 def page() -> None:
     """The benefit page."""
     lang = state.lang()
-    ws = widgets.open_workspace(lang)
-    widgets.page_header(t("benefit_title", lang), ws, lang)
+    ws = session.open_workspace(lang)
+    session.page_header(t("benefit_title", lang), ws, lang)
     if ws is None:
         return
     if ws.get("enterprises") is None or ws["enterprises"].empty:
@@ -212,4 +212,4 @@ def page() -> None:
 
 
 if __name__ == "__main__":
-    widgets.run_page(page)
+    session.run_page(page)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, province, state, widgets
+from geo.app import compute, province, session, state, widgets
 from geo.app.i18n import Lang, t, term
 from geo.app.map_view import show_map
 from geo.engine.province import ProvinceSummary
@@ -185,8 +185,8 @@ def _province_page(pw: province.ProvinceWorkspace, lang: Lang) -> None:
 def page() -> None:
     """The freed-land page."""
     lang = state.lang()
-    ws = widgets.open_any(lang)
-    widgets.page_header(t("freed_title", lang), ws, lang, province_note=False)
+    ws = session.open_any(lang)
+    session.page_header(t("freed_title", lang), ws, lang, province_note=False)
     if ws is None:
         return
     if isinstance(ws, province.ProvinceWorkspace):
@@ -261,4 +261,4 @@ def page() -> None:
 
 
 if __name__ == "__main__":
-    widgets.run_page(page)
+    session.run_page(page)

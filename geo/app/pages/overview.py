@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, editing, finder, province, state, widgets
+from geo.app import compute, editing, finder, province, session, state, widgets
 from geo.app.i18n import Lang, t, term
 from geo.app.map_view import show_map
 from geo.workspace import Workspace
@@ -189,8 +189,8 @@ def page() -> None:
     """The overview page."""
     lang = state.lang()
     role = state.role()
-    ws = widgets.open_any(lang)
-    widgets.page_header(t("overview_title", lang), ws, lang, province_note=False)
+    ws = session.open_any(lang)
+    session.page_header(t("overview_title", lang), ws, lang, province_note=False)
     if ws is None:
         return
     if isinstance(ws, province.ProvinceWorkspace):
@@ -244,4 +244,4 @@ def page() -> None:
 
 
 if __name__ == "__main__":
-    widgets.run_page(page)
+    session.run_page(page)

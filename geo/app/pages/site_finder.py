@@ -27,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import sharing
-from geo.app import compute, finder, state, widgets
+from geo.app import compute, finder, session, state, widgets
 from geo.app.i18n import Lang, t, term
 from geo.app.map_view import show_map
 from geo.workspace import Workspace
@@ -371,9 +371,9 @@ def page() -> None:
     lang = state.lang()
     present = state.presenting()
     role = "investor" if present else state.role()
-    ws = widgets.open_workspace(lang)
+    ws = session.open_workspace(lang)
     if ws is None:
-        widgets.page_header(t("finder_title", lang), None, lang)
+        session.page_header(t("finder_title", lang), None, lang)
         return
     max_mu = float(max(10.0, math.ceil(float(ws.parcels["area_mu"].max()) / 10.0) * 10.0))
     _restore()
@@ -381,7 +381,7 @@ def page() -> None:
         _presentation_header(ws, lang)
         brief = replace(_brief(), available=True)
     else:
-        widgets.page_header(t("finder_title", lang), ws, lang)
+        session.page_header(t("finder_title", lang), ws, lang)
         brief = _controls(ws, max_mu, lang)
     sites = _sites(ws, role)
     statuses = finder.AVAILABLE_STATUSES if (brief.available or present) else None
@@ -505,4 +505,4 @@ def _presentation_footer(lang: Lang) -> None:
 
 
 if __name__ == "__main__":
-    widgets.run_page(page)
+    session.run_page(page)

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, finder, state, widgets
+from geo.app import compute, finder, session, state, widgets
 from geo.app.i18n import Lang, t
 from geo.app.map_view import show_map
 from geo.proximity import nearest
@@ -221,8 +221,8 @@ def page() -> None:
     """The factory-site page."""
     lang = state.lang()
     role = state.role()
-    ws = widgets.open_workspace(lang)
-    widgets.page_header(t("sites_title", lang), ws, lang)
+    ws = session.open_workspace(lang)
+    session.page_header(t("sites_title", lang), ws, lang)
     if ws is None:
         return
     areas = finder.latest_areas(ws.areas)
@@ -262,4 +262,4 @@ def page() -> None:
 
 
 if __name__ == "__main__":
-    widgets.run_page(page)
+    session.run_page(page)

@@ -25,7 +25,7 @@ from geo import sharing
 
 logger = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 
 def _err(message: str) -> typer.Exit:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import getpass
 import json
 import logging
-import os
 import subprocess
 import sys
 from datetime import datetime
@@ -30,11 +29,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from geo import settings
 from geo.schema import STATUS_LABELS, STATUSES
 
 logger = logging.getLogger(__name__)
 
-APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
+APP_PATH = Path(__file__).resolve().parents[2] / "app.py"
 """The Streamlit entry point ``tenglong serve`` runs."""
 
 WorkspaceArg = Annotated[
@@ -64,7 +64,7 @@ class ServeMode(StrEnum):
 def _user(user: str | None) -> str:
     if user:
         return user
-    env = os.environ.get("TENGLONG_USER")
+    env = settings.get(settings.USER_ENV)
     if env:
         return env
     try:
@@ -80,7 +80,7 @@ def _err(message: str, code: int) -> typer.Exit:
 
 def _run_edit(action: Any) -> Any:
     """Run a store action, turning store errors into messages and exit codes."""
-    from geo.roles import RoleError
+    from geo.access import RoleError
     from geo.store import (
         EditConflict,
         InvalidEditError,
@@ -311,7 +311,7 @@ def serve_command(
     In investor mode the Streamlit settings of :data:`INVESTOR_STREAMLIT_OPTIONS`
     are added.
     """
-    env = dict(os.environ)
+    env = dict(settings.environ())
     env["TENGLONG_MODE"] = mode
     if workspace:
         env["TENGLONG_WORKSPACE"] = workspace
@@ -364,7 +364,7 @@ def serve(
     """Start the Streamlit app; --mode investor starts an investor-only instance.
 
     The mode is passed as TENGLONG_MODE: in investor mode the workspace loader
-    (geo.roles.load_for_mode) reads only whitelisted columns of available
+    (geo.dataset.load_for_mode) reads only whitelisted columns of available
     sites and refuses edits and internal views, and Streamlit runs without
     its developer menu, error details and reload-on-save.
 
@@ -372,7 +372,7 @@ def serve(
     .streamlit/secrets.toml), or --allow-open-planner
     (TENGLONG_ALLOW_OPEN_PLANNER=1).
     """
-    from geo.roles import ALLOW_OPEN_PLANNER_ENV, is_loopback, open_planner_allowed
+    from geo.access import ALLOW_OPEN_PLANNER_ENV, is_loopback, open_planner_allowed
 
     if not APP_PATH.exists():
         raise _err(f"{APP_PATH} not found: run `tenglong serve` from a source checkout", 2)
