@@ -57,6 +57,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.access",
         "geo.cells",
         "geo.gdal",
+        "geo.sharing",
     ),
     ("geo.validate", "geo.basemaps"),
     ("geo.workspace", "geo.store", "geo.dataset"),
