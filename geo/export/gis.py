@@ -51,7 +51,7 @@ import shapely
 from geo.cells import csv_safe
 from geo.crs import DISPLAY_EPSG, m2_to_mu
 from geo.export._context import ExportContext
-from geo.export._report import header, provenance_rows, status_text
+from geo.export.report import header, provenance_rows, status_text
 from geo.schema import STATUS_COLORS, TABLES, column_label
 
 logger = logging.getLogger(__name__)

@@ -60,7 +60,8 @@ from geo.export._pdfkit import (
     title_block,
     tstyle,
 )
-from geo.export._report import (
+from geo.export.office import Office, load_office, share_url
+from geo.export.report import (
     Col,
     Sheet,
     area_name,
@@ -75,7 +76,6 @@ from geo.export._report import (
     soil_sheet,
     status_text,
 )
-from geo.export.office import Office, load_office, share_url
 
 logger = logging.getLogger(__name__)
 
@@ -575,7 +575,7 @@ def build_report(ctx: ExportContext) -> bytes:
         )
     )
     story += [grid, Spacer(1, 2 * mm)]
-    from geo.export._report import t as word
+    from geo.export.report import t as word
 
     story.append(
         Paragraph(

@@ -29,7 +29,7 @@ import pandas as pd
 import geo
 from geo.cells import csv_safe, xlsx_append
 from geo.export._context import ExportContext, ExportError
-from geo.export._report import Col, Sheet, report_sheets, t
+from geo.export.report import Col, Sheet, report_sheets, t
 
 logger = logging.getLogger(__name__)
 
