@@ -297,14 +297,26 @@ def build_site_sheet(ctx: ExportContext, *, office: Office | None = None) -> byt
         title = ("招商地块信息表", "Investment Site Sheet")
         subject_zh = f"地块 {facts.ident}"
         subject_en = f"Site {facts.ident}"
-        url = share_url(office.share_base_url, workspace=ctx.stem, site=facts.ident)
+        url = share_url(
+            office.share_base_url,
+            workspace=ctx.stem,
+            site=facts.ident,
+            expires=office.share_expires,
+            lang=ctx.lang,
+        )
         highlight = [facts.ident]
     else:
         assert park is not None  # an area sheet is about the park itself
         title = ("招商园区信息表", "Investment Park Sheet")
         subject_zh = f"{kind_text(park.get('kind'), 'zh')} {facts.ident} {park_zh}"
         subject_en = f"{kind_text(park.get('kind'), 'en').capitalize()} {facts.ident} {park_en}"
-        url = share_url(office.share_base_url, workspace=ctx.stem, area=facts.ident)
+        url = share_url(
+            office.share_base_url,
+            workspace=ctx.stem,
+            area=facts.ident,
+            expires=office.share_expires,
+            lang=ctx.lang,
+        )
         highlight = list(facts.available["parcel_id"].astype(str)) if len(facts.available) else []
     map_h = 90 if facts.kind == "parcel" else 80
     map_png = _maps.site_map_png(
