@@ -9,7 +9,7 @@ Run::
     .venv/bin/python bench/map_payload.py            # sizes and build times
     .venv/bin/python bench/map_payload.py --browser  # + first paint in Chromium
 
-Targets (DESIGN.md §7): 10k parcels ≤ 2 MB of HTML; Fuxing first paint ≤ 1.5 s.
+Targets (docs/architecture.md §7): 10k parcels ≤ 2 MB of HTML; Fuxing first paint ≤ 1.5 s.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Basemaps by name, with attribution (DESIGN.md §7).
+"""Basemaps by name, with attribution (docs/architecture.md §7).
 
 ========== ============================================================ =========
 name       tiles                                                        CRS
@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import xyzservices.providers as xyz
+
+from geo import settings
+from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ _TIANDITU_URL = (
 _TIANDITU_ATTRIBUTION = "&copy; 天地图 Tianditu (国家地理信息公共服务平台)"
 
 
-class BasemapError(ValueError):
+class BasemapError(InputError):
     """A basemap name is unknown or its configuration is missing."""
 
 
@@ -95,7 +97,7 @@ class BasemapSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> BasemapSettings:
         """Settings from ``TENGLONG_TIANDITU_KEY``, ``TENGLONG_TILE_URL``… (unset → None)."""
-        env = os.environ if environ is None else environ
+        env = settings.environ() if environ is None else environ
         max_zoom = env.get("TENGLONG_TILE_MAX_ZOOM", "19")
         try:
             mz = int(max_zoom)

@@ -1,4 +1,4 @@
-"""Capacity: what a piece of land can hold at the planning targets (DESIGN.md §5.3).
+"""Capacity: what a piece of land can hold at the planning targets (docs/architecture.md §5.3).
 
 For each parcel (or planning area) and its targets:
 
@@ -34,6 +34,7 @@ import shapely
 from pyproj import CRS
 
 from geo.crs import CRSError, m2_to_mu
+from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ TARGET_COLUMNS: tuple[str, ...] = (
     "tax_wan_per_mu",
     "output_wan_per_mu",
 )
-"""Planning-target columns of the ``areas`` table (DESIGN.md §3)."""
+"""Planning-target columns of the ``areas`` table (docs/architecture.md §3)."""
 
 CAPACITY_TARGETS: tuple[str, ...] = (
     "far_min",
@@ -72,7 +73,7 @@ CAPACITY_COLUMNS: tuple[str, ...] = (
 _RATIO_TARGETS = ("coverage_min", "green_max", "admin_max")
 
 
-class CapacityError(ValueError):
+class CapacityError(InputError):
     """Inputs that cannot give capacity figures; the message lists every problem."""
 
 

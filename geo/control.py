@@ -1,4 +1,4 @@
-"""Control indicators for industrial land (工业项目建设用地控制指标, DESIGN.md §5.4).
+"""Control indicators for industrial land (工业项目建设用地控制指标, docs/architecture.md §5.4).
 
 Checks industrial projects (or parcels carrying project figures) against a
 configurable table:
@@ -46,6 +46,8 @@ from typing import Any
 
 import pandas as pd
 
+from geo.errors import InputError
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TABLE = "control_indicators.toml"
@@ -69,11 +71,11 @@ _RATIO_COLUMNS = ("coverage", "admin_ratio", "green_ratio")
 _ID_CANDIDATES = ("project_id", "parcel_id", "enterprise_id", "area_id")
 
 
-class ControlConfigError(ValueError):
+class ControlConfigError(InputError):
     """A control-indicator TOML file is malformed; the message names the file and key."""
 
 
-class ControlInputError(ValueError):
+class ControlInputError(InputError):
     """Project figures that cannot be checked; the message lists every problem."""
 
 

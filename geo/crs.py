@@ -1,6 +1,6 @@
 """CRS and units: the one place that decides coordinates, zones and areas.
 
-Policy (DESIGN.md §4):
+Policy (docs/architecture.md §4):
 
 - Storage is CGCS2000 (EPSG:4490, degrees).
 - Areas and distances are planar, in the CGCS2000 3-degree Gauss-Krüger zone
@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 from pyproj import CRS, Geod
+
+from geo.errors import InputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -135,7 +137,7 @@ def convert_area(value: Any, *, from_unit: str, to_unit: str) -> Any:
 # ---------------------------------------------------------------------------
 
 
-class CRSError(ValueError):
+class CRSError(InputError):
     """A coordinate reference system problem, with advice on how to fix it."""
 
 
@@ -143,7 +145,7 @@ class MissingCRSError(CRSError):
     """Data without a CRS; the message suggests the likely EPSG code."""
 
 
-class UnitError(ValueError):
+class UnitError(InputError):
     """An unknown unit name."""
 
 

@@ -1,4 +1,4 @@
-"""Layout analysis: freed land in each element of a plan (DESIGN.md §5.2).
+"""Layout analysis: freed land in each element of a plan (docs/architecture.md §5.2).
 
 A *layout* is a plan made of several planning areas, named in the ``layout``
 column of the areas table — 一区一园一廊 (one zone, one park, one corridor),

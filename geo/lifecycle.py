@@ -1,10 +1,10 @@
-"""Lifecycle clocks: time in status, overdue milestones, idle-land rules (DESIGN.md §5.8).
+"""Lifecycle clocks: time in status, overdue milestones, idle land (docs/architecture.md §5).
 
 Every function takes ``as_of`` (a date; today by default) so that results are
 reproducible: the same data and the same ``as_of`` give the same answer.
 
 Idle land (闲置土地) follows 《闲置土地处置办法》 (国土资源部令第53号, 2012) art. 2,
-as summarised in DESIGN.md §3. Supplied land (status ``supplied`` or ``idle``)
+as summarised in docs/architecture.md §3. Supplied land (status ``supplied`` or ``idle``)
 is idle when
 
 ``idle_not_started``
@@ -35,6 +35,7 @@ from pyproj import CRS
 
 from geo.capacity import parcel_area_m2
 from geo.crs import m2_to_mu
+from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ DEVELOPED_MIN = 1.0 / 3.0
 INVESTED_MIN = 0.25
 
 
-class LifecycleInputError(ValueError):
+class LifecycleInputError(InputError):
     """Dates or shares that cannot be read; the message lists every problem."""
 
 

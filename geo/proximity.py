@@ -1,4 +1,4 @@
-"""Proximity: distances from parcels to areas and roads (DESIGN.md §5.7).
+"""Proximity: distances from parcels to areas and roads (docs/architecture.md §5.7).
 
 Distances are planar, in metres, in the projected (CGCS2000 Gauss-Krüger) CRS
 of the workspace: ``dist_m`` is the shortest distance between the two
@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geo.capacity import require_projected
+from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ WALKING_RADIUS_M = 800.0
 """Default walking radius: about ten minutes on foot."""
 
 
-class ProximityError(ValueError):
+class ProximityError(InputError):
     """A target cannot be found or an input cannot be measured; the message says why."""
 
 

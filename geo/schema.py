@@ -1,4 +1,4 @@
-"""The data model as code (DESIGN.md §3): tables, columns, vocabularies, labels.
+"""The data model as code (docs/architecture.md §3): tables, columns, vocabularies, labels.
 
 Column names are ASCII snake_case and carry their unit; every table, column
 and vocabulary value has a Chinese and an English label for display.
@@ -193,7 +193,7 @@ class Column:
     en: str
     required: bool = True
     internal: bool = False
-    """Never shown to investors or the public (DESIGN.md §1)."""
+    """Never shown to investors or the public (docs/architecture.md §1)."""
     unit: str | None = None
 
 

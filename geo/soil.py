@@ -1,4 +1,4 @@
-"""Soil gate before reuse (DESIGN.md §5.6).
+"""Soil gate before reuse (docs/architecture.md §5.6).
 
 GB 36600-2018 (土壤环境质量 建设用地土壤污染风险管控标准) sets stricter screening
 values for *first-class* land (第一类用地: housing, primary and secondary
@@ -38,6 +38,7 @@ import pandas as pd
 
 from geo.capacity import parcel_area_m2
 from geo.crs import m2_to_mu
+from geo.errors import InputError
 from geo.schema import is_first_class_soil_use, land_use_label
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ _TEXT: dict[str, tuple[str, str, str]] = {
 }
 
 
-class SoilInputError(ValueError):
+class SoilInputError(InputError):
     """Parcels that cannot go through the soil gate; the message names what is missing."""
 
 

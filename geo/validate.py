@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.errors import InputError
 from geo.schema import AREA_KINDS, LAND_USES, STATUS_LABELS, TABLES, Table
 
 Severity = Literal["error", "warning"]
@@ -45,7 +46,7 @@ class Problem:
         return f"{self.severity} [{self.code}] {where}: {self.message}"
 
 
-class ValidationError(ValueError):
+class ValidationError(InputError):
     """Raised by :func:`raise_for_problems` with every problem in the message."""
 
     def __init__(self, problems: list[Problem]):
@@ -78,7 +79,7 @@ def _check_columns(name: str, df: pd.DataFrame, spec: Table) -> list[Problem]:
             None,
             c,
             "missing_column",
-            f"required column {c!r} is missing; add it (see DESIGN.md §3) or map a source "
+            f"required column {c!r} is missing; add it (docs/architecture.md §3) or map a source "
             f"column onto it when importing",
         )
         for c in missing

@@ -1,4 +1,4 @@
-"""Workspaces: one GeoPackage (the embedded default) holding the tables of DESIGN.md §3.
+"""Workspaces: one GeoPackage (the embedded default) holding the tables of docs/architecture.md §3.
 
 Storage conventions
 -------------------
@@ -31,6 +31,8 @@ import pyogrio
 from pyproj import CRS
 
 from geo import crs as crs_mod
+from geo.errors import OperationError
+from geo.gdal import gdal_message
 from geo.schema import REQUIRED_TABLES, TABLES
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ warnings.filterwarnings(
 )
 
 
-class WorkspaceError(RuntimeError):
+class WorkspaceError(OperationError):
     """A workspace cannot be opened or saved; the message says what to do."""
 
 
@@ -171,14 +173,14 @@ def open_workspace(
         layers = list_layers(p)
     except Exception as err:  # pyogrio raises DataSourceError subclasses of Exception
         raise WorkspaceError(
-            f"{p} cannot be read as a GeoPackage ({err}); check that it is a .gpkg "
+            f"{p} cannot be read as a GeoPackage ({gdal_message(err)}); check that it is a .gpkg "
             f"workspace and not truncated"
         ) from err
     missing = [t for t in REQUIRED_TABLES if t not in layers]
     if missing:
         raise WorkspaceError(
             f"{p.name} lacks the table(s) {', '.join(missing)}; a workspace needs "
-            f"{', '.join(REQUIRED_TABLES)} (see DESIGN.md §3)"
+            f"{', '.join(REQUIRED_TABLES)} (see docs/architecture.md §3)"
         )
     tables: dict[str, pd.DataFrame] = {}
     for name in layers:

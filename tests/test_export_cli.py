@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from geo.cli import app
-from geo.cli_export import EXPORTERS, ExportRequest, register_exporter, run_export
+from geo.cli.export import EXPORTERS, ExportRequest, register_exporter, run_export
 from geo.export import FORMATS, export_bytes, export_file
 
 DATA = Path(__file__).resolve().parent.parent / "data"

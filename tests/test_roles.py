@@ -7,19 +7,19 @@ import tomllib
 import pyogrio
 import pytest
 
-from geo import roles
-from geo.roles import (
+from geo import access as roles
+from geo.access import (
     EXAMPLE_ROLES_TOML,
     INVESTOR_FIELDS,
     RoleError,
     RoleMapping,
     filter_tables,
     filter_workspace,
-    load_for_mode,
     load_role_mapping,
     parse_role_mapping,
     role_for_claims,
 )
+from geo.dataset import load_for_mode
 from geo.schema import TABLES
 from geo.store import open_store
 from geo.workspace import open_workspace

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo.roles import RoleError
+from geo.access import RoleError
 from geo.store import (
     ALLOWED_TRANSITIONS,
     EditConflict,

@@ -12,9 +12,9 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
+from geo.access import RoleError
 from geo.cli import app
 from geo.release import release_summary
-from geo.roles import RoleError
 from geo.schema import FREED_STATUSES
 from geo.store import StoreError, open_store
 from geo.store.gpkgblob import register_functions

@@ -1,7 +1,7 @@
 """Editing a parcel from the app: the status form on the parcel card and the audit history.
 
-Only a planner gets the form (:func:`geo.roles.can_edit`); the store checks
-the role again (:class:`geo.roles.RoleError`), so a crafted call path is
+Only a planner gets the form (:func:`geo.access.can_edit`); the store checks
+the role again (:class:`geo.access.RoleError`), so a crafted call path is
 refused too. A save is one transaction of :meth:`geo.store.Store.set_status`
 with ``expected_version`` = the ``row_version`` the user saw: when someone
 saved the parcel in between, nothing is written and the other change is shown
@@ -27,9 +27,9 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
+from geo.access import RESTRICTED_ROLES, RoleError, can_edit, require_edit
 from geo.app import state, widgets
 from geo.app.i18n import Lang, t
-from geo.roles import RESTRICTED_ROLES, RoleError, can_edit, require_edit
 from geo.store import (
     ALLOWED_TRANSITIONS,
     Change,
@@ -135,7 +135,7 @@ def apply_status_edit(
 
     Raises
     ------
-    geo.roles.RoleError
+    geo.access.RoleError
         ``role`` may not edit (checked here and by the store).
     ValueError
         ``target`` is a demo workspace (write into :func:`geo.app.state.writable_path`).

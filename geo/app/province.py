@@ -48,7 +48,7 @@ import streamlit as st
 from geo import schema
 from geo.app import map_view, state, widgets
 from geo.app.finder import latest_areas
-from geo.app.i18n import Lang, t
+from geo.app.i18n import Lang, t, t_plain
 from geo.app.state import ViewWorkspace, WorkspaceKey
 from geo.crs import DISPLAY_EPSG
 from geo.engine.compute import release_summary
@@ -57,16 +57,18 @@ from geo.engine.parquet import LazyWorkspace, open_dataset
 from geo.engine.province import (
     ProvinceSummary,
     area_parcels,
-    cell_bounds,
-    cell_id,
     cell_parcels,
-    cell_size_for,
     configured_engine,
     dataset_for,
     parcel_limit,
-    parse_cell_id,
     province_threshold,
     stored_summary,
+)
+from geo.grid import (
+    cell_bounds,
+    cell_id,
+    cell_size_for,
+    parse_cell_id,
 )
 from geo.layers import LayerSpec, Text, layers_dir, load_layer_spec, load_layer_specs
 from geo.render import render_map
@@ -103,7 +105,7 @@ CARD_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.PARCELS.columns if 
 class ProvinceWorkspace:
     """A province-size workspace as the app holds it: metadata and small tables only.
 
-    It answers what :func:`geo.app.widgets.page_header` asks of a workspace
+    It answers what :func:`geo.app.session.page_header` asks of a workspace
     (``path``, ``name``, ``meta``, ``schematic``, ``is_valid``, ``problems``).
 
     Attributes
@@ -472,7 +474,7 @@ def plan_view(pw: ProvinceWorkspace, summ: ProvinceSummary, view: View, lang: La
         box = cell_bounds(cm, x, y)
         sel = {
             "selection": shapely.box(*box),
-            "scope": t("province_cell_name", lang, cell=cell_size_label(cm), x=x, y=y),
+            "scope": t_plain("province_cell_name", lang, cell=cell_size_label(cm), x=x, y=y),
         }
         with st.spinner(t("province_loading", lang)):
             parcels = _cell_parcels(pw, pw.key, view.cell, wanted, limit)
@@ -591,7 +593,7 @@ def _unit_rows(pw: ProvinceWorkspace, plan: Plan, lang: Lang) -> pd.DataFrame:
     assert u is not None
     if plan.kind == "cells":
         cm = float(plan.cell_m or 0.0)
-        name = t("province_unit_cells", lang, cell=cell_size_label(cm))
+        name = t_plain("province_unit_cells", lang, cell=cell_size_label(cm))
         return pd.DataFrame(
             {
                 "area_id": [
@@ -669,7 +671,8 @@ def _aggregate_spec(spec: LayerSpec, plan: Plan, view: View, lang: Lang) -> Laye
         )
     en = what.en[:1].upper() + what.en[1:]
     title = Text(
-        t("province_layer_title", "zh", what=what.zh), t("province_layer_title", "en", what=en)
+        t_plain("province_layer_title", "zh", what=what.zh),
+        t_plain("province_layer_title", "en", what=en),
     )
     style = dataclasses.replace(spec.style, breaks=breaks, colors=colors)
     return dataclasses.replace(spec, title=title, style=style, aggregate_above=None)

@@ -1,10 +1,10 @@
-"""Widgets shared by the pages: the page guard, headers, labelled tables, the parcel card."""
+"""Formatting shared by the pages: escaped text, numbers, dates, tables, the parcel card."""
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -12,28 +12,14 @@ import streamlit as st
 
 from geo import schema
 from geo.app import compute, state
-from geo.app.i18n import Lang, t, term
+from geo.app.i18n import Lang, md, t, term
 from geo.schema import INTERNAL_FIELDS
-from geo.workspace import Workspace, WorkspaceError
+from geo.workspace import Workspace
 
 if TYPE_CHECKING:  # pragma: no cover
     from geo.app.province import ProvinceWorkspace
 
 logger = logging.getLogger(__name__)
-
-_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
-
-
-def md(text: object) -> str:
-    """``text`` with Markdown and HTML special characters escaped (data never formats).
-
-    Examples
-    --------
-    >>> md("**x** <b>")
-    '\\\\*\\\\*x\\\\*\\\\* \\\\<b\\\\>'
-    """
-    s = "" if text is None else str(text)
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in s)
 
 
 def is_missing(value: object) -> bool:
@@ -66,90 +52,11 @@ def fmt_date(value: object) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
 
 
-def run_page(page: Callable[[], None]) -> None:
-    """Run a page; an unexpected error becomes a message, never a traceback.
-
-    ``st.stop`` and ``st.rerun`` pass through (they are not ``Exception``).
-    """
-    try:
-        page()
-    except Exception as err:
-        logger.exception("page %s failed", getattr(page, "__module__", page))
-        st.error(t("page_error", state.lang(), error=f"{type(err).__name__}: {err}"))
-
-
-def open_workspace(lang: Lang) -> Workspace | None:
-    """The session's workspace, or None after showing why it cannot be opened.
-
-    A province-size workspace (:func:`geo.app.state.province_mode`) is never
-    read whole: None, and :func:`page_header` says that the page is not
-    available for it.
-    """
-    path = state.current_workspace_path()
-    if state.province_mode(path):
-        return None
-    try:
-        return state.load_workspace(path)
-    except (WorkspaceError, ValueError, OSError) as err:
-        logger.warning("cannot open %s: %s", path, err)
-        st.error(t("workspace_error", lang, error=err))
-        st.info(t("workspace_error_hint", lang))
-        return None
-
-
-def open_any(lang: Lang) -> Workspace | ProvinceWorkspace | None:
-    """The session's workspace, in province mode when it is province-size.
-
-    For the pages that show a province-size workspace too (overview, freed
-    land): a :class:`geo.app.province.ProvinceWorkspace` then, else as
-    :func:`open_workspace`.
-    """
-    path = state.current_workspace_path()
-    if not state.province_mode(path):
-        return open_workspace(lang)
-    from geo.app.province import open_province
-
-    try:
-        return open_province(path, lang)
-    except (WorkspaceError, ValueError, OSError) as err:
-        logger.warning("cannot open %s in province mode: %s", path, err)
-        st.error(t("workspace_error", lang, error=err))
-        st.info(t("workspace_error_hint", lang))
-        return None
-
-
 def workspace_title(ws: Workspace | ProvinceWorkspace, lang: Lang) -> str:
     """The workspace's display name in ``lang``."""
     if lang == "en":
         return ws.meta.get("name_en") or ws.name
     return ws.name
-
-
-def page_header(
-    title: str,
-    ws: Workspace | ProvinceWorkspace | None,
-    lang: Lang,
-    *,
-    province_note: bool = True,
-) -> None:
-    """Page title, the workspace it shows, and the schematic note on demo data.
-
-    Without a workspace because the session's is province-size, the note
-    that this page is not available for it (unless ``province_note`` is
-    False: the pages that show province-size workspaces).
-    """
-    st.title(title)
-    if ws is None:
-        if province_note and state.province_mode(state.current_workspace_path()):
-            from geo.app.province import unavailable
-
-            unavailable(lang)
-        return
-    st.caption(f"{t('workspace', lang)}: {md(workspace_title(ws, lang))} · `{ws.path.name}`")
-    if ws.schematic:
-        st.info(t("schematic_note", lang), icon=":material/info:")
-    if not ws.is_valid and state.role() == "planner":
-        st.warning(t("workspace_problems", lang, n=len(ws.problems)))
 
 
 def area_name(row: Mapping[str, Any] | pd.Series, lang: Lang, *, prefix: str = "") -> str:
@@ -250,7 +157,7 @@ def parcel_card(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> None
     hit = parcels[parcels["parcel_id"].astype(str) == str(parcel_id)]
     with st.container(border=True, key="parcel_card"):
         if hit.empty:
-            st.markdown(t("card_not_found", lang, id=md(parcel_id)))
+            st.markdown(t("card_not_found", lang, id=parcel_id))
             return
         p = hit.iloc[0]
         restricted = role in ("investor", "public")

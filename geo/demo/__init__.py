@@ -1,4 +1,4 @@
-"""Reproducible, seeded demo workspaces (DESIGN.md §6).
+"""Reproducible, seeded demo workspaces (docs/architecture.md §6).
 
 Each workspace has its own module with a fixed seed; building twice gives
 identical tables. Geometry is schematic, placed inside real administrative

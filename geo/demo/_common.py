@@ -431,7 +431,7 @@ class Industry:
     trade: str
     """Short trade word for company names, e.g. 钢铁."""
     polluting: bool
-    """Steel, coking, chemicals, casting, plating… (soil gate, DESIGN.md §5.6)."""
+    """Steel, coking, chemicals, casting, plating… (soil gate, docs/architecture.md §5.6)."""
     revenue_wan_per_mu: float
     value_added_ratio: float
     tax_ratio: float

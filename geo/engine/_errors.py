@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from geo.errors import InputError, OperationError
 
-class EngineError(ValueError):
+
+class EngineError(InputError):
     """An engine or dataset option cannot be used as given (the message lists the choices)."""
 
 
-class DatasetError(RuntimeError):
+class DatasetError(OperationError):
     """A GeoParquet dataset cannot be read or written; the message says what to do."""

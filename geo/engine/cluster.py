@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from geo import settings
 from geo.engine._errors import EngineError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-SCHEDULER_ENV = "TENGLONG_DASK_SCHEDULER"
+SCHEDULER_ENV = settings.SCHEDULER_ENV
 """Environment variable with the address of a dask scheduler (``tcp://host:8786``)."""
 
 
@@ -51,8 +52,7 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
     """
     if scheduler:
         return str(scheduler)
-    env = os.environ.get(SCHEDULER_ENV, "").strip()
-    return env or None
+    return settings.get(SCHEDULER_ENV)
 
 
 @contextmanager

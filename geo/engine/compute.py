@@ -2,7 +2,7 @@
 
 ``engine="memory"`` (the default) is the library as it is:
 :func:`geo.release.release_summary` and ``tenglong check``'s
-:func:`geo.cli_check.run_checks` on a workspace in memory.
+:func:`geo.checks.run_checks` on a workspace in memory.
 
 ``engine="dask"`` runs *the same functions* on each parcel partition of a
 GeoParquet dataset (:mod:`geo.engine.parquet`) with dask-geopandas
@@ -37,20 +37,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import m2_to_ha, m2_to_mu
+from geo.checks import SEVERITIES, run_checks as _run_checks
 from geo.engine._errors import EngineError
 from geo.engine.cluster import compute_partitions, dask_client, default_workers
 from geo.engine.parquet import ENGINES, Engine, LazyWorkspace, hilbert_order, open_dataset
+from geo.lifecycle import as_of_date
 from geo.release import (
-    BY_CHOICES,
-    OUTSIDE_ID,
-    OUTSIDE_NAME,
-    OUTSIDE_NAME_EN,
     OverlapRule,
-    _column,
-    _sort_summary,
     check_by,
+    combine_summaries,
+    release_summary as _release_summary,
     select_areas,
+    tag_areas,
 )
 from geo.workspace import Workspace
 
@@ -101,75 +99,8 @@ def _partition_summary(
     part: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None, options: dict[str, Any]
 ) -> pd.DataFrame:
     """:func:`geo.release.release_summary` of one partition (one thread: workers are processes)."""
-    from geo.release import release_summary as summary
 
-    return summary(part, areas, threads=1, **options)
-
-
-_TAG = "name_en"
-"""Areas sent to the partitions carry their position in this column, which
-:func:`geo.release.release_summary` only echoes (as ``area_name_en``): it keys
-the partial rows by area position even where an ``area_id`` has several
-versions."""
-
-
-def _tag_areas(chosen: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    tagged = chosen.copy()
-    tagged[_TAG] = np.arange(len(chosen)).astype(str).astype(object)
-    return tagged
-
-
-def _combine_summaries(
-    parts: Iterable[pd.DataFrame],
-    *,
-    dims: list[str],
-    chosen: gpd.GeoDataFrame | None,
-    columns: list[str],
-) -> pd.DataFrame:
-    """Add up partial summaries of disjoint sets of parcels into one.
-
-    Rows with the same keys (level and area position, then the other ``by``
-    dimensions) are summed (``n_parcels``, ``area_m2``); the units are computed
-    again and the rows sorted as :func:`geo.release.release_summary` sorts
-    them. With ``chosen``, the parts were computed on :func:`_tag_areas`.
-    """
-    frame = pd.concat(list(parts), ignore_index=True)
-    by_area = "area" in dims
-    keys = (["level", "area_name_en"] if by_area else []) + [
-        BY_CHOICES[d] for d in dims if d != "area"
-    ]
-    if keys:
-        out = (
-            frame.groupby(keys, dropna=False, sort=False)[["n_parcels", "area_m2"]]
-            .sum()
-            .reset_index()
-        )
-    else:
-        out = pd.DataFrame(
-            {"n_parcels": [int(frame["n_parcels"].sum())], "area_m2": [frame["area_m2"].sum()]}
-        )
-    if by_area:
-        assert chosen is not None
-        n = len(chosen)
-        tag = out["area_name_en"].to_numpy()
-        pos = np.array([n if t == OUTSIDE_NAME_EN else int(t) for t in tag], dtype=np.int64)
-        # The echoed columns, from the areas by position (as release_summary fills them).
-        echo = {
-            "area_id": np.append(chosen["area_id"].astype(str).to_numpy(), OUTSIDE_ID),
-            "area_name": np.append(_column(chosen, "name"), OUTSIDE_NAME),
-            "area_name_en": np.append(_column(chosen, _TAG), OUTSIDE_NAME_EN),
-            "kind": np.append(_column(chosen, "kind"), np.array([None], dtype=object)),
-        }
-        out = out.drop(columns="area_name_en")
-        for k, (col, values) in enumerate(echo.items(), start=1):
-            out.insert(k, col, values[pos])
-        out["_order"] = pos
-    out = _sort_summary(out, dims)
-    out = out.drop(columns=[c for c in ("_order",) if c in out.columns])
-    out["n_parcels"] = out["n_parcels"].astype("int64")
-    out["area_mu"] = m2_to_mu(out["area_m2"])
-    out["area_ha"] = m2_to_ha(out["area_m2"])
-    return out[[c for c in columns if c in out.columns]].reset_index(drop=True)
+    return _release_summary(part, areas, threads=1, **options)
 
 
 def _stand_in(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -248,7 +179,6 @@ def release_summary(
     >>> list(out.columns)
     ['status', 'n_parcels', 'area_m2', 'area_mu', 'area_ha']
     """
-    from geo.release import release_summary as summary
 
     _check_engine(engine)
     ws = _open(dataset, engine)
@@ -269,7 +199,7 @@ def release_summary(
             parcels = ws.read_parcels(columns=_summary_columns(ws, dims))
         else:
             parcels = ws.parcels
-        return summary(parcels, areas, threads=threads, **options)
+        return _release_summary(parcels, areas, threads=threads, **options)
 
     n_workers = workers or default_workers()
     ddf = _dask_frame(ws, _summary_columns(ws, dims), 2 * n_workers)
@@ -286,7 +216,7 @@ def release_summary(
             else areas
         )
         # The selection is made here; the partitions get the chosen areas, tagged.
-        part_areas = _tag_areas(chosen)
+        part_areas = tag_areas(chosen)
         part_options = {**options, "kinds": None, "layout": None, "level": None, "area_ids": None}
 
     def run(cl: Client) -> list[pd.DataFrame]:
@@ -301,7 +231,7 @@ def release_summary(
     else:
         with dask_client(workers=workers, scheduler=scheduler) as cl:
             results = run(cl)
-    out = _combine_summaries(results, dims=dims, chosen=chosen, columns=list(meta.columns))
+    out = combine_summaries(results, dims=dims, chosen=chosen, columns=list(meta.columns))
     logger.info(
         "release summary (dask) by %s: %d partitions, %d rows",
         " × ".join(dims) or "nothing",
@@ -334,7 +264,6 @@ def _partition_checks(
     whole: Counter,
 ) -> pd.DataFrame:
     """The findings about the parcels of one partition (workspace-wide ones subtracted)."""
-    from geo.cli_check import run_checks as checks
 
     ws = Workspace(
         path=Path(context["path"]),
@@ -342,7 +271,7 @@ def _partition_checks(
         crs=context["crs"],
         meta=context["meta"],
     )
-    found = checks(ws, as_of=context["as_of"], control_config=context["control_config"])
+    found = _run_checks(ws, as_of=context["as_of"], control_config=context["control_config"])
     left = Counter(whole)
     keep = np.ones(len(found), dtype=bool)
     for i, row in enumerate(found.itertuples(index=False, name=None)):
@@ -354,7 +283,6 @@ def _partition_checks(
 
 
 def _sort_findings(df: pd.DataFrame) -> pd.DataFrame:
-    from geo.cli_check import SEVERITIES
 
     order = {s: n for n, s in enumerate(SEVERITIES)}
     out = df.assign(_o=df["severity"].map(order), _s=df["subject_id"].astype("string"))
@@ -375,7 +303,7 @@ def run_checks(
 ) -> pd.DataFrame:
     """The findings of ``tenglong check`` for a workspace or dataset, in memory or with dask.
 
-    The memory engine is :func:`geo.cli_check.run_checks`. The dask engine
+    The memory engine is :func:`geo.checks.run_checks`. The dask engine
     runs it on every parcel partition (with the areas, milestones and other
     small tables) and keeps the findings about the partition's parcels; the
     workspace-wide findings come from one run without parcels. Both engines
@@ -387,19 +315,17 @@ def run_checks(
     dataset
         A workspace, a :class:`LazyWorkspace`, or a path.
     as_of, control_config
-        As :func:`geo.cli_check.run_checks`.
+        As :func:`geo.checks.run_checks`.
     engine, client, workers, scheduler, progress
         As :func:`release_summary`.
     """
-    from geo.cli_check import run_checks as checks
-    from geo.lifecycle import as_of_date
 
     _check_engine(engine)
     ws = _open(dataset, engine)
     if engine == "memory":
         if isinstance(ws, LazyWorkspace):
             ws = ws.to_workspace()
-        return checks(ws, as_of=as_of, control_config=control_config)
+        return _run_checks(ws, as_of=as_of, control_config=control_config)
 
     day = as_of_date(as_of)
     tables = {k: v for k, v in ws.tables.items() if k != "parcels"}
@@ -416,7 +342,7 @@ def run_checks(
     whole_ws = Workspace(
         path=Path(ws.path), tables={"parcels": empty, **tables}, crs=ws.crs, meta=dict(ws.meta)
     )
-    whole = checks(whole_ws, as_of=day, control_config=control_config)
+    whole = _run_checks(whole_ws, as_of=day, control_config=control_config)
     whole_keys = Counter(_row_key(r) for r in whole.itertuples(index=False, name=None))
     meta = whole.iloc[:0]
 

@@ -814,7 +814,7 @@ def open_dataset(
         if missing:
             raise WorkspaceError(
                 f"{p.name} lacks the table(s) {', '.join(missing)}; a workspace needs "
-                f"{', '.join(REQUIRED_TABLES)} (see DESIGN.md §3)"
+                f"{', '.join(REQUIRED_TABLES)} (see docs/architecture.md §3)"
             )
     small = {n: read_table(info, n) for n in names}
     if engine == "dask":

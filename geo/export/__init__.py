@@ -1,4 +1,4 @@
-"""Exports: a workspace as files for one role (DESIGN.md §1, reporting staff and 招商).
+"""Exports: a workspace as files for one role (docs/architecture.md §1, reporting staff and 招商).
 
 One module per family of formats: :mod:`geo.export.tabular` (xlsx, csv),
 :mod:`geo.export.gis` (gpkg, zipped shapefiles, GeoJSON, KML),

@@ -6,11 +6,11 @@ role's tables from it, never ``Workspace.tables`` directly, so no format can
 leak what the role may not see:
 
 - ``planner`` and ``investment`` receive every table, row and field
-  (:func:`geo.roles.filter_tables`);
+  (:func:`geo.access.filter_tables`);
 - ``investor`` and ``public`` receive the rows of
-  :func:`geo.roles.filter_tables` (parcels released or stored, no
+  :func:`geo.access.filter_tables` (parcels released or stored, no
   enterprises, no audit log) and only the whitelisted columns of
-  :data:`geo.roles.INVESTOR_FIELDS`, less the table's own internal columns
+  :data:`geo.access.INVESTOR_FIELDS`, less the table's own internal columns
   (:func:`geo.layers.investor_forbidden_fields`).
 """
 
@@ -31,8 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.layers import INVESTOR_PARCEL_STATUSES, investor_forbidden_fields
-from geo.roles import (
+from geo.access import (
     DERIVED_FIELDS,
     INVESTOR_FIELDS,
     RESTRICTED_ROLES,
@@ -41,9 +40,11 @@ from geo.roles import (
     check_process_allows,
     filter_meta,
     filter_tables,
-    load_for_mode,
     process_mode,
 )
+from geo.dataset import load_for_mode
+from geo.errors import OperationError
+from geo.layers import INVESTOR_PARCEL_STATUSES, investor_forbidden_fields
 from geo.workspace import Workspace, WorkspaceError, open_workspace
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ GEOMETRY_TABLES: tuple[str, ...] = ("parcels", "areas", "roads", "boundaries")
 """Geometry tables written by the GIS formats, in this order."""
 
 
-class ExportError(RuntimeError):
+class ExportError(OperationError):
     """An export cannot be written as asked; the message says what to do."""
 
 
@@ -71,8 +72,8 @@ def _is_geo(df: pd.DataFrame) -> bool:
 def role_tables(ws: Workspace, role: str) -> dict[str, pd.DataFrame]:
     """The tables of ``ws`` that ``role`` may receive (rows and columns).
 
-    Rows come from :func:`geo.roles.filter_tables`. For restricted roles the
-    columns are the whitelist (:data:`geo.roles.INVESTOR_FIELDS` plus
+    Rows come from :func:`geo.access.filter_tables`. For restricted roles the
+    columns are the whitelist (:data:`geo.access.INVESTOR_FIELDS` plus
     ``area_m2``/``area_mu`` and geometry) less the table's internal columns
     (:func:`geo.layers.investor_forbidden_fields`) — so an area or road keeps
     its ``name`` while the parcels lose theirs.
@@ -305,7 +306,7 @@ def load(workspace: Workspace | str | os.PathLike[str]) -> Workspace:
     """A :class:`Workspace` from itself or from a path.
 
     In a process in investor mode (``TENGLONG_MODE=investor``) a path is read
-    with :func:`geo.roles.load_for_mode`, which never reads internal fields;
+    with :func:`geo.dataset.load_for_mode`, which never reads internal fields;
     otherwise it is opened without validation.
     """
     if isinstance(workspace, Workspace):

@@ -17,16 +17,16 @@ says how to install one.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from geo import settings
 from geo.export._context import ExportError
 
 logger = logging.getLogger(__name__)
 
-FONT_ENV = "TENGLONG_PDF_FONT"
+FONT_ENV = settings.FONT_ENV
 """Environment variable naming a TrueType CJK font file for PDF export."""
 
 SYSTEM_FONTS: tuple[str, ...] = (
@@ -65,7 +65,7 @@ def _package_font() -> Path | None:
 def candidates() -> list[FontFile]:
     """Font files to try, first choice first (existing files only)."""
     out: list[FontFile] = []
-    env = os.environ.get(FONT_ENV, "").strip()
+    env = settings.get(FONT_ENV) or ""
     if env:
         p = Path(env)
         if not p.exists():

@@ -1,4 +1,4 @@
-"""Safe import of planners' files into a workspace (DESIGN.md §2, §8).
+"""Safe import of planners' files into a workspace (docs/architecture.md §2, §8).
 
 Sources: GeoPackage, shapefile (loose parts or zipped, also in a subfolder),
 GeoJSON, KML/KMZ, DXF, GeoParquet, CSV and xlsx with WKT or x/y columns.

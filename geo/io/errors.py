@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from geo.crs import MissingCRSError
+from geo.errors import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-class DataImportError(ValueError):
+class DataImportError(InputError):
     """An import that cannot go on; the message says what to do."""
 
 

@@ -11,7 +11,7 @@ Usage::
 
 Every edit is one transaction with its audit rows; two editors saving the same
 parcel get :class:`EditConflict` (with the other change), not a silent
-overwrite. Only planners edit (:mod:`geo.roles`). See :mod:`geo.store.base`
+overwrite. Only planners edit (:mod:`geo.access`). See :mod:`geo.store.base`
 for the algorithm, :mod:`geo.store.gpkg` and :mod:`geo.store.postgis` for the
 backends, :mod:`geo.store.migrate` to copy a workspace between them.
 """
@@ -78,7 +78,7 @@ def open_store(
         The workspace cannot be opened; the message says why and what to do.
         A workspace on a read-only mount opens (for reading); its edits raise
         :class:`ReadOnlyError`, and a full disk :class:`StorageFullError`.
-    geo.roles.RoleError
+    geo.access.RoleError
         The process is in investor mode and ``role`` is not a restricted role.
     """
     if is_postgres_url(target):
@@ -102,7 +102,7 @@ def revision_token(target: str | os.PathLike[str]) -> str:
     True
     """
     if is_postgres_url(target):
-        from geo.roles import process_mode
+        from geo.access import process_mode
 
         role = "investor" if process_mode() == "investor" else "investment"
         with open_store(target, user="cache", role=role) as store:

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from geo.roles import (
+from geo.access import (
     INVESTOR_FIELDS,
     INVESTOR_STATUSES,
     RESTRICTED_ROLES,
@@ -222,7 +222,7 @@ class Store(ABC):
 
         Raises
         ------
-        geo.roles.RoleError
+        geo.access.RoleError
             For investors and the public: the audit log holds internal values.
         """
         require_internal_view(self.role, what="the audit log")
@@ -324,7 +324,7 @@ class Store(ABC):
 
         Raises
         ------
-        geo.roles.RoleError
+        geo.access.RoleError
             The role may not edit.
         InvalidTransitionError
             Not an allowed transition, or a bad date.
@@ -384,7 +384,7 @@ class Store(ABC):
 
         Raises
         ------
-        geo.roles.RoleError, InvalidEditError, EditConflict, ParcelNotFoundError
+        geo.access.RoleError, InvalidEditError, EditConflict, ParcelNotFoundError
             As :meth:`set_status`.
         """
         require_edit(self.role)

@@ -17,11 +17,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from geo.errors import InputError, OperationError
+
 if TYPE_CHECKING:
     from geo.store.model import Change
 
 
-class StoreError(RuntimeError):
+class StoreError(OperationError):
     """A workspace store cannot be opened, read or written; the message says why."""
 
 
@@ -69,7 +71,7 @@ class ParcelNotFoundError(StoreError, LookupError):
     """No parcel has the given ``parcel_id`` (or the role may not see it)."""
 
 
-class InvalidEditError(ValueError):
+class InvalidEditError(InputError):
     """An edit that the data model does not allow: unknown field, bad value or geometry."""
 
 

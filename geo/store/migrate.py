@@ -26,7 +26,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.roles import require_edit, require_internal_view
+from geo.access import require_edit, require_internal_view
 from geo.schema import TABLES
 from geo.store import is_postgres_url
 from geo.store.base import AUDIT_COLUMNS

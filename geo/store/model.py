@@ -11,7 +11,7 @@ exactly the ``before`` of the next edit of that field.
 
 Status lifecycle
 ----------------
-:data:`ALLOWED_TRANSITIONS` is the lifecycle of DESIGN.md §3 as a graph::
+:data:`ALLOWED_TRANSITIONS` is the lifecycle of docs/architecture.md §3 as a graph::
 
     operating ──▶ to_release ──▶ released ──▶ stored ──▶ supplied ──▶ in_production
         │  ▲          │   ▲          └──────────────────▲  │   ▲            │

@@ -31,6 +31,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo import settings
+from geo.errors import OperationError
+
 logger = logging.getLogger(__name__)
 
 PG_BIN_CANDIDATES = tuple(f"/usr/lib/postgresql/{v}/bin" for v in (17, 16, 15))
@@ -40,7 +43,7 @@ DB_NAME = "tenglong"
 DB_USER = "tenglong"
 
 
-class ServerUnavailableError(RuntimeError):
+class ServerUnavailableError(OperationError):
     """PostgreSQL/PostGIS binaries are missing or the server would not start."""
 
 
@@ -52,7 +55,7 @@ def find_pg_bin() -> Path:
     ServerUnavailableError
         Nothing suitable is installed; the message says how to install it.
     """
-    env = os.environ.get("TENGLONG_PG_BIN")
+    env = settings.get(settings.PG_BIN_ENV)
     for cand in ([env] if env else []) + list(PG_BIN_CANDIDATES):
         d = Path(cand)
         if all((d / b).exists() for b in ("initdb", "pg_ctl", "postgres")):

@@ -9,9 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from geo import benefit
-from geo.app import compute, state, widgets
+from geo.app import compute, session, state, widgets
 from geo.app.i18n import Lang, t
 from geo.app.map_view import show_map
+from geo.cells import frame_csv
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -79,8 +80,8 @@ def _map_workspace(ws: Workspace, result: pd.DataFrame) -> Workspace:
 def page() -> None:
     """The benefit page."""
     lang = state.lang()
-    ws = widgets.open_workspace(lang)
-    widgets.page_header(t("benefit_title", lang), ws, lang)
+    ws = session.open_workspace(lang)
+    session.page_header(t("benefit_title", lang), ws, lang)
     if ws is None:
         return
     if ws.get("enterprises") is None or ws["enterprises"].empty:
@@ -202,9 +203,7 @@ def page() -> None:
     )
     st.download_button(
         t("download_csv", lang),
-        pd.DataFrame(cand.drop(columns="geometry", errors="ignore"))
-        .to_csv(index=False)
-        .encode("utf-8-sig"),
+        frame_csv(pd.DataFrame(cand.drop(columns="geometry", errors="ignore"))).encode("utf-8-sig"),
         file_name=f"{ws.path.stem}_low_efficiency.csv",
         mime="text/csv",
         key="lowe_csv",
@@ -212,4 +211,4 @@ def page() -> None:
 
 
 if __name__ == "__main__":
-    widgets.run_page(page)
+    session.run_page(page)

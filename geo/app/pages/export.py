@@ -6,7 +6,7 @@ import logging
 
 import streamlit as st
 
-from geo.app import state, widgets
+from geo.app import session, state
 from geo.app.i18n import t
 from geo.export import FORMATS, ExportError, export_bytes
 
@@ -27,8 +27,8 @@ FORMAT_LABELS: dict[str, tuple[str, str]] = {
 def page() -> None:
     """The export page."""
     lang = state.lang()
-    ws = widgets.open_workspace(lang)
-    widgets.page_header(t("export_title", lang), ws, lang)
+    ws = session.open_workspace(lang)
+    session.page_header(t("export_title", lang), ws, lang)
     if ws is None:
         return
     st.markdown(t("export_intro", lang))
@@ -88,4 +88,4 @@ def page() -> None:
 
 
 if __name__ == "__main__":
-    widgets.run_page(page)
+    session.run_page(page)

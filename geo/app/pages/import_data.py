@@ -12,7 +12,7 @@ import logging
 
 import streamlit as st
 
-from geo.app import state, widgets
+from geo.app import session, state, widgets
 from geo.app.i18n import Lang, t
 from geo.io import (
     FORMATS,
@@ -77,8 +77,8 @@ def _show_preview(pv: ImportPreview, lang: Lang) -> None:
 def page() -> None:
     """The import page."""
     lang = state.lang()
-    ws = widgets.open_workspace(lang)
-    widgets.page_header(t("import_title", lang), ws, lang)
+    ws = session.open_workspace(lang)
+    session.page_header(t("import_title", lang), ws, lang)
     if ws is None:
         return
     done = st.session_state.pop(DONE_KEY, None)
@@ -151,4 +151,4 @@ def page() -> None:
 
 
 if __name__ == "__main__":
-    widgets.run_page(page)
+    session.run_page(page)

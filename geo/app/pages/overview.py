@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, editing, finder, province, state, widgets
-from geo.app.i18n import Lang, t, term
+from geo.app import compute, editing, finder, province, session, state, widgets
+from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.workspace import Workspace
 
@@ -118,7 +118,7 @@ def _metrics(ws: Workspace, lang: Lang) -> None:
             (
                 t("freed_mu", lang),
                 widgets.fmt_num(freed),
-                t("published_value", lang, value=widgets.fmt_num(float(published)))
+                t_plain("published_value", lang, value=widgets.fmt_num(float(published)))
                 if published
                 else None,
             ),
@@ -140,7 +140,7 @@ def _province_metrics(
             (
                 t("freed_mu", lang),
                 widgets.fmt_num(summ.freed_mu),
-                t("published_value", lang, value=widgets.fmt_num(float(published)))
+                t_plain("published_value", lang, value=widgets.fmt_num(float(published)))
                 if published
                 else None,
             ),
@@ -189,8 +189,8 @@ def page() -> None:
     """The overview page."""
     lang = state.lang()
     role = state.role()
-    ws = widgets.open_any(lang)
-    widgets.page_header(t("overview_title", lang), ws, lang, province_note=False)
+    ws = session.open_any(lang)
+    session.page_header(t("overview_title", lang), ws, lang, province_note=False)
     if ws is None:
         return
     if isinstance(ws, province.ProvinceWorkspace):
@@ -244,4 +244,4 @@ def page() -> None:
 
 
 if __name__ == "__main__":
-    widgets.run_page(page)
+    session.run_page(page)

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, finder, state, widgets
-from geo.app.i18n import Lang, t
+from geo.app import compute, finder, session, state, widgets
+from geo.app.i18n import Lang, t, t_plain
 from geo.app.map_view import show_map
 from geo.proximity import nearest
 from geo.release import OUTSIDE_ID
@@ -42,7 +42,11 @@ def _site_facts(ws: Workspace, site: pd.Series, lang: Lang) -> None:
     greens = _green_distance(ws, site)
     if greens is not None:
         name, dist, mu = greens
-        note = t("adjacent", lang) if dist < 1 else t("distance_m", lang, d=widgets.fmt_num(dist))
+        note = (
+            t("adjacent", lang)
+            if dist < 1
+            else t_plain("distance_m", lang, d=widgets.fmt_num(dist))
+        )
         items.append(
             (t("green_next", lang, name=name), f"{widgets.fmt_num(mu)} {t('mu', lang)}", note)
         )
@@ -221,8 +225,8 @@ def page() -> None:
     """The factory-site page."""
     lang = state.lang()
     role = state.role()
-    ws = widgets.open_workspace(lang)
-    widgets.page_header(t("sites_title", lang), ws, lang)
+    ws = session.open_workspace(lang)
+    session.page_header(t("sites_title", lang), ws, lang)
     if ws is None:
         return
     areas = finder.latest_areas(ws.areas)
@@ -262,4 +266,4 @@ def page() -> None:
 
 
 if __name__ == "__main__":
-    widgets.run_page(page)
+    session.run_page(page)

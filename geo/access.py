@@ -1,4 +1,4 @@
-"""Roles (DESIGN.md §1): who may see which rows and fields, and who may edit.
+"""Roles (docs/architecture.md §1): who may see which rows and fields, and who may edit.
 
 =============  ===============================================  ==========
 role           sees                                             edits
@@ -19,7 +19,7 @@ reach a page, a map or an export (:func:`filter_tables`,
 Investor mode
 -------------
 A process started with ``TENGLONG_MODE=investor`` (``tenglong serve --mode
-investor``) serves investors only. Its loader, :func:`load_for_mode`, reads
+investor``) serves investors only. Its loader, :func:`geo.dataset.load_for_mode`, reads
 only the whitelisted columns (:data:`INVESTOR_FIELDS`) of the available
 parcels from the GeoPackage or PostGIS schema: internal fields are never read
 into the process, not read and dropped. In that mode any request to load a
@@ -48,7 +48,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from geo.layers import INVESTOR_PARCEL_STATUSES, NAMED_FIRM_FIELDS
+from geo import schema, settings
+from geo.errors import AccessError
 from geo.schema import INTERNAL_FIELDS, TABLES
 
 if TYPE_CHECKING:
@@ -60,13 +61,61 @@ Role = Literal["planner", "investment", "investor", "public"]
 ROLES: tuple[str, ...] = ("planner", "investment", "investor", "public")
 """Every role, most privileged first."""
 
+SpecRole = Literal["planner", "investment", "investor"]
+PUBLIC_ROLE = "public"
+"""The public viewer sees exactly what the investor sees (layer specs name ``investor``)."""
+
+SPEC_ROLES: tuple[str, ...] = tuple(r for r in ROLES if r != PUBLIC_ROLE)
+"""Roles a map-layer spec names: the public reads the ``investor`` entries."""
+
+
+def spec_role(role: str) -> str:
+    """The role whose spec entries apply: ``public`` reads the ``investor`` entries."""
+    return "investor" if role == PUBLIC_ROLE else role
+
+
+INVESTOR_PARCEL_STATUSES: frozenset[str] = frozenset({"released", "stored"})
+"""Parcels an investor may see: freed and not yet supplied to anyone (可供应)."""
+
+NAMED_FIRM_FIELDS: frozenset[str] = frozenset(
+    {
+        "benefit_score",
+        "benefit_class",
+        "benefit_rank",
+        "enterprise_id",
+        "enterprise_name",
+        "tax_wan",
+        "revenue_wan",
+        "added_value_wan",
+    }
+)
+"""亩均 evaluation results and figures of named firms, when joined onto a map table."""
+
+
+def investor_forbidden_fields(table: str) -> frozenset[str]:
+    """Columns of ``table`` that never reach an investor.
+
+    The table's internal columns (:attr:`geo.schema.Table.internal`, e.g.
+    ``former_enterprise``, ``owner``, ``compensation_wan_yuan``, ``contact`` of
+    parcels) and :data:`NAMED_FIRM_FIELDS`.
+
+    Examples
+    --------
+    >>> sorted(investor_forbidden_fields("parcels") - NAMED_FIRM_FIELDS)
+    ['compensation_wan_yuan', 'contact', 'former_enterprise', 'owner']
+    """
+    spec = schema.TABLES.get(table)
+    internal = frozenset(spec.internal) if spec is not None else schema.INTERNAL_FIELDS
+    return internal | NAMED_FIRM_FIELDS
+
+
 EDIT_ROLES: frozenset[str] = frozenset({"planner"})
 """Roles that may edit planning data."""
 
 RESTRICTED_ROLES: frozenset[str] = frozenset({"investor", "public"})
 """Roles that see only available sites and whitelisted fields."""
 
-MODE_ENV = "TENGLONG_MODE"
+MODE_ENV = settings.MODE_ENV
 """Environment variable that puts a process in investor mode (``investor``)."""
 
 MODES: tuple[str, ...] = ("planner", "investor")
@@ -149,7 +198,7 @@ default_role = ""
 """A commented ``config/roles.toml``."""
 
 
-class RoleError(PermissionError):
+class RoleError(AccessError):
     """The role (or the process mode) does not allow this; the message says who may."""
 
 
@@ -184,13 +233,51 @@ def process_mode() -> str:
     RoleError
         An unknown mode: a mistyped mode must not fall back to the full view.
     """
-    mode = os.environ.get(MODE_ENV, "").strip().lower() or "planner"
+    mode = (settings.get(MODE_ENV) or "planner").lower()
     if mode not in MODES:
         raise RoleError(
             f"{MODE_ENV}={mode!r} is not a mode; use one of {', '.join(MODES)} "
             f"(or unset it for the planner's full view)"
         )
     return mode
+
+
+ALLOW_OPEN_PLANNER_ENV = settings.ALLOW_OPEN_PLANNER_ENV
+"""``1``: a planner instance may listen beyond loopback without a login (logged loudly)."""
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def is_loopback(address: str | None) -> bool:
+    """True for an address only this machine reaches (``127.0.0.1``, ``::1``, ``localhost``).
+
+    A planner instance (every internal field) may listen only there unless a
+    login is configured. An empty address means every interface (Streamlit's
+    default): not loopback.
+
+    Examples
+    --------
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("::1")
+    (True, True, True)
+    >>> is_loopback("0.0.0.0"), is_loopback(""), is_loopback("10.1.2.3")
+    (False, False, False)
+    """
+    import ipaddress
+
+    value = (address or "").strip().strip("[]").lower()
+    if not value:
+        return False
+    if value in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(value).is_loopback
+    except ValueError:
+        return False
+
+
+def open_planner_allowed() -> bool:
+    """True when ``$TENGLONG_ALLOW_OPEN_PLANNER`` overrides the loopback rule (``1``, ``true``)."""
+    return settings.get_flag(ALLOW_OPEN_PLANNER_ENV)
 
 
 def check_process_allows(role: str) -> None:
@@ -215,7 +302,7 @@ def require_edit(role: str, *, action: str = "edit planning data") -> None:
     >>> require_edit("investment")
     Traceback (most recent call last):
     ...
-    geo.roles.RoleError: role investment cannot edit planning data: only a planner can
+    geo.access.RoleError: role investment cannot edit planning data: only a planner can
     """
     check_process_allows(role)
     if role not in EDIT_ROLES:
@@ -326,48 +413,6 @@ def filter_workspace(ws: Workspace, role: str) -> Workspace:
 
 
 # ---------------------------------------------------------------------------
-# Loading for a process mode
-# ---------------------------------------------------------------------------
-
-
-def load_for_mode(path: str | os.PathLike[str], mode: str | None = None) -> Workspace:
-    """Open a workspace as the process mode allows.
-
-    Parameters
-    ----------
-    path
-        A GeoPackage, or a PostGIS URL ``postgresql://…?schema=NAME``.
-    mode
-        ``planner`` (everything, validated: :func:`geo.workspace.open_workspace`)
-        or ``investor`` (whitelisted columns of available parcels only; the
-        other columns and rows are never read). Default: :func:`process_mode`.
-
-    Raises
-    ------
-    RoleError
-        ``mode="planner"`` asked of a process in investor mode, or an unknown mode.
-    """
-    proc = process_mode()
-    mode = proc if mode is None else mode
-    if mode not in MODES:
-        raise RoleError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-    if proc == "investor" and mode != "investor":
-        raise RoleError(
-            f"this process runs in investor mode ({MODE_ENV}=investor) and refuses to "
-            f"load a workspace's internal fields; start a planner instance for that"
-        )
-    from geo.store import is_postgres_url, open_store
-
-    if mode == "planner" and not is_postgres_url(str(path)):
-        from geo.workspace import open_workspace
-
-        return open_workspace(path)
-    role = "investor" if mode == "investor" else "planner"
-    with open_store(path, user="viewer", role=role) as store:
-        return store.load_workspace()
-
-
-# ---------------------------------------------------------------------------
 # OIDC claims → role
 # ---------------------------------------------------------------------------
 
@@ -444,7 +489,7 @@ def load_role_mapping(path: str | os.PathLike[str]) -> RoleMapping:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ValueError(f"role mapping {p} does not exist; create it (see geo.roles)") from None
+        raise ValueError(f"role mapping {p} does not exist; create it (see geo.access)") from None
     except tomllib.TOMLDecodeError as err:
         raise ValueError(f"{p}: not valid TOML ({err})") from None
     return parse_role_mapping(data, source=str(p))
@@ -516,7 +561,6 @@ __all__ = [
     "filter_tables",
     "filter_workspace",
     "investor_columns",
-    "load_for_mode",
     "load_role_mapping",
     "parse_role_mapping",
     "process_mode",

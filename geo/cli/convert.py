@@ -29,44 +29,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from geo.engine.cluster import SCHEDULER_ENV
+from geo.cli._options import EngineChoice, EngineOption, SchedulerOption, WorkersOption
 from geo.engine.parquet import DEFAULT_PARTITION_ROWS, DEFAULT_ROW_GROUP_ROWS
 
 logger = logging.getLogger(__name__)
-
-
-class EngineChoice(StrEnum):
-    """Where the calculations run."""
-
-    memory = "memory"
-    dask = "dask"
-
-
-EngineOption = Annotated[
-    EngineChoice,
-    typer.Option(
-        "--engine",
-        help="memory: everything in this process (default); dask: parcel partitions on "
-        "dask workers (a GeoParquet dataset from `tenglong convert`; same figures).",
-    ),
-]
-"""``--engine memory|dask`` for commands that compute on parcels."""
-
-WorkersOption = Annotated[
-    int | None,
-    typer.Option("--workers", min=1, help="--engine dask: start this many local worker processes."),
-]
-"""``--workers N``: a local dask cluster of N worker processes."""
-
-SchedulerOption = Annotated[
-    str | None,
-    typer.Option(
-        "--scheduler",
-        help=f"--engine dask: address of a running dask scheduler (tcp://HOST:8786); "
-        f"default ${SCHEDULER_ENV}, else a local cluster.",
-    ),
-]
-"""``--scheduler ADDRESS``: a running dask cluster (default ``$TENGLONG_DASK_SCHEDULER``)."""
 
 
 class Target(StrEnum):

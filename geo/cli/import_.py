@@ -26,6 +26,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from geo.errors import InputError
+
 logger = logging.getLogger(__name__)
 
 _STYLE = {"error": "red", "repaired": "magenta", "warning": "yellow", "info": "dim"}
@@ -51,7 +53,7 @@ def _pairs(values: list[str] | None, *, option: str, last: bool) -> dict[str, st
     return out
 
 
-class _BadOptionError(Exception):
+class _BadOptionError(InputError):
     """An unusable command-line option (exit code 2)."""
 
 

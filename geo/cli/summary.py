@@ -29,18 +29,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from geo.cli_convert import EngineChoice, EngineOption, SchedulerOption, WorkersOption
+from geo.cells import frame_csv
+from geo.cli._options import (
+    EngineChoice,
+    EngineOption,
+    OutputFormat,
+    SchedulerOption,
+    WorkersOption,
+)
+from geo.errors import InputError
 from geo.schema import STATUS_LABELS
 
 logger = logging.getLogger(__name__)
-
-
-class OutputFormat(StrEnum):
-    """How the summary is written."""
-
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 class AreaUnit(StrEnum):
@@ -61,7 +61,7 @@ class OverlapChoice(StrEnum):
 _UNIT_LABELS = {"mu": "亩 mu", "ha": "公顷 ha", "m2": "平方米 m²"}
 
 
-class _InputError(Exception):
+class _InputError(InputError):
     """Bad input: printed, exit code 2."""
 
 
@@ -243,7 +243,7 @@ def summary(
     frame = _output_frame(df, unit.value)
     try:
         if fmt_ is OutputFormat.csv:
-            _write(frame.to_csv(index=False), out)
+            _write(frame_csv(frame), out)
         elif fmt_ is OutputFormat.json:
             records = json.loads(frame.to_json(orient="records", force_ascii=False))
             _write(json.dumps(records, ensure_ascii=False, indent=1) + "\n", out)

@@ -35,8 +35,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from geo.access import ROLES
 from geo.export import FORMATS, ExportError, export_file
-from geo.roles import ROLES
 
 logger = logging.getLogger(__name__)
 err_console = Console(stderr=True)
