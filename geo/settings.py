@@ -58,6 +58,8 @@ import, so a test or a long-running server sees a changed variable.
     Its highest zoom. Default: ``19``.
 ``TENGLONG_TILE_GCJ``
     Its tiles are in GCJ-02. Default: off.
+``TENGLONG_EDIT_WAIT_S``
+    How long an edit waits for another editor's save, in seconds. Default: ``60``.
 ``TENGLONG_PG_BIN``
     PostgreSQL binaries for the test server. Default: found on ``PATH``.
 
@@ -97,6 +99,7 @@ ALLOW_OPEN_PLANNER_ENV = "TENGLONG_ALLOW_OPEN_PLANNER"
 UPLOAD_DIR_ENV = "TENGLONG_UPLOAD_DIR"
 UPLOAD_CAP_ENV = "TENGLONG_UPLOAD_CAP_MB"
 PG_BIN_ENV = "TENGLONG_PG_BIN"
+EDIT_WAIT_ENV = "TENGLONG_EDIT_WAIT_S"
 
 
 def environ() -> Mapping[str, str]:
@@ -157,6 +160,7 @@ def cache_dir() -> Path:
 __all__ = [
     "ALLOW_OPEN_PLANNER_ENV",
     "CACHE_ENV",
+    "EDIT_WAIT_ENV",
     "ENGINE_ENV",
     "FONT_ENV",
     "LAYERS_DIR_ENV",

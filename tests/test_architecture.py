@@ -17,7 +17,7 @@ import geo
 from geo.errors import TenglongError
 
 GEO = Path(geo.__file__).resolve().parent
-SKIP_IMPORT = {"geo.io._worker"}  # runs alone in the sandboxed parser process
+SKIP_IMPORT = {"geo.io._worker", "geo.cli.__main__"}  # a sandbox child; runs the CLI
 
 
 def _modules() -> list[str]:

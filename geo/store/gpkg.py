@@ -59,6 +59,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.errors import OperationError
 from geo.store import gpkgblob
 from geo.store.base import AUDIT_COLUMNS, Store, audit_row
 from geo.store.errors import (
@@ -90,7 +91,7 @@ BUSY_SLICE_MS = 50
 """How long one attempt at the write lock lets SQLite's busy handler poll."""
 
 
-class _CannotOpen(Exception):  # noqa: N818 - internal signal, never leaves this module
+class _CannotOpen(OperationError):  # noqa: N818 - internal signal, never leaves this module
     """SQLite could not open the file (e.g. a WAL workspace whose ``-shm`` cannot be made)."""
 
 

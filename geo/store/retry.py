@@ -16,15 +16,17 @@ refuses it at once.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from geo import settings
+from geo.errors import InputError
+
 logger = logging.getLogger(__name__)
 
-EDIT_WAIT_ENV = "TENGLONG_EDIT_WAIT_S"
+EDIT_WAIT_ENV = settings.EDIT_WAIT_ENV
 """Environment variable: how long an edit waits for a busy workspace, in seconds."""
 
 DEFAULT_EDIT_WAIT_S = 60.0
@@ -57,15 +59,15 @@ def edit_wait_s(explicit: float | None = None) -> float:
     """
     if explicit is not None:
         return max(0.0, float(explicit))
-    raw = os.environ.get(EDIT_WAIT_ENV, "").strip()
-    if not raw:
+    raw = settings.get(EDIT_WAIT_ENV)
+    if raw is None:
         return DEFAULT_EDIT_WAIT_S
     try:
         value = float(raw)
     except ValueError:
         value = -1.0
     if not value >= 0:  # also NaN
-        raise ValueError(
+        raise InputError(
             f"{EDIT_WAIT_ENV}={raw!r} is not a number of seconds; set it to e.g. 60 "
             f"(how long an edit waits for another editor's save) or unset it"
         )
