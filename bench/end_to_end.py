@@ -228,8 +228,8 @@ def rel_diff(a: dict[str, float], ref: dict[str, float]) -> float:
 # ---------------------------------------------------------------------------
 
 
-def run_process(cmd: list[str]) -> tuple[float, float, str]:
-    """Run ``cmd``: wall seconds, peak RSS (MB) of the child, and its stdout."""
+def run_process(cmd: list[str]) -> tuple[float, float, str, float]:
+    """Run ``cmd``: wall seconds, peak RSS (MB) of the child, its stdout, and its CPU seconds."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=_child_env())
@@ -244,7 +244,7 @@ def run_process(cmd: list[str]) -> tuple[float, float, str]:
                 f"{' '.join(cmd[:4])}… exited {proc.returncode}: "
                 f"{err.read().decode('utf-8', errors='replace')[-2000:]}"
             )
-    return seconds, usage.ru_maxrss / 1024.0, text
+    return seconds, usage.ru_maxrss / 1024.0, text, usage.ru_utime + usage.ru_stime
 
 
 def _child_env() -> dict[str, str]:
@@ -255,13 +255,15 @@ def _child_env() -> dict[str, str]:
 
 
 def timed(cmd: list[str], repeat: int) -> dict[str, Any]:
-    times, peaks, text = [], [], ""
+    times, peaks, cpus, text = [], [], [], ""
     for _ in range(repeat):
-        s, peak, text = run_process(cmd)
+        s, peak, text, cpu = run_process(cmd)
         times.append(s)
         peaks.append(peak)
+        cpus.append(cpu)
     return {
         "seconds": statistics.median(times),
+        "cpu_seconds": statistics.median(cpus),
         "best": min(times),
         "times": times,
         "peak_mb": max(peaks),
@@ -276,7 +278,7 @@ def _load() -> str:
 def bench_source(path: Path, *, kind: str, area_ids: list[str], repeat: int) -> dict[str, Any]:
     load_before = _load()
     tl = timed([TENGLONG, "summary", str(path)], repeat)
-    _, _, js = run_process([TENGLONG, "summary", str(path), "--format", "json", "--unit", "m2"])
+    _, _, js, _ = run_process([TENGLONG, "summary", str(path), "--format", "json", "--unit", "m2"])
     query = duckdb_query(path, epsg=base.EPSG, dataset=kind == "parquet")
     dk = timed([sys.executable, "-c", DUCKDB_SCRIPT, query], repeat)
     ours = tenglong_figures(js)
@@ -293,8 +295,9 @@ def bench_source(path: Path, *, kind: str, area_ids: list[str], repeat: int) -> 
     }
     ratio = tl["seconds"] / dk["seconds"]
     print(
-        f"  {kind:8s} tenglong {tl['seconds']:6.2f} s ({tl['peak_mb']:5.0f} MB)  "
-        f"duckdb {dk['seconds']:6.2f} s ({dk['peak_mb']:5.0f} MB)  ratio {ratio:.2f}  "
+        f"  {kind:8s} tenglong {tl['seconds']:6.2f} s (CPU {tl['cpu_seconds']:5.2f} s, "
+        f"{tl['peak_mb']:5.0f} MB)  duckdb {dk['seconds']:6.2f} s (CPU {dk['cpu_seconds']:5.2f} s, "
+        f"{dk['peak_mb']:5.0f} MB)  ratio {ratio:.2f}  "
         f"max rel. diff {diff:.1e}",
         flush=True,
     )
@@ -322,16 +325,19 @@ def render(runs: list[dict], help_t: dict, *, command: str, before: dict | None)
         "brackets). `tenglong summary X` prints freed land by area (default grouping); DuckDB "
         "runs one spatial query (`ST_Read`/`read_parquet`, `ST_Transform` to the GK zone for the "
         "GeoPackage, join parcels × areas with intersection area, sum by area, and the freed "
-        "total) in `python -c`. Peak: resident-set high-water mark of the child process. "
+        "total) in `python -c`. CPU: user + system seconds of the child (median; less "
+        "sensitive than wall time to other work on the machine). Peak: resident-set "
+        "high-water mark of the child process. "
         "Diff: largest relative difference of the m² per area and outside.",
         "",
         f"`tenglong --help`: {help_t['seconds']:.2f} s (best {help_t['best']:.2f} s), peak "
         f"{help_t['peak_mb']:.0f} MB.",
         "",
     ]
-    head = "| data | tenglong s | DuckDB s | tenglong / DuckDB | goal | tenglong peak MB | "
-    head += "DuckDB peak MB | max rel. diff | load before → after |"
-    sep = "|---|---:|---:|---:|---|---:|---:|---:|---|"
+    head = "| data | tenglong s | DuckDB s | tenglong / DuckDB | goal | tenglong CPU s | "
+    head += "DuckDB CPU s | tenglong peak MB | DuckDB peak MB | max rel. diff | "
+    head += "load before → after |"
+    sep = "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|"
     if before is not None:
         head = head.replace("| tenglong s |", "| tenglong s (before) |")
     for run in runs:
@@ -356,11 +362,16 @@ def render(runs: list[dict], help_t: dict, *, command: str, before: dict | None)
             if before is not None:
                 b = before.get(run["label"], {}).get(kind)
                 if b is not None:
-                    t_cell += f" (before {b['tenglong']['seconds']:.2f})"
+                    bt = b["tenglong"]
+                    t_cell += f"; before {bt['seconds']:.2f}"
+                    if "cpu_seconds" in bt:
+                        t_cell += f", CPU {bt['cpu_seconds']:.2f}"
             name = "GeoPackage" if kind == "gpkg" else "GeoParquet dataset"
             lines.append(
                 f"| {name} | {t_cell} | {dk['seconds']:.2f} ({dk['best']:.2f}) | {ratio:.2f} | "
-                f"{goal} | {tl['peak_mb']:.0f} | {dk['peak_mb']:.0f} | {r['rel_diff']:.1e} | "
+                f"{goal} | {tl.get('cpu_seconds', float('nan')):.2f} | "
+                f"{dk.get('cpu_seconds', float('nan')):.2f} | "
+                f"{tl['peak_mb']:.0f} | {dk['peak_mb']:.0f} | {r['rel_diff']:.1e} | "
                 f"{r['load']} |"
             )
         lines.append("")
@@ -370,6 +381,10 @@ def render(runs: list[dict], help_t: dict, *, command: str, before: dict | None)
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["_generate"]:
+        generate(argv[1], Path(argv[2]))
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="200k,1m", help="comma-separated: 200k, 1m")
     ap.add_argument("--repeat", type=int, default=3, help="runs per method (median)")
@@ -382,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = [s for s in sizes if s not in SIZES]
     if bad:
         ap.error(f"unknown size(s) {bad}; choose from {', '.join(SIZES)}")
-    command = "python bench/end_to_end.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = "python bench/end_to_end.py " + " ".join(argv)
     before = json.loads(args.before.read_text(encoding="utf-8")) if args.before else None
 
     tmp = None
@@ -400,7 +415,13 @@ def main(argv: list[str] | None = None) -> int:
         raw: dict[str, Any] = {"help": help_t}
         for label in sizes:
             print(f"\n== {label}: {SIZES[label]:,} parcels ==", flush=True)
-            gen = generate(label, folder)
+            # In a child process: a child forked from a large parent would report its memory.
+            subprocess.run(
+                [sys.executable, __file__, "_generate", label, str(folder)],
+                check=True,
+                env=_child_env(),
+            )
+            gen = json.loads((folder / f"{label}.json").read_text(encoding="utf-8"))
             area_ids = [f"A{k:02d}" for k in range(base.N_AREAS)]
             run = {"label": label, "gen": gen}
             run["gpkg"] = bench_source(
