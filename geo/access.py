@@ -242,6 +242,44 @@ def process_mode() -> str:
     return mode
 
 
+ALLOW_OPEN_PLANNER_ENV = settings.ALLOW_OPEN_PLANNER_ENV
+"""``1``: a planner instance may listen beyond loopback without a login (logged loudly)."""
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+
+
+def is_loopback(address: str | None) -> bool:
+    """True for an address only this machine reaches (``127.0.0.1``, ``::1``, ``localhost``).
+
+    A planner instance (every internal field) may listen only there unless a
+    login is configured. An empty address means every interface (Streamlit's
+    default): not loopback.
+
+    Examples
+    --------
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("::1")
+    (True, True, True)
+    >>> is_loopback("0.0.0.0"), is_loopback(""), is_loopback("10.1.2.3")
+    (False, False, False)
+    """
+    import ipaddress
+
+    value = (address or "").strip().strip("[]").lower()
+    if not value:
+        return False
+    if value in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(value).is_loopback
+    except ValueError:
+        return False
+
+
+def open_planner_allowed() -> bool:
+    """True when ``$TENGLONG_ALLOW_OPEN_PLANNER`` overrides the loopback rule (``1``, ``true``)."""
+    return settings.get_flag(ALLOW_OPEN_PLANNER_ENV)
+
+
 def check_process_allows(role: str) -> None:
     """Raise :class:`RoleError` when the process mode forbids acting as ``role``.
 

@@ -32,7 +32,22 @@ import, so a test or a long-running server sees a changed variable.
 ``TENGLONG_PDF_FONT``
     Font file for PDF exports. Default: Debian's WenQuanYi/Noto.
 ``TENGLONG_SHARE_BASE_URL``
-    Base URL printed in share links and QR codes. Default: none.
+    Base URL printed in share links and QR codes: the investor instance's
+    public URL. Default: none (the app: the server the link is made on).
+``TENGLONG_SHARE_SECRET``
+    The secret share-link tokens are signed with (at least 16 characters).
+    Default: read from ``TENGLONG_SHARE_SECRET_FILE``.
+``TENGLONG_SHARE_SECRET_FILE``
+    File holding that secret, made 0600 on first start. Default:
+    ``$XDG_CONFIG_HOME/tenglong/share_secret`` (``~/.config/tenglong/share_secret``).
+``TENGLONG_ALLOW_OPEN_PLANNER``
+    ``1``: a planner instance may listen beyond loopback without a login
+    (logged as a warning). Default: off.
+``TENGLONG_UPLOAD_DIR``
+    Parent folder of the per-session upload folders. Default: the system's
+    temporary folder (``tenglong-uploads-UID``).
+``TENGLONG_UPLOAD_CAP_MB``
+    Cap on one server's uploads and working copies, in MB. Default: ``500``.
 ``TENGLONG_TIANDITU_KEY``
     Key for Tianditu basemaps. Default: none.
 ``TENGLONG_TILE_URL``
@@ -76,6 +91,11 @@ CACHE_ENV = "TENGLONG_CACHE_DIR"
 OFFICE_CONFIG_ENV = "TENGLONG_OFFICE_CONFIG"
 FONT_ENV = "TENGLONG_PDF_FONT"
 SHARE_BASE_URL_ENV = "TENGLONG_SHARE_BASE_URL"
+SHARE_SECRET_ENV = "TENGLONG_SHARE_SECRET"
+SHARE_SECRET_FILE_ENV = "TENGLONG_SHARE_SECRET_FILE"
+ALLOW_OPEN_PLANNER_ENV = "TENGLONG_ALLOW_OPEN_PLANNER"
+UPLOAD_DIR_ENV = "TENGLONG_UPLOAD_DIR"
+UPLOAD_CAP_ENV = "TENGLONG_UPLOAD_CAP_MB"
 PG_BIN_ENV = "TENGLONG_PG_BIN"
 
 
@@ -111,6 +131,17 @@ def get_path(name: str, *, environ: Mapping[str, str] | None = None) -> Path | N
     return Path(raw).expanduser() if raw else None
 
 
+def get_flag(name: str, *, environ: Mapping[str, str] | None = None) -> bool:
+    """True when ``name`` is ``1``, ``true``, ``yes`` or ``on`` (any case)."""
+    return (get(name, environ=environ) or "").lower() in {"1", "true", "yes", "on"}
+
+
+def config_dir() -> Path:
+    """``$XDG_CONFIG_HOME/tenglong`` (``~/.config/tenglong``): the user's Tenglong settings."""
+    base = get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "tenglong"
+
+
 def cache_dir() -> Path:
     """Where converted datasets and stored summaries are kept.
 
@@ -124,6 +155,7 @@ def cache_dir() -> Path:
 
 
 __all__ = [
+    "ALLOW_OPEN_PLANNER_ENV",
     "CACHE_ENV",
     "ENGINE_ENV",
     "FONT_ENV",
@@ -136,11 +168,17 @@ __all__ = [
     "ROLES_ENV",
     "SCHEDULER_ENV",
     "SHARE_BASE_URL_ENV",
+    "SHARE_SECRET_ENV",
+    "SHARE_SECRET_FILE_ENV",
+    "UPLOAD_CAP_ENV",
+    "UPLOAD_DIR_ENV",
     "USER_ENV",
     "WORKSPACE_ENV",
     "cache_dir",
+    "config_dir",
     "environ",
     "get",
+    "get_flag",
     "get_int",
     "get_path",
 ]

@@ -32,6 +32,7 @@ from pyproj import CRS
 
 from geo import crs as crs_mod
 from geo.errors import OperationError
+from geo.gdal import gdal_message
 from geo.schema import REQUIRED_TABLES, TABLES
 
 logger = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ def _workspace_layers(p: Path) -> list[str]:
         layers = list_layers(p)
     except Exception as err:  # pyogrio raises DataSourceError subclasses of Exception
         raise WorkspaceError(
-            f"{p} cannot be read as a GeoPackage ({err}); check that it is a .gpkg "
+            f"{p} cannot be read as a GeoPackage ({gdal_message(err)}); check that it is a .gpkg "
             f"workspace and not truncated"
         ) from err
     missing = [t for t in REQUIRED_TABLES if t not in layers]

@@ -95,6 +95,14 @@ def offline_page(chromium: Any) -> Iterator[OfflinePage]:
     context.close()
 
 
+@pytest.fixture(autouse=True)
+def _share_secret_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: Any) -> None:
+    """Share-link secrets made by tests go to a temporary file, never ~/.config/tenglong."""
+    if not os.environ.get("TENGLONG_SHARE_SECRET_FILE"):
+        path = tmp_path_factory.getbasetemp() / "share_secret"
+        monkeypatch.setenv("TENGLONG_SHARE_SECRET_FILE", str(path))
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """``artifacts/`` at the repository root (screenshots; ignored by git)."""

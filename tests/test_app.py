@@ -242,8 +242,18 @@ def test_site_finder_filters_and_share_link(monkeypatch):
     at.selectbox(key="sf_area").set_value("FX-C01").run()
     qp = at.query_params
     assert (qp["mu"], qp["area"], qp["ws"]) == ("10-30", "FX-C01", "fuxing")
-    code = "\n".join(c.value for c in at.code)
-    assert "mu=10-30" in code and "present=1" in code
+    investor_link, colleague_link = (c.value for c in at.code)
+    assert "mu=10-30" in colleague_link and "present=1" not in colleague_link
+    # the link for investors is signed and carries the brief (nothing else in its URL)
+    from urllib.parse import parse_qs, urlsplit
+
+    from geo import sharing
+
+    url = urlsplit(investor_link)
+    assert url.path == "/site-finder" and list(parse_qs(url.query)) == ["share"]
+    share = sharing.verify_token(parse_qs(url.query)["share"][0], sharing.load_secret())
+    assert share.workspace == "fuxing" and share.lang == "en"
+    assert dict(share.brief) == {"mu": "10-30", "area": "FX-C01"}
 
 
 def test_share_link_restores_the_view(monkeypatch):
@@ -438,7 +448,7 @@ def test_export_page_makes_every_format_for_the_investor(monkeypatch, fmt):
     assert not at.exception and not at.error, [e.value for e in at.error]
     data, name, mime = at.session_state["export_result"]
     assert name.endswith("." + FORMATS[fmt].ext) and mime == FORMATS[fmt].mime
-    assert any(name in s.value for s in at.success)
+    assert any(i18n.md(name) in s.value for s in at.success)  # the Markdown source escapes
     assert at.get("download_button")
     if fmt in ("csv", "geojson", "kml", "html"):
         text = data.decode("utf-8-sig")

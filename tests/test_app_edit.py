@@ -10,6 +10,7 @@ import pytest
 
 from geo.access import RoleError, RoleMapping
 from geo.app import editing, state
+from geo.app.i18n import md
 from geo.store import InvalidTransitionError, open_store
 from tests.test_app import FUXING, metric, run_page
 
@@ -34,7 +35,7 @@ def test_planner_edit_goes_into_a_working_copy_then_a_stale_save_conflicts(monke
     available = metric(at, "Available land (mu)")
     _save(at, "released", dt.date(2024, 5, 1), "区政府批复")
     assert not at.exception and not at.error, [e.value for e in at.error]
-    assert any(f"parcel {PID} is now" in s.value for s in at.success)
+    assert any(f"parcel {md(PID)} is now" in s.value for s in at.success)
     copy = Path(at.session_state["workspace_path"])
     assert copy.name == "fuxing-working-copy.gpkg"
     assert FUXING.stat().st_mtime_ns == before  # the demo is never written

@@ -29,6 +29,7 @@ import pytest
 import shapely
 from streamlit.testing.v1 import AppTest
 
+from geo.app.i18n import md
 from geo.engine import open_dataset, release_summary
 from geo.engine.parquet import convert_to_parquet, write_dataset
 from geo.engine.province import (
@@ -218,7 +219,8 @@ def test_drilling_into_a_cell_shows_its_parcels(
     assert len(shown) == cell.n_parcels
     assert shown["Area (mu)"].sum() == pytest.approx(cell.area_mu, abs=0.05 * len(shown))
     caption = next(c.value for c in at.caption if "showing" in c.value)
-    assert f"({key[1]}, {key[2]})" in caption and f"showing {len(shown)} parcels" in caption
+    cell_name = md(f"({key[1]}, {key[2]})")  # the Markdown source escapes it
+    assert cell_name in caption and f"showing {len(shown)} parcels" in caption
     # a parcel of the cell opens its card (read-only)
     pid = str(want.iloc[0])
     at.session_state["pv_selected"] = pid

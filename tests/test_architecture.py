@@ -48,7 +48,17 @@ def test_every_error_class_has_the_tenglong_root() -> None:
 # ---------------------------------------------------------------------------
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("geo", "geo.settings", "geo.errors", "geo.crs", "geo.schema", "geo.access"),
+    (
+        "geo",
+        "geo.settings",
+        "geo.errors",
+        "geo.crs",
+        "geo.schema",
+        "geo.access",
+        "geo.cells",
+        "geo.gdal",
+        "geo.sharing",
+    ),
     ("geo.validate", "geo.basemaps"),
     ("geo.workspace", "geo.store", "geo.dataset"),
     (

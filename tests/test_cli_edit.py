@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from geo.cli import app
@@ -114,3 +115,74 @@ def test_serve_investor_mode_command(monkeypatch):
     assert "--server.address localhost" in res.output
     res = runner.invoke(app, ["serve", "--mode", "public"])
     assert res.exit_code == 2
+
+
+def test_serve_investor_mode_passes_the_locked_down_streamlit_options(monkeypatch):
+    from geo.cli.edit import INVESTOR_STREAMLIT_OPTIONS
+
+    argv, _ = serve_command("data/fuxing.gpkg", mode="investor", port=8600, address="127.0.0.1")
+    pairs = dict(zip(argv[5::2], argv[6::2], strict=False))
+    expected = {
+        "--client.toolbarMode": "minimal",
+        "--client.showErrorDetails": "none",
+        "--server.enableXsrfProtection": "true",
+        "--browser.gatherUsageStats": "false",
+        "--global.developmentMode": "false",
+        "--runner.magicEnabled": "false",
+        "--server.runOnSave": "false",
+    }
+    for option, value in expected.items():
+        assert pairs.get(option) == value, option
+    assert set(dict(INVESTOR_STREAMLIT_OPTIONS)) <= set(pairs)
+    planner, _ = serve_command(None, mode="planner", port=8501, address="localhost")
+    assert "--client.toolbarMode" not in planner  # the planner's own settings stay
+
+
+def test_streamlit_accepts_every_investor_option():
+    """A mistyped option would stop streamlit at start: each one is a real config option."""
+    from streamlit import config
+
+    from geo.cli.edit import INVESTOR_STREAMLIT_OPTIONS
+
+    for option, _ in INVESTOR_STREAMLIT_OPTIONS:
+        assert option.removeprefix("--") in config._config_options_template, option
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "::", "10.0.0.5", "example.org", ""])
+def test_serve_refuses_an_open_planner_instance_without_a_login(monkeypatch, tmp_path, address):
+    monkeypatch.delenv("TENGLONG_ALLOW_OPEN_PLANNER", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
+    monkeypatch.setenv("HOME", str(tmp_path))
+    res = runner.invoke(app, ["serve", "--address", address, "--dry-run"])
+    assert res.exit_code == 2, res.output
+    assert "no login is configured" in " ".join(res.output.split())
+    # investors may be served on any address
+    res = runner.invoke(app, ["serve", "--mode", "investor", "--address", address, "--dry-run"])
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("address", ["localhost", "127.0.0.1", "::1", "127.0.0.2"])
+def test_serve_planner_on_loopback_needs_no_login(monkeypatch, tmp_path, address):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    res = runner.invoke(app, ["serve", "--address", address, "--dry-run"])
+    assert res.exit_code == 0, res.output
+
+
+def test_serve_open_planner_with_a_login_or_the_loud_override(monkeypatch, tmp_path, caplog):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("TENGLONG_ALLOW_OPEN_PLANNER", raising=False)
+    res = runner.invoke(app, ["serve", "--address", "0.0.0.0", "--allow-open-planner", "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert "without a login" in " ".join(res.output.split())
+    assert any("PLANNER INSTANCE OPEN WITHOUT LOGIN" in r.getMessage() for r in caplog.records)
+    monkeypatch.setenv("TENGLONG_ALLOW_OPEN_PLANNER", "1")
+    assert runner.invoke(app, ["serve", "--address", "0.0.0.0", "--dry-run"]).exit_code == 0
+    monkeypatch.delenv("TENGLONG_ALLOW_OPEN_PLANNER")
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text(
+        '[auth]\nredirect_uri = "https://plan.example.org/oauth2callback"\n'
+    )
+    res = runner.invoke(app, ["serve", "--address", "0.0.0.0", "--dry-run"])
+    assert res.exit_code == 0, res.output

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 pytest.importorskip("reportlab", reason="PDF export needs reportlab (pyproject dependency)")
 pytest.importorskip("matplotlib", reason="PDF export needs matplotlib (pyproject dependency)")
 
+from geo import sharing
 from geo.cli import app
 from geo.crs import m2_to_ha, m2_to_mu
 from geo.export import ExportError, _fonts as fonts, export_bytes
@@ -131,11 +132,14 @@ def test_site_sheet_for_an_investor(tmp_path, monkeypatch, no_office_env):
         "第 1 页 / 共 1 页",
     ):
         assert expected in text, expected
-    url = share_url("https://tenglong.example.gov.cn/", workspace="fuxing", site="FX-0079")
-    assert url == (
-        "https://tenglong.example.gov.cn/?page=site_finder&ws=fuxing&site=FX-0079&present=1"
-    )
-    assert url in re.sub(r"\s+", "", text)
+    # the printed link is signed: it opens the investor presentation of this site only
+    flat = re.sub(r"\s+", "", text)
+    link = r"https://tenglong\.example\.gov\.cn/site-finder\?share=([A-Za-z0-9_.-]+)"
+    found = re.search(link, flat)
+    assert found, flat[:400]
+    share = sharing.verify_token(found.group(1), sharing.load_secret())
+    assert (share.workspace, share.sites) == ("fuxing", ("FX-0079",))
+    assert "present=1" not in flat
     assert "示例" not in text  # configured: nothing of the packaged example
     snapshot(out, "export_site_sheet")
 
@@ -165,7 +169,10 @@ def test_park_sheet_from_an_area_id(tmp_path, no_office_env):
     text = pdf_text(out)
     assert "招商园区信息表" in text and "WA-GY" in text
     assert "示例联系方式" in text  # the packaged placeholder says it is one
-    assert "area=WA-GY" in re.sub(r"\s+", "", text)
+    found = re.search(r"site-finder\?share=([A-Za-z0-9_.-]+)", re.sub(r"\s+", "", text))
+    assert found, "the sheet prints its signed link"
+    share = sharing.verify_token(found.group(1), sharing.load_secret())
+    assert (share.workspace, dict(share.brief)) == ("wuan", {"area": "WA-GY"})
 
 
 @needs_poppler
@@ -240,6 +247,7 @@ def test_office_configuration_layers(tmp_path, monkeypatch, no_office_env):
     monkeypatch.setenv("TENGLONG_OFFICE_CONTACT", "招商热线 12345")
     office = load_office()
     assert office.lines("zh") == ["复兴区投资促进局", "招商热线 12345"]
-    assert share_url(office.share_base_url, workspace="wuan", area="WA-DS") == (
-        "https://invest.example.gov.cn/app/?page=site_finder&ws=wuan&area=WA-DS&present=1"
-    )
+    url = share_url(office.share_base_url, workspace="wuan", area="WA-DS", secret=b"s" * 32)
+    assert url.startswith("https://invest.example.gov.cn/app/site-finder?share=")
+    share = sharing.verify_token(url.split("share=")[1], b"s" * 32)
+    assert (share.workspace, dict(share.brief)) == ("wuan", {"area": "WA-DS"})

@@ -43,6 +43,22 @@ STRINGS: dict[str, tuple[str, str]] = {
         "tenglong convert).",
     ),
     "workspace_upload": ("或上传 GeoPackage 文件", "or upload a GeoPackage file"),
+    "workspace_upload_help": (
+        "上传的文件只保存在服务器的临时文件夹中，会话结束后删除；所有上传合计上限 {cap} MB。",
+        "Uploads are kept in a temporary folder on the server and deleted when the session "
+        "ends; all uploads together are capped at {cap} MB.",
+    ),
+    "workspace_upload_temporary": (
+        "上传为临时文件：关闭页面（会话结束）后即删除。",
+        "Uploads are temporary: they are deleted when you close the page (the session ends).",
+    ),
+    "workspace_upload_full": (
+        "上传被拒绝：临时上传空间已用 {used} MB（上限 {cap} MB），放不下这个 {size} MB 的文件。"
+        "请关闭不再使用的会话后重试，或请管理员提高上限（TENGLONG_UPLOAD_CAP_MB）。",
+        "Upload refused: the temporary uploads hold {used} MB of at most {cap} MB, no room for "
+        "this {size} MB file. Close sessions you no longer need and try again, or ask the "
+        "administrator to raise the cap (TENGLONG_UPLOAD_CAP_MB).",
+    ),
     "workspace_not_gpkg": (
         "请给出 .gpkg 文件（GeoPackage 工作空间）。",
         "Give a .gpkg file (a GeoPackage workspace).",
@@ -433,6 +449,43 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Public information on sites available to supply. Areas are planar; 1 mu = 666.67 m².",
     ),
     "present_exit": ("退出演示", "Leave presentation"),
+    "sf_share_investor": (
+        "**发给投资方的链接**（签名，{days} 天内有效，只显示可供应地块和公开信息）：",
+        "**Link for investors** (signed, valid for {days} days; available sites and public "
+        "information only):",
+    ),
+    "sf_share_colleague": (
+        "同事链接（打开规划应用中的当前视图，需要登录）：",
+        "Link for colleagues (this view in the planner app; needs a login):",
+    ),
+    "sf_share_unavailable": (
+        "无法生成投资方链接：{error}",
+        "Cannot make the link for investors: {error}",
+    ),
+    "share_refused_title": ("腾笼 · 招商选址", "Tenglong · site finder"),
+    "share_refused": (
+        "链接已失效或被篡改：请向发送人索取新链接。",
+        "This link has expired or was altered: ask the sender for a new one.",
+    ),
+    "share_refused_malformed": ("链接不完整", "the link is incomplete"),
+    "share_refused_altered": ("链接已被修改", "the link was changed"),
+    "share_refused_expired": ("链接已过期", "the link has expired"),
+    "share_refused_workspace": (
+        "链接所指的数据不在此服务器上",
+        "the link's data is not on this server",
+    ),
+    "share_refused_unchecked": (
+        "服务器无法核验链接",
+        "the server cannot check links",
+    ),
+    "open_planner_title": ("腾笼 Tenglong", "Tenglong"),
+    "open_planner_refused": (
+        "本规划实例监听的地址超出本机，但未配置登录，因此不提供服务。请配置登录（st.login），"
+        "或只监听 localhost；面向投资方请运行 `tenglong serve --mode investor`。",
+        "This planner instance listens beyond this machine without a login, so it serves "
+        "nothing. Configure a login (st.login) or listen on localhost only; for investors run "
+        "`tenglong serve --mode investor`.",
+    ),
     # --- import ----------------------------------------------------------------------
     "import_title": ("导入数据", "Import data"),
     "import_intro": (
@@ -646,8 +699,54 @@ TERMS_EN: dict[str, str] = {
 """English for recurring Chinese data values; unknown values are shown as stored."""
 
 
-def t(key: str, lang: Lang = "zh", **kwargs: object) -> str:
-    """The UI string ``key`` in ``lang``, formatted with ``kwargs``.
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
+"""Characters Markdown (CommonMark, GitHub, Streamlit's ``:color[…]`` and ``$…$``) or HTML read."""
+
+
+def md(text: object) -> str:
+    """``text`` with Markdown and HTML special characters escaped (data never formats).
+
+    Examples
+    --------
+    >>> md("**x** <b>")
+    '\\\\*\\\\*x\\\\*\\\\* \\\\<b\\\\>'
+    """
+    s = "" if text is None else str(text)
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in s)
+
+
+def md_code(text: object) -> str:
+    """``text`` as a Markdown code span whose fence no backtick inside can close.
+
+    Examples
+    --------
+    >>> md_code("a.gpkg"), md_code("a`b")
+    ('`a.gpkg`', '`` a`b ``')
+    """
+    s = "" if text is None else str(text).replace("\n", " ")
+    longest, run = 0, 0
+    for c in s:
+        run = run + 1 if c == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    return f"{fence} {s} {fence}" if longest else f"{fence}{s}{fence}"
+
+
+class Markdown(str):
+    """Text that is Markdown already (a :func:`t` result): :func:`t` does not escape it again."""
+
+    __slots__ = ()
+
+
+def t(key: str, lang: Lang = "zh", **kwargs: object) -> Markdown:
+    """The UI string ``key`` in ``lang``, formatted with ``kwargs`` escaped for Markdown.
+
+    Every keyword value is passed through :func:`md` (a workspace name, a
+    typed path, an error message or an editor's name can never format, link
+    or embed anything), except a :class:`Markdown` value such as another
+    :func:`t` result. The result is Markdown: for places that render no
+    Markdown (a table cell, a map legend, a metric's delta, a file name) use
+    :func:`t_plain`.
 
     Examples
     --------
@@ -655,6 +754,24 @@ def t(key: str, lang: Lang = "zh", **kwargs: object) -> str:
     'Overview'
     >>> t("published_value", "zh", value="10,269")
     '公开报道 10,269'
+    >>> t("workspace_missing", "en", path="[a](https://example.org)")
+    'No such file: \\\\[a\\\\]\\\\(https\\\\://example\\\\.org\\\\)'
+    """
+    zh, en = STRINGS[key]
+    text = zh if lang == "zh" else en
+    if not kwargs:
+        return Markdown(text)
+    safe = {k: v if isinstance(v, Markdown) else md(v) for k, v in kwargs.items()}
+    return Markdown(text.format(**safe))
+
+
+def t_plain(key: str, lang: Lang = "zh", **kwargs: object) -> str:
+    """The UI string ``key`` in ``lang`` with ``kwargs`` as they are, for text no Markdown renders.
+
+    Examples
+    --------
+    >>> t_plain("published_diff", "en", value="10,269", diff="+12")
+    'published 10,269, difference +12'
     """
     zh, en = STRINGS[key]
     text = zh if lang == "zh" else en

@@ -13,6 +13,11 @@ investor       招商选址 in presentation mode only (no sidebar, investor fiel
 With a login configured (``[auth]`` in ``.streamlit/secrets.toml``) the
 app asks for it first and takes the role from the identity-token claims
 (:func:`geo.app.state.current_role`); the sidebar then has no role picker.
+
+A share link (``?share=TOKEN``, :mod:`geo.sharing`) opens the presentation
+for its whole session; a refused token shows only :func:`_share_refused_page`.
+A planner instance listening beyond loopback without a login serves
+nothing (:func:`geo.app.state.open_planner_refused`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import streamlit as st
 
 from geo.access import RoleError
 from geo.app import state
-from geo.app.i18n import Lang, t
+from geo.app.i18n import Lang, md, t
 from geo.basemaps import BASEMAP_NAMES
 from geo.engine.parquet import is_dataset, read_info
 from geo.io import DataImportError
@@ -127,7 +132,13 @@ def _open_other(lang: Lang) -> None:
         else:
             state.add_opened_workspace(p.resolve())
             st.rerun()
-    up = st.file_uploader(t("workspace_upload", lang), type=["gpkg"], key="ws_upload")
+    up = st.file_uploader(
+        t("workspace_upload", lang),
+        type=["gpkg"],
+        key="ws_upload",
+        help=t("workspace_upload_help", lang, cap=f"{state.upload_cap_bytes() / 1e6:,.1f}"),
+    )
+    st.caption(t("workspace_upload_temporary", lang))
     if up is not None and st.session_state.get("_ws_uploaded") != up.file_id:
         st.session_state["_ws_uploaded"] = up.file_id
         data = up.getvalue()
@@ -138,7 +149,21 @@ def _open_other(lang: Lang) -> None:
         if kind != "gpkg":  # only a real GeoPackage reaches GDAL in this process
             st.error(t("workspace_not_gpkg", lang))
             return
-        state.add_opened_workspace(state.save_upload(up.name, data))
+        try:
+            saved = state.save_upload(up.name, data)
+        except state.UploadRefusedError as err:
+            logger.warning("%s", err)
+            st.error(
+                t(
+                    "workspace_upload_full",
+                    lang,
+                    size=f"{err.size_mb:,.1f}",
+                    used=f"{err.used_mb:,.1f}",
+                    cap=f"{err.cap_mb:,.1f}",
+                )
+            )
+            return
+        state.add_opened_workspace(saved)
         st.rerun()
 
 
@@ -179,7 +204,7 @@ def _sidebar() -> None:
     shown = st.session_state.get("workspace_path") or default
     st.sidebar.caption(t("workspace", lang))
     with st.sidebar.popover(
-        workspace_label(shown, lang), icon=":material/folder_open:", width="stretch"
+        md(workspace_label(shown, lang)), icon=":material/folder_open:", width="stretch"
     ):
         st.selectbox(
             t("workspace", lang),
@@ -251,6 +276,20 @@ def _logged_in(lang: Lang) -> bool:
     return True
 
 
+def _share_refused_page(reason: str) -> None:
+    """The only thing a session with a refused share token sees (bilingual, no data)."""
+    st.html(HIDE_SIDEBAR_CSS)
+    st.title(t("share_refused_title", "zh"))
+    st.error(t("share_refused", "zh") + "  \n" + t("share_refused", "en"))
+    st.caption(t(f"share_refused_{reason}", "zh") + " / " + t(f"share_refused_{reason}", "en"))
+
+
+def _open_planner_page() -> None:
+    """What a planner instance listening beyond loopback without a login shows."""
+    st.title(t("open_planner_title", "zh"))
+    st.error(t("open_planner_refused", "zh") + "  \n" + t("open_planner_refused", "en"))
+
+
 def main() -> None:
     """Run the app (called by ``app.py`` on every rerun)."""
     st.set_page_config(
@@ -260,7 +299,15 @@ def main() -> None:
         initial_sidebar_state="auto",
     )
     st.html(APP_CSS)
+    state.upload_dir()  # at start-up: the upload folders of stopped servers are deleted
     state.restore_from_query()
+    refused = state.share_refused()
+    if refused:
+        _share_refused_page(refused)
+        return
+    if state.share_session() is None and state.open_planner_refused():
+        _open_planner_page()
+        return
     state.apply_pending_workspace()
     state.refresh_translated_widgets()
     lang = state.lang()

@@ -48,7 +48,7 @@ import streamlit as st
 from geo import schema
 from geo.app import map_view, state, widgets
 from geo.app.finder import latest_areas
-from geo.app.i18n import Lang, t
+from geo.app.i18n import Lang, t, t_plain
 from geo.app.state import ViewWorkspace, WorkspaceKey
 from geo.crs import DISPLAY_EPSG
 from geo.engine.compute import release_summary
@@ -472,7 +472,7 @@ def plan_view(pw: ProvinceWorkspace, summ: ProvinceSummary, view: View, lang: La
         box = cell_bounds(cm, x, y)
         sel = {
             "selection": shapely.box(*box),
-            "scope": t("province_cell_name", lang, cell=cell_size_label(cm), x=x, y=y),
+            "scope": t_plain("province_cell_name", lang, cell=cell_size_label(cm), x=x, y=y),
         }
         with st.spinner(t("province_loading", lang)):
             parcels = _cell_parcels(pw, pw.key, view.cell, wanted, limit)
@@ -591,7 +591,7 @@ def _unit_rows(pw: ProvinceWorkspace, plan: Plan, lang: Lang) -> pd.DataFrame:
     assert u is not None
     if plan.kind == "cells":
         cm = float(plan.cell_m or 0.0)
-        name = t("province_unit_cells", lang, cell=cell_size_label(cm))
+        name = t_plain("province_unit_cells", lang, cell=cell_size_label(cm))
         return pd.DataFrame(
             {
                 "area_id": [
@@ -669,7 +669,8 @@ def _aggregate_spec(spec: LayerSpec, plan: Plan, view: View, lang: Lang) -> Laye
         )
     en = what.en[:1].upper() + what.en[1:]
     title = Text(
-        t("province_layer_title", "zh", what=what.zh), t("province_layer_title", "en", what=en)
+        t_plain("province_layer_title", "zh", what=what.zh),
+        t_plain("province_layer_title", "en", what=en),
     )
     style = dataclasses.replace(spec.style, breaks=breaks, colors=colors)
     return dataclasses.replace(spec, title=title, style=style, aggregate_above=None)

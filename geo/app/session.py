@@ -14,7 +14,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from geo.app import province, state
-from geo.app.i18n import Lang, t
+from geo.app.i18n import Lang, md_code, t
 from geo.app.province import ProvinceWorkspace
 from geo.app.widgets import md, workspace_title
 from geo.workspace import Workspace, WorkspaceError
@@ -90,7 +90,7 @@ def page_header(
         if province_note and state.province_mode(state.current_workspace_path()):
             province.unavailable(lang)
         return
-    st.caption(f"{t('workspace', lang)}: {md(workspace_title(ws, lang))} · `{ws.path.name}`")
+    st.caption(f"{t('workspace', lang)}: {md(workspace_title(ws, lang))} · {md_code(ws.path.name)}")
     if ws.schematic:
         st.info(t("schematic_note", lang), icon=":material/info:")
     if not ws.is_valid and state.role() == "planner":

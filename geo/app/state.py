@@ -23,9 +23,32 @@ What a session holds (``st.session_state`` keys)
     Demo workspace → this session's working copy (:func:`writable_path`): the
     app never writes into ``data/``.
 
-A share link carries the same things as query parameters (``lang``, ``ws``,
-``present`` and the site finder's own filters); :func:`restore_from_query`
-reads them once, when a session starts.
+``_share``
+    A session opened with a valid share token (``?share=TOKEN``,
+    :mod:`geo.sharing`): the :class:`geo.sharing.Share` it grants, set at the
+    session's first run and never changed. Such a session is an investor
+    session for its whole life: :func:`role` is ``investor``,
+    :func:`presenting` is True and :func:`current_workspace_path` is the
+    token's workspace, whatever the session state, the widgets or the URL
+    say; no other query parameter is read.
+``_share_refused``
+    The reason a session's share token was refused (the app then shows the
+    refusal page and nothing else, for the session's whole life).
+
+A planner's view link carries ``lang``, ``ws``, ``present`` and the site
+finder's own filters as query parameters; :func:`restore_from_query` reads
+them once, when a session starts.
+
+Uploads
+-------
+Uploaded workspaces and demo working copies live in a folder per session
+(:func:`session_upload_dir`) inside a folder per server process
+(:func:`upload_dir`). Streamlit has no session-end hook: the folders of
+sessions the server no longer knows (neither connected nor kept for a
+reconnect, ``server.disconnectedSessionTTL``) are deleted whenever a
+session starts or uploads, and the folders of server processes that are
+gone are deleted at start-up. The total is capped
+(``$TENGLONG_UPLOAD_CAP_MB``, default 500 MB).
 """
 
 from __future__ import annotations
@@ -33,6 +56,8 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -42,13 +67,16 @@ from typing import Any
 
 import streamlit as st
 
-from geo import settings
+from geo import settings, sharing
 from geo.access import (
+    ALLOW_OPEN_PLANNER_ENV,
     RESTRICTED_ROLES,
     RoleError,
     RoleMapping,
     filter_workspace,
+    is_loopback,
     load_role_mapping,
+    open_planner_allowed,
     process_mode,
     role_for_claims,
 )
@@ -78,6 +106,28 @@ edit, also while the edit is still in the GeoPackage's ``-wal`` log (the
 main file's mtime alone would miss it)."""
 
 _QUERY_DONE = "_query_restored"
+SHARE_KEY = "_share"
+SHARE_REFUSED_KEY = "_share_refused"
+UPLOAD_DIR_ENV = settings.UPLOAD_DIR_ENV
+"""Parent folder of the upload folders (default: the system's temporary folder)."""
+UPLOAD_CAP_ENV = settings.UPLOAD_CAP_ENV
+"""Cap on the total of one server process's uploads and working copies, in MB."""
+DEFAULT_UPLOAD_CAP_MB = 500.0
+
+
+class UploadRefusedError(WorkspaceError):
+    """An upload that would take the uploads beyond their cap (:func:`upload_cap_bytes`)."""
+
+    def __init__(self, used_bytes: int, size_bytes: int, cap_bytes: int) -> None:
+        self.used_mb = used_bytes / 1e6
+        self.size_mb = size_bytes / 1e6
+        self.cap_mb = cap_bytes / 1e6
+        super().__init__(
+            f"upload refused: {self.size_mb:,.1f} MB would take the temporary uploads beyond "
+            f"their cap ({self.used_mb:,.1f} of {self.cap_mb:,.1f} MB in use, "
+            f"{UPLOAD_CAP_ENV}); close sessions you no longer need or ask the administrator "
+            f"to raise the cap"
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -227,15 +277,26 @@ def workspace_for(ws: Workspace, role: str) -> Workspace:
     """``ws`` as ``role`` may see it (rows and fields filtered on the server).
 
     Investors and the public get :func:`geo.access.filter_workspace`; planners
-    and investment officers get ``ws`` itself.
+    and investment officers get ``ws`` itself. A share session or an
+    investor-mode server gets the investor's view whatever ``role`` says.
     """
     if role not in RESTRICTED_ROLES:
-        return ws
+        if not investor_locked():
+            return ws
+        role = "investor"
     return _restricted(ws, ws_key(ws), role)
 
 
 def current_workspace_path() -> Path:
-    """The workspace file this session has open."""
+    """The workspace file this session has open.
+
+    A share session (:func:`share_session`) has its token's workspace and an
+    investor-mode server its own workspace, whatever the session state says.
+    """
+    if share_session() is not None:
+        return Path(st.session_state[SHARE_KEY + "_path"])
+    if investor_process():
+        return default_workspace_path()
     value = st.session_state.get("workspace_path")
     return Path(value) if value else default_workspace_path()
 
@@ -265,20 +326,172 @@ def apply_pending_workspace() -> None:
         st.session_state["workspace_path"] = value
 
 
+def upload_root() -> Path:
+    """``$TENGLONG_UPLOAD_DIR``, else ``tenglong-uploads-UID`` in the temporary folder.
+
+    The folder is made private (0700); one owned by another user or a
+    symbolic link is not used (a private folder of its own is made instead).
+    """
+    env = settings.get_path(UPLOAD_DIR_ENV)
+    if env is not None:
+        root = env
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return root
+    root = Path(tempfile.gettempdir()) / f"tenglong-uploads-{os.getuid()}"
+    try:
+        root.mkdir(mode=0o700, exist_ok=True)
+        info = root.lstat()
+        if root.is_symlink() or info.st_uid != os.getuid():
+            raise PermissionError(f"{root} is not this user's folder")
+    except OSError as err:
+        logger.warning("upload folder %s not usable (%s); using a new one", root, err)
+        return Path(tempfile.mkdtemp(prefix="tenglong-uploads-"))
+    return root
+
+
+_PROCESS_DIR = re.compile(r"^p(\d+)-[0-9a-f]+$")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_process_dirs(root: Path, *, keep: Path | None = None) -> list[Path]:
+    """Delete the upload folders of server processes that are gone; return them.
+
+    A folder is ``p<pid>-<random>``: it is stale when no process has that
+    pid, or when the pid is this process's own but the folder is not
+    ``keep`` (a restarted container reuses pids).
+    """
+    removed: list[Path] = []
+    for d in root.iterdir():
+        m = _PROCESS_DIR.match(d.name)
+        if not m or not d.is_dir() or d.is_symlink() or (keep is not None and d == keep):
+            continue
+        pid = int(m.group(1))
+        if pid != os.getpid() and _pid_alive(pid):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    if removed:
+        logger.info("deleted %d upload folder(s) of stopped servers", len(removed))
+    return removed
+
+
 @st.cache_resource(show_spinner=False)
 def upload_dir() -> Path:
-    """A private temporary folder for uploaded workspace files (one per server process)."""
-    return Path(tempfile.mkdtemp(prefix="tenglong-uploads-"))
+    """This server process's upload folder, made at start-up (stale ones deleted then)."""
+    root = upload_root()
+    d = root / f"p{os.getpid()}-{secrets.token_hex(4)}"
+    d.mkdir(mode=0o700)
+    remove_stale_process_dirs(root, keep=d)
+    return d
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    sid = ctx.session_id if ctx is not None else "no-session"
+    return re.sub(r"[^A-Za-z0-9_-]", "_", sid)[:80] or "no-session"
+
+
+def _session_known(session_id: str) -> bool:
+    """True while the server has the session: connected, or kept for a reconnect.
+
+    Streamlit keeps a disconnected session for ``server.disconnectedSessionTTL``
+    seconds (a reconnect resumes it); only after that is it gone. Without a
+    server (``streamlit.testing``) every session counts as known.
+    """
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return True
+    rt = runtime.get_instance()
+    try:
+        info = rt._session_mgr.get_session_info(session_id)  # active or stored for reconnect
+    except AttributeError:  # no session manager (a stand-in runtime): keep the folder
+        return True
+    return info is not None
+
+
+def remove_ended_sessions(folder: Path | None = None) -> list[Path]:
+    """Delete the upload folders (``s-<session id>``) of sessions the server no longer has."""
+    folder = upload_dir() if folder is None else folder
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for d in entries:
+        if not d.name.startswith("s-") or not d.is_dir() or d.is_symlink():
+            continue
+        if _session_known(d.name[2:]):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    if removed:
+        logger.info("deleted the uploads of %d ended session(s)", len(removed))
+    return removed
+
+
+def session_upload_dir() -> Path:
+    """This session's private folder for uploads and working copies (0700)."""
+    d = upload_dir() / f"s-{_session_id()}"
+    d.mkdir(mode=0o700, exist_ok=True)
+    return d
+
+
+def upload_cap_bytes() -> int:
+    """``$TENGLONG_UPLOAD_CAP_MB`` (default 500) in bytes; a bad value means the default."""
+    raw = settings.get(UPLOAD_CAP_ENV) or ""
+    mb = DEFAULT_UPLOAD_CAP_MB
+    try:
+        mb = float(raw) if raw else DEFAULT_UPLOAD_CAP_MB
+    except ValueError:
+        logger.warning("%s=%r is not a number of MB; using %g", UPLOAD_CAP_ENV, raw, mb)
+    if not mb > 0:
+        mb = DEFAULT_UPLOAD_CAP_MB
+    return int(mb * 1e6)
+
+
+def uploads_size_bytes(folder: Path | None = None) -> int:
+    """The bytes held under ``folder`` (default :func:`upload_dir`)."""
+    folder = upload_dir() if folder is None else folder
+    total = 0
+    for dirpath, _dirs, files in os.walk(folder):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:
+                continue
+    return total
 
 
 def save_upload(name: str, data: bytes) -> Path:
-    """Save an uploaded ``.gpkg`` under :func:`upload_dir` and return its path.
+    """Save an uploaded ``.gpkg`` in this session's folder and return its path.
 
     Only the base name is kept, so a crafted name cannot escape the folder.
+    The folders of ended sessions are deleted first.
+
+    Raises
+    ------
+    UploadRefusedError
+        The upload would take the total beyond :func:`upload_cap_bytes`.
     """
+    remove_ended_sessions()
+    used, cap = uploads_size_bytes(), upload_cap_bytes()
+    if used + len(data) > cap:
+        raise UploadRefusedError(used, len(data), cap)
     stem = Path(name).name.removesuffix(".gpkg") or "upload"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:60] or "upload"
-    folder = Path(tempfile.mkdtemp(dir=upload_dir()))
+    folder = Path(tempfile.mkdtemp(dir=session_upload_dir()))
     target = folder / f"{safe}.gpkg"
     target.write_bytes(data)
     logger.info("saved upload %s (%d bytes) to %s", name, len(data), target)
@@ -293,8 +506,8 @@ def is_demo(path: str | os.PathLike[str]) -> bool:
 def writable_path(path: str | os.PathLike[str]) -> Path:
     """The file an edit or import writes: the workspace itself, or this session's copy of a demo.
 
-    The first write to a demo workspace copies it to a private temporary
-    folder (:func:`upload_dir`); later writes in the same session reuse that
+    The first write to a demo workspace copies it to this session's private
+    folder (:func:`session_upload_dir`); later writes in the same session reuse that
     copy. Open the returned path (:func:`add_opened_workspace`) when it
     differs from ``path`` so the user sees the change.
     """
@@ -303,7 +516,8 @@ def writable_path(path: str | os.PathLike[str]) -> Path:
         return p
     copies: dict[str, str] = st.session_state.setdefault("_working_copies", {})
     if str(p) not in copies or not Path(copies[str(p)]).exists():
-        folder = Path(tempfile.mkdtemp(dir=upload_dir()))
+        remove_ended_sessions()
+        folder = Path(tempfile.mkdtemp(dir=session_upload_dir()))
         copy = folder / f"{p.stem}-working-copy.gpkg"
         shutil.copy2(p, copy)
         copies[str(p)] = str(copy)
@@ -320,16 +534,22 @@ def ws_param(path: str | os.PathLike[str]) -> str:
 
 
 def resolve_ws_param(value: str) -> Path | None:
-    """The workspace file a share link names, or None when it names none that exists."""
+    """The workspace file a view link's ``ws`` names, or None when it names none that exists.
+
+    An investor-mode server ignores ``ws`` altogether (None): it serves
+    exactly the workspace it was started with.
+    """
     value = value.strip()
-    if not value:
+    if not value or investor_process():
         return None
+    return _find_workspace(value)
+
+
+def _find_workspace(value: str) -> Path | None:
     demo = DATA_DIR / f"{value}.gpkg"
     if "/" not in value and demo.exists():
         return demo
     p = Path(value)
-    if investor_process() and p.resolve() != default_workspace_path().resolve():
-        return None  # an investor server opens only its own workspace and the demos
     if p.suffix.lower() == ".gpkg" and p.is_file():
         return p
     if is_dataset(p):
@@ -357,9 +577,37 @@ def investor_process() -> bool:
         return True
 
 
+def share_session() -> sharing.Share | None:
+    """The share this session was opened with (``?share=TOKEN``), or None.
+
+    Set once, at the session's first run (:func:`restore_from_query`), and
+    never changed afterwards.
+    """
+    value = st.session_state.get(SHARE_KEY)
+    return value if isinstance(value, sharing.Share) else None
+
+
+def share_refused() -> str | None:
+    """Why this session's share token was refused (``malformed``, ``altered``…), or None."""
+    value = st.session_state.get(SHARE_REFUSED_KEY)
+    return str(value) if value else None
+
+
+def investor_locked() -> bool:
+    """True when nothing in this session may act as more than an investor.
+
+    A share session (:func:`share_session`) or an investor-mode server.
+    """
+    return share_session() is not None or investor_process()
+
+
 def presenting() -> bool:
-    """True in presentation mode (an investor is looking)."""
-    return investor_process() or bool(st.session_state.get("present", False))
+    """True in presentation mode (an investor is looking).
+
+    Always in a share session and on an investor-mode server; else when the
+    officer started presentation mode (``present``).
+    """
+    return investor_locked() or bool(st.session_state.get("present", False))
 
 
 def role() -> str:
@@ -367,6 +615,40 @@ def role() -> str:
     if presenting():
         return "investor"
     return current_role()
+
+
+def open_planner_refused() -> bool:
+    """True when this planner server listens beyond loopback without a login.
+
+    ``server.address`` beyond loopback (or unset: every interface), no
+    investor mode, no login (:func:`auth_configured`) and no
+    ``$TENGLONG_ALLOW_OPEN_PLANNER``: the app then serves nothing. Without a
+    real server (``streamlit.testing`` has a stand-in runtime) it is never refused.
+    """
+    from streamlit import runtime
+    from streamlit.runtime import Runtime
+
+    if investor_process() or not runtime.exists():
+        return False
+    if type(runtime.get_instance()) is not Runtime:  # streamlit.testing: no server listens
+        return False
+    if is_loopback(st.get_option("server.address")) or auth_configured():
+        return False
+    if open_planner_allowed():
+        _warn_open_planner()
+        return False
+    return True
+
+
+@st.cache_resource(show_spinner=False)
+def _warn_open_planner() -> bool:
+    logger.warning(
+        "PLANNER INSTANCE OPEN WITHOUT LOGIN on %s (%s=1): anyone who reaches this address "
+        "sees every internal field; configure a login or listen on localhost",
+        st.get_option("server.address") or "every interface",
+        ALLOW_OPEN_PLANNER_ENV,
+    )
+    return True
 
 
 def auth_configured() -> bool:
@@ -468,7 +750,7 @@ def current_role() -> str:
         The logged-in user's claims map to no role; :class:`ValueError` for a
         broken role mapping.
     """
-    if investor_process():
+    if investor_locked():
         return "investor"
     login = auth_configured()
     claims = user_claims() if login else None
@@ -551,12 +833,71 @@ def _truthy(value: str | None) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _share_workspace(share: sharing.Share) -> Path | None:
+    """The workspace file a share names on this server, or None."""
+    if investor_process():
+        own = default_workspace_path()
+        named = Path(share.workspace)
+        same = named.stem == own.stem if "/" not in share.workspace else False
+        if same or named.resolve() == own.resolve():
+            return own
+        return None  # an investor server serves exactly its own workspace
+    return _find_workspace(share.workspace)
+
+
+def open_share(token: str) -> None:
+    """Make this session a share session, or mark it refused (first run only).
+
+    A valid token fixes the session's workspace, language and brief; an
+    invalid one (malformed, altered, expired, naming a workspace this server
+    does not have) leaves the session showing only the refusal page.
+    """
+    try:
+        share = sharing.verify_token(token, sharing.load_secret())
+    except sharing.ShareError as err:
+        logger.warning("share link refused (%s): %s", err.reason, err)
+        st.session_state[SHARE_REFUSED_KEY] = err.reason
+        return
+    except ValueError as err:  # no usable secret on this server
+        logger.error("share link cannot be checked: %s", err)
+        st.session_state[SHARE_REFUSED_KEY] = "unchecked"
+        return
+    path = _share_workspace(share)
+    if path is None:
+        logger.warning("share link for workspace %r not served here", share.workspace)
+        st.session_state[SHARE_REFUSED_KEY] = "workspace"
+        return
+    st.session_state[SHARE_KEY + "_path"] = str(path.resolve())
+    st.session_state[SHARE_KEY + "_token"] = token
+    st.session_state[SHARE_KEY] = share
+    st.session_state["lang"] = share.lang
+    st.session_state["present"] = True
+    st.session_state["workspace_path"] = str(path.resolve())
+    logger.info("share session for %s (expires %d)", share.workspace, share.expires_utc_s)
+
+
+def share_token() -> str | None:
+    """The token of this share session (what its URL carries), or None."""
+    return st.session_state.get(SHARE_KEY + "_token") if share_session() else None
+
+
 def restore_from_query() -> None:
-    """Read ``lang``, ``ws`` and ``present`` from the URL, once per session."""
+    """Read ``share``, else ``lang``, ``ws`` and ``present``, from the URL, once per session.
+
+    With ``share`` in the URL no other parameter is read (:func:`open_share`).
+    The first run of a session also deletes the uploads of ended sessions.
+    """
     if st.session_state.get(_QUERY_DONE):
         return
     st.session_state[_QUERY_DONE] = True
+    try:
+        remove_ended_sessions()
+    except OSError as err:  # cleaning up must never stop a session
+        logger.warning("could not clean the upload folder: %s", err)
     qp = st.query_params
+    if sharing.SHARE_PARAM in qp:
+        open_share(qp.get(sharing.SHARE_PARAM, ""))
+        return
     if qp.get("lang") in ("zh", "en"):
         st.session_state["lang"] = qp["lang"]
     ws = resolve_ws_param(qp.get("ws", ""))

@@ -12,7 +12,7 @@ import streamlit as st
 
 from geo import schema
 from geo.app import compute, state
-from geo.app.i18n import Lang, t, term
+from geo.app.i18n import Lang, md, t, term
 from geo.schema import INTERNAL_FIELDS
 from geo.workspace import Workspace
 
@@ -20,20 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from geo.app.province import ProvinceWorkspace
 
 logger = logging.getLogger(__name__)
-
-_MD_SPECIAL = "\\`*_{}[]()#+-.!|<>~$"
-
-
-def md(text: object) -> str:
-    """``text`` with Markdown and HTML special characters escaped (data never formats).
-
-    Examples
-    --------
-    >>> md("**x** <b>")
-    '\\\\*\\\\*x\\\\*\\\\* \\\\<b\\\\>'
-    """
-    s = "" if text is None else str(text)
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in s)
 
 
 def is_missing(value: object) -> bool:
@@ -171,7 +157,7 @@ def parcel_card(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> None
     hit = parcels[parcels["parcel_id"].astype(str) == str(parcel_id)]
     with st.container(border=True, key="parcel_card"):
         if hit.empty:
-            st.markdown(t("card_not_found", lang, id=md(parcel_id)))
+            st.markdown(t("card_not_found", lang, id=parcel_id))
             return
         p = hit.iloc[0]
         restricted = role in ("investor", "public")

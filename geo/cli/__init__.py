@@ -81,6 +81,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "serve",
         "Start the Streamlit app; --mode investor starts an investor-only instance.",
     ),
+    "share-link": CommandEntry(
+        "geo.cli.share",
+        "share_link",
+        "Print a signed share link that opens the investor presentation of WORKSPACE.",
+    ),
     "convert": CommandEntry(
         "geo.cli.convert",
         "convert",

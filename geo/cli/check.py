@@ -41,6 +41,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from geo.cells import frame_csv
 from geo.checks import FINDING_COLUMNS, SEVERITIES, run_checks
 from geo.cli._options import (
     EngineChoice,
@@ -198,6 +199,7 @@ def benefit(
     leaves the planning office.
     """
     from geo import benefit as bf
+    from geo.access import ROLES
 
     console = Console()
     try:
@@ -213,8 +215,8 @@ def benefit(
             cfg = bf.load_benefit_config(config)
         else:
             cfg = bf.load_preset(preset or bf.DEFAULT_PRESET)
-        if role not in bf.ROLES:
-            raise _InputError(f"unknown role {role!r}; roles: {', '.join(bf.ROLES)}")
+        if role not in ROLES:
+            raise _InputError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
         fmt = _resolve_format(fmt, out)
         ws = _open(workspace, tables=["enterprises"])
         ent = ws.get("enterprises")
@@ -227,7 +229,7 @@ def benefit(
         summ = bf.summarize(result)
         firms = bf.drop_internal(result, role=role)
         if fmt is OutputFormat.csv:
-            _write((summ if summary else firms).to_csv(index=False), out, console)
+            _write(frame_csv(summ if summary else firms), out, console)
         elif fmt is OutputFormat.json:
             payload: dict[str, Any] = {
                 "preset": cfg.name,
@@ -311,7 +313,7 @@ def check(
             progress=True,
         )
         if fmt is OutputFormat.csv:
-            _write(findings.to_csv(index=False), out, console)
+            _write(frame_csv(findings), out, console)
         elif fmt is OutputFormat.json:
             text = json.dumps(_records(findings), ensure_ascii=False, indent=2)
             _write(text, out, console)

@@ -30,6 +30,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 
 from geo import settings
+from geo.cells import frame_csv
 from geo.schema import STATUS_LABELS, STATUSES
 
 logger = logging.getLogger(__name__)
@@ -225,7 +226,7 @@ def history(
 
     df = _run_edit(action)
     if fmt is HistoryFormat.csv:
-        typer.echo(df.to_csv(index=False), nl=False)
+        typer.echo(frame_csv(df), nl=False)
         return
     if fmt is HistoryFormat.json:
         records = json.loads(df.to_json(orient="records", force_ascii=False))
@@ -264,10 +265,53 @@ def migrate(
     Console().print(str(report), highlight=False, soft_wrap=True)
 
 
+INVESTOR_STREAMLIT_OPTIONS: tuple[tuple[str, str], ...] = (
+    ("--client.toolbarMode", "minimal"),
+    ("--client.showErrorDetails", "none"),
+    ("--client.showErrorLinks", "false"),
+    ("--client.showSidebarNavigation", "false"),
+    ("--client.disableDataExport", "true"),
+    ("--server.enableXsrfProtection", "true"),
+    ("--server.enableCORS", "true"),
+    ("--server.runOnSave", "false"),
+    ("--server.allowRunOnSave", "false"),
+    ("--server.fileWatcherType", "none"),
+    ("--server.maxUploadSize", "1"),
+    ("--global.developmentMode", "false"),
+    ("--runner.magicEnabled", "false"),
+)
+"""Streamlit settings ``tenglong serve --mode investor`` adds: no developer menu,
+no error details or help links, no reload on save, no data-export controls,
+XSRF and CORS protection on, uploads (which investors never make) at 1 MB."""
+
+
+def login_configured(cwd: Path | None = None) -> bool:
+    """True when a Streamlit ``secrets.toml`` the server reads has an ``[auth]`` section.
+
+    Streamlit reads ``.streamlit/secrets.toml`` of the working folder and of
+    the home folder.
+    """
+    import tomllib
+
+    for folder in (cwd or Path.cwd(), Path.home()):
+        path = folder / ".streamlit" / "secrets.toml"
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue
+        if isinstance(data.get("auth"), dict) and data["auth"]:
+            return True
+    return False
+
+
 def serve_command(
     workspace: str | None, *, mode: str, port: int, address: str
 ) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment ``tenglong serve`` runs (for tests and --dry-run)."""
+    """The command line and environment ``tenglong serve`` runs (for tests and --dry-run).
+
+    In investor mode the Streamlit settings of :data:`INVESTOR_STREAMLIT_OPTIONS`
+    are added.
+    """
     env = dict(settings.environ())
     env["TENGLONG_MODE"] = mode
     if workspace:
@@ -287,6 +331,9 @@ def serve_command(
         "--browser.gatherUsageStats",
         "false",
     ]
+    if mode == "investor":
+        for option, value in INVESTOR_STREAMLIT_OPTIONS:
+            argv += [option, value]
     return argv, env
 
 
@@ -307,28 +354,73 @@ def serve(
         str, typer.Option(help="Address to listen on (localhost unless behind a proxy).")
     ] = "localhost",
     dry_run: Annotated[bool, typer.Option(help="Print the command instead of running it.")] = False,
+    allow_open_planner: Annotated[
+        bool,
+        typer.Option(
+            help="Let a planner instance listen beyond localhost without a login "
+            "(everyone who reaches it sees every internal field; logged as a warning)."
+        ),
+    ] = False,
 ) -> None:
     """Start the Streamlit app; --mode investor starts an investor-only instance.
 
     The mode is passed as TENGLONG_MODE: in investor mode the workspace loader
     (geo.dataset.load_for_mode) reads only whitelisted columns of available
-    sites and refuses edits and internal views.
+    sites and refuses edits and internal views, and Streamlit runs without
+    its developer menu, error details and reload-on-save.
+
+    A planner instance listening beyond localhost needs a login ([auth] in
+    .streamlit/secrets.toml), or --allow-open-planner
+    (TENGLONG_ALLOW_OPEN_PLANNER=1).
     """
+    from geo.access import ALLOW_OPEN_PLANNER_ENV, is_loopback, open_planner_allowed
+
     if not APP_PATH.exists():
         raise _err(f"{APP_PATH} not found: run `tenglong serve` from a source checkout", 2)
+    open_planner = mode is ServeMode.planner and not is_loopback(address) and not login_configured()
+    if open_planner:
+        if not (allow_open_planner or open_planner_allowed()):
+            raise _err(
+                f"a planner instance on {address!r} would show every internal field (owners, "
+                f"compensation, contacts) to anyone who reaches it, and no login is configured; "
+                f"configure a login ([auth] in .streamlit/secrets.toml), listen on localhost, "
+                f"or run `tenglong serve --mode investor` for investors "
+                f"(--allow-open-planner overrides this)",
+                2,
+            )
+        logger.warning(
+            "PLANNER INSTANCE OPEN WITHOUT LOGIN on %s: anyone who reaches it sees every "
+            "internal field (--allow-open-planner)",
+            address,
+        )
+        Console(stderr=True).print(
+            f"[bold red]warning:[/bold red] planner instance on {escape(address)} without a "
+            f"login: anyone who reaches it sees every internal field",
+            highlight=False,
+        )
     argv, env = serve_command(workspace, mode=mode.value, port=port, address=address)
+    if open_planner:
+        env[ALLOW_OPEN_PLANNER_ENV] = "1"  # the override given here reaches the app
     if dry_run:
         typer.echo(f"TENGLONG_MODE={mode.value} " + " ".join(argv))
         return
+    try:
+        from geo.sharing import load_secret
+
+        load_secret()  # made on first start (0600), so that share links can be signed
+    except ValueError as err:
+        raise _err(str(err), 2) from None
     logger.info("starting %s", " ".join(argv))
     raise typer.Exit(subprocess.call(argv, env=env))
 
 
 __all__ = [
     "APP_PATH",
+    "INVESTOR_STREAMLIT_OPTIONS",
     "HistoryFormat",
     "ServeMode",
     "history",
+    "login_configured",
     "migrate",
     "serve",
     "serve_command",

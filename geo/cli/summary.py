@@ -29,6 +29,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
+from geo.cells import frame_csv
 from geo.cli._options import (
     EngineChoice,
     EngineOption,
@@ -255,7 +256,7 @@ def summary(
     frame = _output_frame(df, unit.value)
     try:
         if fmt_ is OutputFormat.csv:
-            _write(frame.to_csv(index=False), out)
+            _write(frame_csv(frame), out)
         elif fmt_ is OutputFormat.json:
             records = json.loads(frame.to_json(orient="records", force_ascii=False))
             _write(json.dumps(records, ensure_ascii=False, indent=1) + "\n", out)

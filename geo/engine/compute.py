@@ -38,22 +38,17 @@ import pandas as pd
 import shapely
 
 from geo.checks import SEVERITIES, run_checks as _run_checks
-from geo.crs import m2_to_ha, m2_to_mu
 from geo.engine._errors import EngineError
 from geo.engine.cluster import compute_partitions, dask_client, default_workers
 from geo.engine.parquet import ENGINES, Engine, LazyWorkspace, hilbert_order, open_dataset
 from geo.lifecycle import as_of_date
 from geo.release import (
-    BY_CHOICES,
-    OUTSIDE_ID,
-    OUTSIDE_NAME,
-    OUTSIDE_NAME_EN,
     OverlapRule,
-    _column,
-    _sort_summary,
     check_by,
+    combine_summaries,
     release_summary as _release_summary,
     select_areas,
+    tag_areas,
 )
 from geo.workspace import Workspace
 
@@ -106,72 +101,6 @@ def _partition_summary(
     """:func:`geo.release.release_summary` of one partition (one thread: workers are processes)."""
 
     return _release_summary(part, areas, threads=1, **options)
-
-
-_TAG = "name_en"
-"""Areas sent to the partitions carry their position in this column, which
-:func:`geo.release.release_summary` only echoes (as ``area_name_en``): it keys
-the partial rows by area position even where an ``area_id`` has several
-versions."""
-
-
-def _tag_areas(chosen: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    tagged = chosen.copy()
-    tagged[_TAG] = np.arange(len(chosen)).astype(str).astype(object)
-    return tagged
-
-
-def _combine_summaries(
-    parts: Iterable[pd.DataFrame],
-    *,
-    dims: list[str],
-    chosen: gpd.GeoDataFrame | None,
-    columns: list[str],
-) -> pd.DataFrame:
-    """Add up partial summaries of disjoint sets of parcels into one.
-
-    Rows with the same keys (level and area position, then the other ``by``
-    dimensions) are summed (``n_parcels``, ``area_m2``); the units are computed
-    again and the rows sorted as :func:`geo.release.release_summary` sorts
-    them. With ``chosen``, the parts were computed on :func:`_tag_areas`.
-    """
-    frame = pd.concat(list(parts), ignore_index=True)
-    by_area = "area" in dims
-    keys = (["level", "area_name_en"] if by_area else []) + [
-        BY_CHOICES[d] for d in dims if d != "area"
-    ]
-    if keys:
-        out = (
-            frame.groupby(keys, dropna=False, sort=False)[["n_parcels", "area_m2"]]
-            .sum()
-            .reset_index()
-        )
-    else:
-        out = pd.DataFrame(
-            {"n_parcels": [int(frame["n_parcels"].sum())], "area_m2": [frame["area_m2"].sum()]}
-        )
-    if by_area:
-        assert chosen is not None
-        n = len(chosen)
-        tag = out["area_name_en"].to_numpy()
-        pos = np.array([n if t == OUTSIDE_NAME_EN else int(t) for t in tag], dtype=np.int64)
-        # The echoed columns, from the areas by position (as release_summary fills them).
-        echo = {
-            "area_id": np.append(chosen["area_id"].astype(str).to_numpy(), OUTSIDE_ID),
-            "area_name": np.append(_column(chosen, "name"), OUTSIDE_NAME),
-            "area_name_en": np.append(_column(chosen, _TAG), OUTSIDE_NAME_EN),
-            "kind": np.append(_column(chosen, "kind"), np.array([None], dtype=object)),
-        }
-        out = out.drop(columns="area_name_en")
-        for k, (col, values) in enumerate(echo.items(), start=1):
-            out.insert(k, col, values[pos])
-        out["_order"] = pos
-    out = _sort_summary(out, dims)
-    out = out.drop(columns=[c for c in ("_order",) if c in out.columns])
-    out["n_parcels"] = out["n_parcels"].astype("int64")
-    out["area_mu"] = m2_to_mu(out["area_m2"])
-    out["area_ha"] = m2_to_ha(out["area_m2"])
-    return out[[c for c in columns if c in out.columns]].reset_index(drop=True)
 
 
 def _stand_in(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -287,7 +216,7 @@ def release_summary(
             else areas
         )
         # The selection is made here; the partitions get the chosen areas, tagged.
-        part_areas = _tag_areas(chosen)
+        part_areas = tag_areas(chosen)
         part_options = {**options, "kinds": None, "layout": None, "level": None, "area_ids": None}
 
     def run(cl: Client) -> list[pd.DataFrame]:
@@ -302,7 +231,7 @@ def release_summary(
     else:
         with dask_client(workers=workers, scheduler=scheduler) as cl:
             results = run(cl)
-    out = _combine_summaries(results, dims=dims, chosen=chosen, columns=list(meta.columns))
+    out = combine_summaries(results, dims=dims, chosen=chosen, columns=list(meta.columns))
     logger.info(
         "release summary (dask) by %s: %d partitions, %d rows",
         " × ".join(dims) or "nothing",

@@ -163,10 +163,12 @@ def count_parcels(path: str | os.PathLike[str]) -> int:
         return read_info(p).n_parcels
     import pyogrio
 
+    from geo.gdal import gdal_message
+
     try:
         return int(pyogrio.read_info(p, layer="parcels")["features"])
     except Exception as err:  # pyogrio raises its own DataSourceError/DataLayerError
-        raise WorkspaceError(f"cannot count the parcels of {p}: {err}") from err
+        raise WorkspaceError(f"cannot count the parcels of {p}: {gdal_message(err)}") from err
 
 
 def is_province_size(path: str | os.PathLike[str], *, threshold: int | None = None) -> bool:

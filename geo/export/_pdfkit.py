@@ -18,7 +18,7 @@ import numpy as np
 import geo
 from geo.export._context import ExportContext
 from geo.export._fonts import PDF_FONT_NAME
-from geo.export._report import Sheet
+from geo.export.report import Sheet
 
 logger = logging.getLogger(__name__)
 
@@ -429,7 +429,7 @@ def sheet_table(
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Table
 
-    from geo.export._report import t as word
+    from geo.export.report import t as word
 
     cols = sheet.columns
     numeric = {c.key for c in cols if c.kind not in ("text", "date")}

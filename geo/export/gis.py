@@ -48,9 +48,10 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo.cells import csv_safe
 from geo.crs import DISPLAY_EPSG, m2_to_mu
 from geo.export._context import ExportContext
-from geo.export._report import header, provenance_rows, status_text
+from geo.export.report import header, provenance_rows, status_text
 from geo.schema import STATUS_COLORS, TABLES, column_label
 
 logger = logging.getLogger(__name__)
@@ -298,7 +299,7 @@ def build_shp_zip(ctx: ExportContext) -> bytes:
             lineterminator="\r\n",
         )
         w.writeheader()
-        w.writerows(rows)
+        w.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
         zf.writestr("fields.csv", text.getvalue().encode("utf-8-sig"))
         readme = [
             f"{ctx.workspace_name('zh')} / {ctx.workspace_name('en')}",

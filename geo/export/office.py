@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from geo import settings
 from geo.export._context import ExportError
@@ -57,6 +56,8 @@ class Office:
     contact: str = ""
     """A free-text contact line; printed instead of phone, e-mail and address."""
     share_base_url: str = "http://localhost:8501/"
+    share_expires: str = "90d"
+    """How long the link printed on a site sheet stays valid (``90d``, ``12h``…)."""
     placeholder: bool = True
     """True while the values are the packaged example: the sheet says so."""
     source: str = "geo/export/office.toml"
@@ -89,6 +90,8 @@ def _from_toml(data: dict[str, Any], *, source: str) -> dict[str, Any]:
     }
     if "base_url" in share:
         out["share_base_url"] = str(share["base_url"])
+    if "expires" in share:
+        out["share_expires"] = str(share["expires"])
     out["placeholder"] = bool(data.get("placeholder", False))
     out["source"] = source
     return out
@@ -140,21 +143,40 @@ def load_office(environ: dict[str, str] | None = None) -> Office:
 
 
 def share_url(
-    base_url: str, *, workspace: str, site: str | None = None, area: str | None = None
+    base_url: str,
+    *,
+    workspace: str,
+    site: str | None = None,
+    area: str | None = None,
+    expires: str = "90d",
+    lang: str = "zh",
+    secret: bytes | None = None,
 ) -> str:
-    """Link to the site-finder page in presentation mode for one site or area.
+    """A signed share link (:mod:`geo.sharing`) to the presentation of one site or area.
+
+    Whoever opens it sees the investor presentation of that site (or of the
+    area's available sites) until ``expires``, and nothing else: the session
+    cannot be turned into a planner session.
 
     Examples
     --------
-    >>> share_url("https://tenglong.example.gov.cn/", workspace="fuxing", site="FX-0042")
-    'https://tenglong.example.gov.cn/?page=site_finder&ws=fuxing&site=FX-0042&present=1'
+    >>> from geo import sharing
+    >>> url = share_url("https://tenglong.example.gov.cn/", workspace="fuxing",
+    ...                 site="FX-0042", secret=b"k" * 32)
+    >>> url.split("?")[0]
+    'https://tenglong.example.gov.cn/site-finder'
+    >>> share = sharing.verify_token(url.split("share=")[1], b"k" * 32)
+    >>> share.workspace, share.sites
+    ('fuxing', ('FX-0042',))
     """
-    params: dict[str, str] = {"page": "site_finder", "ws": workspace}
-    if site is not None:
-        params["site"] = site
-    if area is not None:
-        params["area"] = area
-    params["present"] = "1"
-    parts = urlsplit(base_url)
-    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", query, ""))
+    from geo import sharing
+
+    share = sharing.new_share(
+        workspace,
+        sites=[site] if site is not None else (),
+        brief={"area": area} if area is not None else None,
+        lang=lang,
+        expires=expires,
+    )
+    token = sharing.make_token(share, sharing.load_secret() if secret is None else secret)
+    return sharing.share_url(base_url.rstrip("/"), token)

@@ -60,7 +60,8 @@ from geo.export._pdfkit import (
     title_block,
     tstyle,
 )
-from geo.export._report import (
+from geo.export.office import Office, load_office, share_url
+from geo.export.report import (
     Col,
     Sheet,
     area_name,
@@ -75,7 +76,6 @@ from geo.export._report import (
     soil_sheet,
     status_text,
 )
-from geo.export.office import Office, load_office, share_url
 
 logger = logging.getLogger(__name__)
 
@@ -297,14 +297,26 @@ def build_site_sheet(ctx: ExportContext, *, office: Office | None = None) -> byt
         title = ("招商地块信息表", "Investment Site Sheet")
         subject_zh = f"地块 {facts.ident}"
         subject_en = f"Site {facts.ident}"
-        url = share_url(office.share_base_url, workspace=ctx.stem, site=facts.ident)
+        url = share_url(
+            office.share_base_url,
+            workspace=ctx.stem,
+            site=facts.ident,
+            expires=office.share_expires,
+            lang=ctx.lang,
+        )
         highlight = [facts.ident]
     else:
         assert park is not None  # an area sheet is about the park itself
         title = ("招商园区信息表", "Investment Park Sheet")
         subject_zh = f"{kind_text(park.get('kind'), 'zh')} {facts.ident} {park_zh}"
         subject_en = f"{kind_text(park.get('kind'), 'en').capitalize()} {facts.ident} {park_en}"
-        url = share_url(office.share_base_url, workspace=ctx.stem, area=facts.ident)
+        url = share_url(
+            office.share_base_url,
+            workspace=ctx.stem,
+            area=facts.ident,
+            expires=office.share_expires,
+            lang=ctx.lang,
+        )
         highlight = list(facts.available["parcel_id"].astype(str)) if len(facts.available) else []
     map_h = 90 if facts.kind == "parcel" else 80
     map_png = _maps.site_map_png(
@@ -575,7 +587,7 @@ def build_report(ctx: ExportContext) -> bytes:
         )
     )
     story += [grid, Spacer(1, 2 * mm)]
-    from geo.export._report import t as word
+    from geo.export.report import t as word
 
     story.append(
         Paragraph(

@@ -27,8 +27,9 @@ from typing import Any
 import pandas as pd
 
 import geo
+from geo.cells import csv_safe, xlsx_append
 from geo.export._context import ExportContext, ExportError
-from geo.export._report import Col, Sheet, report_sheets, t
+from geo.export.report import Col, Sheet, report_sheets, t
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def _write_sheet(wb: Any, sheet: Sheet, ctx: ExportContext, used: set[str]) -> N
     cols = sheet.columns
     thin = Side(style="thin", color="808080")
     bold = Font(bold=True)
-    ws.append([c.header for c in cols])
+    xlsx_append(ws, [c.header for c in cols])
     for cell in ws[1]:
         cell.font = bold
         cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
@@ -111,8 +112,7 @@ def _write_sheet(wb: Any, sheet: Sheet, ctx: ExportContext, used: set[str]) -> N
     widths = [_width(c.header) for c in cols]
 
     def add(values: list[Any], *, total: bool = False) -> None:
-        ws.append([_plain(v) for v in values])
-        r = ws.max_row
+        r = xlsx_append(ws, [_plain(v) for v in values])
         for j, col in enumerate(cols, start=1):
             cell = ws.cell(row=r, column=j)
             fmt = NUMBER_FORMATS.get(col.kind)
@@ -141,7 +141,7 @@ def _write_sheet(wb: Any, sheet: Sheet, ctx: ExportContext, used: set[str]) -> N
             add([lab if j == 0 else sums.get(c.key) for j, c in enumerate(cols)], total=True)
     if sheet.note and sheet.key not in ("overview", "provenance") and len(sheet.frame):
         ws.append([])
-        ws.append([sheet.note])
+        xlsx_append(ws, [sheet.note])
         ws.cell(row=ws.max_row, column=1).font = Font(italic=True, color="595959")
     ws.freeze_panes = "A2"
     if last_data >= first_data:
@@ -188,7 +188,7 @@ def _csv_value(value: Any, col: Col) -> Any:
         return ""
     if isinstance(v, datetime | date):
         return v.isoformat()[:10]
-    return v
+    return csv_safe(v)
 
 
 def csv_sheet(ctx: ExportContext) -> Sheet:
@@ -214,7 +214,7 @@ def build_csv(ctx: ExportContext) -> bytes:
     sheet = csv_sheet(ctx)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([c.header for c in sheet.columns])
+    w.writerow([csv_safe(c.header) for c in sheet.columns])
     for row in sheet.frame[[c.key for c in sheet.columns]].itertuples(index=False):
         w.writerow([_csv_value(v, c) for v, c in zip(row, sheet.columns, strict=True)])
     return buf.getvalue().encode("utf-8-sig")

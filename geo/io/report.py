@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from geo.cells import frame_csv, write_xlsx_frame
+
 Severity = Literal["error", "repaired", "warning", "info"]
 
 SEVERITIES: tuple[str, ...] = ("error", "repaired", "warning", "info")
@@ -122,6 +124,6 @@ def write_report(report: pd.DataFrame, path: Any) -> None:
         raise ValueError(f"report file {p.name}: use a name ending in .xlsx or .csv")
     p.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        report.to_csv(p, index=False, encoding="utf-8-sig")
+        p.write_bytes(frame_csv(report).encode("utf-8-sig"))
     else:
-        report.to_excel(p, index=False, sheet_name="import report", engine="openpyxl")
+        write_xlsx_frame(report, p, sheet_name="import report")

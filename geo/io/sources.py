@@ -35,6 +35,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
+from geo.gdal import gdal_message
 from geo.io import _worker
 from geo.io.encoding import (
     EncodingGuess,
@@ -415,8 +416,7 @@ _VSIMEM = re.compile(r"/vsi\w+/[^\s'\"]*")
 
 def _clean_message(message: str, name: str) -> str:
     message = _VSIMEM.sub(name, message)
-    message = re.sub(r";? ?It might help to specify the correct driver.*", "", message, flags=re.S)
-    return message.strip().rstrip(".")
+    return gdal_message(message)
 
 
 def _raise_for_answer(bundle: Bundle, answer: dict) -> None:

@@ -12,6 +12,7 @@ from geo import benefit
 from geo.app import compute, session, state, widgets
 from geo.app.i18n import Lang, t
 from geo.app.map_view import show_map
+from geo.cells import frame_csv
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -202,9 +203,7 @@ def page() -> None:
     )
     st.download_button(
         t("download_csv", lang),
-        pd.DataFrame(cand.drop(columns="geometry", errors="ignore"))
-        .to_csv(index=False)
-        .encode("utf-8-sig"),
+        frame_csv(pd.DataFrame(cand.drop(columns="geometry", errors="ignore"))).encode("utf-8-sig"),
         file_name=f"{ws.path.stem}_low_efficiency.csv",
         mime="text/csv",
         key="lowe_csv",

@@ -9,8 +9,9 @@ import streamlit as st
 
 from geo import schema
 from geo.app import compute, province, session, state, widgets
-from geo.app.i18n import Lang, t, term
+from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
+from geo.cells import frame_csv
 from geo.engine.province import ProvinceSummary
 from geo.release import BY_CHOICES, OUTSIDE_ID
 from geo.workspace import Workspace
@@ -85,9 +86,9 @@ def _headline(ws: Workspace, lang: Lang) -> None:
         pub = float(published)
         diff = freed - pub
         note = (
-            t("published_match", lang, value=widgets.fmt_num(pub))
+            t_plain("published_match", lang, value=widgets.fmt_num(pub))
             if abs(diff) < 0.5
-            else t("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
+            else t_plain("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
         )
     widgets.metric_row(
         [
@@ -111,9 +112,9 @@ def _province_headline(summ: ProvinceSummary, meta: dict[str, str], lang: Lang) 
         pub = float(published)
         diff = freed - pub
         note = (
-            t("published_match", lang, value=widgets.fmt_num(pub))
+            t_plain("published_match", lang, value=widgets.fmt_num(pub))
             if abs(diff) < 0.5
-            else t("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
+            else t_plain("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
         )
     widgets.metric_row(
         [
@@ -170,7 +171,7 @@ def _province_page(pw: province.ProvinceWorkspace, lang: Lang) -> None:
         widgets.table(df, cols, formats=FORMATS, key="freed_summary")
         st.download_button(
             t("download_csv", lang),
-            df.drop(columns=["geometry"], errors="ignore").to_csv(index=False).encode("utf-8-sig"),
+            frame_csv(df.drop(columns=["geometry"], errors="ignore")).encode("utf-8-sig"),
             file_name=f"{pw.path.stem}_freed_{'_'.join(dims)}.csv",
             mime="text/csv",
             key="freed_csv",
@@ -241,7 +242,7 @@ def page() -> None:
         widgets.table(df, cols, formats=FORMATS, key="freed_summary")
         st.download_button(
             t("download_csv", lang),
-            df.drop(columns=["geometry"], errors="ignore").to_csv(index=False).encode("utf-8-sig"),
+            frame_csv(df.drop(columns=["geometry"], errors="ignore")).encode("utf-8-sig"),
             file_name=f"{ws.path.stem}_freed_{'_'.join(dims)}.csv",
             mime="text/csv",
             key="freed_csv",

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.app import compute, session, state, widgets
-from geo.app.i18n import Lang, t, term
+from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.layout import layout_names
 from geo.release import OUTSIDE_ID
@@ -111,7 +111,7 @@ def _summary(df: pd.DataFrame, lang: Lang) -> None:
             (
                 t("freed_outside", lang),
                 widgets.fmt_num(float(outside["area_mu"].sum())),
-                t(
+                t_plain(
                     "share_of_freed",
                     lang,
                     pct=f"{(1 - inside_mu / total) * 100 if total else 0:.1f}",

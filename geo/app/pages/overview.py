@@ -10,7 +10,7 @@ import streamlit as st
 
 from geo import schema
 from geo.app import compute, editing, finder, province, session, state, widgets
-from geo.app.i18n import Lang, t, term
+from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.workspace import Workspace
 
@@ -118,7 +118,7 @@ def _metrics(ws: Workspace, lang: Lang) -> None:
             (
                 t("freed_mu", lang),
                 widgets.fmt_num(freed),
-                t("published_value", lang, value=widgets.fmt_num(float(published)))
+                t_plain("published_value", lang, value=widgets.fmt_num(float(published)))
                 if published
                 else None,
             ),
@@ -140,7 +140,7 @@ def _province_metrics(
             (
                 t("freed_mu", lang),
                 widgets.fmt_num(summ.freed_mu),
-                t("published_value", lang, value=widgets.fmt_num(float(published)))
+                t_plain("published_value", lang, value=widgets.fmt_num(float(published)))
                 if published
                 else None,
             ),

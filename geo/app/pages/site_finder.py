@@ -4,14 +4,21 @@ Presentation mode (``?present=1``) shows an investor the chosen sites with no
 sidebar, no planner control and no internal field: the parcels come from
 :func:`geo.app.state.workspace_for` with the ``investor`` role and the map is
 rendered for the investor on the server (:mod:`geo.layers` whitelists its
-fields). The URL always carries the view (page, workspace, filters, selected
-site, presentation flag, language), so it is the share link.
+fields). The URL carries the view (page, workspace, filters, selected site,
+presentation flag, language): a link for colleagues.
+
+The link for investors is a signed, expiring share link
+(``BASE_URL/site-finder?share=TOKEN``, :mod:`geo.sharing`): the token
+carries the workspace, the brief and the language, and the session it opens
+stays an investor presentation (:func:`geo.app.state.share_session`). Its URL
+then carries only the token.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import time
 import urllib.parse
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -19,6 +26,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from geo import sharing
 from geo.app import compute, finder, session, state, widgets
 from geo.app.i18n import Lang, t, term
 from geo.app.map_view import show_map
@@ -126,10 +134,17 @@ def _set_brief(brief: Brief) -> None:
 
 
 def _restore() -> None:
-    """Once per session: the brief from the URL (a share link)."""
+    """Once per session: the brief from the share token, else from the URL (a view link)."""
     if st.session_state.get(RESTORED_KEY):
         return
     st.session_state[RESTORED_KEY] = True
+    share = state.share_session()
+    if share is not None:
+        brief = brief_from_query(share.brief)
+        if not brief.site and len(share.sites) == 1:
+            brief = replace(brief, site=share.sites[0])
+        _set_brief(brief)
+        return
     _set_brief(brief_from_query(st.query_params))
 
 
@@ -248,10 +263,48 @@ def _share_url(params: dict[str, str]) -> str:
     return f"{base}?{urllib.parse.urlencode(params)}"
 
 
+def _server_base() -> str:
+    """This server's URL (scheme, host, port and ``server.baseUrlPath``), or ``""``."""
+    try:
+        parts = urllib.parse.urlsplit(st.context.url or "")
+    except Exception:  # no browser context (tests)
+        return ""
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    path = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{parts.scheme}://{parts.netloc}" + (f"/{path}" if path else "")
+
+
+def investor_link(ws: Workspace, brief: Brief, lang: Lang) -> str:
+    """The signed share link for investors of this view (:mod:`geo.sharing`).
+
+    It expires :data:`geo.sharing.DEFAULT_EXPIRES` after the start of the
+    current hour (so the link stays the same while the officer looks at it)
+    and points at ``$TENGLONG_SHARE_BASE_URL``, else at this server.
+
+    Raises
+    ------
+    ValueError
+        No usable secret, or no base URL.
+    """
+    share = sharing.new_share(
+        state.ws_param(ws.path),
+        brief=brief_to_query(replace(brief, available=True)),
+        lang=lang,
+        now_utc_s=int(time.time()) // 3600 * 3600,
+    )
+    token = sharing.make_token(share, sharing.load_secret())
+    return sharing.share_url(sharing.base_url(_server_base() or "http://localhost:8501"), token)
+
+
 def _sync_url(ws: Workspace, brief: Brief, lang: Lang, present: bool) -> dict[str, str]:
-    params = {"ws": state.ws_param(ws.path), "lang": lang, **brief_to_query(brief)}
-    if present:
-        params["present"] = "1"
+    token = state.share_token()
+    if token is not None:  # a share session's URL carries its token and nothing else
+        params = {sharing.SHARE_PARAM: token}
+    else:
+        params = {"ws": state.ws_param(ws.path), "lang": lang, **brief_to_query(brief)}
+        if present:
+            params["present"] = "1"
     if dict(st.query_params.to_dict()) != params:
         st.query_params.from_dict(params)
     return params
@@ -350,6 +403,9 @@ def page() -> None:
             max_road_m=brief.road_m or None,
         )
     ).sort_values(["fit", "area_mu"], ascending=[False, False])
+    share = state.share_session()
+    if share is not None and share.sites:  # the link shows only the sites it names
+        hits = hits[hits["parcel_id"].isin(share.sites)]
     ids = hits["parcel_id"].tolist()
     if brief.site and brief.site not in ids:
         brief = replace(brief, site="")
@@ -386,7 +442,7 @@ def page() -> None:
             with st.container(border=True):
                 st.markdown(t("sf_pick_hint", lang))
         if not present:
-            _share_box(params, lang)
+            _share_box(ws, brief, params, lang)
     st.subheader(t("sf_cards", lang))
     rows = [
         hits.iloc[i : i + CARDS_PER_ROW] for i in range(0, min(len(hits), MAX_CARDS), CARDS_PER_ROW)
@@ -402,13 +458,18 @@ def page() -> None:
         _presentation_footer(lang)
 
 
-def _share_box(params: dict[str, str], lang: Lang) -> None:
+def _share_box(ws: Workspace, brief: Brief, params: dict[str, str], lang: Lang) -> None:
     with st.container(border=True):
         st.markdown(f"**{t('sf_share', lang)}**")
+        days = sharing.parse_duration(sharing.DEFAULT_EXPIRES) // 86400
+        st.markdown(t("sf_share_investor", lang, days=days))
+        try:
+            st.code(investor_link(ws, brief, lang), language=None, wrap_lines=True)
+        except ValueError as err:
+            logger.error("no share link: %s", err)
+            st.warning(t("sf_share_unavailable", lang, error=widgets.md(str(err))))
+        st.caption(t("sf_share_colleague", lang))
         st.code(_share_url(params), language=None, wrap_lines=True)
-        present_params = {**params, "present": "1"}
-        st.caption(t("sf_share_present", lang))
-        st.code(_share_url(present_params), language=None, wrap_lines=True)
         if st.button(t("sf_present", lang), key="sf_present", type="primary"):
             st.session_state["present"] = True
             st.rerun()
@@ -435,7 +496,9 @@ def _presentation_header(ws: Workspace, lang: Lang) -> None:
 def _presentation_footer(lang: Lang) -> None:
     st.divider()
     st.caption(t("present_footer", lang))
-    if not state.investor_process() and st.button(t("present_exit", lang), key="present_exit"):
+    if state.investor_locked():  # a share session or an investor server: no way out
+        return
+    if st.button(t("present_exit", lang), key="present_exit"):
         st.session_state["present"] = False
         st.query_params.pop("present", None)
         st.rerun()

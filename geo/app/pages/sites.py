@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo import schema
 from geo.app import compute, finder, session, state, widgets
-from geo.app.i18n import Lang, t
+from geo.app.i18n import Lang, t, t_plain
 from geo.app.map_view import show_map
 from geo.proximity import nearest
 from geo.release import OUTSIDE_ID
@@ -42,7 +42,11 @@ def _site_facts(ws: Workspace, site: pd.Series, lang: Lang) -> None:
     greens = _green_distance(ws, site)
     if greens is not None:
         name, dist, mu = greens
-        note = t("adjacent", lang) if dist < 1 else t("distance_m", lang, d=widgets.fmt_num(dist))
+        note = (
+            t("adjacent", lang)
+            if dist < 1
+            else t_plain("distance_m", lang, d=widgets.fmt_num(dist))
+        )
         items.append(
             (t("green_next", lang, name=name), f"{widgets.fmt_num(mu)} {t('mu', lang)}", note)
         )

@@ -1,289 +1,39 @@
-"""Declarative map-layer specs (``layers/*.toml``) and the rows each role may see.
-
-A layer spec is one TOML file. Adding a layer is adding a file: no code. A spec
-names its source table and filter, its style (one colour, categories of a field
-or numeric classes, each with legend entries), tooltip, popup and label fields
-(zh/en labels and units come from :mod:`geo.schema` unless the spec overrides
-them), its z-order, default visibility, theme group, and which roles see the
-layer and which fields each role receives.
-
-Example (``layers/freed_land.toml``)::
-
-    title = { zh = "腾退土地", en = "Freed land" }
-    theme = { id = "land", zh = "用地", en = "Land", order = 10 }
-    z_index = 35
-    visible = false
-
-    [source]
-    table = "parcels"
-    filter = [{ field = "status", op = "in", value = "@FREED_STATUSES" }]
-
-    [style]
-    color = "#d1495b"
-
-    [tooltip]
-    fields = ["parcel_id", "status", "area_mu"]
-
-    [roles.planner]
-    fields = ["*"]
-
-Access rules (docs/architecture.md §1, enforced here, on the server, whatever a spec says)
--------------------------------------------------------------------------------
-- A role receives only the fields its ``roles.<role>.fields`` lists, plus the
-  table key (``parcel_id``…) and the fields needed to draw (style and label
-  fields). ``"*"`` (every column) is allowed for the planner only.
-- The investor never receives :func:`investor_forbidden_fields` (the internal
-  fields of the table and 亩均 scores/classes of named firms): a spec
-  that lists one for the investor is an error, and the columns are dropped
-  before any GeoJSON is built even if a spec slipped through.
-- The investor sees only parcels that are available to supply:
-  ``status`` in :data:`INVESTOR_PARCEL_STATUSES` (released 已腾退 or stored
-  已收储). Parcels still operating or to be released are not public; parcels
-  already supplied or in production belong to another firm. A parcels table
-  without ``status`` gives the investor no parcels at all.
-"""
+"""Reading ``layers/*.toml``: parsing and validation with every problem named by file and key."""
 
 from __future__ import annotations
 
 import logging
 import os
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-
 from geo import schema, settings
 from geo.access import (
-    INVESTOR_PARCEL_STATUSES,
-    PUBLIC_ROLE,
     SPEC_ROLES as ROLES,
     investor_forbidden_fields,
-    spec_role,
 )
-from geo.errors import InputError
+from geo.layers.spec import (
+    Category,
+    Condition,
+    FieldDisplay,
+    LabelSpec,
+    LayerSpec,
+    Style,
+    Text,
+    Theme,
+)
+from geo.layers.vocab import (
+    DEFAULT_LAYERS_DIR,
+    FILTER_OPS,
+    VALUE_SETS,
+    VOCABULARIES,
+    VOCABULARY_COLORS,
+    LayerSpecError,
+)
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_LAYERS_DIR = Path(__file__).resolve().parent.parent / "layers"
-"""``layers/`` of the source tree; ``TENGLONG_LAYERS_DIR`` overrides it."""
-
-VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
-    "status": schema.STATUS_LABELS,
-    "area_kind": schema.AREA_KINDS,
-    "boundary_level": schema.BOUNDARY_LEVELS,
-    "land_use": {code: (lu.zh, lu.en) for code, lu in schema.LAND_USES.items()},
-    "yes_no": {"true": ("是", "yes"), "false": ("否", "no")},
-}
-"""Value → (zh, en) labels a spec can name with ``vocabulary = "..."``."""
-
-VOCABULARY_COLORS: dict[str, dict[str, str]] = {"status": schema.STATUS_COLORS}
-"""Default category colours of a vocabulary."""
-
-_DEFAULT_FIELD_VOCAB: dict[str, str] = {
-    "status": "status",
-    "kind": "area_kind",
-    "level": "boundary_level",
-    "land_use_now": "land_use",
-    "land_use_planned": "land_use",
-    "polluting_history": "yes_no",
-    "soil_investigation_required": "yes_no",
-}
-
-VALUE_SETS: dict[str, frozenset[str]] = {
-    "STATUSES": frozenset(schema.STATUSES),
-    "FREED_STATUSES": schema.FREED_STATUSES,
-    "AVAILABLE_STATUSES": INVESTOR_PARCEL_STATUSES,
-    "FIRST_CLASS_SOIL_CODES": schema.FIRST_CLASS_SOIL_CODES,
-}
-"""Named value sets a filter can use as ``value = "@NAME"``."""
-
-FILTER_OPS: tuple[str, ...] = (
-    "==",
-    "!=",
-    "in",
-    "not_in",
-    "<",
-    "<=",
-    ">",
-    ">=",
-    "is_null",
-    "not_null",
-)
-
-GEOMETRY_KINDS = ("polygon", "line")
-
-
-def _soil_required(df: pd.DataFrame) -> pd.Series:
-    from geo.soil import soil_flags
-
-    # geo.soil decides; only parcels that can be flagged as blocking are passed
-    # to it (a polluting history and a first-class or public-service planned use).
-    codes = df["land_use_planned"].astype("string")
-    polluting = df["polluting_history"].map(lambda v: v is True or v == 1 or v == "true")
-    first = codes.map(schema.is_first_class_soil_use, na_action="ignore").fillna(False)
-    public = codes.str.startswith("08").fillna(False)
-    candidates = df[(polluting & (first.astype(bool) | public.astype(bool))).to_numpy()]
-    if candidates.empty:
-        return pd.Series(False, index=df.index)
-    flags = soil_flags(candidates, unknown_history=False)
-    blocking = set(flags.loc[flags["severity"] == "blocking", "parcel_id"])
-    return df["parcel_id"].isin(blocking)
-
-
-def _freed(df: pd.DataFrame) -> pd.Series:
-    return df["status"].isin(schema.FREED_STATUSES)
-
-
-DERIVED_FIELDS: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series]]] = {
-    "soil_investigation_required": (
-        ("parcel_id", "polluting_history", "land_use_planned"),
-        _soil_required,
-    ),
-    "freed": (("status",), _freed),
-}
-"""Fields computed when a table lacks them: name → (needed columns, function).
-
-``soil_investigation_required`` is the soil gate of docs/architecture.md §5.6
-(:func:`geo.soil.soil_flags`, blocking flags): a parcel with a polluting
-history planned as first-class or public-service land, not yet investigated.
-"""
-
-
-class LayerSpecError(InputError):
-    """A layer spec is invalid; the message names the file and the key."""
-
-
-# ---------------------------------------------------------------------------
-# Spec dataclasses
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Text:
-    """A zh/en pair."""
-
-    zh: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-@dataclass(frozen=True)
-class Theme:
-    """A group in the layer control."""
-
-    id: str
-    label: Text
-    order: int = 100
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One filter condition; all conditions of a spec must hold."""
-
-    field: str
-    op: str
-    value: Any = None
-
-
-@dataclass(frozen=True)
-class Category:
-    """One legend entry of a categorical style."""
-
-    value: str
-    color: str
-    label: Text | None = None
-
-
-@dataclass(frozen=True)
-class Style:
-    """How features are drawn: one colour, categories of a field, or numeric classes."""
-
-    kind: Literal["single", "categorical", "bins"] = "single"
-    by: str | None = None
-    color: str = "#3388ff"
-    stroke: str | None = None
-    weight: float = 1.0
-    opacity: float = 1.0
-    fill: bool = True
-    fill_opacity: float = 0.5
-    dash: str | None = None
-    vocabulary: str | None = None
-    categories: tuple[Category, ...] = ()
-    palette: tuple[str, ...] = ()
-    other_color: str = "#bbbbbb"
-    breaks: tuple[float, ...] = ()
-    colors: tuple[str, ...] = ()
-    legend: Text | None = None
-
-
-@dataclass(frozen=True)
-class FieldDisplay:
-    """How one field is shown: label, unit, decimals, value vocabulary."""
-
-    label: Text | None = None
-    unit: Text | None = None
-    decimals: int | None = None
-    vocabulary: str | None = None
-
-
-@dataclass(frozen=True)
-class LabelSpec:
-    """Permanent text labels on features."""
-
-    field: str
-    min_zoom: int = 0
-    field_en: str | None = None
-    """Used instead of ``field`` on English maps when the role receives it."""
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    """One map layer, as parsed from ``layers/<id>.toml``."""
-
-    id: str
-    source_file: str
-    title: Text
-    theme: Theme
-    table: str
-    geometry: Literal["polygon", "line"]
-    filter: tuple[Condition, ...] = ()
-    style: Style = field(default_factory=Style)
-    tooltip: tuple[str, ...] = ()
-    popup: tuple[str, ...] = ()
-    label: LabelSpec | None = None
-    fields: Mapping[str, FieldDisplay] = field(default_factory=dict)
-    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    z_index: int = 0
-    visible: bool | tuple[str, ...] = True
-    """Shown when the map opens: true/false, or the roles it is shown to."""
-    simplify_m: float = 0.5
-    aggregate_above: int | None = 5000
-    description: Text | None = None
-
-    @property
-    def key(self) -> str | None:
-        """The stable identifier column of the source table (``parcel_id``…)."""
-        return schema.TABLES[self.table].key
-
-    def allows(self, role: str) -> bool:
-        """True when ``role`` may see this layer."""
-        return role in self.roles
-
-    def visible_for(self, role: str) -> bool:
-        """True when the layer is switched on when the map opens for ``role``."""
-        return self.visible if isinstance(self.visible, bool) else role in self.visible
-
-    def drawing_fields(self) -> tuple[str, ...]:
-        """Fields needed to draw the layer whatever the role: key, style, label."""
-        out = [f for f in (self.key, self.style.by, self.label.field if self.label else None) if f]
-        return tuple(dict.fromkeys(out))
 
 
 # ---------------------------------------------------------------------------
@@ -642,7 +392,7 @@ def parse_layer_spec(
     >>> parse_layer_spec({"title": "x"}, source="layers/x.toml")
     Traceback (most recent call last):
     ...
-    geo.layers.LayerSpecError: layers/x.toml: id: missing; set id = "…" or name the file
+    geo.layers.vocab.LayerSpecError: layers/x.toml: id: missing; set id = "…" or name the file
     layers/x.toml: theme: missing or invalid; give { id = "land", zh = "用地", en = "Land" }
     layers/x.toml: source.table: missing; name one of parcels, areas, roads, boundaries
     layers/x.toml: roles: missing; give at least [roles.planner] with fields = [...]
@@ -824,183 +574,3 @@ def load_layer_specs(directory: str | os.PathLike[str] | None = None) -> list[La
     specs.sort(key=lambda s: (s.z_index, s.id))
     logger.debug("loaded %d layer specs from %s", len(specs), folder)
     return specs
-
-
-# ---------------------------------------------------------------------------
-# Selecting the rows and columns a role may receive
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class LayerRows:
-    """The rows and columns of one layer for one role, still in the projected CRS."""
-
-    spec: LayerSpec
-    frame: gpd.GeoDataFrame
-    fields: tuple[str, ...]
-    """Columns sent to the browser (the key and drawing fields first)."""
-    tooltip: tuple[str, ...]
-    popup: tuple[str, ...]
-    total: int
-    """Rows before the filter and role rules."""
-
-
-def role_fields(spec: LayerSpec, role: str, columns: Iterable[str]) -> tuple[str, ...]:
-    """The columns of ``columns`` that ``role`` receives for this layer.
-
-    The key and the drawing fields come first; internal fields are removed for
-    the investor whatever the spec says.
-    """
-    cols = [c for c in columns if c != "geometry"]
-    listed = spec.roles.get(role, ())
-    wanted = cols if "*" in listed else [c for c in listed if c in cols]
-    out = [f for f in spec.drawing_fields() if f in cols] + wanted
-    out = list(dict.fromkeys(out))
-    if role == "investor":
-        forbidden = investor_forbidden_fields(spec.table)
-        out = [f for f in out if f not in forbidden]
-    return tuple(out)
-
-
-def _apply_condition(df: pd.DataFrame, cond: Condition) -> pd.Series:
-    s = df[cond.field]
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        s = s.map(lambda v: None if pd.isna(v) else str(bool(v)).lower())
-        norm = lambda v: str(v).lower() if isinstance(v, bool) else v  # noqa: E731
-    else:
-        norm = lambda v: v  # noqa: E731
-    op, val = cond.op, cond.value
-    if op == "is_null":
-        return s.isna()
-    if op == "not_null":
-        return s.notna()
-    if op in ("in", "not_in"):
-        vals = [norm(v) for v in val]
-        hit = s.isin(vals) | s.astype(str).isin([str(v) for v in vals])
-        return hit if op == "in" else ~hit & s.notna()
-    v = norm(val)
-    if op == "==":
-        return (s == v).fillna(False)
-    if op == "!=":
-        return (s != v) & s.notna()
-    num = pd.to_numeric(s, errors="coerce")
-    if op == "<":
-        return num < v
-    if op == "<=":
-        return num <= v
-    if op == ">":
-        return num > v
-    return num >= v
-
-
-def _with_derived(df: gpd.GeoDataFrame, names: Iterable[str]) -> gpd.GeoDataFrame:
-    todo = [
-        n
-        for n in dict.fromkeys(names)
-        if n not in df.columns
-        and n in DERIVED_FIELDS
-        and all(c in df.columns for c in DERIVED_FIELDS[n][0])
-    ]
-    if not todo:
-        return df
-    df = df.copy()
-    for name in todo:
-        df[name] = DERIVED_FIELDS[name][1](df)
-    return df
-
-
-def select_rows(
-    spec: LayerSpec,
-    tables: Mapping[str, pd.DataFrame],
-    *,
-    role: str,
-    parcel_ids: Iterable[str] | None = None,
-) -> LayerRows | None:
-    """Filter a layer's table and keep only the columns ``role`` may receive.
-
-    Returns None (and logs why) when the role may not see the layer, or the
-    table or a column the spec needs is absent: a missing column skips the
-    layer, it is not an error.
-
-    Parameters
-    ----------
-    spec
-        The layer.
-    tables
-        ``Workspace.tables``: GeoDataFrames in the workspace's projected CRS.
-    role
-        One of :data:`ROLES`.
-    parcel_ids
-        Keep only these parcels (the sites shown to an investor).
-    """
-    if role not in (*ROLES, PUBLIC_ROLE):
-        raise ValueError(f"unknown role {role!r}; roles are {', '.join((*ROLES, PUBLIC_ROLE))}")
-    role = spec_role(role)
-    if not spec.allows(role):
-        logger.debug("layer %s: not for role %s", spec.id, role)
-        return None
-    src = tables.get(spec.table)
-    if src is None or not isinstance(src, gpd.GeoDataFrame):
-        logger.info("layer %s skipped: the workspace has no %s table", spec.id, spec.table)
-        return None
-    needed = [c.field for c in spec.filter] + [f for f in spec.drawing_fields()]
-    df = _with_derived(src, needed + list(spec.tooltip) + list(spec.popup))
-    missing = [c for c in dict.fromkeys(needed) if c not in df.columns]
-    if missing:
-        logger.info(
-            "layer %s skipped: %s has no column %s (%s)",
-            spec.id,
-            spec.table,
-            ", ".join(missing),
-            spec.source_file,
-        )
-        return None
-    total = len(df)
-    mask = np.ones(len(df), dtype=bool)
-    for cond in spec.filter:
-        mask &= _apply_condition(df, cond).to_numpy(dtype=bool, na_value=False)
-    if role == "investor" and spec.table == "parcels":
-        if "status" in df.columns:
-            mask &= df["status"].isin(INVESTOR_PARCEL_STATUSES).to_numpy()
-        else:
-            logger.warning("layer %s: parcels have no status; the investor gets none", spec.id)
-            mask &= False
-    if parcel_ids is not None and spec.table == "parcels" and "parcel_id" in df.columns:
-        mask &= df["parcel_id"].astype(str).isin({str(p) for p in parcel_ids}).to_numpy()
-    df = df.loc[mask]
-    df = df[~(df.geometry.isna() | df.geometry.is_empty)]
-    fields = role_fields(spec, role, df.columns)
-    frame = df[[*fields, df.geometry.name]]
-    listed = spec.roles[role]
-    shown = set(fields) if "*" in listed else (set(listed) | {spec.key}) & set(fields)
-    tooltip = tuple(f for f in spec.tooltip if f in shown)
-    popup = tuple(f for f in spec.popup if f in shown)
-    return LayerRows(spec, frame, fields, tooltip, popup, total)
-
-
-def field_label(spec: LayerSpec, name: str, lang: str) -> str:
-    """Display label of a field of a layer, with its unit: the spec's override or the schema's."""
-    fd = spec.fields.get(name)
-    if fd is not None and fd.label is not None:
-        text = fd.label.get(lang)
-        unit = fd.unit.get(lang) if fd.unit else None
-        if unit:
-            text = f"{text}({unit})" if lang == "zh" else f"{text} ({unit})"
-        return text
-    text = schema.column_label(spec.table, name, "zh" if lang == "zh" else "en")
-    if text == name and name == "area_mu":
-        text = "面积(亩)" if lang == "zh" else "area (mu)"
-    if fd is not None and fd.unit is not None:
-        unit = fd.unit.get(lang)
-        text = f"{text}({unit})" if lang == "zh" else f"{text} ({unit})"
-    return text
-
-
-def field_vocabulary(spec: LayerSpec, name: str) -> str | None:
-    """The vocabulary that translates a field's values, if any."""
-    fd = spec.fields.get(name)
-    if fd is not None and fd.vocabulary:
-        return fd.vocabulary
-    if name == spec.style.by and spec.style.vocabulary:
-        return spec.style.vocabulary
-    return _DEFAULT_FIELD_VOCAB.get(name)

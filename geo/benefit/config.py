@@ -1,0 +1,282 @@
+"""亩均 evaluation configuration: weights, benchmarks, class schemes, groups and the presets."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from geo.benefit.indicators import (
+    DEFAULT_PRESET,
+    INDICATORS,
+    MISSING_POLICIES,
+    PRESET_DIR,
+    BenefitConfigError,
+)
+
+# ---------------------------------------------------------------------------
+# Configuration
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorWeight:
+    """One indicator of a group: its weight, benchmark and missing-value policy."""
+
+    key: str
+    weight: float
+    benchmark: float
+    missing: str
+
+
+@dataclass(frozen=True)
+class ClassScheme:
+    """How scores become classes.
+
+    ``method`` is ``threshold`` (``cutoffs`` are minimum scores of A, B, C) or
+    ``percentile`` (``cutoffs`` are cumulative shares of ranked firms for A, B,
+    C). Firms below C are D.
+    """
+
+    method: str
+    cutoffs: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    """A group of firms scored with one formula (规上 or 规下)."""
+
+    key: str
+    zh: str
+    en: str
+    scale: tuple[str, ...]
+    indicators: tuple[IndicatorWeight, ...]
+    classes: ClassScheme
+
+    @property
+    def total_weight(self) -> float:
+        return float(sum(i.weight for i in self.indicators))
+
+
+@dataclass(frozen=True)
+class BenefitConfig:
+    """A full 亩均 evaluation scheme."""
+
+    name: str
+    title_zh: str
+    title_en: str
+    source: str
+    url: str
+    published: str
+    path: str
+    groups: dict[str, Group]
+    cap_ratio: float | None = None
+    evaluation_year: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def group_of(self, scale: Any) -> str | None:
+        """The group key of a ``scale`` value, or None."""
+        s = str(scale).strip()
+        for g in self.groups.values():
+            if s in g.scale:
+                return g.key
+        return None
+
+
+def _num(value: Any, *, where: str, key: str, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BenefitConfigError(f"{where}: key {key} must be a number, got {value!r}")
+    if positive and not value > 0:
+        raise BenefitConfigError(f"{where}: key {key} must be positive, got {value!r}")
+    if value < 0:
+        raise BenefitConfigError(f"{where}: key {key} must not be negative, got {value!r}")
+    return float(value)
+
+
+def _policy(value: Any, *, where: str, key: str) -> str:
+    if value not in MISSING_POLICIES:
+        raise BenefitConfigError(
+            f"{where}: key {key} must be one of {', '.join(MISSING_POLICIES)}, got {value!r}"
+        )
+    return str(value)
+
+
+def _classes(raw: Any, *, where: str, key: str) -> ClassScheme:
+    if not isinstance(raw, dict):
+        raise BenefitConfigError(f"{where}: table [{key}] is missing")
+    method = raw.get("method")
+    if method not in ("threshold", "percentile"):
+        raise BenefitConfigError(
+            f"{where}: key {key}.method must be 'threshold' or 'percentile', got {method!r}"
+        )
+    cuts = []
+    for cls in ("A", "B", "C"):
+        if cls not in raw:
+            raise BenefitConfigError(f"{where}: key {key}.{cls} is missing")
+        cuts.append((cls, _num(raw[cls], where=where, key=f"{key}.{cls}")))
+    values = [v for _, v in cuts]
+    if method == "threshold" and not values[0] > values[1] > values[2]:
+        raise BenefitConfigError(
+            f"{where}: key {key}: thresholds must fall A > B > C, got {values}"
+        )
+    if method == "percentile" and not 0 < values[0] < values[1] < values[2] <= 1:
+        raise BenefitConfigError(
+            f"{where}: key {key}: percentile cut-offs must rise 0 < A < B < C <= 1 "
+            f"(cumulative shares, 0.25 for 25%), got {values}"
+        )
+    return ClassScheme(method=str(method), cutoffs=tuple(cuts))
+
+
+def parse_benefit_config(data: dict[str, Any], *, where: str = "<config>") -> BenefitConfig:
+    """Build a :class:`BenefitConfig` from parsed TOML, checking every key.
+
+    Raises
+    ------
+    BenefitConfigError
+        A key is missing or has a wrong value; the message names ``where`` and the key.
+    """
+    default_missing = _policy(data.get("missing", "zero"), where=where, key="missing")
+    cap = data.get("cap_ratio")
+    cap_ratio = _num(cap, where=where, key="cap_ratio", positive=True) if cap is not None else None
+    top_classes = data.get("classes")
+    groups_raw = data.get("groups")
+    if not isinstance(groups_raw, dict) or not groups_raw:
+        raise BenefitConfigError(f"{where}: table [groups] is missing or empty")
+    groups: dict[str, Group] = {}
+    seen_scale: dict[str, str] = {}
+    for gkey, graw in groups_raw.items():
+        gk = f"groups.{gkey}"
+        if not isinstance(graw, dict):
+            raise BenefitConfigError(f"{where}: key {gk} must be a table")
+        scale = graw.get("scale")
+        if not isinstance(scale, list) or not scale:
+            raise BenefitConfigError(
+                f"{where}: key {gk}.scale must be a list of scale values (e.g. ['规上'])"
+            )
+        for s in scale:
+            if str(s) in seen_scale:
+                raise BenefitConfigError(
+                    f"{where}: key {gk}.scale: {s!r} is already in groups.{seen_scale[str(s)]}"
+                )
+            seen_scale[str(s)] = str(gkey)
+        inds_raw = graw.get("indicators")
+        if not isinstance(inds_raw, dict) or not inds_raw:
+            raise BenefitConfigError(f"{where}: table [{gk}.indicators] is missing or empty")
+        inds = []
+        for ikey, iraw in inds_raw.items():
+            ik = f"{gk}.indicators.{ikey}"
+            if ikey not in INDICATORS:
+                raise BenefitConfigError(
+                    f"{where}: key {ik}: unknown indicator; known: {', '.join(INDICATORS)}"
+                )
+            if not isinstance(iraw, dict):
+                raise BenefitConfigError(f"{where}: key {ik} must be a table")
+            for k in ("weight", "benchmark"):
+                if k not in iraw:
+                    raise BenefitConfigError(f"{where}: key {ik}.{k} is missing")
+            inds.append(
+                IndicatorWeight(
+                    key=ikey,
+                    weight=_num(iraw["weight"], where=where, key=f"{ik}.weight"),
+                    benchmark=_num(
+                        iraw["benchmark"], where=where, key=f"{ik}.benchmark", positive=True
+                    ),
+                    missing=_policy(
+                        iraw.get("missing", default_missing), where=where, key=f"{ik}.missing"
+                    ),
+                )
+            )
+        if "classes" in graw:
+            classes = _classes(graw["classes"], where=where, key=f"{gk}.classes")
+        else:
+            classes = _classes(top_classes, where=where, key="classes")
+        groups[str(gkey)] = Group(
+            key=str(gkey),
+            zh=str(graw.get("zh", gkey)),
+            en=str(graw.get("en", gkey)),
+            scale=tuple(str(s) for s in scale),
+            indicators=tuple(inds),
+            classes=classes,
+        )
+    year = data.get("evaluation_year")
+    return BenefitConfig(
+        name=str(data.get("name", Path(where).stem)),
+        title_zh=str(data.get("title_zh", "")),
+        title_en=str(data.get("title_en", "")),
+        source=str(data.get("source", "")),
+        url=str(data.get("url", "")),
+        published=str(data.get("published", "")),
+        path=where,
+        groups=groups,
+        cap_ratio=cap_ratio,
+        evaluation_year=int(year) if isinstance(year, int) else None,
+        meta={k: v for k, v in data.items() if k not in ("groups", "classes")},
+    )
+
+
+def load_benefit_config(path: str | Path) -> BenefitConfig:
+    """Load a benefit configuration from a TOML file.
+
+    Raises
+    ------
+    BenefitConfigError
+        The file is missing, not valid TOML, or a key is wrong (file and key named).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise BenefitConfigError(f"benefit configuration {p} does not exist")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise BenefitConfigError(f"{p} is not valid TOML: {err}") from None
+    except UnicodeDecodeError as err:
+        raise BenefitConfigError(f"{p} is not UTF-8 text: {err}") from None
+    return parse_benefit_config(data, where=str(p))
+
+
+def _preset_dir() -> Any:
+    return resources.files("geo").joinpath("config", PRESET_DIR)
+
+
+def list_presets() -> list[str]:
+    """Names of the shipped presets.
+
+    Examples
+    --------
+    >>> "huangyan_2022" in list_presets()
+    True
+    """
+    return sorted(
+        p.name.removesuffix(".toml") for p in _preset_dir().iterdir() if p.name.endswith(".toml")
+    )
+
+
+def load_preset(name: str = DEFAULT_PRESET) -> BenefitConfig:
+    """Load a shipped preset by name.
+
+    Raises
+    ------
+    BenefitConfigError
+        Unknown name; the message lists the presets.
+
+    Examples
+    --------
+    >>> cfg = load_preset("huangyan_2022")
+    >>> cfg.groups["above"].total_weight, cfg.groups["below"].total_weight
+    (100.0, 100.0)
+    """
+    names = list_presets()
+    if name not in names:
+        raise BenefitConfigError(
+            f"unknown benefit preset {name!r}; available: {', '.join(names)} "
+            f"(or give your own TOML file)"
+        )
+    res = _preset_dir().joinpath(f"{name}.toml")
+    where = f"geo/config/{PRESET_DIR}/{name}.toml"
+    try:
+        data = tomllib.loads(res.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:  # pragma: no cover - shipped files are tested
+        raise BenefitConfigError(f"{where} is not valid TOML: {err}") from None
+    return parse_benefit_config(data, where=where)
