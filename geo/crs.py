@@ -18,6 +18,7 @@ Units carry their name: ``area_m2``, ``area_mu``, ``area_ha``, ``area_km2``.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -235,9 +236,13 @@ def _lonlat_center(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
     valid = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
     if valid.empty:
         raise CRSError("no geometry to choose a GK zone from: the table is empty")
-    xmin, ymin, xmax, ymax = valid.total_bounds
+    return _bounds_center_lonlat(valid.total_bounds, gdf.crs)
+
+
+def _bounds_center_lonlat(bounds: Any, crs: Any) -> tuple[float, float]:
+    xmin, ymin, xmax, ymax = bounds
     cx, cy = (xmin + xmax) / 2.0, (ymin + ymax) / 2.0
-    crs = CRS.from_user_input(gdf.crs)
+    crs = CRS.from_user_input(crs)
     if crs.is_geographic:
         return float(cx), float(cy)
     from pyproj import Transformer
@@ -262,6 +267,85 @@ def projected_crs_for(gdf: gpd.GeoDataFrame) -> CRS:
     chosen = gk_crs_for_lon(lon)
     logger.info("chose %s (%s) for data centred at %.3f°E", chosen.to_string(), chosen.name, lon)
     return chosen
+
+
+def projected_crs_for_bounds(bounds: Any, crs: Any) -> CRS:
+    """The GK zone :func:`projected_crs_for` chooses for data of these total bounds.
+
+    For a reader that knows the extent of a table without reading its
+    geometry (a GeoPackage's spatial index).
+
+    Parameters
+    ----------
+    bounds
+        ``(xmin, ymin, xmax, ymax)`` of the non-empty geometries, in ``crs``.
+    crs
+        The CRS of the data.
+
+    Examples
+    --------
+    >>> projected_crs_for_bounds((114.0, 36.0, 114.5, 36.5), 4490).to_epsg()
+    4547
+    """
+    crs = CRS.from_user_input(crs)
+    epsg = crs.to_epsg()
+    if epsg is not None and gk_zone_of_epsg(epsg) is not None:
+        return crs
+    lon, _ = _bounds_center_lonlat(bounds, crs)
+    return gk_crs_for_lon(lon)
+
+
+def zone_margin_deg(lon: float) -> float:
+    """How far (degrees) ``lon`` lies from the nearest edge of its GK zone.
+
+    Examples
+    --------
+    >>> round(zone_margin_deg(114.0), 6), round(zone_margin_deg(115.4), 6)
+    (1.5, 0.1)
+    """
+    return float(abs((lon - 1.5) / 3.0 - round((lon - 1.5) / 3.0)) * 3.0)
+
+
+def reproject(geoms: Any, source: Any, target: Any, *, threads: int = 1) -> np.ndarray:
+    """Geometries in ``target``: the coordinates ``GeoSeries.to_crs`` gives, on threads.
+
+    The transformation is the one geopandas uses (``always_xy``), applied to
+    ``threads`` slices of the array at once (PROJ and shapely release the
+    GIL), so the result is bit-identical to ``to_crs``. An array with Z
+    coordinates is handed to geopandas as it is.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> out = reproject([box(114.0, 36.0, 114.001, 36.001)], 4490, 4547)
+    >>> round(float(shapely.area(out)[0]))
+    9981
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyproj import Transformer
+
+    arr = np.asarray(geoms, dtype=object)
+    src, dst = CRS.from_user_input(source), CRS.from_user_input(target)
+    if src.is_exact_same(dst) or not len(arr):
+        return arr
+    if bool(shapely.has_z(arr).any()):
+        import geopandas as gpd
+
+        return np.asarray(gpd.GeoSeries(arr, crs=src).to_crs(dst).array, dtype=object)
+
+    def work(chunk: np.ndarray) -> np.ndarray:
+        # One transformer per thread: a PROJ context is not shared between threads.
+        fn = Transformer.from_crs(src, dst, always_xy=True).transform
+        return transform_geometries(chunk, fn)
+
+    n = max(1, min(int(threads), len(arr) // 10_000 or 1))
+    if n == 1:
+        return work(arr)
+    cuts = np.linspace(0, len(arr), n + 1).astype(int)
+    with ThreadPoolExecutor(n) as pool:
+        parts = list(pool.map(work, [arr[a:b] for a, b in itertools.pairwise(cuts)]))
+    return np.concatenate(parts)
 
 
 def to_projected(gdf: gpd.GeoDataFrame, *, to_crs: Any = None) -> gpd.GeoDataFrame:

@@ -21,6 +21,7 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,29 @@ def read_table(path: str | os.PathLike[str], table: str) -> pd.DataFrame:
     return parse_dates(df, table)
 
 
+def _workspace_layers(p: Path) -> list[str]:
+    """The layers of workspace GeoPackage ``p``; a clear error when it is not one."""
+    if not p.exists():
+        raise WorkspaceError(
+            f"workspace file {p} does not exist; build the demo workspaces with "
+            f"`tenglong demo build --out data/` or give the path of a .gpkg file"
+        )
+    try:
+        layers = list_layers(p)
+    except Exception as err:  # pyogrio raises DataSourceError subclasses of Exception
+        raise WorkspaceError(
+            f"{p} cannot be read as a GeoPackage ({gdal_message(err)}); check that it is a .gpkg "
+            f"workspace and not truncated"
+        ) from err
+    missing = [t for t in REQUIRED_TABLES if t not in layers]
+    if missing:
+        raise WorkspaceError(
+            f"{p.name} lacks the table(s) {', '.join(missing)}; a workspace needs "
+            f"{', '.join(REQUIRED_TABLES)} (see docs/architecture.md §3)"
+        )
+    return layers
+
+
 def open_workspace(
     path: str | os.PathLike[str], *, validate: bool = True, to_crs: Any = None
 ) -> Workspace:
@@ -164,32 +188,12 @@ def open_workspace(
         A geometry table has no CRS.
     """
     p = Path(path)
-    if not p.exists():
-        raise WorkspaceError(
-            f"workspace file {p} does not exist; build the demo workspaces with "
-            f"`tenglong demo build --out data/` or give the path of a .gpkg file"
-        )
-    try:
-        layers = list_layers(p)
-    except Exception as err:  # pyogrio raises DataSourceError subclasses of Exception
-        raise WorkspaceError(
-            f"{p} cannot be read as a GeoPackage ({gdal_message(err)}); check that it is a .gpkg "
-            f"workspace and not truncated"
-        ) from err
-    missing = [t for t in REQUIRED_TABLES if t not in layers]
-    if missing:
-        raise WorkspaceError(
-            f"{p.name} lacks the table(s) {', '.join(missing)}; a workspace needs "
-            f"{', '.join(REQUIRED_TABLES)} (see docs/architecture.md §3)"
-        )
+    layers = _workspace_layers(p)
     tables: dict[str, pd.DataFrame] = {}
     for name in layers:
         if name in TABLES:
             tables[name] = read_table(p, name)
-    meta: dict[str, str] = {}
-    if META_TABLE in layers:
-        mdf = pyogrio.read_dataframe(p, layer=META_TABLE, read_geometry=False)
-        meta = {str(k): str(v) for k, v in zip(mdf["key"], mdf["value"], strict=True)}
+    meta = _read_meta(p, layers)
 
     ws = workspace_from_tables(
         tables, meta=meta, path=p, validate=validate, to_crs=to_crs, what=p.name
@@ -202,6 +206,246 @@ def open_workspace(
         len(ws.problems),
     )
     return ws
+
+
+def _read_meta(p: Path, layers: list[str]) -> dict[str, str]:
+    if META_TABLE not in layers:
+        return {}
+    mdf = pyogrio.read_dataframe(p, layer=META_TABLE, read_geometry=False)
+    return {str(k): str(v) for k, v in zip(mdf["key"], mdf["value"], strict=True)}
+
+
+def _sql_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def layer_bounds(path: str | os.PathLike[str], layer: str) -> tuple[float, ...] | None:
+    """Total bounds of the non-empty geometries of a GeoPackage layer, without reading them.
+
+    Read from the layer's spatial index (R-tree) when it has one: its boxes
+    are single-precision and rounded outwards, so the result may be larger
+    than the true bounds by about 1e-7 relative. Without an index, the
+    envelopes of the stored geometries are scanned (exact). None when the
+    layer has no geometry.
+    """
+    import sqlite3
+
+    p = Path(path)
+    try:
+        con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = con.execute(
+                "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (layer,)
+            ).fetchone()
+            if row is None:
+                return None
+            rtree = f"rtree_{layer}_{row[0]}"
+            has_index = con.execute(
+                "SELECT 1 FROM gpkg_extensions WHERE table_name = ? AND column_name = ? "
+                "AND extension_name = 'gpkg_rtree_index'",
+                (layer, row[0]),
+            ).fetchone()
+            if has_index:
+                b = con.execute(
+                    f"SELECT MIN(minx), MIN(miny), MAX(maxx), MAX(maxy) FROM {_sql_name(rtree)}"
+                ).fetchone()
+                return None if b is None or b[0] is None else tuple(float(v) for v in b)
+            geom = row[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        geom = str(pyogrio.read_info(p, layer=layer).get("geometry_name") or "geom")
+    g = _sql_name(geom)
+    df = pyogrio.read_dataframe(
+        p,
+        sql=f"SELECT MIN(ST_MinX({g})) AS xmin, MIN(ST_MinY({g})) AS ymin, "
+        f"MAX(ST_MaxX({g})) AS xmax, MAX(ST_MaxY({g})) AS ymax FROM {_sql_name(layer)} "
+        f"WHERE {g} IS NOT NULL AND NOT ST_IsEmpty({g})",
+        read_geometry=False,
+    )
+    if not len(df) or pd.isna(df.iloc[0]).any():
+        return None
+    return tuple(float(v) for v in df.iloc[0])
+
+
+def _exact_bounds(path: Path, layer: str) -> tuple[float, ...] | None:
+    df = pyogrio.read_dataframe(path, layer=layer, columns=[], use_arrow=True)
+    valid = df.geometry[~(df.geometry.isna() | df.geometry.is_empty)]
+    return None if valid.empty else tuple(float(v) for v in valid.total_bounds)
+
+
+def _selection_crs(path: Path, stored: Any, *, what: str) -> CRS:
+    """The GK zone :func:`open_workspace` chooses, from the extent of every parcel."""
+    bounds = layer_bounds(path, "parcels")
+    if bounds is not None:
+        lon, _ = crs_mod._bounds_center_lonlat(bounds, stored)
+        if crs_mod.zone_margin_deg(lon) < 1e-3:  # the index's rounding could matter
+            bounds = _exact_bounds(path, "parcels")
+    if bounds is None:  # no parcel geometry: the boundaries choose, as in open_workspace
+        boundaries = pyogrio.read_dataframe(path, layer="boundaries", columns=[])
+        if not len(boundaries):
+            raise WorkspaceError(f"{what}: no parcels or boundaries to choose a GK zone from")
+        if boundaries.crs is None:
+            crs_mod.raise_missing_crs(boundaries, what=f"{what}: boundaries")
+        return crs_mod.projected_crs_for(boundaries)
+    return crs_mod.projected_crs_for_bounds(bounds, stored)
+
+
+def read_selection(
+    path: str | os.PathLike[str],
+    *,
+    parcel_columns: Iterable[str],
+    optional_columns: Iterable[str] = (),
+    statuses: Iterable[str] | None = None,
+    tables: Iterable[str] = ("areas",),
+    threads: int | None = None,
+) -> Workspace:
+    """Only what one calculation reads from a workspace GeoPackage.
+
+    The parcels come with the columns asked for (and their geometry) and
+    only the rows of ``statuses``, read through Arrow; of the other tables
+    only ``tables`` are read. Coordinates, the GK zone (chosen from the
+    extent of *every* parcel, as :func:`open_workspace` chooses it) and so
+    every figure computed from the selection are those of the fully opened
+    workspace. Polygon tables get ``area_m2``/``area_mu``; the parcels only
+    when ``parcel_columns`` asks for them. Nothing is validated except what
+    a calculation on the selection needs: the columns exist, the parcels
+    have a CRS, and every selected parcel is a valid polygon.
+
+    Parameters
+    ----------
+    path
+        A workspace ``.gpkg`` file.
+    parcel_columns
+        Parcel columns that must exist (e.g. ``parcel_id``, ``status``).
+    optional_columns
+        Parcel columns read when the parcels have them.
+    statuses
+        Only parcels in these statuses (default: every parcel).
+    tables
+        Other tables to read (those the workspace has).
+    threads
+        Threads for reprojecting the parcels (default: every CPU).
+
+    Raises
+    ------
+    WorkspaceError
+        The file is not a workspace, a column is missing, or a selected
+        parcel's geometry is missing, not a polygon or invalid.
+    geo.crs.MissingCRSError
+        The parcels have no CRS.
+
+    Examples
+    --------
+    >>> ws = read_selection("data/wuan.gpkg", parcel_columns=["parcel_id", "status"],
+    ...                     statuses=["released"])
+    >>> sorted(ws.tables), set(ws.parcels["status"])
+    (['areas', 'parcels'], {'released'})
+    """
+    p = Path(path)
+    layers = _workspace_layers(p)
+    info = pyogrio.read_info(p, layer="parcels")
+    have = [str(f) for f in info["fields"]]
+    required = list(dict.fromkeys(parcel_columns))
+    missing = [c for c in required if c not in have]
+    if missing:
+        raise WorkspaceError(
+            f"{p.name}: the parcels table lacks the column(s) {', '.join(missing)} "
+            f"(docs/architecture.md §3); add them in your GIS or import the parcels again"
+        )
+    columns = list(dict.fromkeys([*required, *(c for c in optional_columns if c in have)]))
+    read_cols = [c for c in columns if c not in ("area_m2", "area_mu")]
+    where = None
+    if statuses is not None and "status" in have:  # else the calculation says what is missing
+        where = f"status IN ({', '.join(_sql_text(str(s)) for s in statuses) or 'NULL'})"
+    parcels = pyogrio.read_dataframe(
+        p, layer="parcels", columns=read_cols, where=where, use_arrow=True
+    )
+    parcels = parse_dates(parcels, "parcels")
+    if parcels.crs is None:
+        crs_mod.raise_missing_crs(parcels, what=f"{p.name}: parcels")
+    target = _selection_crs(p, parcels.crs, what=p.name)
+    check_parcel_geometry(parcels, what=p.name)
+    geoms = crs_mod.reproject(
+        parcels.geometry.array, parcels.crs, target, threads=threads or os.cpu_count() or 1
+    )
+    parcels = gpd.GeoDataFrame(
+        parcels.drop(columns=parcels.geometry.name),
+        geometry=gpd.GeoSeries(geoms, index=parcels.index, crs=target, name="geometry"),
+    )
+    if "area_m2" in columns or "area_mu" in columns:
+        parcels["area_m2"] = parcels.geometry.area
+        parcels["area_mu"] = crs_mod.m2_to_mu(parcels["area_m2"])
+    out: dict[str, pd.DataFrame] = {"parcels": parcels[[*columns, "geometry"]]}
+    wanted = set(tables)
+    for name in layers:
+        if name in TABLES and name in wanted and name != "parcels":
+            df = read_table(p, name)
+            if isinstance(df, gpd.GeoDataFrame):
+                if df.crs is None:
+                    crs_mod.raise_missing_crs(df, what=f"{p.name}: {name}")
+                df = df.to_crs(target)
+                if TABLES[name].geometry == ("Polygon", "MultiPolygon"):
+                    df["area_m2"] = df.geometry.area
+                    df["area_mu"] = crs_mod.m2_to_mu(df["area_m2"])
+            out[name] = df
+    logger.info(
+        "read from %s: %d parcel(s) (%s), %s in %s",
+        p.name,
+        len(parcels),
+        ", ".join(columns),
+        ", ".join(f"{k}={len(v)}" for k, v in out.items() if k != "parcels") or "no other table",
+        target.to_string(),
+    )
+    return Workspace(path=p, tables=out, crs=target, meta=_read_meta(p, layers))
+
+
+def check_parcel_geometry(parcels: gpd.GeoDataFrame, *, what: str) -> None:
+    """Refuse parcels whose geometry would make a figure wrong: not polygons, or invalid.
+
+    Missing and empty geometries pass (the calculations leave them out).
+
+    Raises
+    ------
+    WorkspaceError
+        Naming the first parcels (``parcel_id``) and what is wrong with them.
+    """
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(parcels.geometry.array, dtype=object)
+    ok = ~shapely.is_missing(geoms)
+    ok[ok] = ~shapely.is_empty(geoms[ok])
+    types = shapely.get_type_id(geoms)
+    polygonal = ok & np.isin(types, (3, 6))  # Polygon, MultiPolygon
+    bad_type = ok & ~polygonal
+    invalid = np.zeros(len(geoms), dtype=bool)
+    invalid[polygonal] = ~shapely.is_valid(geoms[polygonal])
+    if not (bad_type.any() or invalid.any()):
+        return
+    ids = (
+        parcels["parcel_id"].astype(str).to_numpy()
+        if "parcel_id" in parcels.columns
+        else np.array([f"row {i + 1}" for i in range(len(parcels))])
+    )
+    lines = [
+        f"{pid} is a {g.geom_type}, not a polygon"
+        for pid, g in zip(ids[bad_type][:5], geoms[bad_type][:5], strict=True)
+    ]
+    lines += [
+        f"{pid} is invalid ({shapely.is_valid_reason(g)})"
+        for pid, g in zip(ids[invalid][:5], geoms[invalid][:5], strict=True)
+    ]
+    n = int(bad_type.sum() + invalid.sum())
+    raise WorkspaceError(
+        f"{what}: {n} selected parcel(s) have a geometry the figures cannot use: "
+        f"{'; '.join(lines)}{' …' if n > len(lines) else ''}. Repair them in your GIS (or "
+        f"with shapely.make_valid) and check their area; `tenglong info` lists every problem"
+    )
 
 
 def workspace_from_tables(

@@ -202,9 +202,9 @@ def summary(
     Parcels are clipped to the area boundaries; areas nest by level and each
     level's rows (with 区外 / outside) sum to the total.
     """
-    from geo.engine import EngineError, open_dataset, release_summary
+    from geo.engine import EngineError, open_dataset, open_selection, release_summary
     from geo.layout import derive_corridors, layout_elements
-    from geo.release import ReleaseError, check_by, check_statuses
+    from geo.release import BY_SOURCE_COLUMNS, ReleaseError, check_by, check_statuses
     from geo.workspace import WorkspaceError
 
     try:
@@ -215,7 +215,20 @@ def summary(
             dims = ["area", *dims]
         fmt_ = _resolve_format(fmt, out)
         try:
-            ws = open_dataset(workspace, engine=engine.value, validate=False)
+            if engine is EngineChoice.memory:
+                # Only the parcel columns and rows the summary counts, and the tables it cuts by.
+                ws = open_selection(
+                    workspace,
+                    optional_columns=[
+                        "parcel_id",
+                        "status",
+                        *(BY_SOURCE_COLUMNS[d] for d in dims if d in BY_SOURCE_COLUMNS),
+                    ],
+                    statuses=statuses,
+                    tables=["areas", "roads"] if layout is not None else ["areas"],
+                )
+            else:
+                ws = open_dataset(workspace, engine=engine.value, validate=False)
         except (WorkspaceError, ValueError) as err:
             raise _InputError(str(err)) from None
         areas = ws.areas

@@ -22,6 +22,7 @@ from geo.engine.parquet import (
     convert_to_parquet,
     is_dataset,
     open_dataset,
+    open_selection,
     read_info,
     write_dataset,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "dask_client",
     "is_dataset",
     "open_dataset",
+    "open_selection",
     "parcels_in_bounds",
     "read_info",
     "release_summary",

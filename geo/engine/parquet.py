@@ -852,6 +852,86 @@ def open_dataset(
     return ws
 
 
+def open_selection(
+    path: str | os.PathLike[str],
+    *,
+    parcel_columns: Iterable[str] = (),
+    optional_columns: Iterable[str] = (),
+    statuses: Iterable[str] | None = None,
+    tables: Iterable[str] = ("areas",),
+    threads: int | None = None,
+) -> Workspace:
+    """Only what one calculation reads, from a GeoPackage or a dataset directory.
+
+    A GeoPackage is read by :func:`geo.workspace.read_selection`. Of a
+    dataset, only the partitions' columns asked for are read, and only the
+    row groups and rows of ``statuses`` (a Parquet filter); of the other
+    tables only ``tables``. Either way the parcels are in source order with
+    the coordinates :func:`open_dataset` gives, so figures computed from the
+    selection equal those of the fully opened workspace.
+
+    Parameters
+    ----------
+    parcel_columns, optional_columns, statuses, tables, threads
+        As :func:`geo.workspace.read_selection`.
+
+    Raises
+    ------
+    geo.workspace.WorkspaceError
+        The path is neither a workspace nor a dataset, a column is missing, or
+        a selected parcel's geometry is not a valid polygon.
+
+    Examples
+    --------
+    >>> ws = open_selection("data/wuan.gpkg", optional_columns=["status"], statuses=["stored"])
+    >>> list(ws.parcels.columns)
+    ['status', 'geometry']
+    """
+    from geo.workspace import check_parcel_geometry, read_selection
+
+    p = Path(path)
+    if not p.is_dir():
+        return read_selection(
+            p,
+            parcel_columns=parcel_columns,
+            optional_columns=optional_columns,
+            statuses=statuses,
+            tables=tables,
+            threads=threads,
+        )
+    import pyarrow.compute as pc
+
+    try:
+        info = read_info(p)
+    except DatasetError as err:
+        raise WorkspaceError(str(err)) from err
+    have = info.parcel_columns
+    required = list(dict.fromkeys(parcel_columns))
+    missing = [c for c in required if c not in have]
+    if missing:
+        raise WorkspaceError(
+            f"{p.name}: the parcels table lacks the column(s) {', '.join(missing)} "
+            f"(docs/architecture.md §3); add them to the source workspace and convert it again"
+        )
+    columns = list(dict.fromkeys([*required, *(c for c in optional_columns if c in have)]))
+    row_filter = None
+    if statuses is not None and "status" in have:
+        row_filter = pc.field("status").isin([str(s) for s in statuses])
+    parcels = read_parcels(info, columns=columns, row_filter=row_filter)
+    check_parcel_geometry(parcels, what=p.name)
+    out: dict[str, pd.DataFrame] = {"parcels": parcels}
+    for name in _ordered_tables(info, tables):
+        out[name] = read_table(info, name)
+    logger.info(
+        "read from %s: %d parcel(s) (%s), %s",
+        p.name,
+        len(parcels),
+        ", ".join(columns),
+        ", ".join(f"{k}={len(v)}" for k, v in out.items() if k != "parcels") or "no other table",
+    )
+    return Workspace(path=p, tables=out, crs=info.crs, meta=dict(info.meta))
+
+
 # ---------------------------------------------------------------------------
 # Conversion
 # ---------------------------------------------------------------------------
@@ -920,6 +1000,7 @@ __all__ = [
     "is_dataset",
     "iter_partitions",
     "open_dataset",
+    "open_selection",
     "read_info",
     "read_parcels",
     "read_table",

@@ -63,6 +63,7 @@ from geo.release._common import (  # noqa: F401
     _BY_SOURCE,
     AREA_COLUMNS,
     BY_CHOICES,
+    BY_SOURCE_COLUMNS,
     DEFAULT_CHUNK,
     OUTSIDE_ID,
     OUTSIDE_NAME,

@@ -25,6 +25,9 @@ BY_CHOICES: dict[str, str] = {
 
 _BY_SOURCE = {"status": "status", "industry": "industry_before", "district": "district"}
 
+BY_SOURCE_COLUMNS: dict[str, str] = {**_BY_SOURCE, "year": "released_on"}
+"""The parcel column each grouping dimension (other than area) is read from."""
+
 OverlapRule = Literal["smallest", "order"]
 OVERLAP_RULES: tuple[str, ...] = ("smallest", "order")
 
