@@ -56,7 +56,7 @@ def _generator():
 
 def ensure_dataset(path: Path, n: int) -> float:
     """Write the seeded dataset at ``path`` unless it is there; seconds taken."""
-    from geo.engine.parquet import is_dataset, write_dataset
+    from geo.dataset.parquet import is_dataset, write_dataset
 
     if is_dataset(path):
         return 0.0

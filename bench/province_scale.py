@@ -12,7 +12,7 @@ the parcels freed land.
 Each method computes freed land (m²) by area, with the land outside every
 area, reading the dataset directory, in a fresh process of its own:
 
-- ``memory``: :func:`geo.engine.parquet.read_parcels` (parcel_id, status,
+- ``memory``: :func:`geo.dataset.parquet.read_parcels` (parcel_id, status,
   geometry) and :func:`geo.release.release_summary` with ``--threads``
   threads (default: every CPU);
 - ``dask``: :func:`geo.engine.release_summary` with ``engine="dask"`` on a
@@ -158,7 +158,7 @@ def _per_area(df: pd.DataFrame) -> dict[str, float]:
 
 
 def run_memory(data: Path, *, threads: int, **_: Any) -> dict:
-    from geo.engine.parquet import read_info, read_parcels, read_table
+    from geo.dataset.parquet import read_info, read_parcels, read_table
     from geo.release import release_summary
 
     t0, c0 = time.perf_counter(), _cpu_s()
@@ -203,7 +203,7 @@ def run_dask(data: Path, *, workers: int, **_: Any) -> dict:
 
 
 def run_duckdb(data: Path, *, threads: int, **_: Any) -> dict:
-    from geo.engine.parquet import read_info, read_table
+    from geo.dataset.parquet import read_info, read_table
 
     info = read_info(data)
     areas = read_table(info, "areas")

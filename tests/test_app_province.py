@@ -30,8 +30,8 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from geo.app.i18n import md
+from geo.dataset.parquet import convert_to_parquet, write_dataset
 from geo.engine import open_dataset, release_summary
-from geo.engine.parquet import convert_to_parquet, write_dataset
 from geo.engine.province import (
     PARCEL_LIMIT,
     cell_parcels,

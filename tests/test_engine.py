@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.dataset.parquet import convert_to_parquet, read_info
 from geo.engine import (
     SCHEDULER_ENV,
     EngineError,
@@ -26,7 +27,6 @@ from geo.engine import (
 )
 from geo.engine.cluster import compute_partitions
 from geo.engine.compute import _sort_findings
-from geo.engine.parquet import convert_to_parquet, read_info
 from geo.release import ReleaseError, release_summary as memory_summary, release_total_m2
 from geo.schema import FREED_STATUSES
 

@@ -15,8 +15,8 @@ import pyarrow.dataset as pads
 import pytest
 import shapely
 
+from geo.dataset.parquet import convert_to_parquet, read_info, read_parcels, write_dataset
 from geo.engine import EngineError, aggregate_for_map, open_dataset, parcels_in_bounds
-from geo.engine.parquet import convert_to_parquet, read_info, read_parcels, write_dataset
 from geo.release import release_summary, release_total_m2
 from geo.schema import FREED_STATUSES
 

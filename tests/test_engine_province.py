@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.dataset.parquet import convert_to_parquet, is_dataset
 from geo.engine import EngineError, open_dataset, release_summary
 from geo.engine.mapview import aggregate_for_map
-from geo.engine.parquet import convert_to_parquet, is_dataset
 from geo.engine.province import (
     CACHE_ENV,
     ENGINE_ENV,

@@ -1,4 +1,4 @@
-"""GeoParquet datasets (geo.engine.parquet): the same workspace as the GeoPackage, round trips."""
+"""GeoParquet datasets (geo.dataset.parquet): the same workspace as the GeoPackage, round trips."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ import shapely
 from typer.testing import CliRunner
 
 from geo.cli import app
-from geo.engine import DatasetError, LazyWorkspace, is_dataset, open_dataset, write_dataset
-from geo.engine.parquet import (
+from geo.dataset.parquet import (
     ROW_COLUMN,
     convert_to_gpkg,
     convert_to_parquet,
@@ -23,6 +22,7 @@ from geo.engine.parquet import (
     read_info,
     read_parcels,
 )
+from geo.engine import DatasetError, LazyWorkspace, is_dataset, open_dataset, write_dataset
 from geo.workspace import Workspace, WorkspaceError, open_workspace
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -33,7 +33,7 @@ from geo.access import RoleError
 from geo.app import state
 from geo.app.i18n import Lang, md, t
 from geo.basemaps import BASEMAP_NAMES
-from geo.engine.parquet import is_dataset, read_info
+from geo.dataset.parquet import is_dataset, read_info
 from geo.io import DataImportError
 from geo.io.safety import sniff_format
 from geo.workspace import WorkspaceError

@@ -51,9 +51,9 @@ from geo.app.finder import latest_areas
 from geo.app.i18n import Lang, t, t_plain
 from geo.app.state import ViewWorkspace, WorkspaceKey
 from geo.crs import DISPLAY_EPSG
+from geo.dataset.parquet import LazyWorkspace, open_dataset
 from geo.engine.compute import release_summary
 from geo.engine.mapview import aggregate_for_map, area_aggregate, parcels_in_bounds
-from geo.engine.parquet import LazyWorkspace, open_dataset
 from geo.engine.province import (
     ProvinceSummary,
     area_parcels,

@@ -82,7 +82,7 @@ from geo.access import (
 )
 from geo.app.i18n import Lang
 from geo.dataset import load_for_mode
-from geo.engine.parquet import META_FILE, is_dataset, open_dataset
+from geo.dataset.parquet import META_FILE, is_dataset, open_dataset
 from geo.engine.province import count_parcels, dataset_token, province_threshold
 from geo.store import revision_token
 from geo.workspace import Workspace, WorkspaceError, open_workspace
@@ -229,7 +229,7 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     """Open a workspace once per file version (cached across reruns and sessions).
 
     A GeoParquet dataset directory is read into memory as a GeoPackage is
-    (:func:`geo.engine.parquet.open_dataset`), unless it is province-size. A
+    (:func:`geo.dataset.parquet.open_dataset`), unless it is province-size. A
     server in investor mode (``TENGLONG_MODE=investor``) reads only what an
     investor may see (:func:`geo.dataset.load_for_mode`).
 

@@ -1,7 +1,7 @@
 """``tenglong convert``: a workspace GeoPackage to a GeoParquet dataset directory and back.
 
 ``tenglong convert WS.gpkg --to parquet DIR`` writes the workspace as a
-dataset directory (:mod:`geo.engine.parquet`): parcels as GeoParquet
+dataset directory (:mod:`geo.dataset.parquet`): parcels as GeoParquet
 partitions in Hilbert order, the other tables as single GeoParquet/Parquet
 files, ``meta.json``; geometry in the workspace's projected GK zone.
 ``tenglong convert DIR --to gpkg WS.gpkg`` writes a GeoPackage workspace
@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from geo.cli._options import EngineChoice, EngineOption, SchedulerOption, WorkersOption
-from geo.engine.parquet import DEFAULT_PARTITION_ROWS, DEFAULT_ROW_GROUP_ROWS
+from geo.dataset.parquet import DEFAULT_PARTITION_ROWS, DEFAULT_ROW_GROUP_ROWS
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ def convert(
     the workspace's projected CGCS2000 GK zone in the dataset, and in EPSG:4490
     in a GeoPackage.
     """
+    from geo.dataset.parquet import read_info
     from geo.engine import DatasetError, EngineError, convert_to_gpkg, convert_to_parquet
-    from geo.engine.parquet import read_info
     from geo.workspace import WorkspaceError
 
     err_console = Console(stderr=True)

@@ -1,6 +1,6 @@
 """Engines for the calculations: in memory, or dask-geopandas over GeoParquet partitions.
 
-- :mod:`geo.engine.parquet`: the GeoParquet dataset directory (write, read,
+- :mod:`geo.dataset.parquet`: the GeoParquet dataset directory (write, read,
   convert, :func:`open_dataset`);
 - :mod:`geo.engine.compute`: release summaries and checks with
   ``engine="memory"`` or ``engine="dask"``, the same figures either way;
@@ -9,11 +9,7 @@
 - :mod:`geo.engine.mapview`: map aggregates and the parcels in a view.
 """
 
-from geo.engine._errors import DatasetError, EngineError
-from geo.engine.cluster import SCHEDULER_ENV, dask_client, scheduler_address
-from geo.engine.compute import release_summary, run_checks
-from geo.engine.mapview import aggregate_for_map, parcels_in_bounds
-from geo.engine.parquet import (
+from geo.dataset.parquet import (
     ENGINES,
     DatasetInfo,
     Engine,
@@ -26,6 +22,10 @@ from geo.engine.parquet import (
     read_info,
     write_dataset,
 )
+from geo.engine._errors import DatasetError, EngineError
+from geo.engine.cluster import SCHEDULER_ENV, dask_client, scheduler_address
+from geo.engine.compute import release_summary, run_checks
+from geo.engine.mapview import aggregate_for_map, parcels_in_bounds
 
 __all__ = [
     "ENGINES",

@@ -1,13 +1,5 @@
-"""Errors of the engine and the GeoParquet datasets; each message says what to do next."""
+"""The engine's errors live with the datasets (:mod:`geo.dataset.errors`)."""
 
-from __future__ import annotations
+from geo.dataset.errors import DatasetError, EngineError
 
-from geo.errors import InputError, OperationError
-
-
-class EngineError(InputError):
-    """An engine or dataset option cannot be used as given (the message lists the choices)."""
-
-
-class DatasetError(OperationError):
-    """A GeoParquet dataset cannot be read or written; the message says what to do."""
+__all__ = ["DatasetError", "EngineError"]

@@ -5,7 +5,7 @@
 :func:`geo.checks.run_checks` on a workspace in memory.
 
 ``engine="dask"`` runs *the same functions* on each parcel partition of a
-GeoParquet dataset (:mod:`geo.engine.parquet`) with dask-geopandas
+GeoParquet dataset (:mod:`geo.dataset.parquet`) with dask-geopandas
 ``map_partitions``, against the small tables (areas, milestones…) broadcast
 to every worker, and adds the partial results up:
 
@@ -38,9 +38,9 @@ import pandas as pd
 import shapely
 
 from geo.checks import SEVERITIES, run_checks as _run_checks
+from geo.dataset.parquet import ENGINES, Engine, LazyWorkspace, hilbert_order, open_dataset
 from geo.engine._errors import EngineError
 from geo.engine.cluster import compute_partitions, dask_client, default_workers
-from geo.engine.parquet import ENGINES, Engine, LazyWorkspace, hilbert_order, open_dataset
 from geo.lifecycle import as_of_date
 from geo.release import (
     OverlapRule,

@@ -5,7 +5,7 @@ aggregated on a grid (:func:`aggregate_for_map`, ``by="cell"``) or by
 planning area (``by="area"``); zoomed in, it shows the parcels in the view,
 at most ``limit`` of them (:func:`parcels_in_bounds`).
 
-Both read a GeoParquet dataset (:mod:`geo.engine.parquet`) partition by
+Both read a GeoParquet dataset (:mod:`geo.dataset.parquet`) partition by
 partition and only the partitions and row groups whose bounding boxes meet
 the view (partition bounds in ``meta.json``; row-group statistics of the
 GeoParquet ``bbox`` covering column), so memory stays that of one partition.
@@ -35,8 +35,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geo.crs import m2_to_mu
-from geo.engine._errors import EngineError
-from geo.engine.parquet import (
+from geo.dataset.parquet import (
     BBOX_COLUMN,
     ROW_COLUMN,
     Bounds,
@@ -46,6 +45,7 @@ from geo.engine.parquet import (
     open_dataset,
     read_parcels,
 )
+from geo.engine._errors import EngineError
 from geo.grid import cell_sums
 from geo.release import OUTSIDE_ID, area_levels, check_statuses
 from geo.workspace import Workspace
@@ -285,7 +285,7 @@ def parcels_in_bounds(
     dataset
         A dataset directory or GeoPackage path, a :class:`LazyWorkspace` or a
         :class:`~geo.workspace.Workspace`. An app opens the dataset once
-        (:func:`~geo.engine.parquet.open_dataset` with ``engine="dask"``) and
+        (:func:`~geo.dataset.parquet.open_dataset` with ``engine="dask"``) and
         passes it: a path is opened (small tables read) at every call.
     bounds
         ``(xmin, ymin, xmax, ymax)`` in the dataset's CRS or ``bounds_crs``.

@@ -41,11 +41,7 @@ import pandas as pd
 import shapely
 
 from geo import settings
-from geo.engine._errors import EngineError
-from geo.engine.cluster import dask_client, scheduler_address
-from geo.engine.compute import release_summary
-from geo.engine.mapview import aggregate_for_map, area_aggregate, parcels_in_bounds
-from geo.engine.parquet import (
+from geo.dataset.parquet import (
     ENGINES,
     META_FILE,
     Bounds,
@@ -56,6 +52,10 @@ from geo.engine.parquet import (
     open_dataset,
     read_info,
 )
+from geo.engine._errors import EngineError
+from geo.engine.cluster import dask_client, scheduler_address
+from geo.engine.compute import release_summary
+from geo.engine.mapview import aggregate_for_map, area_aggregate, parcels_in_bounds
 from geo.grid import (
     CELL_SIZES_M,
     MAX_MAP_CELLS,
@@ -180,7 +180,7 @@ def dataset_for(
 
     A dataset directory is itself. A GeoPackage is converted once per
     version (its and its ``-wal`` log's modification time and size) with
-    :func:`~geo.engine.parquet.convert_to_parquet` into ``cache``
+    :func:`~geo.dataset.parquet.convert_to_parquet` into ``cache``
     (:func:`cache_dir`); older conversions of the same file are removed.
 
     Parameters
@@ -415,7 +415,7 @@ SUMMARY_FORMAT = 1
 def dataset_token(path: str | os.PathLike[str]) -> str:
     """The version of a dataset directory: modification time and size of its ``meta.json``.
 
-    :func:`~geo.engine.parquet.write_dataset` (``tenglong convert``) replaces
+    :func:`~geo.dataset.parquet.write_dataset` (``tenglong convert``) replaces
     the directory whole, so any change of the data changes this token;
     ``dataset:-`` when there is no ``meta.json``.
     """
