@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ import pytest
 
 from geo import sharing
 from geo.schema import INTERNAL_FIELDS
+from tests.appserver import free_port, wait_healthy
 
 pytestmark = pytest.mark.browser
 
@@ -41,26 +40,6 @@ REFUSED_ZH = "链接已失效或被篡改"
 REFUSED_EN = "This link has expired or was altered"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"streamlit did not answer at {url} within {timeout_s:.0f} s")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A planner instance on 127.0.0.1 with a known secret; yields (url, upload folder).
@@ -68,7 +47,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     Disconnected sessions are forgotten after 1 s (``server.disconnectedSessionTTL``)
     so that the upload clean-up can be seen within the test.
     """
-    port = _free_port()
+    port = free_port()
     uploads = tmp_path_factory.mktemp("uploads")
     log = tmp_path_factory.mktemp("streamlit-share") / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TENGLONG_")}
@@ -86,7 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(url, proc)
         yield url, uploads
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
