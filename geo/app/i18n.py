@@ -272,6 +272,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # --- overview --------------------------------------------------------------------
     "overview_title": ("总览", "Overview"),
     "filters": ("筛选", "Filters"),
+    "filter_clear": ("清除筛选", "Clear filters"),
     "filter_status": ("状态", "Status"),
     "filter_area": ("规划片区", "Planning area"),
     "filter_industry": ("原行业", "Former industry"),
