@@ -464,3 +464,20 @@ def test_overview_reads_back_filter_labels_sent_in_the_other_language(monkeypatc
     assert at.session_state["ov_area"] is None
     assert any("Filtered: 16 parcels" in c.value for c in at.caption)
     assert not at.warning
+
+
+def test_sites_page_without_sites_offers_the_wuan_workspace(monkeypatch):
+    """The empty state is an action (a button), not a schema expression like "areas.kind"."""
+    at = run_page(monkeypatch, "sites", lang="zh")
+    assert not any("areas.kind" in i.value for i in at.info)
+    at.button(key="sites_open_wuan").click().run()
+    assert at.session_state["workspace_path"].endswith("wuan.gpkg")
+    assert metric(at, "板块数") > 0
+
+
+@pytest.mark.parametrize(("workspace", "note"), [(FUXING, True), (DATA / "choujiang.gpkg", False)])
+def test_benefit_page_says_when_the_preset_is_not_local(monkeypatch, workspace, note):
+    """A Handan (Hebei) workspace on the 黄岩 (Zhejiang) preset says so; a Yiwu one does not."""
+    at = run_page(monkeypatch, "benefit", lang="zh", workspace=workspace)
+    shown = any("本地没有亩均评价预设" in i.value for i in at.info)
+    assert shown is note
