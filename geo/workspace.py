@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,12 @@ from geo.schema import REQUIRED_TABLES, TABLES
 logger = logging.getLogger(__name__)
 
 META_TABLE = "meta"
+
+# GDAL reopens a WAL workspace on a read-only mount as immutable by itself, and says so
+# as a RuntimeWarning on every read: reading such a workspace is supported, not a problem.
+warnings.filterwarnings(
+    "ignore", message=r".*WAL-enabled database.*IMMUTABLE=YES", category=RuntimeWarning
+)
 
 
 class WorkspaceError(OperationError):
@@ -293,17 +300,23 @@ def save_workspace(
     The file is written next to ``path`` under a temporary name and renamed into
     place, so a crash leaves any previous file intact. Geometry is stored in
     EPSG:4490, dates as ISO text. ``area_mu`` is stored as a cache.
+
+    Raises
+    ------
+    geo.store.StorageFullError, geo.store.ReadOnlyError
+        The disk is full or the folder read-only; nothing was written.
     """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     unknown = [t for t in tables if t not in TABLES]
     if unknown:
         raise WorkspaceError(f"unknown table(s) {unknown}; known: {', '.join(TABLES)}")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{p.stem}-", suffix=".gpkg", dir=p.parent)
-    os.close(fd)
-    os.unlink(tmp_name)
-    tmp = Path(tmp_name)
+    tmp = p.with_name(f".{p.stem}-unsaved.gpkg")
     try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{p.stem}-", suffix=".gpkg", dir=p.parent)
+        os.close(fd)
+        os.unlink(tmp_name)
+        tmp = Path(tmp_name)
         for name, df in tables.items():
             out = _to_storage_frame(df, name)
             if isinstance(out, gpd.GeoDataFrame):
@@ -314,6 +327,19 @@ def save_workspace(
             mdf = pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]})
             pyogrio.write_dataframe(mdf, tmp, layer=META_TABLE, driver="GPKG")
         os.replace(tmp, p)
+    except Exception as err:  # a full disk or read-only folder: say so (GDAL/OSError)
+        from geo.store.errors import storage_error
+
+        mapped = storage_error(
+            err,
+            p,
+            doing=f"saving the workspace {p.name}",
+            outcome=f"nothing was written and any previous {p.name} is unchanged",
+            advice_read_only="Save it into a writable folder",
+        )
+        if mapped is None:
+            raise
+        raise mapped from None
     finally:
         if tmp.exists():
             tmp.unlink()

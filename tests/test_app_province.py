@@ -33,11 +33,13 @@ from geo.app.i18n import md
 from geo.engine import open_dataset, release_summary
 from geo.engine.parquet import convert_to_parquet, write_dataset
 from geo.engine.province import (
-    MAX_MAP_CELLS,
     PARCEL_LIMIT,
     cell_parcels,
-    cell_size_for,
     summarize,
+)
+from geo.grid import (
+    MAX_MAP_CELLS,
+    cell_size_for,
 )
 from geo.schema import FREED_STATUSES
 from geo.workspace import open_workspace

@@ -59,7 +59,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.gdal",
         "geo.sharing",
     ),
-    ("geo.validate", "geo.basemaps"),
+    ("geo.validate", "geo.basemaps", "geo.grid"),
     ("geo.workspace", "geo.store", "geo.dataset"),
     (
         "geo.release",

@@ -19,15 +19,12 @@ from geo.engine.parquet import convert_to_parquet, is_dataset
 from geo.engine.province import (
     CACHE_ENV,
     ENGINE_ENV,
-    MAX_MAP_CELLS,
     PARCEL_LIMIT,
     PARCEL_LIMIT_ENV,
     PROVINCE_ENV,
     PROVINCE_MIN_PARCELS,
     area_parcels,
     cell_parcels,
-    cell_size_for,
-    cells_over,
     configured_engine,
     count_parcels,
     dataset_for,
@@ -37,6 +34,11 @@ from geo.engine.province import (
     province_threshold,
     stored_summary,
     summarize,
+)
+from geo.grid import (
+    MAX_MAP_CELLS,
+    cell_size_for,
+    cells_over,
 )
 from geo.schema import FREED_STATUSES, STATUSES
 from geo.workspace import WorkspaceError, open_workspace

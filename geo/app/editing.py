@@ -36,9 +36,12 @@ from geo.store import (
     EditConflict,
     EditResult,
     InvalidEditError,
+    ReadOnlyError,
+    StorageFullError,
     StoreBusyError,
     StoreError,
     open_store,
+    storage_error,
 )
 from geo.workspace import Workspace
 
@@ -194,6 +197,27 @@ def conflict_message(err: EditConflict, lang: Lang) -> str:
     )
 
 
+def storage_message(err: StorageFullError | ReadOnlyError, lang: Lang) -> str:
+    """What a full disk or a read-only workspace means for the user, in ``lang``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> e = ReadOnlyError("x", path=Path("/mnt/ro/a.gpkg"), mount=Path("/mnt/ro"))
+    >>> storage_message(e, "en")[:40]
+    'Not saved: the workspace /mnt/ro/a\\\\.gpkg'
+    """
+    if isinstance(err, StorageFullError):
+        import shutil
+
+        try:
+            free = f"{shutil.disk_usage(err.mount).free / 1024:.0f} KB"
+        except OSError:
+            free = "?"
+        return t("edit_disk_full", lang, mount=widgets.md(err.mount), free=free)
+    return t("edit_read_only", lang, path=widgets.md(err.path), mount=widgets.md(err.mount))
+
+
 def save_status(ws: Workspace, row: pd.Series, edit: StatusEdit, lang: Lang, *, role: str) -> bool:
     """Save ``edit`` and report the outcome on the page; True when something was written.
 
@@ -209,9 +233,20 @@ def save_status(ws: Workspace, row: pd.Series, edit: StatusEdit, lang: Lang, *, 
     if problem:
         st.error(problem)
         return False
-    target = state.writable_path(ws.path)
     try:
+        target = state.writable_path(ws.path)
         result = apply_status_edit(target, edit, user=state.current_user(), role=role)
+    except (StorageFullError, ReadOnlyError) as err:
+        st.error(storage_message(err, lang))
+        return False
+    except OSError as err:  # the working copy of a demo could not be made
+        mapped = storage_error(
+            err, err.filename or ws.path, doing="copying the workspace", outcome="not saved"
+        )
+        if mapped is None:
+            raise
+        st.error(storage_message(mapped, lang))
+        return False
     except RoleError as err:
         st.error(t("edit_role", lang, error=err))
         return False
@@ -364,4 +399,5 @@ __all__ = [
     "row_version",
     "save_status",
     "status_editor",
+    "storage_message",
 ]

@@ -199,6 +199,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Not saved: another edit is holding the workspace; try again in a moment. ({error})",
     ),
     "edit_role": ("无权修改：{error}", "Not allowed: {error}"),
+    "edit_disk_full": (
+        "未保存：{mount} 所在磁盘已满（剩余 {free}），修改没有写入，工作空间文件保持原样。"
+        "请清理 {mount} 上的空间（删除或移走文件）后再保存。",
+        "Not saved: the disk holding {mount} is full ({free} free); the change was not "
+        "written and the workspace file is unchanged. Free space on {mount} (delete or move "
+        "files there) and save again.",
+    ),
+    "edit_read_only": (
+        "未保存：工作空间 {path} 位于只读位置（{mount}），可以查看但不能修改，文件保持原样。"
+        "请把它复制到可写的文件夹，再打开副本进行修改。",
+        "Not saved: the workspace {path} is in a read-only place ({mount}): it can be viewed "
+        "but not changed, and the file is unchanged. Copy it to a writable folder and open "
+        "the copy to edit it.",
+    ),
     "history_title": ("修改记录", "Change history"),
     "history_empty": ("此地块还没有修改记录。", "No changes recorded for this parcel yet."),
     "hist_at": ("时间 (UTC)", "When (UTC)"),

@@ -57,16 +57,18 @@ from geo.engine.parquet import LazyWorkspace, open_dataset
 from geo.engine.province import (
     ProvinceSummary,
     area_parcels,
-    cell_bounds,
-    cell_id,
     cell_parcels,
-    cell_size_for,
     configured_engine,
     dataset_for,
     parcel_limit,
-    parse_cell_id,
     province_threshold,
     stored_summary,
+)
+from geo.grid import (
+    cell_bounds,
+    cell_id,
+    cell_size_for,
+    parse_cell_id,
 )
 from geo.layers import LayerSpec, Text, layers_dir, load_layer_spec, load_layer_specs
 from geo.render import render_map

@@ -9,7 +9,13 @@ the user named by ``--user`` (default ``$TENGLONG_USER``, else the login name).
 Exit codes: 0 done; 1 the edit was refused by a conflict or the workspace was
 busy (nothing saved: try again); 2 bad input (unknown parcel, status,
 transition, field, file or URL — the message says which) or a role that may
-not do this (``TENGLONG_MODE=investor``).
+not do this (``TENGLONG_MODE=investor``); 3 the workspace cannot be written
+— the disk is full or it is on a read-only mount (nothing saved, the file is
+unchanged: free space, or copy it to a writable folder and edit the copy).
+
+An edit that finds the workspace locked by other editors queues (backoff
+with jitter) for up to ``$TENGLONG_EDIT_WAIT_S`` seconds (default 60) before
+it gives up with exit code 1.
 """
 
 from __future__ import annotations
@@ -86,8 +92,11 @@ def _run_edit(action: Any) -> Any:
         EditConflict,
         InvalidEditError,
         ParcelNotFoundError,
+        ReadOnlyError,
+        StorageFullError,
         StoreBusyError,
         StoreError,
+        storage_error,
     )
 
     try:
@@ -96,8 +105,16 @@ def _run_edit(action: Any) -> Any:
         raise _err(str(err), 1) from None
     except StoreBusyError as err:
         raise _err(str(err), 1) from None
+    except (StorageFullError, ReadOnlyError) as err:
+        raise _err(str(err), 3) from None
     except (InvalidEditError, ParcelNotFoundError, RoleError, StoreError, ValueError) as err:
         raise _err(str(err), 2) from None
+    except OSError as err:
+        where = err.filename or "."
+        mapped = storage_error(err, where, doing="the command", outcome="nothing was saved")
+        if mapped is not None:
+            raise _err(str(mapped), 3) from None
+        raise _err(f"{err}; check the path and that it can be read", 2) from None
 
 
 def _print_result(console: Console, result: Any) -> None:

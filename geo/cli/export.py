@@ -11,7 +11,8 @@ table, ``--table``), ``gpkg``, ``shp`` (a zip), ``geojson``, ``kml``,
 Without ``--format`` the format follows the suffix of ``--out``. Files are
 written atomically; a bad request (unknown format, role, site or area,
 ``--area`` with ``--site``, a missing output folder…) exits with code 2,
-says what is valid, and leaves no file behind.
+says what is valid, and leaves no file behind; a full disk or a read-only
+output folder exits with code 3, names the mount and leaves no file behind.
 
 Examples
 --------
@@ -176,6 +177,7 @@ def export(
     from geo.basemaps import BasemapError
     from geo.layers import LayerSpecError
     from geo.render import RenderError
+    from geo.store.errors import ReadOnlyError, StorageFullError
     from geo.workspace import WorkspaceError
 
     req = ExportRequest(
@@ -194,4 +196,7 @@ def export(
     except (ExportError, WorkspaceError, BasemapError, LayerSpecError, RenderError) as err:
         err_console.print(Text.assemble(("error: ", "red"), str(err)))
         raise typer.Exit(2) from None
+    except (StorageFullError, ReadOnlyError) as err:
+        err_console.print(Text.assemble(("error: ", "red"), str(err)))
+        raise typer.Exit(3) from None
     Console().print(f"wrote {path}")

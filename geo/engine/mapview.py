@@ -46,6 +46,7 @@ from geo.engine.parquet import (
     open_dataset,
     read_parcels,
 )
+from geo.grid import cell_sums
 from geo.release import OUTSIDE_ID, area_levels, check_statuses
 from geo.workspace import Workspace
 
@@ -83,35 +84,6 @@ def _statuses(statuses: Iterable[str] | None) -> list[str]:
 # ---------------------------------------------------------------------------
 # Aggregates
 # ---------------------------------------------------------------------------
-
-
-def _cell_sums(
-    geoms: np.ndarray, cell_m: float, view: Bounds | None, within: Any = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(cell_x, cell_y, n, m²) of parcels, each counted whole in the cell of its box centre."""
-    b = shapely.bounds(geoms)
-    cx, cy = 0.5 * (b[:, 0] + b[:, 2]), 0.5 * (b[:, 1] + b[:, 3])
-    ok = np.isfinite(cx) & np.isfinite(cy)
-    if view is not None:
-        ok &= (cx >= view[0]) & (cx <= view[2]) & (cy >= view[1]) & (cy <= view[3])
-    if within is not None:
-        ok[ok] = shapely.intersects_xy(within, cx[ok], cy[ok])
-    ix = np.floor(cx[ok] / cell_m).astype(np.int64)
-    iy = np.floor(cy[ok] / cell_m).astype(np.int64)
-    m2 = shapely.area(geoms[ok])
-    if not len(ix):
-        e = np.empty(0, dtype=np.int64)
-        return e, e, e, np.empty(0)
-    # One integer per cell (column-major within the extent): a 1-D unique is much
-    # faster than np.unique(axis=0) on a million rows.
-    x0, y0 = ix.min(), iy.min()
-    height = int(iy.max() - y0) + 1
-    key = (ix - x0) * height + (iy - y0)
-    uniq, inv = np.unique(key, return_inverse=True)
-    inv = inv.ravel()
-    n = np.bincount(inv, minlength=len(uniq))
-    s = np.bincount(inv, weights=m2, minlength=len(uniq))
-    return uniq // height + x0, uniq % height + y0, n, s
 
 
 def _cells_frame(
@@ -210,13 +182,13 @@ def aggregate_for_map(
     if isinstance(ws, LazyWorkspace):
         for part in iter_partitions(ws.info, columns=["status"], bbox=view):
             sel = part["status"].isin(wanted).to_numpy()
-            parts.append(_cell_sums(np.asarray(part.geometry.array)[sel], cell, view, within))
+            parts.append(cell_sums(np.asarray(part.geometry.array)[sel], cell, view, within))
     else:
         parcels = ws.parcels
         if view is not None:
             parcels = parcels.iloc[np.sort(parcels.sindex.query(shapely.box(*view)))]
         sel = parcels["status"].astype(str).isin(wanted).to_numpy()
-        parts.append(_cell_sums(np.asarray(parcels.geometry.array)[sel], cell, view, within))
+        parts.append(cell_sums(np.asarray(parcels.geometry.array)[sel], cell, view, within))
     out = _cells_frame(parts, cell, ws.crs)
     logger.info(
         "map aggregate: %d cells of %.0f m, %d parcels, %.1f mu",

@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import os
 import shutil
 import time
@@ -57,6 +56,15 @@ from geo.engine.parquet import (
     open_dataset,
     read_info,
 )
+from geo.grid import (
+    CELL_SIZES_M,
+    MAX_MAP_CELLS,
+    cell_bounds,
+    cell_id,
+    cell_size_for,
+    cells_over,
+    parse_cell_id,
+)
 from geo.schema import FREED_STATUSES, STATUSES
 from geo.store import revision_token
 from geo.workspace import Workspace, WorkspaceError
@@ -71,36 +79,10 @@ ENGINE_ENV = settings.ENGINE_ENV
 """Environment variable choosing the app's engine: ``memory`` or ``dask``."""
 CACHE_ENV = settings.CACHE_ENV
 """Environment variable naming the folder of converted GeoPackages (see :func:`dataset_for`)."""
-MAX_MAP_CELLS = 2_000
-"""At most this many grid cells over the extent of a map aggregate."""
 PARCEL_LIMIT = 5_000
 """A map shows single parcels only when at most this many are selected."""
 PARCEL_LIMIT_ENV = settings.PARCEL_LIMIT_ENV
 """Environment variable overriding :data:`PARCEL_LIMIT`."""
-CELL_SIZES_M: tuple[float, ...] = (
-    10.0,
-    20.0,
-    25.0,
-    50.0,
-    100.0,
-    200.0,
-    250.0,
-    500.0,
-    1_000.0,
-    2_000.0,
-    2_500.0,
-    5_000.0,
-    10_000.0,
-    20_000.0,
-    25_000.0,
-    50_000.0,
-    100_000.0,
-    200_000.0,
-    250_000.0,
-    500_000.0,
-)
-"""Grid cell sizes a map aggregate chooses from (round numbers of metres)."""
-CELL_PREFIX = "cell"
 
 
 # ---------------------------------------------------------------------------
@@ -247,88 +229,6 @@ def configured_engine() -> Engine:
             raise EngineError(f"{ENGINE_ENV}={raw!r}: choose {' or '.join(ENGINES)}")
         return raw  # type: ignore[return-value]
     return "dask" if scheduler_address() else "memory"
-
-
-# ---------------------------------------------------------------------------
-# Grid cells
-# ---------------------------------------------------------------------------
-
-
-def cells_over(bounds: Bounds, cell_m: float) -> int:
-    """How many grid cells (aligned on multiples of ``cell_m``) cover ``bounds``.
-
-    Examples
-    --------
-    >>> cells_over((0.0, 0.0, 1000.0, 500.0), 500.0)
-    6
-    """
-    x0, y0, x1, y1 = bounds
-    nx = math.floor(x1 / cell_m) - math.floor(x0 / cell_m) + 1
-    ny = math.floor(y1 / cell_m) - math.floor(y0 / cell_m) + 1
-    return int(nx * ny)
-
-
-def cell_size_for(bounds: Bounds | None, *, max_cells: int = MAX_MAP_CELLS) -> float:
-    """The smallest of :data:`CELL_SIZES_M` whose grid over ``bounds`` has ≤ ``max_cells`` cells.
-
-    Examples
-    --------
-    >>> cell_size_for((480_000.0, 4_020_000.0, 530_000.0, 4_070_000.0))
-    2000.0
-    >>> cell_size_for((0.0, 0.0, 100.0, 100.0))
-    10.0
-    """
-    if bounds is None:
-        return CELL_SIZES_M[-1]
-    for size in CELL_SIZES_M:
-        if cells_over(bounds, size) <= max_cells:
-            return size
-    return CELL_SIZES_M[-1]
-
-
-def cell_id(cell_m: float, cell_x: int, cell_y: int) -> str:
-    """The identifier of a grid cell: ``cell:2000:240:2010``.
-
-    Examples
-    --------
-    >>> cell_id(2000.0, 240, 2010)
-    'cell:2000:240:2010'
-    >>> parse_cell_id(cell_id(2.5, -1, 3))
-    (2.5, -1, 3)
-    """
-    return f"{CELL_PREFIX}:{cell_m:g}:{int(cell_x)}:{int(cell_y)}"
-
-
-def parse_cell_id(text: object) -> tuple[float, int, int] | None:
-    """``(cell_m, cell_x, cell_y)`` of a :func:`cell_id`, or None for anything else.
-
-    Examples
-    --------
-    >>> parse_cell_id("cell:500:1:2"), parse_cell_id("A01"), parse_cell_id("cell:x:1:2")
-    ((500.0, 1, 2), None, None)
-    """
-    parts = str(text).split(":")
-    if len(parts) != 4 or parts[0] != CELL_PREFIX:
-        return None
-    try:
-        size, x, y = float(parts[1]), int(parts[2]), int(parts[3])
-    except ValueError:
-        return None
-    if not math.isfinite(size) or size <= 0:
-        return None
-    return size, x, y
-
-
-def cell_bounds(cell_m: float, cell_x: int, cell_y: int) -> Bounds:
-    """The square of a grid cell in the dataset's CRS.
-
-    Examples
-    --------
-    >>> cell_bounds(500.0, 2, -1)
-    (1000.0, -500.0, 1500.0, 0.0)
-    """
-    x0, y0 = float(cell_x) * cell_m, float(cell_y) * cell_m
-    return (x0, y0, x0 + cell_m, y0 + cell_m)
 
 
 # ---------------------------------------------------------------------------

@@ -435,18 +435,54 @@ def check_out_path(out: str | os.PathLike[str]) -> Path:
 def write_atomic(out: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``out`` through a temporary file in the same folder.
 
-    A failure leaves no partial file: the temporary file is removed and any
-    previous ``out`` is untouched.
+    The temporary file is flushed to disk (``fsync``) before it is renamed
+    over ``out``, so a failure — a full disk included — leaves no partial
+    file: the temporary file is removed and any previous ``out`` is untouched.
+
+    Raises
+    ------
+    ExportError
+        The output folder does not exist, or ``out`` is a folder.
+    geo.store.StorageFullError
+        The disk holding ``out`` is full (the message names the mount).
+    geo.store.ReadOnlyError
+        The output folder is on a read-only mount or not writable.
     """
     p = check_out_path(out)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+        tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, p)
+    except OSError as err:
+        raise output_storage_error(err, p) or err from None
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
     logger.info("wrote %s (%d bytes)", p, len(data))
     return p
+
+
+def output_storage_error(err: BaseException, out: str | os.PathLike[str]) -> Exception | None:
+    """The store error a full disk or read-only folder met while writing ``out`` means, or None.
+
+    See :func:`geo.store.storage_error`; the advice for a read-only place is
+    to choose another output folder.
+    """
+    from geo.store.errors import storage_error
+
+    p = Path(out)
+    failed = getattr(err, "filename", None)
+    # the temporary file next to ``out`` is ``out`` for the user; a temp folder elsewhere is not
+    where = Path(failed) if failed and Path(failed).parent != p.parent else p
+    return storage_error(
+        err,
+        where,
+        doing=f"writing {p}",
+        outcome=f"no file was written and any previous {p.name} is unchanged",
+        advice_read_only=f"Give --out in a writable folder (e.g. --out ~/{p.name})",
+    )

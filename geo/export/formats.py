@@ -25,6 +25,7 @@ from geo.export._context import (
     ExportContext,
     ExportError,
     check_out_path,
+    output_storage_error,
     prepare,
     write_atomic,
 )
@@ -244,6 +245,8 @@ def export_file(
     ExportError
         As :func:`export_bytes`; also a missing output folder, or a format
         that cannot be inferred from ``out``.
+    geo.store.StorageFullError, geo.store.ReadOnlyError
+        The disk is full or the output folder read-only; no file was written.
     """
     path = check_out_path(out)
     if fmt is None:
@@ -262,15 +265,23 @@ def export_file(
     expected = {s for s, f in SUFFIXES.items() if f == spec.name}
     if path.suffix.lower() not in expected:
         logger.warning("%s: the suffix does not match format %s", path, spec.name)
-    data, _, _ = export_bytes(
-        workspace,
-        fmt=spec.name,
-        role=role,
-        lang=lang,
-        area_id=area_id,
-        site_id=site_id,
-        layout=layout,
-        table=table,
-        basemap=basemap,
-    )
+    try:
+        data, _, _ = export_bytes(
+            workspace,
+            fmt=spec.name,
+            role=role,
+            lang=lang,
+            area_id=area_id,
+            site_id=site_id,
+            layout=layout,
+            table=table,
+            basemap=basemap,
+        )
+    except Exception as err:  # a full temporary folder while building (GDAL, PDF)
+        from geo.store.errors import StorageFullError
+
+        mapped = output_storage_error(err, path)
+        if not isinstance(mapped, StorageFullError):
+            raise
+        raise mapped from None
     return write_atomic(path, data)

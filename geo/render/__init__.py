@@ -51,8 +51,6 @@ from geo.render._common import (  # noqa: F401
     RenderError,
 )
 from geo.render.aggregate import (  # noqa: F401
-    _CELL_SIZES_M,
-    MAX_CELLS,
     _aggregate,
 )
 from geo.render.assets import (  # noqa: F401

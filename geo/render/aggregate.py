@@ -8,33 +8,25 @@ import pandas as pd
 import shapely
 
 from geo import crs as crs_mod
-from geo.layers import (
-    LayerRows,
-)
+from geo.grid import cell_id, cell_size_for
+from geo.layers import LayerRows
 from geo.render.style import _category_key
 
-# ---------------------------------------------------------------------------
-# Aggregation
-# ---------------------------------------------------------------------------
 
-_CELL_SIZES_M = (100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000)
-MAX_CELLS = 2500
+def _aggregate(rows: LayerRows) -> tuple[gpd.GeoDataFrame, float]:
+    """Grid cells (:mod:`geo.grid`) with parcel count, area and the dominant class.
 
-
-def _aggregate(rows: LayerRows) -> tuple[gpd.GeoDataFrame, int]:
-    """Grid cells (projected CRS) with parcel count, area and the dominant class."""
+    Each feature counts in the cell of its centroid; the cell size is the
+    grid's choice for the centroids' extent, so ids are those of every other
+    map and engine (``cell:500:1084:8098``).
+    """
     frame = rows.frame
     spec = rows.spec
     cen = shapely.get_coordinates(shapely.centroid(frame.geometry.values))
     area_mu = crs_mod.m2_to_mu(frame.geometry.area.to_numpy())
-    x0, y0 = np.floor(cen.min(axis=0) / 100.0) * 100.0
-    cell = _CELL_SIZES_M[-1]
-    for size in _CELL_SIZES_M:
-        ij = np.floor((cen - [x0, y0]) / size).astype(np.int64)
-        if len(np.unique(ij[:, 0] * (1 << 32) + ij[:, 1])) <= MAX_CELLS:
-            cell = size
-            break
-    ij = np.floor((cen - [x0, y0]) / cell).astype(np.int64)
+    (xmin, ymin), (xmax, ymax) = cen.min(axis=0), cen.max(axis=0)
+    cell = cell_size_for((float(xmin), float(ymin), float(xmax), float(ymax)))
+    ij = np.floor(cen / cell).astype(np.int64)
     df = pd.DataFrame({"i": ij[:, 0], "j": ij[:, 1], "area_mu": area_mu})
     by = spec.style.by
     if by:
@@ -55,12 +47,9 @@ def _aggregate(rows: LayerRows) -> tuple[gpd.GeoDataFrame, int]:
             .set_index(["i", "j"])["by"]
         )
         cells[by] = [dom.get((i, j)) for i, j in zip(cells["i"], cells["j"], strict=True)]
-    cells["cell_id"] = [f"{cell}m:{i}:{j}" for i, j in zip(cells["i"], cells["j"], strict=True)]
+    cells["cell_id"] = [cell_id(cell, i, j) for i, j in zip(cells["i"], cells["j"], strict=True)]
     geoms = shapely.box(
-        x0 + cells["i"] * cell,
-        y0 + cells["j"] * cell,
-        x0 + (cells["i"] + 1) * cell,
-        y0 + (cells["j"] + 1) * cell,
+        cells["i"] * cell, cells["j"] * cell, (cells["i"] + 1) * cell, (cells["j"] + 1) * cell
     )
     out = gpd.GeoDataFrame(cells.drop(columns=["i", "j"]), geometry=geoms, crs=frame.crs)
     return out, cell

@@ -224,7 +224,7 @@ def _build_layers(plans: list[_Plan], *, role: str, lang: str, gcj02: bool) -> _
                 [(spec, cells, fields)], kind="polygon", simplify_m=0, gcj02=gcj02, labels=False
             )
             stores[sid] = store
-            note = text["aggregated"].format(n=f"{n:,}", cell=f"{cell_m:,}")
+            note = text["aggregated"].format(n=f"{n:,}", cell=f"{cell_m:,g}")
             cfg = _layer_cfg(
                 spec,
                 cells,

@@ -27,8 +27,11 @@ from geo.store.errors import (
     InvalidEditError,
     InvalidTransitionError,
     ParcelNotFoundError,
+    ReadOnlyError,
+    StorageFullError,
     StoreBusyError,
     StoreError,
+    storage_error,
 )
 from geo.store.model import (
     ALLOWED_TRANSITIONS,
@@ -65,12 +68,16 @@ def open_store(
     role
         ``planner`` (edits), ``investment``, ``investor`` or ``public`` (read only).
     **options
-        Backend options: ``busy_timeout_s`` (both), ``journal_mode`` (GeoPackage).
+        Backend options: ``busy_timeout_s`` (both: the total wait for other
+        editors' locks, default ``$TENGLONG_EDIT_WAIT_S`` or 60 s),
+        ``journal_mode`` (GeoPackage).
 
     Raises
     ------
     StoreError
         The workspace cannot be opened; the message says why and what to do.
+        A workspace on a read-only mount opens (for reading); its edits raise
+        :class:`ReadOnlyError`, and a full disk :class:`StorageFullError`.
     geo.access.RoleError
         The process is in investor mode and ``role`` is not a restricted role.
     """
@@ -123,6 +130,8 @@ __all__ = [
     "InvalidTransitionError",
     "ParcelNotFoundError",
     "ParcelRecord",
+    "ReadOnlyError",
+    "StorageFullError",
     "Store",
     "StoreBusyError",
     "StoreError",
@@ -130,4 +139,5 @@ __all__ = [
     "is_postgres_url",
     "open_store",
     "revision_token",
+    "storage_error",
 ]

@@ -4,7 +4,9 @@ Transactions and locking
 ------------------------
 - Every edit is one ``BEGIN IMMEDIATE … COMMIT`` on the file: it takes
   SQLite's single write lock at the start, so there is one writer at a time;
-  a second writer waits up to ``busy_timeout_s`` and then gets
+  the others queue: they retry with exponential backoff and jitter
+  (:mod:`geo.store.retry`) for up to ``busy_timeout_s`` in total (default
+  ``$TENGLONG_EDIT_WAIT_S`` or 60 s) and only then get
   :class:`~geo.store.StoreBusyError` ("try again").
 - Journal mode **WAL** (write-ahead log), set on the first writable open. Why:
   readers (the app's other processes, ``pyogrio``/GDAL, QGIS) are never blocked
@@ -22,6 +24,16 @@ Transactions and locking
   crash or ``kill -9`` at any point leaves the last committed state (SQLite's
   atomic commit); a half-done edit is rolled back on the next open.
 
+Full disks and read-only folders
+--------------------------------
+A full disk during an edit (``SQLITE_FULL``) rolls the edit back and raises
+:class:`~geo.store.StorageFullError` (the mount to free space on); the file
+keeps its last committed state. A workspace on a read-only mount (or in a
+folder the user may not write) opens read-only — a WAL workspace as
+``immutable``, since its ``-shm`` file cannot be made there — so it can be
+read, and every edit raises :class:`~geo.store.ReadOnlyError` (copy it to a
+writable folder) before anything is written.
+
 GDAL's R-tree triggers
 ----------------------
 GeoPackages written by GDAL carry triggers that keep the spatial index
@@ -35,6 +47,7 @@ advice instead of failing mid-edit.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -48,8 +61,16 @@ import pandas as pd
 
 from geo.store import gpkgblob
 from geo.store.base import AUDIT_COLUMNS, Store, audit_row
-from geo.store.errors import StoreBusyError, StoreError
+from geo.store.errors import (
+    ReadOnlyError,
+    StoreBusyError,
+    StoreError,
+    is_read_only_fs,
+    nearly_full,
+    storage_error,
+)
 from geo.store.model import GEOMETRY_FIELD, Change, Kind, ParcelRecord, kind_of_column, to_date
+from geo.store.retry import EDIT_WAIT_ENV, edit_wait_s, retry_busy
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +83,25 @@ _AUDIT_DDL = (
     '"before" TEXT, "after" TEXT, "row_version" INTEGER, "edit_id" TEXT, "note" TEXT)'
 )
 _AUDIT_TYPES = {"row_version": "INTEGER", "edit_id": "TEXT", "note": "TEXT"}
+
+
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CANTOPEN = 5, 6, 14
+BUSY_SLICE_MS = 50
+"""How long one attempt at the write lock lets SQLite's busy handler poll."""
+
+
+class _CannotOpen(Exception):  # noqa: N818 - internal signal, never leaves this module
+    """SQLite could not open the file (e.g. a WAL workspace whose ``-shm`` cannot be made)."""
+
+
+def _is_busy(err: BaseException) -> bool:
+    """True for SQLite's "database is locked/busy" (another connection holds the lock)."""
+    if not isinstance(err, sqlite3.OperationalError):
+        return False
+    code = (getattr(err, "sqlite_errorcode", None) or 0) & 0xFF
+    return code in (_SQLITE_BUSY, _SQLITE_LOCKED) or (
+        not code and ("locked" in str(err) or "busy" in str(err))
+    )
 
 
 def _q(name: str) -> str:
@@ -84,7 +124,9 @@ class GpkgStore(Store):
     user, role
         See :class:`geo.store.Store`.
     busy_timeout_s
-        How long an edit waits for another edit's lock before :class:`StoreBusyError`.
+        How long in total an edit waits for other edits' lock (with backoff,
+        :mod:`geo.store.retry`) before :class:`StoreBusyError`; default
+        ``$TENGLONG_EDIT_WAIT_S`` or 60 s.
     journal_mode
         ``"wal"`` (default) or ``"delete"``.
     """
@@ -97,7 +139,7 @@ class GpkgStore(Store):
         *,
         user: str,
         role: str = "planner",
-        busy_timeout_s: float = 10.0,
+        busy_timeout_s: float | None = None,
         journal_mode: str = "wal",
     ) -> None:
         super().__init__(user=user, role=role)
@@ -108,31 +150,100 @@ class GpkgStore(Store):
             )
         if journal_mode not in ("wal", "delete"):
             raise ValueError(f"journal_mode must be 'wal' or 'delete', not {journal_mode!r}")
-        self.read_only = self.role != "planner"
-        uri = self.path.resolve().as_uri() + ("?mode=ro" if self.read_only else "")
+        self._wait_s = edit_wait_s(busy_timeout_s)
+        self._cannot_write = self._why_not_writable() if self.role == "planner" else None
+        """The :class:`ReadOnlyError` every write raises (a read-only mount), or None."""
+        self.read_only = self.role != "planner" or self._cannot_write is not None
+        # a WAL file on a read-only mount can only be read as immutable (no -shm possible)
+        self._conn = self._connect(immutable=is_read_only_fs(self.path))
         try:
-            self._conn = sqlite3.connect(
-                uri,
-                uri=True,
-                timeout=busy_timeout_s,
-                isolation_level=None,
-                check_same_thread=False,
+            # another editor's commit, WAL recovery or the last connection removing the
+            # -wal file can make these checks "busy" too: they queue like the edits
+            retry_busy(
+                lambda: self._open_checks(journal_mode),
+                is_busy=_is_busy,
+                wait_s=self._wait_s,
+                what=f"{self.path} (open)",
             )
-        except sqlite3.Error as err:
-            raise StoreError(f"cannot open {self.path}: {err}") from err
-        try:
-            gpkgblob.register_functions(self._conn)
-            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            self._check_geopackage()
-            if not self.read_only:
-                self._set_journal_mode(journal_mode)
-                self._conn.execute("PRAGMA synchronous = FULL")
-                self._check_triggers()
+        except _CannotOpen as err:
+            self._conn.close()
+            raise StoreError(
+                f"{self.path} is not a GeoPackage ({err.__cause__}); give a .gpkg workspace "
+                f"written by Tenglong or GDAL"
+            ) from None
+        except sqlite3.Error as err:  # e.g. no room for the WAL index (-shm) on a full disk
+            self._conn.close()
+            if _is_busy(err):
+                raise StoreBusyError(
+                    f"{self.path} is being saved by other editors and stayed locked for "
+                    f"{self._wait_s:.0f} s; nothing was saved: try again, or wait longer "
+                    f"({EDIT_WAIT_ENV}=120)"
+                ) from None
+            raise self._storage_error(err, "opening the workspace for editing") or StoreError(
+                f"cannot open {self.path} for editing ({err}); check that it is a .gpkg "
+                f"workspace on a local disk"
+            ) from None
         except BaseException:
             self._conn.close()
             raise
         self._kinds: dict[str, Kind] | None = None
         self._kinds_schema = -1
+
+    def _open_checks(self, journal_mode: str) -> None:
+        try:
+            self._check_geopackage()
+        except _CannotOpen:
+            if not self.read_only:
+                raise
+            # a WAL workspace in a folder we may not write: read its last checkpoint
+            self._conn.close()
+            self._conn = self._connect(immutable=True)
+            self._check_geopackage()
+        if not self.read_only:
+            self._set_journal_mode(journal_mode)
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._check_triggers()
+
+    def _connect(self, *, immutable: bool) -> sqlite3.Connection:
+        uri = self.path.resolve().as_uri()
+        if self.read_only:
+            uri += "?mode=ro" + ("&immutable=1" if immutable else "")
+        try:
+            conn = sqlite3.connect(
+                uri,
+                uri=True,
+                timeout=self._wait_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as err:
+            raise self._storage_error(err, "opening the workspace") or StoreError(
+                f"cannot open {self.path}: {err}"
+            ) from None
+        gpkgblob.register_functions(conn)
+        conn.execute(f"PRAGMA busy_timeout = {int(self._wait_s * 1000)}")
+        return conn
+
+    def _why_not_writable(self) -> ReadOnlyError | None:
+        """Why the workspace cannot be written here (read-only mount, no permission), or None."""
+        if is_read_only_fs(self.path):
+            err: OSError = OSError(errno.EROFS, "Read-only file system", str(self.path))
+        elif not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+            err = PermissionError(errno.EACCES, "Permission denied", str(self.path))
+        else:
+            return None
+        found = self._storage_error(err, f"editing {self.path}")
+        assert isinstance(found, ReadOnlyError)
+        logger.info("%s: opened read-only: %s", self.path, found)
+        return found
+
+    def _storage_error(self, err: BaseException, doing: str) -> StoreError | None:
+        return storage_error(
+            err,
+            self.path,
+            doing=doing,
+            outcome="nothing was saved and the workspace file is unchanged",
+        )
 
     # ------------------------------------------------------------------ open checks
     @property
@@ -153,7 +264,11 @@ class GpkgStore(Store):
                 )
             }
         except sqlite3.DatabaseError as err:
-            raise StoreError(
+            if _is_busy(err):
+                raise  # retried by the caller
+            if (getattr(err, "sqlite_errorcode", 0) or 0) & 0xFF == _SQLITE_CANTOPEN:
+                raise _CannotOpen() from err
+            raise self._storage_error(err, "opening the workspace") or StoreError(
                 f"{self.path} is not a GeoPackage ({err}); give a .gpkg workspace written by "
                 f"Tenglong or GDAL"
             ) from None
@@ -182,10 +297,21 @@ class GpkgStore(Store):
         current = self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower()
         if current == mode:
             return
+        if mode == "wal" and nearly_full(self.path):
+            # switching rewrites the file header, then the WAL index (-shm) may not fit:
+            # stay in the rollback journal, so a failed edit leaves the file byte-identical
+            logger.info("%s: the disk is nearly full; not switching to WAL", self.path)
+            return
         try:
-            got = self._conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0].lower()
+            got = retry_busy(
+                lambda: self._conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0],
+                is_busy=_is_busy,
+                wait_s=self._wait_s,
+            ).lower()
         except sqlite3.OperationalError as err:
-            logger.warning("%s: could not switch to journal_mode=%s (%s)", self.path, mode, err)
+            # a full disk is reported by the edit itself (StorageFullError)
+            log = logger.info if self._storage_error(err, "") is not None else logger.warning
+            log("%s: could not switch to journal_mode=%s (%s)", self.path, mode, err)
             return
         if got != mode:
             logger.warning("%s: journal_mode is %s, not %s", self.path, got, mode)
@@ -198,6 +324,8 @@ class GpkgStore(Store):
             self._conn.execute(f'EXPLAIN UPDATE "parcels" SET {sets} WHERE 0')
             self._conn.execute('EXPLAIN DELETE FROM "parcels" WHERE 0')
         except sqlite3.OperationalError as err:
+            if _is_busy(err):
+                raise  # retried by the caller
             missing = re.search(r"no such function: (\w+)", str(err))
             if missing:
                 raise StoreError(
@@ -211,38 +339,73 @@ class GpkgStore(Store):
     # ------------------------------------------------------------------ primitives
     @contextmanager
     def _write_transaction(self) -> Iterator[None]:
+        if self._cannot_write is not None:
+            raise self._cannot_write
         if self.read_only:
             raise StoreError(f"{self.path} is open read-only (role {self.role})")
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as err:
-            if "locked" in str(err) or "busy" in str(err):
-                raise StoreBusyError(
-                    f"{self.path} is being saved by another editor (waited "
-                    f"{self._busy_s():.0f} s); try again in a moment"
-                ) from None
-            raise StoreError(f"cannot start an edit of {self.path}: {err}") from None
+        self._begin()
         try:
             yield
+        except sqlite3.Error as err:
+            self._rollback()
+            raise self._storage_error(err, "saving the edit") or StoreError(
+                f"{self.path}: the edit failed ({err}); nothing was saved"
+            ) from None
         except BaseException:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            self._kinds = None
+            self._rollback()
             raise
         try:
             self._conn.execute("COMMIT")
         except sqlite3.Error as err:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            self._kinds = None
-            raise StoreError(f"{self.path}: the edit could not be committed ({err})") from None
+            self._rollback()
+            if _is_busy(err):
+                raise StoreBusyError(
+                    f"{self.path}: readers kept the edit from being written; nothing was "
+                    f"saved: try again"
+                ) from None
+            raise self._storage_error(err, "saving the edit") or StoreError(
+                f"{self.path}: the edit could not be committed ({err}); nothing was saved"
+            ) from None
 
-    def _busy_s(self) -> float:
-        return self._conn.execute("PRAGMA busy_timeout").fetchone()[0] / 1000.0
+    def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``, waiting for the write lock with backoff (:mod:`geo.store.retry`)."""
+        # SQLite's own short polling first, then our jittered pauses between such slices
+        self._conn.execute(f"PRAGMA busy_timeout = {min(BUSY_SLICE_MS, int(self._wait_s * 1000))}")
+        try:
+            retry_busy(
+                lambda: self._conn.execute("BEGIN IMMEDIATE"),
+                is_busy=_is_busy,
+                wait_s=self._wait_s,
+                what=str(self.path),
+            )
+        except sqlite3.OperationalError as err:
+            if _is_busy(err):
+                raise StoreBusyError(
+                    f"{self.path} is being saved by other editors and stayed locked for "
+                    f"{self._wait_s:.0f} s; nothing was saved: try again, or wait longer "
+                    f"({EDIT_WAIT_ENV}=120)"
+                ) from None
+            raise self._storage_error(err, "starting the edit") or StoreError(
+                f"cannot start an edit of {self.path}: {err}"
+            ) from None
+        finally:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(self._wait_s * 1000)}")
+
+    def _rollback(self) -> None:
+        self._kinds = None
+        if not self._conn.in_transaction:
+            return  # SQLite already rolled back (e.g. SQLITE_FULL)
+        try:
+            self._conn.execute("ROLLBACK")
+        except sqlite3.Error as err:  # the journal restores the file on the next open
+            logger.warning("%s: rollback failed (%s)", self.path, err)
 
     def _after_commit(self) -> None:
-        if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
-            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        try:
+            if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as err:  # committed in the log; a later checkpoint copies it
+            logger.warning("%s: checkpoint after the edit failed (%s)", self.path, err)
 
     def _columns(self, table: str) -> list[tuple[str, str]]:
         return [

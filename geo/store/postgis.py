@@ -38,6 +38,7 @@ from geo.schema import TABLES
 from geo.store.base import AUDIT_COLUMNS, Store, audit_row
 from geo.store.errors import StoreBusyError, StoreError
 from geo.store.model import GEOMETRY_FIELD, Change, Kind, ParcelRecord, kind_of_column
+from geo.store.retry import edit_wait_s
 
 logger = logging.getLogger(__name__)
 
@@ -121,15 +122,17 @@ class PostgisStore(Store):
     user, role
         See :class:`geo.store.Store`.
     busy_timeout_s
-        How long an edit waits for another edit of the same parcel (``lock_timeout``).
+        How long an edit waits for another edit of the same parcel
+        (``lock_timeout``); default ``$TENGLONG_EDIT_WAIT_S`` or 60 s.
     """
 
     backend = "postgis"
 
     def __init__(
-        self, url: str, *, user: str, role: str = "planner", busy_timeout_s: float = 10.0
+        self, url: str, *, user: str, role: str = "planner", busy_timeout_s: float | None = None
     ) -> None:
         super().__init__(user=user, role=role)
+        busy_timeout_s = edit_wait_s(busy_timeout_s)
         self.url = url
         _, self.schema = parse_pg_url(url)
         self.read_only = self.role != "planner"
