@@ -565,10 +565,20 @@ def test_language_switch_keeps_the_filters(app_url, app_page):
     map_frame(page)
     settle(page)
     main = page.locator("[data-testid='stMain']")
-    main.locator("[data-testid='stPopover'] button").first.click()
-    page.locator("[data-testid='stMultiSelect']").first.click()
-    page.get_by_role("option", name="闲置").click()
-    settle(page)
+    status = page.locator("[data-testid='stMultiSelect']").first
+    chip = status.locator("[data-baseweb='tag']", has_text="闲置")
+    for _ in range(3):  # a late rerun may close the popover under the pointer: retry
+        if not status.is_visible():
+            main.locator("[data-testid='stPopover'] button").first.click()
+            status.wait_for()
+        status.click()
+        option = page.get_by_role("option", name="闲置", exact=True)
+        if option.count():
+            option.click()
+        settle(page)
+        if chip.count():
+            break
+    page.get_by_text("筛选结果：16 块地").wait_for(timeout=60_000)
     page.keyboard.press("Escape")
     page.keyboard.press("Escape")
     settle(page)
@@ -580,8 +590,12 @@ def test_language_switch_keeps_the_filters(app_url, app_page):
         x, y = _click_target(page, "tl-parcels_status", SCREEN["height"])
         page.mouse.click(x, y)
         settle(page)
-    assert "Filters (1)" in main.locator("[data-testid='stPopover'] button").first.inner_text()
-    assert page.get_by_text("Filtered: 16 parcels").count() == 1
+    from playwright.sync_api import expect
+
+    expect(main.locator("[data-testid='stPopover'] button").first).to_contain_text(
+        "Filters (1)", timeout=15_000
+    )
+    expect(page.get_by_text("Filtered: 16 parcels")).to_have_count(1)
     n = page.evaluate(
         "() => document.querySelectorAll('.leaflet-tl-parcels_status-pane path').length"
     )
