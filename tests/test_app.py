@@ -138,7 +138,7 @@ def test_overview_shows_fuxing_freed_land_against_published(monkeypatch, lang, l
     assert metric(at, label) == pytest.approx(10269, abs=1)
     freed = next(m for m in at.metric if m.label == label)
     assert note in str(freed.proto.delta)
-    assert any("示意 / schematic" in i.value for i in at.info)
+    assert any("示意 / schematic" in c.value for c in at.caption)
 
 
 def test_overview_filters_narrow_the_parcels(monkeypatch):
@@ -454,3 +454,30 @@ def test_export_page_makes_every_format_for_the_investor(monkeypatch, fmt):
         text = data.decode("utf-8-sig")
         for internal in ("former_enterprise", "compensation_wan_yuan", "owner", "contact"):
             assert internal not in text
+
+
+def test_overview_reads_back_filter_labels_sent_in_the_other_language(monkeypatch):
+    """After a language switch a closed popover's widgets send their old labels
+    ("闲置", "全部") back: they must mean the status idle and "all", not filter on text."""
+    at = run_page(monkeypatch, lang="en", state={"ov_status": ["闲置"], "ov_area": "全部"})
+    assert at.session_state["ov_status"] == ["idle"]
+    assert at.session_state["ov_area"] is None
+    assert any("Filtered: 16 parcels" in c.value for c in at.caption)
+    assert not at.warning
+
+
+def test_sites_page_without_sites_offers_the_wuan_workspace(monkeypatch):
+    """The empty state is an action (a button), not a schema expression like "areas.kind"."""
+    at = run_page(monkeypatch, "sites", lang="zh")
+    assert not any("areas.kind" in i.value for i in at.info)
+    at.button(key="sites_open_wuan").click().run()
+    assert at.session_state["workspace_path"].endswith("wuan.gpkg")
+    assert metric(at, "板块数") > 0
+
+
+@pytest.mark.parametrize(("workspace", "note"), [(FUXING, True), (DATA / "choujiang.gpkg", False)])
+def test_benefit_page_says_when_the_preset_is_not_local(monkeypatch, workspace, note):
+    """A Handan (Hebei) workspace on the 黄岩 (Zhejiang) preset says so; a Yiwu one does not."""
+    at = run_page(monkeypatch, "benefit", lang="zh", workspace=workspace)
+    shown = any("本地没有亩均评价预设" in i.value for i in at.info)
+    assert shown is note

@@ -294,3 +294,12 @@ def test_soil_gate_is_derived_when_absent():
     # Polluting history (even rows) and first-class planned use (070101, even rows).
     assert list(rows.frame["parcel_id"]) == [f"P{i}" for i in range(0, len(STATUSES), 2)]
     assert rows.frame["soil_investigation_required"].all()
+
+
+def test_benefit_legend_names_the_classes_as_the_page_and_exports():
+    """The map legend once said "B类(支持发展)" where the page said "B类（提升发展类）"."""
+    from geo.benefit import CLASS_LABELS
+
+    spec = next(s for s in load_layer_specs() if s.id == "benefit_classes")
+    legend = {c.value: (c.label.zh, c.label.en) for c in spec.style.categories}
+    assert legend == CLASS_LABELS

@@ -286,6 +286,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # --- overview --------------------------------------------------------------------
     "overview_title": ("总览", "Overview"),
     "filters": ("筛选", "Filters"),
+    "filter_clear": ("清除筛选", "Clear filters"),
     "filter_status": ("状态", "Status"),
     "filter_area": ("规划片区", "Planning area"),
     "filter_industry": ("原行业", "Former industry"),
@@ -366,10 +367,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     # --- sites -----------------------------------------------------------------------
     "sites_title": ("厂区转型", "Factory sites"),
     "sites_none": (
-        "这个工作空间没有厂区（areas.kind = site）。武安工作空间有东山和广耀两个厂区。",
-        "This workspace has no factory site (areas.kind = site). The Wu'an workspace has the "
-        "Dongshan and Guangyao sites.",
+        "这个工作空间没有厂区。武安工作空间有东山和广耀两个厂区。",
+        "This workspace has no factory site. The Wu'an workspace has the Dongshan and "
+        "Guangyao sites.",
     ),
+    "preset_not_local": (
+        "本地没有亩均评价预设：以 {preset} 为示例（浙江的评价办法），请换成本地的指标和基准值。",
+        "No local preset: {preset} (a Zhejiang scheme) is used as an example; replace it with "
+        "your province's indicators and benchmarks.",
+    ),
+    "sites_open_wuan": ("打开武安工作空间", "Open the Wu'an workspace"),
     "site": ("厂区", "Site"),
     "plates_count": ("板块数", "Plates"),
     "planning_fund": ("前期策划规划出资(万元)", "Planning fund (10k yuan)"),

@@ -12,13 +12,20 @@ argument is not hashable, so it is passed with a leading underscore (excluded
 from the cache key) and the key carries ``(path, mtime)`` instead.
 
 Reruns: the element sends only a click on a feature (the one-shot trigger
-``identify``), so panning and zooming never rerun the script.
+``identify``) and a choice in its basemap switcher (``basemap``: stored in
+the session's ``basemap``, the sidebar's choice too), so panning and zooming
+never rerun the script.
+
+Size: a map takes the page's width and, by default, most of the viewport's
+height (:data:`MAP_HEIGHT`, a CSS length), so that it starts near the top of
+the page and is never pushed below the fold.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import threading
 import weakref
@@ -30,15 +37,19 @@ import folium
 import streamlit as st
 
 from geo.app import state
-from geo.app.i18n import Lang, t
-from geo.basemaps import BasemapError, get_basemap
+from geo.app.i18n import Lang, t, t_plain
+from geo.basemaps import BASEMAP_NAMES, BasemapError, get_basemap
 from geo.layers import Condition, LayerSpec, layers_dir, load_layer_specs
 from geo.render import ASSETS_DIR, STATIC_URL, component_data, render_map, write_static_assets
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
-MAP_HEIGHT = 560
+MAP_HEIGHT = "max(460px, calc(100vh - 280px))"
+"""The map's default height: the viewport's height less the page's title and filter row."""
+
+Height = int | str
+"""Pixels, or a CSS length."""
 
 Where = tuple[tuple[str, str, str, Any], ...]
 """Extra filter conditions: ``(layer id, field, operator, value)``."""
@@ -128,7 +139,7 @@ def show_map(
     cache_key: tuple[Any, ...] | None = None,
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
-    height: int = MAP_HEIGHT,
+    height: Height = MAP_HEIGHT,
 ) -> dict[str, Any] | None:
     """Draw the workspace map for ``role`` and return the properties of a newly clicked feature.
 
@@ -155,7 +166,7 @@ def show_map(
     center, zoom
         Move the view without reloading the map.
     height
-        Pixels.
+        Pixels or a CSS length (default: most of the viewport).
 
     Returns
     -------
@@ -183,7 +194,28 @@ def show_map(
         logger.exception("map rendering failed for %s", ws.path)
         st.error(t("map_error", lang, error=err))
         return None
-    return show_rendered(fmap, key=key, height=height, center=center, zoom=zoom)
+    return show_rendered(
+        fmap, key=key, height=height, center=center, zoom=zoom, basemaps=basemap_choices(lang)
+    )
+
+
+def basemap_choices(lang: Lang) -> list[dict[str, Any]]:
+    """The in-map basemap switcher's choices: name, label, usable, and why not.
+
+    A basemap that needs a key or URL this server lacks is listed, disabled,
+    with the reason; ``none`` (boundaries only) always works, offline too.
+    """
+    out = []
+    for name in BASEMAP_NAMES:
+        try:
+            get_basemap(name)
+            ok, hint = True, ""
+        except BasemapError as err:
+            ok, hint = False, str(err)
+        out.append(
+            {"name": name, "label": t_plain(f"basemap_{name}", lang), "ok": ok, "hint": hint}
+        )
+    return out
 
 
 def _asset_base() -> str:
@@ -209,9 +241,11 @@ def show_rendered(
     fmap: folium.Map,
     *,
     key: str,
-    height: int = MAP_HEIGHT,
+    height: Height = MAP_HEIGHT,
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
+    basemaps: list[dict[str, Any]] | None = None,
+    basemap_title: str | None = None,
 ) -> dict[str, Any] | None:
     """Put a map made by :func:`geo.render.render_map` on the page.
 
@@ -222,9 +256,15 @@ def show_rendered(
     key
         A widget key unique on the page.
     height
-        Pixels.
+        Pixels or a CSS length.
     center, zoom
         Move the view without reloading the map.
+    basemaps
+        Choices of the in-map basemap switcher (:func:`basemap_choices`);
+        none: no switcher. A choice is stored in the session's ``basemap``
+        and the page reruns to draw the map over it.
+    basemap_title
+        The switcher's label (default: 底图 / Basemap in the session's language).
 
     Returns
     -------
@@ -233,20 +273,40 @@ def show_rendered(
         else None.
     """
     ensure_static_assets()
+    cfg_data = _component_data(fmap)
+    css_height = f"{int(height)}px" if isinstance(height, int | float) else str(height)
     data = {
-        **_component_data(fmap),
+        **cfg_data,
         "assets": _asset_base(),
-        "height": int(height),
+        "height": css_height,
         "view": {"center": list(center), "zoom": zoom} if center is not None else None,
     }
+    if basemaps:
+        data["basemaps"] = basemaps
+        data["basemap"] = str(fmap_basemap(cfg_data))
+        data["basemapTitle"] = basemap_title or t_plain("basemap", state.lang())
     result = _MAP_ELEMENT(
         key=key,
         data=data,
-        height=int(height),
+        height="content",
         on_identify_change=_ignore,
+        on_basemap_change=_ignore,
     )
+    chosen = getattr(result, "basemap", None)
+    if chosen in BASEMAP_NAMES and chosen != st.session_state.get("basemap", "none"):
+        logger.info("basemap switched in the map: %s", chosen)
+        st.session_state["basemap"] = chosen
+        st.rerun()
     props = getattr(result, "identify", None)
     return props if isinstance(props, dict) else None
+
+
+def fmap_basemap(data: dict[str, Any]) -> str:
+    """The basemap a map was drawn over, from its :func:`geo.render.component_data`."""
+    try:
+        return str(json.loads(data["cfg"]).get("basemap", "none"))
+    except (KeyError, ValueError, TypeError):
+        return "none"
 
 
 def _ignore() -> None:

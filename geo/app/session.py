@@ -91,7 +91,7 @@ def page_header(
             province.unavailable(lang)
         return
     st.caption(f"{t('workspace', lang)}: {md(workspace_title(ws, lang))} · {md_code(ws.path.name)}")
-    if ws.schematic:
-        st.info(t("schematic_note", lang), icon=":material/info:")
+    if ws.schematic:  # one line, so that the map starts near the top of the page
+        st.caption(f":material/info: {t('schematic_note', lang)}")
     if not ws.is_valid and state.role() == "planner":
         st.warning(t("workspace_problems", lang, n=len(ws.problems)))

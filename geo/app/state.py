@@ -814,6 +814,57 @@ TRANSLATED_WIDGETS: tuple[str, ...] = (
 """Keys of widgets whose option labels depend on the language."""
 
 
+def untranslate(
+    key: str,
+    options: list[Any],
+    label: Any,
+    *,
+    multi: bool = False,
+) -> None:
+    """Turn a select widget's value back into its options after a language switch.
+
+    A select box or multiselect whose widgets were not on screen (in a closed
+    popover) when the language changed keeps the old language's *labels*
+    in the browser and sends them back on the next rerun: the overview then
+    filtered on the text "闲置" or "全部" instead of the status ``idle`` or
+    "all", and found no parcel. A value that is an option stays; a label of
+    an option in either language becomes that option; anything else goes.
+
+    Parameters
+    ----------
+    key
+        The widget's session-state key.
+    options
+        Its options (``None`` for "all", when it is one of them).
+    label
+        ``label(option, lang) -> str``, the widget's ``format_func`` in a language.
+    multi
+        Whether the value is a list (multiselect).
+    """
+    if key not in st.session_state:
+        return
+    known: dict[str, Any] = {}
+    for opt in options:
+        for lg in ("zh", "en"):
+            known.setdefault(str(label(opt, lg)), opt)
+    values = st.session_state[key]
+    seq = list(values or []) if multi else [values]
+    fixed: list[Any] = []
+    for v in seq:
+        if v in options:
+            fixed.append(v)
+        elif isinstance(v, str) and v in known:
+            fixed.append(known[v])
+    if multi:
+        fixed = list(dict.fromkeys(fixed))
+        if fixed != list(values or []):
+            logger.info("%s: %r read back as %r", key, values, fixed)
+            st.session_state[key] = fixed
+    elif (fixed[0] if fixed else None) != values:
+        logger.info("%s: %r read back as %r", key, values, fixed[0] if fixed else None)
+        st.session_state[key] = fixed[0] if fixed else (None if None in options else options[0])
+
+
 def refresh_translated_widgets() -> None:
     """After a language switch, send the selected options' new labels to the browser.
 

@@ -3,7 +3,10 @@
  * Tenglong controls (tenglong.js) are loaded once per browser page from the
  * app's own static files, then TL.mount(map, cfg) draws the map that
  * geo/render.py prepared. A click on a feature sends its properties back as
- * the one-shot trigger value "identify"; pan and zoom send nothing.
+ * the one-shot trigger value "identify"; a choice in the in-map basemap
+ * switcher sends "basemap" (the server redraws the map over it, shifted to
+ * GCJ-02 for Gaode); pan and zoom send nothing. In the app the card beside the
+ * map shows a clicked feature, so the map opens no popup.
  *
  * Streamlit calls the default export on mount and whenever the data change.
  * The map is rebuilt only when the map itself changes (data.sig); a new
@@ -51,6 +54,50 @@ function destroy(holder) {
   holder.__tl = null;
 }
 
+// The basemap switcher: a button with the current basemap, and the choices
+// (those that need a key or URL the server lacks are shown disabled, with why).
+function basemapControl(L, data, setTriggerValue) {
+  const Ctl = L.Control.extend({
+    options: { position: "topright" },
+    onAdd: function () {
+      const box = L.DomUtil.create("div", "tl-control tl-basemaps tl-collapsed");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      const head = L.DomUtil.create("button", "tl-head", box);
+      head.type = "button";
+      const current = (data.basemaps || []).find((b) => b.name === data.basemap);
+      head.textContent = data.basemapTitle;
+      head.title = data.basemapTitle + ": " + (current ? current.label : data.basemap);
+      head.setAttribute("aria-expanded", "false");
+      const body = L.DomUtil.create("div", "tl-body", box);
+      head.addEventListener("click", () => {
+        box.classList.toggle("tl-collapsed");
+        head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
+      });
+      (data.basemaps || []).forEach((b) => {
+        const row = L.DomUtil.create("label", "tl-layer-row tl-basemap-row", body);
+        const rb = L.DomUtil.create("input", "", row);
+        rb.type = "radio";
+        rb.name = "tl-basemap";
+        rb.value = b.name;
+        rb.checked = b.name === data.basemap;
+        rb.disabled = !b.ok;
+        const name = L.DomUtil.create("span", "tl-layer-name", row);
+        name.textContent = b.label;
+        if (!b.ok) {
+          row.classList.add("tl-disabled");
+          row.title = b.hint || "";
+        }
+        rb.addEventListener("change", () => {
+          if (rb.checked && b.name !== data.basemap) setTriggerValue("basemap", b.name);
+        });
+      });
+      return box;
+    },
+  });
+  return new Ctl();
+}
+
 function build(holder, data, setTriggerValue) {
   const L = window.L;
   const map = L.map(holder, {
@@ -60,7 +107,8 @@ function build(holder, data, setTriggerValue) {
     zoomControl: true,
   });
   (data.tiles || []).forEach((t) => L.tileLayer(t.url, t.options).addTo(map));
-  const inst = window.TL.mount(map, JSON.parse(data.cfg));
+  const inst = window.TL.mount(map, JSON.parse(data.cfg), { popups: false, layersCollapsed: true });
+  if (data.basemaps && data.basemaps.length) basemapControl(L, data, setTriggerValue).addTo(map);
   const onIdentify = (e) => {
     if (!e.detail || inst.lastIdentified !== e.detail) return;
     setTriggerValue("identify", e.detail.properties);
@@ -77,7 +125,8 @@ export default function ({ data, parentElement, setTriggerValue }) {
     holder.style.width = "100%";
     parentElement.appendChild(holder);
   }
-  holder.style.height = data.height + "px";
+  // A number of pixels, or a CSS length such as "max(480px, calc(100vh - 220px))".
+  holder.style.height = typeof data.height === "number" ? data.height + "px" : data.height;
   performance.mark("tl-element");
   let alive = true;
   assets(data.assets)

@@ -16,6 +16,29 @@
   var TL = (root.TL = root.TL || {});
   TL.instances = TL.instances || [];
 
+  // Leaflet focuses the map on mousedown and then restores the window's
+  // scroll position only. In a page whose scrolling element is not the
+  // window (Streamlit's main block), the focus scrolled the map into view
+  // between mousedown and mouseup: the feature moved away from the pointer
+  // and the first click was lost. Focus without scrolling instead.
+  if (L && L.Map && L.Map.Keyboard && !L.Map.Keyboard.prototype._tlNoScroll) {
+    L.Map.Keyboard.prototype._onMouseDown = function () {
+      if (this._focused) return;
+      try {
+        this._map._container.focus({ preventScroll: true });
+      } catch (e) {
+        this._map._container.focus();
+      }
+    };
+    L.Map.Keyboard.prototype._tlNoScroll = true;
+  }
+
+  // Below this many pixels a polygon's status colour cannot be told apart:
+  // it is drawn with an outline of its own colour that brings it to this size.
+  TL.MIN_FEATURE_PX = 9;
+  // The layer control and the legend together cover at most this share of the map.
+  TL.CONTROL_BUDGET = 0.15;
+
   var M2_PER_MU = 10000 / 15;
   var WGS84_A = 6378137.0;
   var WGS84_E2 = 0.00669437999014;
@@ -106,6 +129,30 @@
       : { type: "MultiLineString", coordinates: lines };
   }
 
+  // The larger side of a feature's bounding box in pixels at zoom 0 (Web Mercator).
+  function sizeAtZoom0(geom) {
+    var x0 = Infinity,
+      x1 = -Infinity,
+      y0 = Infinity,
+      y1 = -Infinity;
+    var polys = geom.type === "Polygon" ? [geom.coordinates] : geom.coordinates;
+    for (var p = 0; p < polys.length; p++) {
+      var ring = polys[p][0] || [];
+      for (var k = 0; k < ring.length; k++) {
+        var c = ring[k];
+        if (c[0] < x0) x0 = c[0];
+        if (c[0] > x1) x1 = c[0];
+        if (c[1] < y0) y0 = c[1];
+        if (c[1] > y1) y1 = c[1];
+      }
+    }
+    if (x1 < x0) return Infinity;
+    var k0 = 256 / 360;
+    var cos = Math.cos((((y0 + y1) / 2) * Math.PI) / 180) || 1;
+    return Math.max((x1 - x0) * k0, ((y1 - y0) * k0) / cos);
+  }
+  TL.sizeAtZoom0 = sizeAtZoom0;
+
   TL.decode = function (lyr, store) {
     var feats = [];
     for (var k = 0; k < lyr.ids.length; k++) {
@@ -134,6 +181,24 @@
     };
   }
 
+  // A polygon smaller than TL.MIN_FEATURE_PX on screen gets an outline of its
+  // own colour that brings it to that size, so that its colour reads at the
+  // district zoom (and its click target is as large).
+  function zoomStyle(st, color, size0, zoom) {
+    var base = pathStyle(st, color);
+    if (!st.fill || !isFinite(size0)) return base;
+    var px = size0 * Math.pow(2, zoom);
+    if (px >= TL.MIN_FEATURE_PX) return base;
+    base.color = color;
+    // Drawn paths are rounded and simplified by a pixel or two: the outline's
+    // width allows for that (at least the minimum less half the feature's size).
+    base.weight = Math.max(base.weight, TL.MIN_FEATURE_PX - px / 2);
+    base.opacity = 1;
+    base.fillOpacity = Math.max(base.fillOpacity || 0, 0.9);
+    return base;
+  }
+  TL.zoomStyle = zoomStyle;
+
   function pathStyle(st, color) {
     return {
       color: st.stroke || color,
@@ -154,9 +219,11 @@
       if (v !== undefined) return v;
     }
     if (typeof value === "number") {
-      var d = fmt && fmt.decimals !== null && fmt.decimals !== undefined ? fmt.decimals : 2;
+      // A field with its decimals set (亩 1, m² 0, 公顷 2) always shows them, so that figures line up.
+      var fixed = fmt && fmt.decimals !== null && fmt.decimals !== undefined;
+      var d = fixed ? fmt.decimals : 2;
       return value.toLocaleString(lang === "zh" ? "zh-CN" : "en-US", {
-        minimumFractionDigits: 0,
+        minimumFractionDigits: fixed ? d : 0,
         maximumFractionDigits: d,
       });
     }
@@ -205,13 +272,34 @@
     var styler = makeStyler(lyr.style);
     var store = inst.cfg.stores[lyr.store];
     var fc = TL.decode(lyr, store);
+    var sized = store.geometry === "polygon" && lyr.style.fill;
+    if (sized) {
+      fc.features.forEach(function (f) {
+        f.size0 = sizeAtZoom0(f.geometry);
+      });
+    }
     var gj = L.geoJSON(fc, {
       pane: paneName,
       renderer: L.svg({ pane: paneName, padding: 0.3 }),
       style: function (f) {
-        return pathStyle(lyr.style, styler(lyr.style.by ? f.properties[lyr.style.by] : null));
+        var color = styler(lyr.style.by ? f.properties[lyr.style.by] : null);
+        if (!sized) return pathStyle(lyr.style, color);
+        return zoomStyle(lyr.style, color, f.size0, map.getZoom());
       },
     });
+    if (sized) {
+      // Restyle the features whose size crosses the minimum between two zooms.
+      var lastZoom = map.getZoom();
+      map.on("zoomend", function () {
+        var z = map.getZoom(),
+          lo = Math.min(z, lastZoom);
+        lastZoom = z;
+        gj.eachLayer(function (layer) {
+          if (layer === inst.selected) return;
+          if (layer.feature.size0 * Math.pow(2, lo) < TL.MIN_FEATURE_PX) gj.resetStyle(layer);
+        });
+      });
+    }
     if (lyr.tooltip.length) {
       gj.bindTooltip(
         function (layer) {
@@ -220,8 +308,9 @@
         { sticky: true, direction: "top", className: "tl-tooltip" }
       );
     }
+    // In the app the card beside the map shows a clicked feature: no popup there.
     var popupFields = lyr.popup.length ? lyr.popup : lyr.tooltip;
-    if (popupFields.length) {
+    if (inst.options.popups && popupFields.length) {
       gj.bindPopup(
         function (layer) {
           return fieldTable(lyr, layer.feature.properties, popupFields, cfg.lang, lyr.title);
@@ -230,12 +319,13 @@
       );
     }
     gj.on("mouseover", function (e) {
-      if (inst.selected !== e.layer) e.layer.setStyle({ weight: lyr.style.weight + 2 });
+      if (inst.selected !== e.layer) e.layer.setStyle({ weight: e.layer.options.weight + 2 });
     });
     gj.on("mouseout", function (e) {
       if (inst.selected !== e.layer) gj.resetStyle(e.layer);
     });
     gj.on("click", function (e) {
+      inst.selectEvent = e.originalEvent;
       identify(inst, lyr, gj, e.layer);
     });
     group.addLayer(gj);
@@ -275,7 +365,9 @@
     if (inst.selected && inst.selectedGeojson) inst.selectedGeojson.resetStyle(inst.selected);
     inst.selected = layer;
     inst.selectedGeojson = gj;
-    layer.setStyle({ color: "#00b7ff", weight: lyr.style.weight + 3, opacity: 1 });
+    gj.resetStyle(layer); // drop the hover outline: the highlight starts from the plain style
+    layer.setStyle({ color: "#00b7ff", weight: Math.max(lyr.style.weight, layer.options.weight) + 3, opacity: 1 });
+    if (layer.bringToFront) layer.bringToFront();
     var props = layer.feature.properties;
     var detail = { layer: lyr.id, key: lyr.key, id: lyr.key ? props[lyr.key] : null, properties: props };
     inst.lastIdentified = detail;
@@ -305,8 +397,12 @@
       head.type = "button";
       head.title = t.layers;
       var body = el("div", "tl-body");
+      if (inst.options.layersCollapsed) box.classList.add("tl-collapsed");
+      head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
       head.addEventListener("click", function () {
         box.classList.toggle("tl-collapsed");
+        head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
+        fitControls(inst, box);
       });
       box.appendChild(head);
       box.appendChild(body);
@@ -357,10 +453,25 @@
       this._inst = inst;
     },
     onAdd: function (map) {
+      var inst = this._inst;
       var box = el("div", "tl-control tl-legend");
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
+      var head = el("button", "tl-head tl-legend-head", inst.cfg.text.legend);
+      head.type = "button";
+      head.title = inst.cfg.text.legend;
+      var body = el("div", "tl-body tl-legend-body");
+      if (inst.options.legendCollapsed) box.classList.add("tl-collapsed");
+      head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
+      head.addEventListener("click", function () {
+        box.classList.toggle("tl-collapsed");
+        head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
+        fitControls(inst, box);
+      });
+      box.appendChild(head);
+      box.appendChild(body);
       this._box = box;
+      this._body = body;
       map.on("layeradd layerremove", this.update, this);
       this.update();
       return box;
@@ -371,10 +482,9 @@
     update: function () {
       var inst = this._inst,
         map = inst.map,
-        box = this._box;
+        box = this._body;
       if (!box) return;
       while (box.firstChild) box.removeChild(box.firstChild);
-      box.appendChild(el("div", "tl-legend-title", inst.cfg.text.legend));
       var any = false;
       inst.layers
         .slice()
@@ -401,13 +511,49 @@
           if (entry.spec.note) sec.appendChild(el("div", "tl-legend-note", entry.spec.note));
           box.appendChild(sec);
         });
-      box.style.display = any ? "" : "none";
+      this._box.style.display = any ? "" : "none";
     },
   });
 
+  // ------------------------------------------------------- control budget
+  // The share of the map's area the open layer control and legend cover.
+  TL.controlCover = function (inst) {
+    var c = inst.map.getContainer().getBoundingClientRect();
+    var area = c.width * c.height;
+    if (!area) return 0;
+    var covered = 0;
+    [".tl-layers", ".tl-legend"].forEach(function (sel) {
+      var e = inst.map.getContainer().querySelector(sel);
+      if (!e || e.style.display === "none") return;
+      var b = e.getBoundingClientRect();
+      covered += b.width * b.height;
+    });
+    return covered / area;
+  };
+
+  // Panels are capped to a share of the map's height; when the one just
+  // opened and the other together cover more than the budget, the other closes.
+  function fitControls(inst, opened) {
+    var c = inst.map.getContainer();
+    var h = c.clientHeight;
+    var layers = c.querySelector(".tl-layers"),
+      legend = c.querySelector(".tl-legend");
+    if (layers) layers.style.maxHeight = Math.max(120, Math.round(h * 0.6)) + "px";
+    if (legend) legend.style.maxHeight = Math.max(90, Math.round(h * 0.4)) + "px";
+    if (!opened || opened.classList.contains("tl-collapsed")) return;
+    if (TL.controlCover(inst) <= TL.CONTROL_BUDGET) return;
+    var other = opened === layers ? legend : layers;
+    if (other && !other.classList.contains("tl-collapsed")) {
+      other.classList.add("tl-collapsed");
+      var head = other.querySelector(".tl-head");
+      if (head) head.setAttribute("aria-expanded", "false");
+    }
+  }
+  TL.fitControls = fitControls;
+
   // ------------------------------------------------------------------ notice
   var Notice = L.Control.extend({
-    options: { position: "topleft" },
+    options: { position: "bottomright" },
     initialize: function (text, options) {
       L.setOptions(this, options);
       this._text = text;
@@ -624,8 +770,21 @@
   });
 
   // ------------------------------------------------------------------- mount
-  TL.mount = function (map, cfg) {
-    var inst = { map: map, cfg: cfg, layers: [], byId: {}, measuring: false, selected: null };
+  // options: popups (default true; the app shows a card instead), layersCollapsed
+  // (default false; the app starts it collapsed), legendCollapsed (default: on
+  // maps narrower than 640 px).
+  TL.mount = function (map, cfg, options) {
+    var opts = L.extend({ popups: true, layersCollapsed: false, legendCollapsed: null }, options || {});
+    if (opts.legendCollapsed === null) opts.legendCollapsed = map.getContainer().clientWidth < 640;
+    var inst = {
+      map: map,
+      cfg: cfg,
+      options: opts,
+      layers: [],
+      byId: {},
+      measuring: false,
+      selected: null,
+    };
     TL.instances.push(inst);
     map.getContainer().classList.add("tl-map");
     // The final view first: every path is then projected once, not once for
@@ -643,20 +802,33 @@
     inst.layers.forEach(function (entry) {
       if (entry.spec.visible) inst.root.addLayer(entry.group);
     });
-    if (cfg.schematic) new Notice(cfg.text.schematic).addTo(map);
+    if (cfg.schematic) {
+      // Bottom right, small, and hidden while a popup is open: it never covers one.
+      var notice = new Notice(cfg.text.schematic).addTo(map);
+      map.on("popupopen", function () {
+        notice.getContainer().style.visibility = "hidden";
+      });
+      map.on("popupclose", function () {
+        notice.getContainer().style.visibility = "";
+      });
+    }
     new Fullscreen(inst).addTo(map);
     inst.measure = new Measure(inst).addTo(map);
     L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
     inst.layerControl = new LayerControl(inst).addTo(map);
     inst.legend = new Legend(inst).addTo(map);
-    map.on("click", function () {
+    fitControls(inst, null);
+    map.on("resize", function () {
+      fitControls(inst, null);
+    });
+    // A click beside every feature clears the highlight (the click that
+    // selected a feature reaches the map too: it is recognised and kept).
+    map.on("click", function (e) {
       if (inst.measuring || !inst.selected) return;
-      setTimeout(function () {
-        if (inst.selected && !inst.selected.isPopupOpen()) {
-          inst.selectedGeojson.resetStyle(inst.selected);
-          inst.selected = null;
-        }
-      }, 0);
+      if (e.originalEvent && e.originalEvent === inst.selectEvent) return;
+      if (inst.selected.isPopupOpen && inst.selected.isPopupOpen()) return;
+      inst.selectedGeojson.resetStyle(inst.selected);
+      inst.selected = null;
     });
     return inst;
   };

@@ -27,6 +27,10 @@ def _class_label(c: object, lang: Lang) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
+PRESET_PROVINCES: dict[str, str] = {"huangyan_2021": "33", "huangyan_2022": "33"}
+"""The province (first two digits of the adcode) a shipped preset was published for."""
+
+
 def _preset_title(name: str, lang: Lang) -> str:
     try:
         cfg = benefit.load_preset(name)
@@ -98,6 +102,10 @@ def page() -> None:
     )
     cfg = benefit.load_preset(preset)
     c2.caption(f"{t('preset_source', lang)}: {widgets.md(cfg.source)}")
+    adcode = str(ws.meta.get("adcode") or "")
+    local = PRESET_PROVINCES.get(preset)
+    if local and adcode and not adcode.startswith(local):
+        st.info(t("preset_not_local", lang, preset=_preset_title(preset, lang)))
     weights = _weights(preset, lang)
     try:
         result = compute.benefit_result(ws, preset, weights)

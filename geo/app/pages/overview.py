@@ -26,6 +26,25 @@ def _years(ws: Workspace) -> pd.Series:
     return pd.to_datetime(ws.parcels["released_on"], errors="coerce").dt.year
 
 
+def _read_back_filters(ws: Workspace) -> None:
+    """Filter values as options, whatever language the browser sent them in (see
+    :func:`geo.app.state.untranslate`)."""
+    parcels = ws.parcels
+    have = set(parcels["status"].dropna().unique())
+    state.untranslate(
+        "ov_status", [s for s in schema.STATUSES if s in have], widgets.status_label, multi=True
+    )
+    areas = finder.latest_areas(ws.areas)
+    names = {str(r["area_id"]): r for _, r in areas.iterrows()}
+    state.untranslate(
+        "ov_area",
+        [None, *names],
+        lambda a, lg: t_plain("all", lg) if a is None else widgets.area_name(names[a], lg),
+    )
+    inds = sorted(str(v) for v in parcels["industry_before"].dropna().unique())
+    state.untranslate("ov_industry", inds, term, multi=True)
+
+
 def _filter_ids(ws: Workspace, years: pd.Series) -> list[str] | None:
     """The parcel ids the filters keep (None when no filter is on).
 
@@ -57,6 +76,15 @@ def _filter_ids(ws: Workspace, years: pd.Series) -> list[str] | None:
     if not active:
         return None
     return parcels.loc[keep, "parcel_id"].astype(str).tolist()
+
+
+def _clear_filters(years: pd.Series) -> None:
+    """The one-click clear beside the filter result: every filter back to "all"."""
+    st.session_state["ov_status"] = []
+    st.session_state["ov_area"] = None
+    st.session_state["ov_industry"] = []
+    if years.notna().any():
+        st.session_state["ov_year"] = (int(years.min()), int(years.max()))
 
 
 def _year_filtered(years: pd.Series) -> bool:
@@ -196,17 +224,17 @@ def page() -> None:
     if isinstance(ws, province.ProvinceWorkspace):
         _province_page(ws, lang, role)
         return
-    metrics_box = st.container()
-    filters_box = st.container()
+    # The filter row, then the map at the page's width and most of the
+    # viewport's height, the card beside it; the figures below the map.
+    filters_box = st.container(horizontal=True, vertical_alignment="center")
     years = _years(ws)
+    _read_back_filters(ws)
     ids = _filter_ids(ws, years)
-    left, right = st.columns([2.6, 1])
+    left, right = st.columns([3.4, 1])
     with left:
-        props = show_map(ws, lang=lang, role=role, key="overview_map", parcel_ids=ids, height=640)
+        props = show_map(ws, lang=lang, role=role, key="overview_map", parcel_ids=ids)
     if props and props.get("parcel_id"):
         st.session_state[SELECTED] = str(props["parcel_id"])
-    with metrics_box:
-        _metrics(ws, lang)
     with filters_box:
         # In a popover: its widgets are drawn when it opens, not with the first map.
         active = sum(bool(st.session_state.get(k)) for k in FILTER_KEYS[:3]) + bool(
@@ -225,8 +253,17 @@ def page() -> None:
                     mu=widgets.fmt_num(sel["area_mu"].sum(), 1),
                 )
             )
-            if not ids:
-                st.warning(t("filter_empty", lang))
+            st.button(
+                t("filter_clear", lang),
+                key="ov_clear",
+                icon=":material/filter_list_off:",
+                on_click=_clear_filters,
+                args=(years,),
+            )
+    if ids is not None and not ids:
+        with filters_box:
+            st.warning(t("filter_empty", lang))
+    _metrics(ws, lang)
     with right:
         selected = st.session_state.get(SELECTED)
         if selected:

@@ -28,7 +28,7 @@ import streamlit as st
 
 from geo import sharing
 from geo.app import compute, finder, session, state, widgets
-from geo.app.i18n import Lang, t, term
+from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.workspace import Workspace
 
@@ -172,11 +172,21 @@ def _controls(ws: Workspace, max_mu: float, lang: Lang) -> Brief:
     names = {str(r["area_id"]): widgets.area_name(r, lang) for _, r in areas.iterrows()}
     inds = finder.industries_offered(ws.areas)
     _seed_widgets(_brief(), max_mu)
+    rows = {str(r["area_id"]): r for _, r in areas.iterrows()}
+    state.untranslate(
+        "sf_area",
+        [None, *names],
+        lambda a, lg: t_plain("all", lg) if a is None else widgets.area_name(rows[a], lg),
+    )
+    state.untranslate(
+        "sf_industry", [None, *inds], lambda v, lg: t_plain("all", lg) if v is None else term(v, lg)
+    )
     if st.session_state.get("sf_area") not in (None, *names):
         st.session_state["sf_area"] = None
     if st.session_state.get("sf_industry") not in (None, *inds):
         st.session_state["sf_industry"] = None
-    c1, c2, c3 = st.columns([1.4, 1.2, 1.2])
+    # One row, so that the map below starts near the top of the page.
+    c1, c2, c3, c4, c5 = st.columns([1.3, 1.1, 1.1, 1.2, 0.9], vertical_alignment="center")
     lo, hi = c1.slider(
         t("sf_size", lang),
         0.0,
@@ -202,7 +212,6 @@ def _controls(ws: Workspace, max_mu: float, lang: Lang) -> Brief:
         key="sf_industry",
         persist_state="session",
     )
-    c4, c5 = st.columns([1.4, 2.4])
     road = c4.slider(
         t("sf_road", lang),
         0,
@@ -351,6 +360,10 @@ def _card(row: pd.Series, lang: Lang, *, selected: bool) -> None:
             st.rerun()
 
 
+FINDER_MAP_HEIGHT = "max(440px, calc(100vh - 370px))"
+"""Below the brief's one row of controls, the map takes the rest of the viewport."""
+
+
 def _shown_layers(brief: Brief, role: str) -> tuple[str, ...]:
     """Every parcel by status only when the planner looks beyond available sites."""
     if not brief.available and role != "investor":
@@ -429,7 +442,7 @@ def page() -> None:
             parcel_ids=ids,
             center=_center(ws, brief.site) if brief.site else None,
             zoom=16 if brief.site else None,
-            height=500,
+            height=FINDER_MAP_HEIGHT,
         )
     if props and props.get("parcel_id") and str(props["parcel_id"]) in ids:
         brief = replace(brief, site=str(props["parcel_id"]))

@@ -233,6 +233,11 @@ def page() -> None:
     sites = areas[areas["kind"] == "site"]
     if sites.empty:
         st.info(t("sites_none", lang))
+        wuan = state.DATA_DIR / "wuan.gpkg"
+        offer = wuan.is_file() and ws.path.resolve() != wuan.resolve()
+        if offer and st.button(t("sites_open_wuan", lang), key="sites_open_wuan", type="primary"):
+            state.add_opened_workspace(wuan.resolve())
+            st.rerun()
         return
     names = {str(r["area_id"]): widgets.area_name(r, lang) for _, r in sites.iterrows()}
     site_id = st.selectbox(
