@@ -319,7 +319,7 @@ def reproject(geoms: Any, source: Any, target: Any, *, threads: int = 1) -> np.n
     >>> from shapely import box
     >>> out = reproject([box(114.0, 36.0, 114.001, 36.001)], 4490, 4547)
     >>> round(float(shapely.area(out)[0]))
-    9981
+    10004
     """
     from concurrent.futures import ThreadPoolExecutor
 

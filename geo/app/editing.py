@@ -204,7 +204,7 @@ def storage_message(err: StorageFullError | ReadOnlyError, lang: Lang) -> str:
     --------
     >>> from pathlib import Path
     >>> e = ReadOnlyError("x", path=Path("/mnt/ro/a.gpkg"), mount=Path("/mnt/ro"))
-    >>> storage_message(e, "en")[:40]
+    >>> storage_message(e, "en")[:40]  # the path is escaped once, for Markdown
     'Not saved: the workspace /mnt/ro/a\\\\.gpkg'
     """
     if isinstance(err, StorageFullError):
@@ -214,8 +214,8 @@ def storage_message(err: StorageFullError | ReadOnlyError, lang: Lang) -> str:
             free = f"{shutil.disk_usage(err.mount).free / 1024:.0f} KB"
         except OSError:
             free = "?"
-        return t("edit_disk_full", lang, mount=widgets.md(err.mount), free=free)
-    return t("edit_read_only", lang, path=widgets.md(err.path), mount=widgets.md(err.mount))
+        return t("edit_disk_full", lang, mount=str(err.mount), free=free)
+    return t("edit_read_only", lang, path=str(err.path), mount=str(err.mount))
 
 
 def save_status(ws: Workspace, row: pd.Series, edit: StatusEdit, lang: Lang, *, role: str) -> bool:
