@@ -170,7 +170,16 @@ def test_freed_land_page_totals_and_tables_carry_units(monkeypatch, lang, label)
     unit = "面积(亩)" if lang == "zh" else "Area (mu)"
     by_year = at.dataframe[0].value
     assert unit in by_year.columns
-    assert by_year[unit].sum() == pytest.approx(10269, abs=1)
+    # a closing 合计 row equals the sum of the rows above it, and the freed total
+    total = "合计" if lang == "zh" else "Total"
+    first = by_year.columns[0]
+    assert by_year[first].iloc[-1] == total, by_year.tail(2)
+    assert by_year[unit].iloc[:-1].sum() == pytest.approx(by_year[unit].iloc[-1])
+    assert by_year[unit].iloc[-1] == pytest.approx(10269, abs=1)
+    # a level column appears only where a table holds several levels
+    level_tables = [d.value for d in at.dataframe if "层级" in d.value or "Level" in d.value]
+    assert all(d.iloc[:, 0].nunique() > 1 for d in level_tables)
+    assert "层级" not in by_year.columns and "Level" not in by_year.columns
     # the summary table (area × status) conserves the total within each level
     level = "层级" if lang == "zh" else "Level"
     status = "状态" if lang == "zh" else "Status"

@@ -285,8 +285,10 @@ def test_freed_land_page_in_province_mode(monkeypatch, fuxing_dataset, fuxing_en
     assert metric(at, "Freed land (mu)") == round(freed["area_mu"].sum())
     assert metric(at, "Freed parcels") == freed["n_parcels"].sum()
     by_status = at.dataframe[0].value
-    assert by_status["Parcels"].tolist() == freed["n_parcels"].tolist()
-    assert by_status["Area (mu)"].tolist() == freed["area_mu"].round(1).tolist()
+    rows, total = by_status.iloc[:-1], by_status.iloc[-1]  # then the 合计 row
+    assert rows["Parcels"].tolist() == freed["n_parcels"].tolist()
+    assert rows["Area (mu)"].tolist() == freed["area_mu"].round(1).tolist()
+    assert total["Parcels"] == freed["n_parcels"].sum()
     assert aggregated_note(at)
     chinese = [s for s in labels(at) if CJK.search(s) and not s.startswith(BILINGUAL)]
     assert chinese == []

@@ -233,6 +233,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "logged_in_as": ("当前用户：{user}（{role}）", "Logged in as {user} ({role})"),
     # --- table columns (units in the header) ----------------------------------------
     "col_level": ("层级", "Level"),
+    "col_total": ("合计", "Total"),
     "col_area": ("片区", "Area"),
     "col_kind": ("类型", "Kind"),
     "col_year": ("腾退年份", "Year released"),

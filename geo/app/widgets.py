@@ -101,26 +101,44 @@ def table(
     formats: Mapping[str, str] | None = None,
     height: int | Literal["auto"] = "auto",
     key: str | None = None,
+    total: str | None = None,
 ) -> None:
     """``df`` as a read-only table: only ``columns``, in that order, renamed to their labels.
 
     Parameters
     ----------
     columns
-        ``{column: label with unit}``; absent columns are skipped.
+        ``{column: label with unit}``; absent columns are skipped. A ``level``
+        column with a single value says nothing and is left out.
     formats
         ``{column: "%.1f"}``: the column is rounded to that many decimals and
-        shown with thousands separators; missing values show empty.
+        always shown with them (10.0 亩), with thousands separators and
+        right-aligned; missing values show empty.
+    total
+        The label of a closing 合计 row, which sums ``n_parcels`` and the
+        formatted columns (for tables whose rows do not overlap).
     """
     cols = [c for c in columns if c in df.columns]
+    if "level" in cols and df["level"].nunique(dropna=False) <= 1:
+        cols.remove("level")
     shown = pd.DataFrame(df[cols]).copy()
+    if total is not None and len(shown):
+        sums = [c for c in cols if c == "n_parcels" or c in (formats or {})]
+        row: dict[str, Any] = {c: shown[c].sum() for c in sums}
+        first = next((c for c in cols if c not in sums), None)
+        if first is not None:
+            row[first] = total
+        shown = pd.concat([shown, pd.DataFrame([row])], ignore_index=True)
     config = {}
     for c, fmt in (formats or {}).items():
         if c not in shown.columns:
             continue
         m = re.search(r"\.(\d+)f", fmt)
-        shown[c] = pd.to_numeric(shown[c], errors="coerce").round(int(m.group(1)) if m else 2)
-        config[columns[c]] = st.column_config.NumberColumn(columns[c], format="localized")
+        decimals = int(m.group(1)) if m else 2
+        shown[c] = pd.to_numeric(shown[c], errors="coerce").round(decimals)
+        config[columns[c]] = st.column_config.NumberColumn(
+            columns[c], format=f"%,.{decimals}f", alignment="right"
+        )
     shown = shown.rename(columns=dict(columns))
     st.dataframe(
         shown,

@@ -144,7 +144,7 @@ def _province_page(pw: province.ProvinceWorkspace, lang: Lang) -> None:
     with boxes[0]:
         df = _labelled(province.release(pw, summ, ("status",)), lang)
         _chart(df, "status", t("status", lang), lang)
-        widgets.table(df, cols, formats=FORMATS)
+        widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
     if summ.by_area is not None:
         with boxes[1]:
             df = _labelled(summ.by_area, lang)
@@ -210,7 +210,7 @@ def page() -> None:
     with tab_year:
         df = _labelled(compute.release(ws, ("year",)), lang)
         _chart(df, "year", t("col_year", lang), lang)
-        widgets.table(df, cols, formats=FORMATS)
+        widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
     with tab_area:
         df = _labelled(compute.release(ws, ("area",)), lang)
         top = df[df["level"] == 0]
@@ -220,14 +220,14 @@ def page() -> None:
     with tab_ind:
         df = _labelled(compute.release(ws, ("industry",)), lang)
         _chart(df, "industry_before", t("industry_before", lang), lang, horizontal=True)
-        widgets.table(df, cols, formats=FORMATS)
+        widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
     with tab_status:
         df = _labelled(compute.release(ws, ("status",)), lang)
         _chart(df, "status", t("status", lang), lang)
-        widgets.table(df, cols, formats=FORMATS)
+        widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
     with tab_district:
         df = _labelled(compute.release(ws, ("district",)), lang)
-        widgets.table(df, cols, formats=FORMATS)
+        widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
 
     st.subheader(t("summary_table", lang))
     dims = st.multiselect(
