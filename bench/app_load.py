@@ -55,7 +55,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import CHROMIUM_ARGS, _chromium_path  # noqa: E402
-from test_app_browser import MAP_ELEMENT, NOT_LOCAL, _free_port, _wait_healthy  # noqa: E402
+from test_app_browser import MAP_ELEMENT, NOT_LOCAL  # noqa: E402
+
+from tests.appserver import free_port, wait_healthy  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "app_load.md"
 LOOPBACK_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -167,7 +169,7 @@ def cpu_split(server_pid: int | None) -> tuple[float, float]:
 @contextlib.contextmanager
 def serve() -> Iterator[tuple[str, int]]:
     """``streamlit run app.py`` on a free loopback port; killed on exit."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("TENGLONG_WORKSPACE", "TENGLONG_MODE")}
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
@@ -194,7 +196,7 @@ def serve() -> Iterator[tuple[str, int]]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_healthy(url, proc)
+            wait_healthy(url, proc)
             yield url, proc.pid
         finally:
             with contextlib.suppress(ProcessLookupError):

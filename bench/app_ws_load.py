@@ -56,9 +56,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 
-from test_app_browser import _free_port, _wait_healthy  # noqa: E402
+from tests.appserver import free_port, wait_healthy  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "app_load.md"
 WORKSPACE = "data/fuxing.gpkg"
@@ -137,7 +137,7 @@ def serve(workspace: str = WORKSPACE, log_path: Path | None = None) -> Iterator[
 
     The server's output is copied to ``log_path`` (if given) once the server has stopped.
     """
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "TENGLONG_MODE"}
     env["TENGLONG_WORKSPACE"] = workspace
     with tempfile.TemporaryFile() as log:
@@ -164,7 +164,7 @@ def serve(workspace: str = WORKSPACE, log_path: Path | None = None) -> Iterator[
             start_new_session=True,
         )
         try:
-            _wait_healthy(f"http://127.0.0.1:{port}", proc)
+            wait_healthy(f"http://127.0.0.1:{port}", proc)
             yield port, proc.pid
         finally:
             with contextlib.suppress(ProcessLookupError):

@@ -47,7 +47,9 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import CHROMIUM_ARGS, _chromium_path  # noqa: E402
-from test_app_browser import MAP_ELEMENT, _free_port, _wait_healthy  # noqa: E402
+from test_app_browser import MAP_ELEMENT  # noqa: E402
+
+from tests.appserver import free_port, wait_healthy  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "first_map.md"
 WORKSPACE = "data/fuxing.gpkg"
@@ -81,7 +83,7 @@ MARKS = ("running", "notRunning", "tl-element", "tl-assets", "tl-drawn")
 @contextlib.contextmanager
 def serve(script: Path) -> Iterator[str]:
     """``streamlit run script`` from the repository root; yields its URL."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, TENGLONG_WORKSPACE=WORKSPACE, PYTHONPATH=str(REPO))
     env.pop("TENGLONG_MODE", None)
     proc = subprocess.Popen(
@@ -106,7 +108,7 @@ def serve(script: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc)
+        wait_healthy(url, proc)
         yield url
     finally:
         with contextlib.suppress(ProcessLookupError):
