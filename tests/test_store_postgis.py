@@ -236,3 +236,27 @@ def test_reconnects_after_the_server_drops_the_connection(tiny_path, make_schema
         assert r.row_version == 1 and len(s.history("P1")) == 1
         kill_backend(s)
         assert len(s.history("P1")) == 1
+
+
+def test_a_full_database_disk_is_a_clear_message_and_saves_nothing(tiny_path, make_schema_url):
+    """The server raises SQLSTATE 53100 (disk_full) inside the edit: nothing is half-saved."""
+    url = make_schema_url()
+    gpkg_to_postgis(tiny_path, url)
+    conninfo, schema = parse_pg_url(url)
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        admin.execute(
+            f"CREATE FUNCTION {schema}.full_disk() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' "
+            "USING ERRCODE = 'disk_full'; END $$"
+        )
+        admin.execute(
+            f"CREATE TRIGGER full_disk BEFORE INSERT ON {schema}.audit "
+            f"FOR EACH ROW EXECUTE FUNCTION {schema}.full_disk()"
+        )
+    with open_store(url, user="王工") as s:
+        before = s.parcel("P1")
+        with pytest.raises(StoreError, match=r"no room to save.*53100.*nothing was saved"):
+            s.update_parcel("P1", {"owner": "x"})
+        after = s.parcel("P1")
+        assert after.values == before.values and after.row_version == before.row_version
+        assert s.history("P1").empty

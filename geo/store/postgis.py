@@ -242,6 +242,18 @@ class PostgisStore(Store):
             ) from None
         except psycopg.errors.DeadlockDetected:
             raise StoreBusyError(f"{self.target}: edit collided with another; try again") from None
+        except (psycopg.errors.DiskFull, psycopg.errors.OutOfMemory) as err:
+            raise StoreError(
+                f"{self.target}: the database server has no room to save the edit "
+                f"(SQLSTATE {err.sqlstate}: {err.diag.message_primary}); nothing was saved and "
+                f"the workspace is unchanged. Ask the database administrator to free space on "
+                f"the server's data volume, then save again"
+            ) from None
+        except psycopg.errors.ReadOnlySqlTransaction:
+            raise StoreError(
+                f"{self.target}: the database server accepts no writes (a read-only standby or "
+                f"a read-only database); nothing was saved. Connect to the primary server to edit"
+            ) from None
         except psycopg.OperationalError as err:
             raise StoreError(f"{self.target}: the edit failed ({err}); nothing was saved") from None
 
