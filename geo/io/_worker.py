@@ -436,6 +436,75 @@ def _read_parquet(data: bytes) -> tuple[Any, str | None, bool]:
     return table.to_pandas(), None, False
 
 
+def _baopan_module() -> Any:
+    """geo/io/baopan.py, loaded by path (the parser process imports no Tenglong package)."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "baopan.py")
+    spec = importlib.util.spec_from_file_location("tenglong_baopan", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - the file ships with us
+        raise _BadInputError("the 报盘 txt reader is missing from the installation")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _read_baopan(data: bytes) -> tuple[Any, Any, list[str | None], dict[str, Any], list[str]]:
+    """A 报盘 txt: one row per parcel, polygons in (easting, northing), header and zone."""
+    import pandas as pd
+    import shapely
+
+    bp = _baopan_module()
+    try:
+        parsed = bp.parse_baopan(data.decode("utf-8"))
+        zone = bp.zone_of(parsed)
+    except ValueError as err:
+        raise _BadInputError(str(err)) from None
+    rows = []
+    geoms = []
+    errors: list[str | None] = []
+    for parcel in parsed.parcels:
+        row = {k: (v if v != "" else None) for k, v in parcel.fields.items()}
+        area = row.pop("地块面积")
+        row = {
+            "地块编号": row.pop("地块编号"),
+            "地块名称": row.pop("地块名称"),
+            "地块面积(公顷)": float(area) if area is not None else None,
+            **row,
+        }
+        rows.append(row)
+        polys: list[Any] = []
+        for ring in parcel.rings:
+            coords = [(p.y, p.x) for p in ring.points]
+            poly = shapely.Polygon(coords)
+            outer = next((q for q in polys if q.contains(poly.representative_point())), None)
+            if outer is not None and ring.number > 1:
+                i = polys.index(outer)
+                polys[i] = shapely.Polygon(
+                    outer.exterior.coords, [*(h.coords for h in outer.interiors), coords]
+                )
+            else:
+                polys.append(poly)
+        geom = polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+        geoms.append(geom)
+        errors.append(None)
+    df = pd.DataFrame(rows)
+    info = {
+        "header": parsed.header,
+        "zone": zone.zone,
+        "width": zone.width,
+        "datum": zone.datum,
+        "prefixed": zone.prefixed,
+        "epsg": zone.epsg,
+        "candidate_epsg": zone.candidate_epsg,
+        "problem": zone.problem,
+        "parcels": len(parsed.parcels),
+        "points": sum(p.point_lines for p in parsed.parcels),
+    }
+    return df, geoms, errors, info, list(parsed.notes)
+
+
 def _unique_names(names: list[Any]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
@@ -507,6 +576,11 @@ def handle(header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], byte
     elif fmt == "xlsx":
         df, layers, layer = _read_xlsx(data, header.get("layer"))
         driver = "xlsx (openpyxl)"
+    elif fmt == "baopan":
+        df, geoms, errors, info, notes = _read_baopan(data)
+        out = _to_ipc(df, np.asarray(geoms, dtype=object), errors)
+        head = {"ok": True, "driver": "报盘坐标 txt", "crs": None, "layers": [], "layer": None}
+        return {**head, "geometry_from": None, "rows": len(df), "notes": notes, "baopan": info}, out
     elif fmt == "parquet":
         df, crs, is_geo = _read_parquet(data)
         driver = "GeoParquet (pyarrow)" if is_geo else "Parquet (pyarrow)"

@@ -126,6 +126,8 @@ class SourceData:
         Row index → why the geometry of that row could not be built.
     notes
         What happened on the way (entry read from an archive, columns swapped…).
+    crs_problem
+        Why the CRS the file declares is not used (a 报盘 txt in 1980西安), or "".
     """
 
     name: str
@@ -142,6 +144,7 @@ class SourceData:
     geometry_from: str | None = None
     geometry_errors: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    crs_problem: str = ""
 
     @property
     def format_name(self) -> str:
@@ -242,7 +245,7 @@ def _single_bundle(
         utf8, guess = xml_to_utf8(data, override=encoding)
         check_xml(utf8, what=name, kml=True)
         return Bundle(name, "kml", [("data", utf8)], encoding=guess, layer=layer)
-    if fmt in ("geojson", "csv"):
+    if fmt in ("geojson", "csv", "baopan"):
         text, guess = decode_text(data, override=encoding)
         return Bundle(name, fmt, [("data", text.encode("utf-8"))], encoding=guess, layer=layer)
     if fmt == "dxf":
@@ -399,7 +402,8 @@ def load_bundle(
             name, data, encoding=encoding, source_layer=source_layer, limits=limits
         )
     bundle = _single_bundle(name, fmt, data, encoding=encoding, layer=source_layer)
-    if expected not in (None, "zip", "kmz") and expected != bundle.format:
+    txt = bundle.format == "baopan" and name.lower().endswith(".txt")
+    if expected not in (None, "zip", "kmz") and expected != bundle.format and not txt:
         bundle.notes.append(
             f"{name} is named like {FORMATS.get(expected, expected)} but holds "
             f"{FORMATS.get(bundle.format, bundle.format)}; read as {bundle.format}"
@@ -477,6 +481,48 @@ def _frame_from_ipc(
     if geoms is None:
         return gpd.GeoDataFrame(df, geometry=[None] * len(df)), False, errors
     return gpd.GeoDataFrame(df, geometry=geoms), True, errors
+
+
+BAOPAN_LAND_USE = "规划用途"
+"""The column a 报盘 txt's 地类编码/地块用途 is read into, where it is a known code or name."""
+
+
+def _baopan_extras(frame: gpd.GeoDataFrame, info: dict, notes: list[str]) -> tuple[CRS | None, str]:
+    """The CRS of a 报盘 txt (:func:`geo.io.baopan.zone_of`) and its land-use column."""
+    from geo.io.mapping.values import parse_land_use
+
+    codes: list[str | None] = []
+    unread: set[str] = set()
+    for code, use in zip(
+        frame.get("地类编码", [None] * len(frame)),
+        frame.get("地块用途", [None] * len(frame)),
+        strict=True,
+    ):
+        found = None
+        if code is not None and re.fullmatch(r"\d{6}", str(code).strip()):
+            found = parse_land_use(code)[0]
+        if found is None and use is not None:
+            found = parse_land_use(use)[0]
+        if found is None and (code or use):
+            unread.add(str(use or code))
+        codes.append(found)
+    if any(c is not None for c in codes):
+        frame[BAOPAN_LAND_USE] = codes
+    if unread:
+        notes.append(
+            f"地块用途/地类编码 {', '.join(sorted(unread)[:5])} are not codes of the 用地用海分类: "
+            f"land_use_planned is left empty there (the text is kept in the report sample)"
+        )
+    where = (
+        f"{info.get('parcels')} parcel(s), {info.get('points')} point(s); "
+        f"{info.get('width')}° zone {info.get('zone')}"
+        + (" with zone prefix" if info.get("prefixed") else "")
+    )
+    notes.append(f"报盘坐标 txt: {where}")
+    epsg = info.get("epsg")
+    if epsg:
+        return CRS.from_epsg(int(epsg)), ""
+    return None, str(info.get("problem") or "")
 
 
 def read_source(
@@ -563,6 +609,9 @@ def read_source(
                 )
             frame = frame[keep.to_numpy()]
             layer = bundle.layer
+    crs_problem = ""
+    if bundle.format == "baopan" and isinstance(answer.get("baopan"), dict):
+        crs, crs_problem = _baopan_extras(frame, answer["baopan"], notes)
     enc = bundle.encoding
     data = SourceData(
         name=bundle.name,
@@ -579,6 +628,7 @@ def read_source(
         geometry_from=answer.get("geometry_from"),
         geometry_errors=geometry_errors,
         notes=notes,
+        crs_problem=crs_problem,
     )
     logger.info(
         "read %s: %s via %s, %d row(s), encoding %s, CRS %s",
