@@ -462,3 +462,12 @@ def test_cli_export_txt(tmp_path, workspace_with_hole):
         app, ["export", str(workspace_with_hole), "-o", str(bad), "--encoding", "utf-8"]
     )
     assert result.exit_code == 2 and "txt only" in result.output and not bad.exists()
+
+
+def test_an_empty_selection_writes_the_header_only(parser):
+    data, _, _ = export_bytes(ROOT / "data" / "wuzhi.gpkg", fmt="txt", role="investor")
+    text = data.decode("gbk")
+    assert text.startswith("[属性描述]\r\n") and text.endswith("[地块坐标]\r\n")
+    assert ",@" not in text
+    msg = _error(text, parser)
+    assert "no parcel line" in msg and "empty or truncated" in msg

@@ -21,17 +21,21 @@ Only the role's parcels in scope are written (:class:`~geo.export._context.Expor
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 
 from geo import crs as crs_mod
 from geo.export._context import ExportContext, ExportError
 from geo.io.baopan import format_baopan
 from geo.schema import LAND_USES
+
+logger = logging.getLogger(__name__)
 
 ENCODINGS: dict[str, str] = {"gbk": "gbk", "gb18030": "gb18030", "utf-8": "utf-8"}
 """``--encoding`` values of a txt export → Python codec."""
@@ -74,15 +78,8 @@ def _rings(geom: Any, pid: str) -> list[list[tuple[float, float]]]:
 
 
 def _text(value: Any) -> str:
-    if value is None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
     return str(value)
 
 
@@ -140,20 +137,31 @@ def build_txt(
 ) -> bytes:
     """The parcels in scope as a 报盘 txt (or a zip of one txt per parcel).
 
+    With no parcel in scope (an investor's export before any site is
+    available) the file holds the header and an empty ``[地块坐标]``.
+
     Raises
     ------
     ExportError
-        No parcel in scope, a parcel without polygon geometry, an unknown
+        A parcel without polygon geometry, an unknown
         encoding, or text the encoding cannot write (the message names the
         line and suggests ``--encoding utf-8``).
     """
     codec = _codec(encoding)
     parcels = ctx.scope_parcels
     parcels = parcels[parcels.geometry.notna() & ~parcels.geometry.is_empty]
-    if parcels.empty:
-        raise ExportError(
-            f"no parcel with geometry in {ctx.scope_label()}; choose another area or site"
-        )
+    if parcels.empty:  # e.g. an investor with no available site: the header alone
+        logger.warning("报盘 txt: no parcel with geometry in %s", ctx.scope_label("en"))
+        found = crs_mod.gk_zone_of_epsg(int(ctx.ws.crs.to_epsg() or 0))
+        if found is None:
+            raise ExportError(
+                f"no parcel with geometry in {ctx.scope_label()}; choose another area or site"
+            )
+        if per_parcel:
+            buf = io.BytesIO()
+            zipfile.ZipFile(buf, "w").close()
+            return buf.getvalue()
+        return _encode(format_baopan(_header(ctx, found[0]), []), codec, what="header")
     zone, epsg = _zone_crs(parcels)
     projected = parcels.to_crs(epsg)
     header = _header(ctx, zone)
