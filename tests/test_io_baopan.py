@@ -471,3 +471,27 @@ def test_an_empty_selection_writes_the_header_only(parser):
     assert ",@" not in text
     msg = _error(text, parser)
     assert "no parcel line" in msg and "empty or truncated" in msg
+
+
+def test_a_per_parcel_zip_imports_back(workspace_with_hole, tmp_path, parser):
+    data, _, _ = export_bytes(workspace_with_hole, fmt="txt", per_parcel=True, area_id="FX-P01")
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    read = read_source(SourceFile("each.zip", data), session=parser)
+    assert read.format == "baopan" and read.crs == CRS.from_epsg(4526)
+    assert sorted(read.frame["地块编号"]) == sorted(n.removesuffix(".txt") for n in names)
+    one = read_source(SourceFile("each.zip", data), session=parser, source_layer=names[0])
+    assert list(one.frame["地块编号"]) == [names[0].removesuffix(".txt")]
+    # files of one zip in different zones are refused, naming both
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.txt", baopan_text().encode("gbk"))
+        zf.writestr("b.txt", baopan_text(zone_line="带号=39", prefix=39e6).encode("gbk"))
+        zf.writestr("readme.txt", "说明".encode("gbk"))
+    with pytest.raises(DataImportError, match=r"b\.txt is in CGCS2000 3° zone 39.*a\.txt in"):
+        read_source(SourceFile("two.zip", buf.getvalue()), session=parser)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.txt", baopan_text().replace("J2,1,4046800.000", "J2,1,x").encode("gbk"))
+        zf.writestr("b.txt", baopan_text().encode("gbk"))
+    with pytest.raises(DataImportError, match=r"a\.txt: line 15: X \(northing\) 'x'"):
+        read_source(SourceFile("bad.zip", buf.getvalue()), session=parser)

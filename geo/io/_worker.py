@@ -450,21 +450,47 @@ def _baopan_module() -> Any:
     return module
 
 
-def _read_baopan(data: bytes) -> tuple[Any, Any, list[str | None], dict[str, Any], list[str]]:
-    """A 报盘 txt: one row per parcel, polygons in (easting, northing), header and zone."""
+def _read_baopan(
+    members: dict[str, bytes],
+) -> tuple[Any, Any, list[str | None], dict[str, Any], list[str]]:
+    """报盘 txt file(s): one row per parcel, polygons in (easting, northing), header and zone.
+
+    Several members are the files of one zip (one per parcel); they must share
+    their zone and datum.
+    """
     import pandas as pd
     import shapely
 
     bp = _baopan_module()
-    try:
-        parsed = bp.parse_baopan(data.decode("utf-8"))
-        zone = bp.zone_of(parsed)
-    except ValueError as err:
-        raise _BadInputError(str(err)) from None
+    files = []
+    for name, data in members.items():
+        label = "" if name == "data" else f"{name}: "
+        try:
+            parsed = bp.parse_baopan(data.decode("utf-8"))
+            zone = bp.zone_of(parsed)
+        except ValueError as err:
+            raise _BadInputError(f"{label}{err}") from None
+        if files and (zone.epsg, zone.problem) != (files[0][2].epsg, files[0][2].problem):
+            first, z0 = files[0][0], files[0][2]
+
+            def show(z: Any) -> str:
+                return f"{z.datum or '?'} {z.width}° zone {z.zone}" + (
+                    " with prefix" if z.prefixed else ""
+                )
+
+            raise _BadInputError(
+                f"{name} is in {show(zone)} but {first} in {show(z0)}; the files of one zip "
+                f"must share their 坐标系 and zone: import them separately"
+            )
+        files.append((name, parsed, zone))
+    name, parsed, zone = files[0]
+    notes = [n for _, p, _ in files for n in p.notes]
+    if len(files) > 1:
+        notes.append(f"{len(files)} 报盘 txt files read: {', '.join(f[0] for f in files[:5])}")
     rows = []
     geoms = []
     errors: list[str | None] = []
-    for parcel in parsed.parcels:
+    for parcel in (p for _, f, _ in files for p in f.parcels):
         row = {k: (v if v != "" else None) for k, v in parcel.fields.items()}
         area = row.pop("地块面积")
         row = {
@@ -499,10 +525,10 @@ def _read_baopan(data: bytes) -> tuple[Any, Any, list[str | None], dict[str, Any
         "epsg": zone.epsg,
         "candidate_epsg": zone.candidate_epsg,
         "problem": zone.problem,
-        "parcels": len(parsed.parcels),
-        "points": sum(p.point_lines for p in parsed.parcels),
+        "parcels": sum(len(f.parcels) for _, f, _ in files),
+        "points": sum(p.point_lines for _, f, _ in files for p in f.parcels),
     }
-    return df, geoms, errors, info, list(parsed.notes)
+    return df, geoms, errors, info, notes
 
 
 def _unique_names(names: list[Any]) -> list[str]:
@@ -566,6 +592,11 @@ def handle(header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], byte
         out = _to_ipc(frame, np.asarray(geoms, dtype=object), None)
         meta.update(geometry_from=None, rows=len(gdf), notes=notes)
         return {"ok": True, **meta}, out
+    if fmt == "baopan":
+        df, geoms, errors, info, notes = _read_baopan(members)
+        out = _to_ipc(df, np.asarray(geoms, dtype=object), errors)
+        head = {"ok": True, "driver": "报盘坐标 txt", "crs": None, "layers": [], "layer": None}
+        return {**head, "geometry_from": None, "rows": len(df), "notes": notes, "baopan": info}, out
     data = members["data"]
     layers: list[str] = []
     layer = None
@@ -576,11 +607,6 @@ def handle(header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], byte
     elif fmt == "xlsx":
         df, layers, layer = _read_xlsx(data, header.get("layer"))
         driver = "xlsx (openpyxl)"
-    elif fmt == "baopan":
-        df, geoms, errors, info, notes = _read_baopan(data)
-        out = _to_ipc(df, np.asarray(geoms, dtype=object), errors)
-        head = {"ok": True, "driver": "报盘坐标 txt", "crs": None, "layers": [], "layer": None}
-        return {**head, "geometry_from": None, "rows": len(df), "notes": notes, "baopan": info}, out
     elif fmt == "parquet":
         df, crs, is_geo = _read_parquet(data)
         driver = "GeoParquet (pyarrow)" if is_geo else "Parquet (pyarrow)"

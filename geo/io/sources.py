@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -288,6 +289,41 @@ def _match_dataset(datasets: dict[str, list[ZipEntry]], wanted: str) -> str | No
     return None
 
 
+def _baopan_zip_bundle(
+    name: str,
+    zf: zipfile.ZipFile,
+    entries: list[ZipEntry],
+    *,
+    encoding: str | None,
+    source_layer: str | None,
+) -> Bundle | None:
+    """The 报盘 txt files of an archive (a per-parcel export) as one bundle, or None."""
+    txts = [e for e in entries if e.name.lower().endswith(".txt")]
+    if source_layer:
+        txts = [e for e in txts if _match_dataset({e.name: [e]}, source_layer)]
+    members: list[tuple[str, bytes]] = []
+    guess: EncodingGuess | None = None
+    for e in txts:
+        data = read_zip_entry(zf, e, what=name)
+        try:
+            if not data or sniff_format(data, e.name) != "baopan":
+                continue
+            text, found = decode_text(data, override=encoding)
+        except SourceEncodingError as err:
+            raise SourceEncodingError(f"{name}:{e.name}: {err}") from None
+        except DataImportError:
+            continue  # not a 报盘 txt (a readme)
+        guess = guess or found
+        members.append((e.name, text.encode("utf-8")))
+    if not members:
+        return None
+    if len(members) == 1:
+        display = f"{name}:{members[0][0]}"
+        return Bundle(display, "baopan", [("data", members[0][1])], encoding=guess)
+    note = f"read {len(members)} 报盘 txt files from {name} in memory (nothing extracted)"
+    return Bundle(name, "baopan", members, encoding=guess, notes=[note])
+
+
 def _bundle_from_zip(
     name: str,
     data: bytes,
@@ -305,6 +341,10 @@ def _bundle_from_zip(
                 check_xml(read_zip_entry(zf, e, what=name), what=f"{name} ({e.name})")
         return Bundle(name, "xlsx", [("data", data)], layer=source_layer)
     datasets = _datasets_in_zip(entries)
+    if not datasets or (source_layer or "").lower().endswith(".txt"):
+        baopan = _baopan_zip_bundle(name, zf, entries, encoding=encoding, source_layer=source_layer)
+        if baopan is not None:
+            return baopan
     kmls = [k for k in datasets if k.lower().endswith(".kml")]
     is_kmz = name.lower().endswith(".kmz") or (kmls and len(kmls) == len(datasets))
     layer = source_layer
