@@ -32,8 +32,8 @@ def test_unknown_format_lists_the_supported_ones(tmp_path):
 
 
 def test_format_from_the_suffix_or_a_clear_message(tmp_path):
-    msg = _fails(tmp_path, "--out", str(tmp_path / "x.txt"))
-    assert "cannot tell the format from x.txt" in msg and ".zip" in msg
+    msg = _fails(tmp_path, "--out", str(tmp_path / "x.dat"))  # .txt is the 报盘 txt
+    assert "cannot tell the format from x.dat" in msg and ".zip" in msg
     res = runner.invoke(app, ["export", WUAN, "--out", str(tmp_path / "x.geojson")])
     assert res.exit_code == 0 and (tmp_path / "x.geojson").read_bytes().startswith(b"{")
 

@@ -149,6 +149,8 @@ def text_of(path: Path) -> str:
             ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True
         )
         parts.append(out.stdout.decode("utf-8"))
+    elif suffix == ".txt":  # a 报盘坐标 txt, GBK by default
+        parts.append(data.decode("gbk"))
     else:
         parts.append(data.decode("utf-8-sig"))
     return _normalise("\n".join(parts))

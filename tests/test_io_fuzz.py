@@ -35,6 +35,7 @@ from fixtures_io import (
 )
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from geo.demo.samples_baopan import sample_baopan_text
 from geo.io import DataImportError, ImportLimits, ParserSession, SourceFile, preview_import
 from geo.workspace import open_workspace
 
@@ -85,6 +86,8 @@ def _valid_files(d: Path) -> dict[str, tuple[str, bytes, dict]]:
     out["xlsx_wkt"] = ("p.xlsx", write_xlsx_wkt(g, d / "p.xlsx").read_bytes(), {"crs": 4547})
     enterprise_frame(["FX-0001"]).to_excel(d / "e.xlsx", index=False)
     out["xlsx_enterprises"] = ("e.xlsx", (d / "e.xlsx").read_bytes(), {})
+    baopan = sample_baopan_text().encode("gbk")
+    out["baopan_gbk"] = ("报盘.txt", baopan, {"defaults": {**defaults, "name": "报盘地块"}})
     return out
 
 
@@ -165,6 +168,7 @@ FORMAT_NAMES = [
     "csv_gbk_wkt",
     "xlsx_wkt",
     "xlsx_enterprises",
+    "baopan_gbk",
 ]
 
 

@@ -569,6 +569,22 @@ STRINGS: dict[str, tuple[str, str]] = {
         "选址单页：地块编号或园区编号（留空则为腾退报告）",
         "Site sheet: a parcel or area ID (empty for the release report)",
     ),
+    "export_txt_site": (
+        "只导出一个地块：地块编号（留空则为所选范围内全部地块）",
+        "One parcel only: its parcel ID (empty for every parcel in scope)",
+    ),
+    "export_txt_encoding": ("文件编码", "Encoding"),
+    "export_txt_per_parcel": (
+        "每个地块一个文件（打包为 zip）",
+        "One file per parcel (zipped)",
+    ),
+    "export_txt_help": (
+        "报盘坐标 txt（勘测定界界址点坐标交换格式）：2000国家大地坐标系 3° 带（带号前缀），"
+        "X 为北坐标、Y 为东坐标，地块面积为公顷（4 位小数），内环为圈号 2、3……",
+        "报盘 coordinate txt (the 勘测定界 boundary-point exchange format): CGCS2000 3° zone "
+        "with the zone prefix, X northing before Y easting, 地块面积 in hectares (4 decimals), "
+        "holes as ring numbers 2, 3 …",
+    ),
     # --- province mode (geo/app/province.py) ------------------------------------------
     "province_mode": (
         "省级模式：共 {n} 块地块，不整体载入内存；汇总由 {engine} 引擎计算（{seconds} 秒，"

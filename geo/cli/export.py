@@ -5,8 +5,10 @@ function ``(ExportRequest) -> Path`` and registering it with
 :func:`register_exporter`. The built-in formats come from
 :data:`geo.export.FORMATS`: ``xlsx`` (land-release summary), ``csv`` (one
 table, ``--table``), ``gpkg``, ``shp`` (a zip), ``geojson``, ``kml``,
-``html`` (an offline map with Leaflet and the Tenglong controls embedded) and
-``pdf`` (a site sheet with ``--site``, else the land-release report).
+``html`` (an offline map with Leaflet and the Tenglong controls embedded),
+``pdf`` (a site sheet with ``--site``, else the land-release report) and
+``txt`` (报盘坐标 / 勘测定界界址点 txt of the parcels in scope: GBK, or
+``--encoding utf-8``; one file, or ``--per-parcel`` for a zip of one per parcel).
 
 Without ``--format`` the format follows the suffix of ``--out``. Files are
 written atomically; a bad request (unknown format, role, site or area,
@@ -21,6 +23,7 @@ Examples
     tenglong export data/fuxing.gpkg --out fuxing.xlsx
     tenglong export data/fuxing.gpkg --format pdf --site FX-0079 --role investor --out s.pdf
     tenglong export data/wuan.gpkg --out sites.html --role investor --lang en
+    tenglong export data/fuxing.gpkg --format txt --area FX-Z01 --out 报盘.txt
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class ExportRequest:
     site: str | None = None
     layout: str | None = None
     table: str | None = None
+    encoding: str | None = None
+    per_parcel: bool = False
 
 
 Exporter = Callable[[ExportRequest], Path]
@@ -83,6 +88,8 @@ def _file_exporter(fmt: str) -> Exporter:
             layout=req.layout,
             table=req.table,
             basemap=req.basemap,
+            encoding=req.encoding,
+            per_parcel=req.per_parcel,
         )
 
     run.__name__ = f"export_{fmt}"
@@ -172,6 +179,14 @@ def export(
             help="html: none | osm | tianditu | tianditu_img | gaode | gaode_img | local."
         ),
     ] = "none",
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="txt: gbk (default), gb18030 or utf-8."),
+    ] = None,
+    per_parcel: Annotated[
+        bool,
+        typer.Option("--per-parcel", help="txt: one file per parcel, zipped (--out x.zip)."),
+    ] = False,
 ) -> None:
     """Write WORKSPACE as a standalone file for one role (xlsx, csv, GIS formats, PDF, HTML)."""
     from geo.basemaps import BasemapError
@@ -190,6 +205,8 @@ def export(
         site=site,
         layout=layout,
         table=table,
+        encoding=encoding,
+        per_parcel=per_parcel,
     )
     try:
         path = run_export(req, fmt=fmt if fmt is not None else _infer_format(out))

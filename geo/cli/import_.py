@@ -2,7 +2,7 @@
 
 ``tenglong import SOURCE --into WS`` reads SOURCE (GeoPackage, shapefile or a
 zip of one, GeoJSON, KML/KMZ, DXF, GeoParquet, CSV/xlsx with WKT or x/y
-columns) in a sandboxed parser, shows what it understood (format, encoding,
+columns, 报盘坐标 txt) in a sandboxed parser, shows what it understood (format, encoding,
 CRS, column mapping, the first rows decoded) and every finding, then writes
 the rows into the workspace only if nothing blocks. See :mod:`geo.io`.
 

@@ -87,6 +87,14 @@ def _html(ctx: ExportContext, *, basemap: str = "none", **_: object) -> bytes:
     return build_html(ctx, basemap=basemap)
 
 
+def _txt(
+    ctx: ExportContext, *, encoding: str | None = None, per_parcel: bool = False, **_: object
+) -> bytes:
+    from geo.export.baopan import build_txt
+
+    return build_txt(ctx, encoding=encoding, per_parcel=per_parcel)
+
+
 def _pdf(ctx: ExportContext, **_: object) -> bytes:
     from geo.export.pdf import build_pdf
 
@@ -110,6 +118,13 @@ FORMATS: dict[str, Format] = {
         Format("kml", "kml", "application/vnd.google-earth.kml+xml", _kml, "KML"),
         Format("html", "html", "text/html", _html, "offline HTML map"),
         Format("pdf", "pdf", "application/pdf", _pdf, "site sheet (--site) or release report"),
+        Format(
+            "txt",
+            "txt",
+            "text/plain",
+            _txt,
+            "报盘坐标 txt of the parcels (GBK; --encoding utf-8, --per-parcel zip)",
+        ),
     )
 }
 """Every format by name."""
@@ -125,6 +140,7 @@ SUFFIXES: dict[str, str] = {
     ".html": "html",
     ".htm": "html",
     ".pdf": "pdf",
+    ".txt": "txt",
 }
 """File suffix → format, to infer ``--format`` from ``--out``."""
 
@@ -148,10 +164,20 @@ def format_for_path(path: str | os.PathLike[str]) -> str | None:
     return SUFFIXES.get(Path(path).suffix.lower())
 
 
-def filename(ctx: ExportContext, fmt: str) -> str:
+TXT_OPTIONS_ONLY = "--encoding and --per-parcel apply to --format txt only"
+
+
+def _check_txt_options(spec: Format, encoding: str | None, per_parcel: bool) -> None:
+    if spec.name != "txt" and (encoding is not None or per_parcel):
+        raise ExportError(f"{TXT_OPTIONS_ONLY}; drop them for --format {spec.name}")
+
+
+def filename(ctx: ExportContext, fmt: str, *, per_parcel: bool = False) -> str:
     """A file name for an export, e.g. ``fuxing-release-planner.xlsx``."""
     spec = get_format(fmt)
     slug = ctx.scope_slug()
+    if spec.name == "txt":
+        return f"{ctx.stem}-{slug}-{ctx.role}-报盘.{'zip' if per_parcel else 'txt'}"
     if spec.name == "csv":
         slug = f"{slug}-{ctx.table or 'area'}"
     if spec.name == "pdf" and (ctx.site_id is not None or ctx.site_area):
@@ -170,6 +196,8 @@ def export_bytes(
     layout: str | None = None,
     table: str | None = None,
     basemap: str = "none",
+    encoding: str | None = None,
+    per_parcel: bool = False,
 ) -> tuple[bytes, str, str]:
     """Export a workspace for one role, in memory.
 
@@ -178,7 +206,8 @@ def export_bytes(
     workspace
         An open :class:`geo.workspace.Workspace` or the path of a ``.gpkg``.
     fmt
-        ``xlsx``, ``csv``, ``gpkg``, ``shp``, ``geojson``, ``kml``, ``html`` or ``pdf``.
+        ``xlsx``, ``csv``, ``gpkg``, ``shp``, ``geojson``, ``kml``, ``html``, ``pdf`` or
+        ``txt`` (报盘坐标).
     role
         ``planner``, ``investment``, ``investor`` or ``public``: what the file
         may contain (:mod:`geo.export._context`).
@@ -195,6 +224,10 @@ def export_bytes(
         ``year``, ``industry``, ``parcels`` or ``soil``.
     basemap
         The ``html`` map's basemap (``none`` works offline).
+    encoding
+        ``txt``: ``gbk`` (default), ``gb18030`` or ``utf-8``.
+    per_parcel
+        ``txt``: one file per parcel, zipped.
 
     Returns
     -------
@@ -210,6 +243,7 @@ def export_bytes(
         The workspace cannot be opened.
     """
     spec = get_format(fmt)
+    _check_txt_options(spec, encoding, per_parcel)
     ctx = prepare(
         workspace,
         role=role,
@@ -219,8 +253,11 @@ def export_bytes(
         layout=layout,
         table=table,
     )
-    data = spec.build(ctx, basemap=basemap)
-    return data, filename(ctx, spec.name), spec.mime
+    data = spec.build(ctx, basemap=basemap, encoding=encoding, per_parcel=per_parcel)
+    mime = "application/zip" if spec.name == "txt" and per_parcel else spec.mime
+    if spec.name == "txt" and not per_parcel:
+        mime = f"text/plain; charset={(encoding or 'gbk').lower()}"
+    return data, filename(ctx, spec.name, per_parcel=per_parcel), mime
 
 
 def export_file(
@@ -235,6 +272,8 @@ def export_file(
     layout: str | None = None,
     table: str | None = None,
     basemap: str = "none",
+    encoding: str | None = None,
+    per_parcel: bool = False,
 ) -> Path:
     """Export a workspace to ``out``, atomically (see :func:`export_bytes`).
 
@@ -263,6 +302,8 @@ def export_file(
             f"use --out {path.with_suffix('.zip')}"
         )
     expected = {s for s, f in SUFFIXES.items() if f == spec.name}
+    if spec.name == "txt" and per_parcel:
+        expected = {".zip"}
     if path.suffix.lower() not in expected:
         logger.warning("%s: the suffix does not match format %s", path, spec.name)
     try:
@@ -276,6 +317,8 @@ def export_file(
             layout=layout,
             table=table,
             basemap=basemap,
+            encoding=encoding,
+            per_parcel=per_parcel,
         )
     except Exception as err:  # a full temporary folder while building (GDAL, PDF)
         from geo.store.errors import StorageFullError

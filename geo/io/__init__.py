@@ -1,7 +1,8 @@
 """Safe import of planners' files into a workspace (docs/architecture.md §2, §8).
 
 Sources: GeoPackage, shapefile (loose parts or zipped, also in a subfolder),
-GeoJSON, KML/KMZ, DXF, GeoParquet, CSV and xlsx with WKT or x/y columns.
+GeoJSON, KML/KMZ, DXF, GeoParquet, CSV and xlsx with WKT or x/y columns, and
+the 报盘坐标 txt of 报批/勘测定界 packages (:mod:`geo.io.baopan`; also a zip of them).
 
 Two calls do an import; the CLI (``tenglong import``) and the app's Import
 page both use them:

@@ -436,6 +436,101 @@ def _read_parquet(data: bytes) -> tuple[Any, str | None, bool]:
     return table.to_pandas(), None, False
 
 
+def _baopan_module() -> Any:
+    """geo/io/baopan.py, loaded by path (the parser process imports no Tenglong package)."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "baopan.py")
+    spec = importlib.util.spec_from_file_location("tenglong_baopan", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - the file ships with us
+        raise _BadInputError("the 报盘 txt reader is missing from the installation")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _read_baopan(
+    members: dict[str, bytes],
+) -> tuple[Any, Any, list[str | None], dict[str, Any], list[str]]:
+    """报盘 txt file(s): one row per parcel, polygons in (easting, northing), header and zone.
+
+    Several members are the files of one zip (one per parcel); they must share
+    their zone and datum.
+    """
+    import pandas as pd
+    import shapely
+
+    bp = _baopan_module()
+    files = []
+    for name, data in members.items():
+        label = "" if name == "data" else f"{name}: "
+        try:
+            parsed = bp.parse_baopan(data.decode("utf-8"))
+            zone = bp.zone_of(parsed)
+        except ValueError as err:
+            raise _BadInputError(f"{label}{err}") from None
+        if files and (zone.epsg, zone.problem) != (files[0][2].epsg, files[0][2].problem):
+            first, z0 = files[0][0], files[0][2]
+
+            def show(z: Any) -> str:
+                return f"{z.datum or '?'} {z.width}° zone {z.zone}" + (
+                    " with prefix" if z.prefixed else ""
+                )
+
+            raise _BadInputError(
+                f"{name} is in {show(zone)} but {first} in {show(z0)}; the files of one zip "
+                f"must share their 坐标系 and zone: import them separately"
+            )
+        files.append((name, parsed, zone))
+    name, parsed, zone = files[0]
+    notes = [n for _, p, _ in files for n in p.notes]
+    if len(files) > 1:
+        notes.append(f"{len(files)} 报盘 txt files read: {', '.join(f[0] for f in files[:5])}")
+    rows = []
+    geoms = []
+    errors: list[str | None] = []
+    for parcel in (p for _, f, _ in files for p in f.parcels):
+        row = {k: (v if v != "" else None) for k, v in parcel.fields.items()}
+        area = row.pop("地块面积")
+        row = {
+            "地块编号": row.pop("地块编号"),
+            "地块名称": row.pop("地块名称"),
+            "地块面积(公顷)": float(area) if area is not None else None,
+            **row,
+        }
+        rows.append(row)
+        polys: list[Any] = []
+        for ring in parcel.rings:
+            coords = [(p.y, p.x) for p in ring.points]
+            poly = shapely.Polygon(coords)
+            outer = next((q for q in polys if q.contains(poly.representative_point())), None)
+            if outer is not None and ring.number > 1:
+                i = polys.index(outer)
+                polys[i] = shapely.Polygon(
+                    outer.exterior.coords, [*(h.coords for h in outer.interiors), coords]
+                )
+            else:
+                polys.append(poly)
+        geom = polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+        geoms.append(geom)
+        errors.append(None)
+    df = pd.DataFrame(rows)
+    info = {
+        "header": parsed.header,
+        "zone": zone.zone,
+        "width": zone.width,
+        "datum": zone.datum,
+        "prefixed": zone.prefixed,
+        "epsg": zone.epsg,
+        "candidate_epsg": zone.candidate_epsg,
+        "problem": zone.problem,
+        "parcels": sum(len(f.parcels) for _, f, _ in files),
+        "points": sum(p.point_lines for _, f, _ in files for p in f.parcels),
+    }
+    return df, geoms, errors, info, notes
+
+
 def _unique_names(names: list[Any]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
@@ -497,6 +592,11 @@ def handle(header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], byte
         out = _to_ipc(frame, np.asarray(geoms, dtype=object), None)
         meta.update(geometry_from=None, rows=len(gdf), notes=notes)
         return {"ok": True, **meta}, out
+    if fmt == "baopan":
+        df, geoms, errors, info, notes = _read_baopan(members)
+        out = _to_ipc(df, np.asarray(geoms, dtype=object), errors)
+        head = {"ok": True, "driver": "报盘坐标 txt", "crs": None, "layers": [], "layer": None}
+        return {**head, "geometry_from": None, "rows": len(df), "notes": notes, "baopan": info}, out
     data = members["data"]
     layers: list[str] = []
     layer = None

@@ -30,6 +30,9 @@ Mode = Literal["append", "replace"]
 AREA_TOLERANCE = 0.01
 """Relative difference between a declared area and the geometry that is reported (1%)."""
 
+BAOPAN_AREA_TOLERANCE = 0.005
+"""The same for a 报盘坐标 txt, whose 地块面积 is surveyed (0.5%)."""
+
 
 # ---------------------------------------------------------------------------
 # Checks
@@ -136,8 +139,14 @@ def check_empty_required(rows: pd.DataFrame, *, table: str, plan: MappingPlan) -
     return out
 
 
-def check_area(rows: pd.DataFrame, area_m2: pd.Series, *, plan: MappingPlan) -> list[Finding]:
-    """Declared areas that differ from the geometry by more than :data:`AREA_TOLERANCE`.
+def check_area(
+    rows: pd.DataFrame,
+    area_m2: pd.Series,
+    *,
+    plan: MappingPlan,
+    tolerance: float = AREA_TOLERANCE,
+) -> list[Finding]:
+    """Declared areas that differ from the geometry by more than ``tolerance``.
 
     The message says which unit the number fits when the header's unit looks wrong.
     """
@@ -153,11 +162,16 @@ def check_area(rows: pd.DataFrame, area_m2: pd.Series, *, plan: MappingPlan) -> 
             continue
         d_m2 = float(d) * crs_mod.M2_PER_MU
         rel = (d_m2 - g) / g
-        if abs(rel) <= AREA_TOLERANCE:
+        if abs(rel) <= tolerance:
             continue
         raw = float(d) / match.factor if match.factor else float(d)
-        fits = [u for u, size in units.items() if abs(raw * size - g) / g <= AREA_TOLERANCE]
+        fits = [u for u, size in units.items() if abs(raw * size - g) / g <= tolerance]
         hint = f"; the number fits {fits[0]}: check the unit in the header" if fits else ""
+        if match.unit == "公顷" and not fits:
+            hint = (
+                f" ({raw:,.4f} 公顷 declared, {crs_mod.m2_to_ha(g):,.4f} 公顷 computed; "
+                f"tolerance {tolerance:.1%})"
+            )
         out.append(
             Finding(
                 "warning",

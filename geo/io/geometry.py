@@ -239,6 +239,10 @@ def resolve_crs(
         )
         findings.append(Finding("info", "datum_shift", info["crs_note"]))
         return CRS.from_epsg(4326), out, findings, info
+    if declared is None and data.crs_problem:  # a 报盘 txt in another datum, or no zone
+        info.update(suggested_epsg=None, crs_reason=data.crs_problem)
+        findings.append(Finding("error", "missing_crs", data.crs_problem))
+        return None, geoms, findings, info
     if declared is None:
         advice = f"; likely EPSG:{suggested}" if suggested else ""
         findings.append(

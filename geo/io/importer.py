@@ -42,6 +42,8 @@ from pyproj.exceptions import CRSError as ProjCRSError, ProjError
 
 from geo import crs as crs_mod
 from geo.io.checks import (
+    AREA_TOLERANCE,
+    BAOPAN_AREA_TOLERANCE,
     Mode,
     check_area,
     check_empty_required,
@@ -419,7 +421,14 @@ def preview_import(
                     area = gdf.geometry.area.where(gdf.geometry.notna())
                     gdf["area_m2"] = area
                     gdf["area_mu"] = crs_mod.m2_to_mu(area)
-                    findings += check_area(gdf, area, plan=plan)
+                    findings += check_area(
+                        gdf,
+                        area,
+                        plan=plan,
+                        tolerance=BAOPAN_AREA_TOLERANCE
+                        if data.format == "baopan"
+                        else AREA_TOLERANCE,
+                    )
                 findings += check_outside(gdf, table=table, ws=ws)
                 rows = gdf
     elif data.has_geometry and table == "enterprises":

@@ -82,6 +82,7 @@ FORMATS: dict[str, str] = {
     "parquet": "GeoParquet",
     "csv": "CSV",
     "xlsx": "Excel (xlsx)",
+    "baopan": "报盘坐标 txt",
 }
 """The formats Tenglong imports, by key, with display names."""
 
@@ -92,7 +93,7 @@ FORMAT_DRIVERS: dict[str, frozenset[str]] = {
     "kml": frozenset({"LIBKML", "KML"}),
     "dxf": frozenset({"DXF"}),
 }
-"""GDAL drivers a format may be opened with; parquet, csv and xlsx bypass GDAL."""
+"""GDAL drivers a format may be opened with; parquet, csv, xlsx and baopan bypass GDAL."""
 
 ALLOWED_GDAL_DRIVERS: frozenset[str] = frozenset().union(*FORMAT_DRIVERS.values())
 
@@ -198,6 +199,22 @@ def _xml_root(text: str) -> str | None:
     return root.group(1) if root else None
 
 
+_BAOPAN_MARKERS = tuple(
+    m.encode(enc) for m in ("[属性描述]", "[地块坐标]") for enc in ("utf-8", "gb18030")
+)
+_BAOPAN_PARCEL_LINE = re.compile(rb"^\s*\d+\s*,[^\r\n]*,\s*@\s*,?\s*$", re.M)
+
+
+def _is_baopan(data: bytes, text: str, name: str) -> bool:
+    """A 报盘坐标 txt: a ``[属性描述]``/``[地块坐标]`` section, or a .txt of parcel lines."""
+    head = data[:65536]
+    if any(m in head for m in _BAOPAN_MARKERS):
+        return True
+    if "[属性描述]" in text[:65536] or "[地块坐标]" in text[:65536]:  # UTF-16
+        return True
+    return name.lower().endswith(".txt") and _BAOPAN_PARCEL_LINE.search(head[:8192]) is not None
+
+
 def _is_dxf_text(text: str) -> bool:
     lines = [ln.strip() for ln in text.splitlines()[:40]]
     for i in range(len(lines) - 1):
@@ -214,7 +231,8 @@ def sniff_format(data: bytes, name: str) -> str:
     """The format of a file from its content: ``zip``, ``gpkg``, ``shp``, ``geojson``…
 
     Returns one of ``zip``, ``gpkg``, ``shp`` (the geometry part of a
-    shapefile), ``geojson``, ``kml``, ``dxf``, ``parquet``, ``csv``.
+    shapefile), ``geojson``, ``kml``, ``dxf``, ``parquet``, ``csv``, ``baopan``
+    (a 报盘坐标 txt, :mod:`geo.io.baopan`).
 
     Raises
     ------
@@ -276,6 +294,8 @@ def sniff_format(data: bytes, name: str) -> str:
             f"{name} is a GDAL algorithm file (GDALG), which runs commands on other files; "
             f"Tenglong refuses it. Upload the data itself."
         )
+    if _is_baopan(data, text, name):
+        return "baopan"
     if text.startswith("<"):
         root = _xml_root(text)
         local = (root or "").split(":")[-1].lower()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -126,6 +127,8 @@ class SourceData:
         Row index → why the geometry of that row could not be built.
     notes
         What happened on the way (entry read from an archive, columns swapped…).
+    crs_problem
+        Why the CRS the file declares is not used (a 报盘 txt in 1980西安), or "".
     """
 
     name: str
@@ -142,6 +145,7 @@ class SourceData:
     geometry_from: str | None = None
     geometry_errors: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    crs_problem: str = ""
 
     @property
     def format_name(self) -> str:
@@ -242,7 +246,7 @@ def _single_bundle(
         utf8, guess = xml_to_utf8(data, override=encoding)
         check_xml(utf8, what=name, kml=True)
         return Bundle(name, "kml", [("data", utf8)], encoding=guess, layer=layer)
-    if fmt in ("geojson", "csv"):
+    if fmt in ("geojson", "csv", "baopan"):
         text, guess = decode_text(data, override=encoding)
         return Bundle(name, fmt, [("data", text.encode("utf-8"))], encoding=guess, layer=layer)
     if fmt == "dxf":
@@ -285,6 +289,41 @@ def _match_dataset(datasets: dict[str, list[ZipEntry]], wanted: str) -> str | No
     return None
 
 
+def _baopan_zip_bundle(
+    name: str,
+    zf: zipfile.ZipFile,
+    entries: list[ZipEntry],
+    *,
+    encoding: str | None,
+    source_layer: str | None,
+) -> Bundle | None:
+    """The 报盘 txt files of an archive (a per-parcel export) as one bundle, or None."""
+    txts = [e for e in entries if e.name.lower().endswith(".txt")]
+    if source_layer:
+        txts = [e for e in txts if _match_dataset({e.name: [e]}, source_layer)]
+    members: list[tuple[str, bytes]] = []
+    guess: EncodingGuess | None = None
+    for e in txts:
+        data = read_zip_entry(zf, e, what=name)
+        try:
+            if not data or sniff_format(data, e.name) != "baopan":
+                continue
+            text, found = decode_text(data, override=encoding)
+        except SourceEncodingError as err:
+            raise SourceEncodingError(f"{name}:{e.name}: {err}") from None
+        except DataImportError:
+            continue  # not a 报盘 txt (a readme)
+        guess = guess or found
+        members.append((e.name, text.encode("utf-8")))
+    if not members:
+        return None
+    if len(members) == 1:
+        display = f"{name}:{members[0][0]}"
+        return Bundle(display, "baopan", [("data", members[0][1])], encoding=guess)
+    note = f"read {len(members)} 报盘 txt files from {name} in memory (nothing extracted)"
+    return Bundle(name, "baopan", members, encoding=guess, notes=[note])
+
+
 def _bundle_from_zip(
     name: str,
     data: bytes,
@@ -302,6 +341,10 @@ def _bundle_from_zip(
                 check_xml(read_zip_entry(zf, e, what=name), what=f"{name} ({e.name})")
         return Bundle(name, "xlsx", [("data", data)], layer=source_layer)
     datasets = _datasets_in_zip(entries)
+    if not datasets or (source_layer or "").lower().endswith(".txt"):
+        baopan = _baopan_zip_bundle(name, zf, entries, encoding=encoding, source_layer=source_layer)
+        if baopan is not None:
+            return baopan
     kmls = [k for k in datasets if k.lower().endswith(".kml")]
     is_kmz = name.lower().endswith(".kmz") or (kmls and len(kmls) == len(datasets))
     layer = source_layer
@@ -399,7 +442,8 @@ def load_bundle(
             name, data, encoding=encoding, source_layer=source_layer, limits=limits
         )
     bundle = _single_bundle(name, fmt, data, encoding=encoding, layer=source_layer)
-    if expected not in (None, "zip", "kmz") and expected != bundle.format:
+    txt = bundle.format == "baopan" and name.lower().endswith(".txt")
+    if expected not in (None, "zip", "kmz") and expected != bundle.format and not txt:
         bundle.notes.append(
             f"{name} is named like {FORMATS.get(expected, expected)} but holds "
             f"{FORMATS.get(bundle.format, bundle.format)}; read as {bundle.format}"
@@ -477,6 +521,48 @@ def _frame_from_ipc(
     if geoms is None:
         return gpd.GeoDataFrame(df, geometry=[None] * len(df)), False, errors
     return gpd.GeoDataFrame(df, geometry=geoms), True, errors
+
+
+BAOPAN_LAND_USE = "规划用途"
+"""The column a 报盘 txt's 地类编码/地块用途 is read into, where it is a known code or name."""
+
+
+def _baopan_extras(frame: gpd.GeoDataFrame, info: dict, notes: list[str]) -> tuple[CRS | None, str]:
+    """The CRS of a 报盘 txt (:func:`geo.io.baopan.zone_of`) and its land-use column."""
+    from geo.io.mapping.values import parse_land_use
+
+    codes: list[str | None] = []
+    unread: set[str] = set()
+    for code, use in zip(
+        frame.get("地类编码", [None] * len(frame)),
+        frame.get("地块用途", [None] * len(frame)),
+        strict=True,
+    ):
+        found = None
+        if code is not None and re.fullmatch(r"\d{6}", str(code).strip()):
+            found = parse_land_use(code)[0]
+        if found is None and use is not None:
+            found = parse_land_use(use)[0]
+        if found is None and (code or use):
+            unread.add(str(use or code))
+        codes.append(found)
+    if any(c is not None for c in codes):
+        frame[BAOPAN_LAND_USE] = codes
+    if unread:
+        notes.append(
+            f"地块用途/地类编码 {', '.join(sorted(unread)[:5])} are not codes of the 用地用海分类: "
+            f"land_use_planned is left empty there (the text is kept in the report sample)"
+        )
+    where = (
+        f"{info.get('parcels')} parcel(s), {info.get('points')} point(s); "
+        f"{info.get('width')}° zone {info.get('zone')}"
+        + (" with zone prefix" if info.get("prefixed") else "")
+    )
+    notes.append(f"报盘坐标 txt: {where}")
+    epsg = info.get("epsg")
+    if epsg:
+        return CRS.from_epsg(int(epsg)), ""
+    return None, str(info.get("problem") or "")
 
 
 def read_source(
@@ -563,6 +649,9 @@ def read_source(
                 )
             frame = frame[keep.to_numpy()]
             layer = bundle.layer
+    crs_problem = ""
+    if bundle.format == "baopan" and isinstance(answer.get("baopan"), dict):
+        crs, crs_problem = _baopan_extras(frame, answer["baopan"], notes)
     enc = bundle.encoding
     data = SourceData(
         name=bundle.name,
@@ -579,6 +668,7 @@ def read_source(
         geometry_from=answer.get("geometry_from"),
         geometry_errors=geometry_errors,
         notes=notes,
+        crs_problem=crs_problem,
     )
     logger.info(
         "read %s: %s via %s, %d row(s), encoding %s, CRS %s",

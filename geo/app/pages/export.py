@@ -21,7 +21,11 @@ FORMAT_LABELS: dict[str, tuple[str, str]] = {
     "kml": ("KML（奥维 / Google Earth）", "KML (Ovital / Google Earth)"),
     "html": ("离线地图 HTML", "offline HTML map"),
     "pdf": ("PDF 报告 / 选址单页", "PDF report / site sheet"),
+    "txt": ("报盘坐标 txt", "报盘坐标 txt (boundary points)"),
 }
+
+TXT_ENCODINGS: dict[str, str] = {"gbk": "GBK", "utf-8": "UTF-8"}
+"""Encodings offered for a 报盘 txt (GBK is what 报批 software reads)."""
 
 
 def page() -> None:
@@ -65,12 +69,33 @@ def page() -> None:
         key="export_scope",
     )
     site = None
+    txt: dict[str, object] = {}
     if fmt == "pdf":
         site = st.text_input(t("export_site", lang), key="export_site").strip() or None
+    if fmt == "txt":
+        st.caption(t("export_txt_help", lang))
+        t1, t2, t3 = st.columns(3)
+        site = t1.text_input(t("export_txt_site", lang), key="export_txt_site").strip() or None
+        txt["encoding"] = t2.radio(
+            t("export_txt_encoding", lang),
+            list(TXT_ENCODINGS),
+            format_func=TXT_ENCODINGS.__getitem__,
+            horizontal=True,
+            key="export_txt_encoding",
+        )
+        txt["per_parcel"] = t3.checkbox(
+            t("export_txt_per_parcel", lang), key="export_txt_per_parcel"
+        )
     if st.button(t("export_make", lang), type="primary", key="export_go"):
         try:
             data, name, mime = export_bytes(
-                ws, fmt=fmt, role=audience, lang=out_lang, area_id=scope, site_id=site
+                ws,
+                fmt=fmt,
+                role=audience,
+                lang=out_lang,
+                area_id=scope if site is None or fmt != "txt" else None,
+                site_id=site,
+                **txt,  # type: ignore[arg-type]
             )
         except (ExportError, ValueError, OSError) as err:
             logger.warning("export %s failed: %s", fmt, err)

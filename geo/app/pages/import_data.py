@@ -44,6 +44,7 @@ UPLOAD_TYPES = [
     "parquet",
     "csv",
     "xlsx",
+    "txt",
 ]
 
 
