@@ -145,6 +145,8 @@ class SourceData:
     geometry_from: str | None = None
     geometry_errors: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    where: str | None = None
+    """The OGR SQL condition the features were read with (``--where``), or None."""
 
     @property
     def format_name(self) -> str:
@@ -648,6 +650,7 @@ def read_source(
         geometry_from=answer.get("geometry_from"),
         geometry_errors=geometry_errors,
         notes=notes,
+        where=header["where"],
     )
     logger.info(
         "read %s: %s via %s, %d row(s), encoding %s, CRS %s",
