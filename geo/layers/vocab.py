@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import schema
+from geo import codes, schema
 from geo.access import (
     INVESTOR_PARCEL_STATUSES,
 )
@@ -25,10 +25,17 @@ VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
     "boundary_level": schema.BOUNDARY_LEVELS,
     "land_use": {code: (lu.zh, lu.en) for code, lu in schema.LAND_USES.items()},
     "yes_no": {"true": ("是", "yes"), "false": ("否", "no")},
+    "sandiao": {
+        c.code: (f"{c.code} {c.zh}", f"{c.code} {c.en}")
+        for c in codes.code_table("sandiao").values()
+    },
 }
 """Value → (zh, en) labels a spec can name with ``vocabulary = "..."``."""
 
-VOCABULARY_COLORS: dict[str, dict[str, str]] = {"status": schema.STATUS_COLORS}
+VOCABULARY_COLORS: dict[str, dict[str, str]] = {
+    "status": schema.STATUS_COLORS,
+    "sandiao": {c.code: c.color for c in codes.code_table("sandiao").values() if c.color},
+}
 """Default category colours of a vocabulary."""
 
 _DEFAULT_FIELD_VOCAB: dict[str, str] = {
@@ -39,6 +46,7 @@ _DEFAULT_FIELD_VOCAB: dict[str, str] = {
     "land_use_planned": "land_use",
     "polluting_history": "yes_no",
     "soil_investigation_required": "yes_no",
+    "dlbm": "sandiao",
 }
 
 VALUE_SETS: dict[str, frozenset[str]] = {
