@@ -152,7 +152,9 @@ def prepare_dltb(frame: gpd.GeoDataFrame, table: str) -> tuple[gpd.GeoDataFrame,
         place = out[cols["ZLDWMC"]].fillna("").astype(str) if "ZLDWMC" in cols else ""
         out["name"] = place + out[cols["TBBH"]].fillna("").astype(str) + "号图斑"
     if "land_use_now" not in present:
-        target = dlbm.map(codes.sandiao_to_land_use)
+        target = pd.Series(
+            [codes.sandiao_to_land_use(c) for c in dlbm], index=dlbm.index, dtype=object
+        )
         out["land_use_now"] = target
         for i, c in dlbm.items():
             if c is not None and target[i] is None:
@@ -197,7 +199,7 @@ def reconcile_tbmj(
     tbmj = pd.to_numeric(source[cols["TBMJ"]], errors="coerce").reindex(out.index)
     findings: list[Finding] = []
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = (area - tbmj.to_numpy()) / tbmj.to_numpy()
+        rel = (tbmj.to_numpy() - area) / area  # TBMJ's excess over the computed area
     checked = np.isfinite(rel)
     for label, r, t, a in zip(out.index, rel, tbmj, area, strict=True):
         if np.isfinite(r) and abs(r) > TBMJ_TOLERANCE:
