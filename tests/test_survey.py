@@ -39,6 +39,8 @@ from geo.layout import current_use_summary
 from geo.schema import LAND_USES, land_use_label
 from geo.workspace import open_workspace, save_workspace
 
+pytest_plugins = ("pg_fixture",)
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 runner = CliRunner()
@@ -362,3 +364,40 @@ def test_the_layout_page_shows_the_current_use_table(parser, ws, gdb, monkeypatc
     shown = table["Current industrial (mu)"].astype(str).str.replace(",", "").astype(float)
     np.testing.assert_allclose(shown, want["industrial"].round(1))
     assert any("2023" in c.value for c in at.caption)
+
+
+def test_the_survey_map_layer_has_the_sandiao_colours_and_both_codes(parser, ws, gdb):
+    from geo.layers.parse import load_layer_specs
+    from geo.layers.select import select_rows
+    from geo.layers.vocab import VOCABULARIES, VOCABULARY_COLORS
+
+    apply_import(preview_import(gdb, workspace=ws, session=parser))
+    w = open_workspace(ws)
+    spec = next(s for s in load_layer_specs() if s.id == "landuse_survey")
+    assert spec.style.by == "dlbm" and VOCABULARY_COLORS["sandiao"]["0601"] == "#d29187"
+    assert VOCABULARIES["sandiao"]["0601"][0] == "0601 工业用地"
+    rows = select_rows(spec, w.tables, role="planner")
+    assert rows is not None and len(rows.frame) == 12
+    by_code = dict(zip(rows.frame["dlbm"], rows.frame["land_use_2023"], strict=False))
+    assert by_code["0601"] == "1001" and by_code["05H1"] == "09"
+    assert "qsdwmc" in rows.fields
+    officer = select_rows(spec, w.tables, role="investment")
+    assert officer is not None and "qsdwmc" not in officer.fields
+    assert select_rows(spec, w.tables, role="investor") is None
+
+
+def test_the_survey_table_survives_a_round_trip_through_postgis(
+    parser, ws, gdb, tmp_path, make_schema_url
+):
+    from geo.store.migrate import gpkg_to_postgis, postgis_to_gpkg
+
+    apply_import(preview_import(gdb, workspace=ws, session=parser))
+    url = make_schema_url()
+    gpkg_to_postgis(ws, url)
+    back = postgis_to_gpkg(url, tmp_path / "back.gpkg")
+    assert back.rows["landuse_survey"] == 12
+    a = open_workspace(ws).get("landuse_survey").sort_values("survey_id")
+    b = open_workspace(tmp_path / "back.gpkg").get("landuse_survey").sort_values("survey_id")
+    assert b["dlbm"].tolist() == a["dlbm"].tolist()
+    assert b["tbmj_m2"].tolist() == pytest.approx(a["tbmj_m2"].tolist())
+    np.testing.assert_allclose(b.geometry.area, a.geometry.area, rtol=1e-9)

@@ -47,6 +47,7 @@ _DEFAULT_FIELD_VOCAB: dict[str, str] = {
     "polluting_history": "yes_no",
     "soil_investigation_required": "yes_no",
     "dlbm": "sandiao",
+    "land_use_2023": "land_use",
 }
 
 VALUE_SETS: dict[str, frozenset[str]] = {
@@ -94,18 +95,25 @@ def _freed(df: pd.DataFrame) -> pd.Series:
     return df["status"].isin(schema.FREED_STATUSES)
 
 
+def _land_use_2023(df: pd.DataFrame) -> pd.Series:
+    return df["dlbm"].map(codes.sandiao_to_land_use)
+
+
 DERIVED_FIELDS: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series]]] = {
     "soil_investigation_required": (
         ("parcel_id", "polluting_history", "land_use_planned"),
         _soil_required,
     ),
     "freed": (("status",), _freed),
+    "land_use_2023": (("dlbm",), _land_use_2023),
 }
 """Fields computed when a table lacks them: name → (needed columns, function).
 
 ``soil_investigation_required`` is the soil gate of docs/architecture.md §5.6
 (:func:`geo.soil.soil_flags`, blocking flags): a parcel with a polluting
 history planned as first-class or public-service land, not yet investigated.
+``land_use_2023`` is the 用地用海 code of a 三调 ``dlbm`` through the shipped
+cross-walk (:func:`geo.codes.sandiao_to_land_use`).
 """
 
 
