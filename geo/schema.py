@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from geo.codes import code_table
+
 Lang = Literal["zh", "en"]
 
 # ---------------------------------------------------------------------------
@@ -83,55 +85,10 @@ class LandUse:
     """GB 36600-2018 first-class land (housing, schools, hospitals, welfare, community parks)."""
 
 
-_LAND_USE_LIST: tuple[LandUse, ...] = (
-    LandUse("07", "居住用地", "residential land", True),
-    LandUse("0701", "城镇住宅用地", "urban housing", True),
-    LandUse("070101", "一类城镇住宅用地", "urban housing, class 1", True),
-    LandUse("070102", "二类城镇住宅用地", "urban housing, class 2", True),
-    LandUse("070103", "三类城镇住宅用地", "urban housing, class 3", True),
-    LandUse("0702", "城镇社区服务设施用地", "community service facilities", True),
-    LandUse("08", "公共管理与公共服务用地", "public administration and services"),
-    LandUse("0801", "机关团体用地", "government and organisations"),
-    LandUse("0802", "科研用地", "research"),
-    LandUse("0803", "文化用地", "culture"),
-    LandUse("0804", "教育用地", "education"),
-    LandUse("080401", "高等教育用地", "higher education"),
-    LandUse("080402", "中等职业教育用地", "vocational schools"),
-    LandUse("080403", "中小学用地", "primary and secondary schools", True),
-    LandUse("080404", "幼儿园用地", "kindergartens", True),
-    LandUse("0805", "体育用地", "sports"),
-    LandUse("0806", "医疗卫生用地", "health care", True),
-    LandUse("080601", "医院用地", "hospitals", True),
-    LandUse("080602", "基层医疗卫生设施用地", "community clinics", True),
-    LandUse("0807", "社会福利用地", "social welfare", True),
-    LandUse("080701", "老年人社会福利用地", "elderly care", True),
-    LandUse("080702", "儿童社会福利用地", "child welfare", True),
-    LandUse("09", "商业服务业用地", "commercial and business services"),
-    LandUse("0901", "商业用地", "commercial land"),
-    LandUse("090101", "零售商业用地", "retail"),
-    LandUse("090104", "旅馆用地", "hotels"),
-    LandUse("0902", "商务金融用地", "business and finance"),
-    LandUse("0903", "娱乐康体用地", "entertainment and recreation"),
-    LandUse("0904", "其他商业服务业用地", "other commercial services"),
-    LandUse("10", "工矿用地", "industrial and mining land"),
-    LandUse("1001", "工业用地", "industrial land"),
-    LandUse("100101", "一类工业用地", "industrial land, class 1"),
-    LandUse("100102", "二类工业用地", "industrial land, class 2"),
-    LandUse("100103", "三类工业用地", "industrial land, class 3"),
-    LandUse("1002", "采矿用地", "mining land"),
-    LandUse("11", "仓储用地", "storage land"),
-    LandUse("1101", "物流仓储用地", "logistics and warehousing"),
-    LandUse("110101", "一类物流仓储用地", "logistics, class 1"),
-    LandUse("110102", "二类物流仓储用地", "logistics, class 2"),
-    LandUse("12", "交通运输用地", "transport land"),
-    LandUse("1207", "城镇道路用地", "urban roads"),
-    LandUse("13", "公用设施用地", "public utilities"),
-    LandUse("14", "绿地与开敞空间用地", "green and open space"),
-    LandUse("1401", "公园绿地", "parks", True),
-    LandUse("1402", "防护绿地", "protective green belts"),
-    LandUse("1403", "广场用地", "squares"),
-    LandUse("16", "留白用地", "reserved land"),
+_LAND_USE_LIST: tuple[LandUse, ...] = tuple(
+    LandUse(c.code, c.zh, c.en, c.first_class_soil) for c in code_table("land_use").values()
 )
+"""Loaded from ``geo/config/codes/land_use_2023.csv`` (:mod:`geo.codes`), the one source."""
 
 LAND_USES: dict[str, LandUse] = {lu.code: lu for lu in _LAND_USE_LIST}
 """The land-use codes Tenglong knows, by code."""
@@ -347,6 +304,28 @@ BOUNDARIES = Table(
     ),
 )
 
+LANDUSE_SURVEY = Table(
+    "landuse_survey",
+    "现状地类",
+    "current land use (land survey)",
+    key="survey_id",
+    geometry=POLYGONAL,
+    columns=(
+        Column("survey_id", "str", "标识码", "survey ID (BSM)"),
+        Column("tbbh", "str", "图斑编号", "patch number (TBBH)", required=False),
+        Column("dlbm", "str", "地类编码", "land class code (DLBM)"),
+        Column("dlmc", "str", "地类名称", "land class name (DLMC)", required=False),
+        Column("qsdwmc", "str", "权属单位名称", "owner unit (QSDWMC)", False, True),
+        Column("zldwdm", "str", "座落单位代码", "location unit code (ZLDWDM)", False),
+        Column("zldwmc", "str", "座落单位名称", "location unit (ZLDWMC)", False),
+        Column("tbmj_m2", "float", "图斑面积", "patch area (TBMJ)", False, unit="m²"),
+        Column("tbdlmj_m2", "float", "图斑地类面积", "class area (TBDLMJ)", False, unit="m²"),
+        Column("sjnf", "int", "数据年份", "survey year (SJNF)", required=False),
+    ),
+)
+"""三调 / 年度变更调查 地类图斑 (DLTB) kept as a reference layer: ``dlbm`` is a
+三调工作分类 code (:mod:`geo.codes`); ``tbmj_m2`` is the survey's ellipsoidal area."""
+
 MILESTONES = Table(
     "milestones",
     "节点",
@@ -382,7 +361,8 @@ AUDIT = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (PARCELS, AREAS, ROADS, ENTERPRISES, BOUNDARIES, MILESTONES, AUDIT)
+    t.name: t
+    for t in (PARCELS, AREAS, ROADS, ENTERPRISES, BOUNDARIES, LANDUSE_SURVEY, MILESTONES, AUDIT)
 }
 """Every workspace table by name."""
 

@@ -53,6 +53,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.settings",
         "geo.errors",
         "geo.crs",
+        "geo.codes",
         "geo.schema",
         "geo.access",
         "geo.cells",

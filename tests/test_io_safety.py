@@ -301,7 +301,7 @@ def test_parser_has_only_whitelisted_drivers_even_if_sniffing_is_bypassed(parser
         {"op": "parse", "format": "gpkg"}, [("data", vrt_pointing_at(secret))]
     )
     assert not answer["ok"] and SECRET not in answer["message"]
-    expected = {"GPKG", "ESRI Shapefile", "GeoJSON", "LIBKML", "KML", "DXF"}
+    expected = {"GPKG", "ESRI Shapefile", "GeoJSON", "LIBKML", "KML", "DXF", "OpenFileGDB"}
     assert expected == ALLOWED_GDAL_DRIVERS
 
 

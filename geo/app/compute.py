@@ -131,6 +131,26 @@ def layout_table(
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
+def _current_use(_ws: Workspace, key: WorkspaceKey, layout: str) -> pd.DataFrame | None:
+    from geo.layout import current_use_summary, derive_corridors, layout_elements
+
+    survey = _ws.get("landuse_survey")
+    if survey is None or survey.empty or "dlbm" not in survey.columns:
+        return None
+    areas = finder.latest_areas(_ws.areas)
+    elements = derive_corridors(layout_elements(areas, layout), _ws.get("roads"))
+    return current_use_summary(survey, elements)
+
+
+def current_use_table(ws: Workspace, layout: str) -> pd.DataFrame | None:
+    """:func:`geo.layout.current_use_summary` of a layout's elements (现状工业用地 …), cached.
+
+    None when the workspace (as this role sees it) has no ``landuse_survey``.
+    """
+    return _current_use(ws, state.ws_key(ws), layout)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _places(_ws: Workspace, key: WorkspaceKey) -> pd.DataFrame:
     return finder.places(_ws.parcels, _ws.areas, _ws.get("roads"))
 

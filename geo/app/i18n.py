@@ -342,6 +342,25 @@ STRINGS: dict[str, tuple[str, str]] = {
         "intensity and output and tax targets.",
     ),
     "outside_layout": ("布局以外", "Outside the layout"),
+    "current_use_title": ("现状用地（三调）", "Current land use (land survey)"),
+    "current_use_none": (
+        "这个工作空间没有三调现状地类（landuse_survey）。导入县级三调/变更调查数据库的地类图斑："
+        "`tenglong import 县.gdb --into 工作空间.gpkg --layer landuse_survey`。",
+        "This workspace has no land survey (landuse_survey). Import the DLTB layer of a county "
+        "survey database: `tenglong import county.gdb --into workspace.gpkg --layer "
+        "landuse_survey`.",
+    ),
+    "current_use_note": (
+        "三调/变更调查地类图斑与各要素叠加：现状工业用地 0601，仓储 0508，采矿 0602；"
+        "现状工业用地率 = 现状工业用地 ÷ 要素面积。数据年份：{years}。",
+        "Land-survey patches (DLTB) overlaid with each element: industrial 0601, storage 0508, "
+        "mining 0602; industrial share = current industrial land ÷ area of the element. Survey "
+        "year: {years}.",
+    ),
+    "col_current_industrial": ("现状工业用地(亩)", "Current industrial (mu)"),
+    "col_current_storage": ("现状仓储用地(亩)", "Current storage (mu)"),
+    "col_current_mining": ("现状采矿用地(亩)", "Current mining (mu)"),
+    "col_current_industrial_pct": ("现状工业用地率(%)", "Current industrial share (%)"),
     "corridor_rederive": ("按道路重新生成廊道", "Re-derive the corridor from its road"),
     "corridor_stored": (
         "廊道按存储的宽度 {width} m（两侧合计）计算。",

@@ -151,7 +151,7 @@ def import_(
         Path,
         typer.Argument(
             help="File to import: .gpkg, .shp (with its parts), .zip, .geojson, .kml/.kmz, "
-            ".dxf, .parquet, .csv or .xlsx."
+            ".dxf, .parquet, .csv, .xlsx, or a FileGDB folder (.gdb, e.g. a 三调 database)."
         ),
     ],
     *,
@@ -161,7 +161,8 @@ def import_(
     layer: Annotated[
         str | None,
         typer.Option(
-            help="Table to write: parcels, areas, roads or enterprises (guessed if omitted)."
+            help="Table to write: parcels, areas, roads, enterprises or landuse_survey "
+            "(现状地类 from a 三调 DLTB layer); guessed if omitted."
         ),
     ] = None,
     crs: Annotated[
@@ -203,6 +204,20 @@ def import_(
         typer.Option(
             "--source-layer",
             help="Dataset inside a zip, layer of a GeoPackage/KML, sheet of an xlsx, or CAD layer.",
+        ),
+    ] = None,
+    where: Annotated[
+        str | None,
+        typer.Option(
+            help="Read only the features meeting an OGR SQL condition, e.g. "
+            "\"DLBM IN ('0601','0602','0508')\" (a 三调 DLTB layer then imports as parcels)."
+        ),
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="A named 三调 filter instead of --where: industrial (0601, 0602, 0508), "
+            "factory (0601), mining (0602), storage (0508), commercial (05H1)."
         ),
     ] = None,
     mode: Annotated[
@@ -250,6 +265,8 @@ def import_(
             defaults=defaults,
             source_layer=source_layer,
             mode=mode.value,
+            where=where,
+            preset=preset,
         )
     except _BadOptionError as err:
         raise fail(str(err), 2) from None

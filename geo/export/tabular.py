@@ -40,6 +40,7 @@ CSV_TABLES: dict[str, str] = {
     "industry": "by_industry",
     "parcels": "parcels",
     "soil": "soil",
+    "current_use": "current_use",
 }
 """``--table`` choices of the csv export → report sheet."""
 
@@ -205,8 +206,13 @@ def csv_sheet(ctx: ExportContext) -> Sheet:
         raise ExportError(
             f"unknown csv table {name!r}; choose one of {', '.join(CSV_TABLES)} (--table)"
         )
-    (sheet,) = report_sheets(ctx, only=[key])
-    return sheet
+    sheets = report_sheets(ctx, only=[key])
+    if not sheets:  # current_use without a land survey
+        raise ExportError(
+            f"the csv table {name!r} needs the land survey (landuse_survey), which this "
+            f"workspace (or role) does not have; import a 三调 DLTB layer first"
+        )
+    return sheets[0]
 
 
 def build_csv(ctx: ExportContext) -> bytes:

@@ -44,6 +44,7 @@ FORMAT_DRIVERS = {
     "geojson": {"GeoJSON"},
     "kml": {"LIBKML", "KML"},
     "dxf": {"DXF"},
+    "filegdb": {"OpenFileGDB"},
 }
 
 
@@ -123,12 +124,10 @@ def _apply_limits(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
 
 
-def _restrict_drivers() -> None:
-    """Deregister every GDAL driver outside the whitelist (``GDAL_SKIP`` cannot name
-    drivers with a space in their name, such as ``MapInfo File``)."""
+def _libgdal() -> Any:
+    """The loaded GDAL library (through ctypes), or None."""
     import ctypes
 
-    allowed = set().union(*FORMAT_DRIVERS.values())
     path = None
     try:
         with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
@@ -138,10 +137,19 @@ def _restrict_drivers() -> None:
                     path = name
                     break
     except OSError:
+        return None
+    return ctypes.CDLL(path) if path is not None else None
+
+
+def _restrict_drivers() -> None:
+    """Deregister every GDAL driver outside the whitelist (``GDAL_SKIP`` cannot name
+    drivers with a space in their name, such as ``MapInfo File``)."""
+    import ctypes
+
+    allowed = set().union(*FORMAT_DRIVERS.values())
+    lib = _libgdal()
+    if lib is None:
         return
-    if path is None:
-        return
-    lib = ctypes.CDLL(path)
     lib.GDALGetDriverCount.restype = ctypes.c_int
     lib.GDALGetDriver.restype = ctypes.c_void_p
     lib.GDALGetDriver.argtypes = [ctypes.c_int]
@@ -182,7 +190,55 @@ def _shapefile_zip(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def _read_gdal(fmt: str, data: bytes, header: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+_GDB_MEMBER = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def _filegdb_in_memory(members: dict[str, bytes]) -> tuple[str, list[Any]]:
+    """Put the files of a FileGDB folder under ``/vsimem/``: (folder path, buffers to keep).
+
+    A FileGDB is a folder of files; GDAL's OpenFileGDB driver opens the folder,
+    so its files are placed in GDAL's in-memory file system (nothing on disk).
+    """
+    import ctypes
+    import uuid
+
+    lib = _libgdal()
+    if lib is None:
+        raise ValueError("the GDAL library could not be found to read a FileGDB in memory")
+    lib.VSIFileFromMemBuffer.restype = ctypes.c_void_p
+    lib.VSIFileFromMemBuffer.argtypes = [
+        ctypes.c_char_p,
+        ctypes.c_void_p,
+        ctypes.c_uint64,
+        ctypes.c_int,
+    ]
+    lib.VSIFCloseL.argtypes = [ctypes.c_void_p]
+    folder = f"/vsimem/tenglong-{uuid.uuid4().hex}/data.gdb"
+    keep = []
+    for name, data in members.items():
+        if not _GDB_MEMBER.match(name) or name in (".", ".."):
+            raise _RefusedError(f"a FileGDB member has an unusable name: {name!r}")
+        buf = ctypes.create_string_buffer(data, len(data))
+        keep.append(buf)
+        handle = lib.VSIFileFromMemBuffer(
+            f"{folder}/{name}".encode(), ctypes.addressof(buf), len(data), 0
+        )
+        if not handle:
+            raise ValueError(f"cannot place {name} in memory")
+        lib.VSIFCloseL(handle)
+    return folder, keep
+
+
+def _bad_where(where: str, layer: str, err: Exception, fields: list[str]) -> _BadInputError:
+    msg = str(err).split(" for layer", 1)[0].split(": '", 1)[0]
+    return _BadInputError(
+        f"--where {where!r} is not a condition GDAL understands on layer {layer} ({msg}). "
+        f"Write an OGR SQL condition on the layer's fields ({', '.join(fields[:30])}), e.g. "
+        f"DLBM IN ('0601', '0602') or DLBM LIKE '06%'; quote text values with single quotes"
+    )
+
+
+def _read_gdal(fmt: str, data: Any, header: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     import geopandas as gpd
     import pandas as pd
     import pyogrio
@@ -222,6 +278,8 @@ def _read_gdal(fmt: str, data: bytes, header: dict[str, Any]) -> tuple[Any, dict
         chosen = list(range(len(layers)))
     elif prefer in layers:
         chosen = [layers.index(prefer)]
+    elif fmt == "filegdb" and "DLTB" in layers:
+        chosen = [layers.index("DLTB")]  # a land-survey database: its 地类图斑
     else:
         spatial = [i for i, (_, g) in enumerate(listed) if g is not None]
         if len(spatial) != 1:
@@ -232,8 +290,15 @@ def _read_gdal(fmt: str, data: bytes, header: dict[str, Any]) -> tuple[Any, dict
         chosen = spatial
     frames = []
     crs = None
+    where = header.get("where") or None
     for idx in chosen:
-        df = pyogrio.read_dataframe(data, layer=idx, encoding=read_encoding)
+        try:
+            df = pyogrio.read_dataframe(data, layer=idx, encoding=read_encoding, where=where)
+        except ValueError as err:
+            if where and "SQL" in str(err):
+                fields = [str(f) for f in pyogrio.read_info(data, layer=idx)["fields"]]
+                raise _bad_where(where, layers[idx], err, fields) from None
+            raise
         if not isinstance(df, gpd.GeoDataFrame):
             df = gpd.GeoDataFrame(df, geometry=[None] * len(df))
         if fmt == "kml" and len(chosen) > 1:
@@ -245,7 +310,9 @@ def _read_gdal(fmt: str, data: bytes, header: dict[str, Any]) -> tuple[Any, dict
         "driver": driver,
         "crs": crs.to_wkt() if crs is not None else None,
         "layers": layers,
-        "layer": layers[chosen[0]] if len(chosen) == 1 and fmt in ("gpkg", "kml") else None,
+        "layer": (
+            layers[chosen[0]] if len(chosen) == 1 and fmt in ("gpkg", "kml", "filegdb") else None
+        ),
     }
     return gdf, meta
 
@@ -585,13 +652,29 @@ def handle(header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], byte
     fmt = header["format"]
     notes: list[str] = []
     if fmt in FORMAT_DRIVERS:
-        data = _shapefile_zip(members) if fmt == "shapefile" else members["data"]
-        gdf, meta = _read_gdal(fmt, data, header)
+        keep: list[Any] = []
+        if fmt == "filegdb":
+            data, keep = _filegdb_in_memory(members)
+        else:
+            data = _shapefile_zip(members) if fmt == "shapefile" else members["data"]
+        try:
+            gdf, meta = _read_gdal(fmt, data, header)
+        finally:
+            if keep:
+                import pyogrio
+
+                pyogrio.vsi_rmtree(data.rsplit("/", 1)[0])
+                del keep
         geoms = gdf.geometry.values
         frame = gdf.drop(columns=[gdf.geometry.name])
         out = _to_ipc(frame, np.asarray(geoms, dtype=object), None)
         meta.update(geometry_from=None, rows=len(gdf), notes=notes)
         return {"ok": True, **meta}, out
+    if header.get("where"):
+        raise _BadInputError(
+            "--where filters GIS layers read by GDAL (FileGDB, GeoPackage, shapefile, "
+            "GeoJSON, KML, DXF); filter a CSV, xlsx or GeoParquet file before importing it"
+        )
     if fmt == "baopan":
         df, geoms, errors, info, notes = _read_baopan(members)
         out = _to_ipc(df, np.asarray(geoms, dtype=object), errors)

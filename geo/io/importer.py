@@ -78,6 +78,7 @@ from geo.io.mapping import (
 from geo.io.report import Finding, count_by_severity, report_frame
 from geo.io.safety import ImportLimits
 from geo.io.sources import SourceData, SourceLike, read_source, sample_frame
+from geo.io.survey import is_dltb, prepare_dltb, reconcile_tbmj, resolve_where
 from geo.schema import TABLES
 from geo.validate import validate_table
 from geo.workspace import (
@@ -212,6 +213,10 @@ def guess_table(
     """
     if not data.has_geometry:
         return "enterprises", "no geometry: an attribute table (enterprises)"
+    if is_dltb(list(data.frame.columns)):
+        if data.where:
+            return "parcels", f"a 三调 DLTB layer filtered by {data.where}: parcels"
+        return "landuse_survey", "a 三调 DLTB layer: the reference layer 现状地类 (landuse_survey)"
     geoms = data.frame.geometry.values
     present = geoms[~(pd.isna(geoms) | shapely.is_empty(geoms))] if len(geoms) else geoms
     types = set(geom_type_names(np.asarray(present, dtype=object))) if len(present) else set()
@@ -262,6 +267,8 @@ def preview_import(
     limits: ImportLimits | None = None,
     session: ParserSession | None = None,
     sample_rows: int = 10,
+    where: str | None = None,
+    preset: str | None = None,
 ) -> ImportPreview:
     """Read, map, repair and validate a source against a workspace; write nothing.
 
@@ -295,6 +302,10 @@ def preview_import(
         Caps, and a parser session to reuse (see :func:`geo.io.read_source`).
     sample_rows
         Rows of decoded source values in ``sample``.
+    where, preset
+        Read only the features meeting an OGR SQL condition
+        (``DLBM IN ('0601','0602')``), or a named 三调 preset such as
+        ``industrial`` (:data:`geo.codes.SURVEY_PRESETS`); see :mod:`geo.io.survey`.
 
     Raises
     ------
@@ -315,6 +326,7 @@ def preview_import(
                 f"for an EPSG code use --crs"
             )
     user_crs = parse_crs(crs)
+    where = resolve_where(where, preset)
     ws = _open(workspace)
     fingerprint = file_sha256(ws.path)
     data = (
@@ -327,6 +339,7 @@ def preview_import(
             limits=limits,
             session=session,
             prefer_layer=layer,
+            where=where,
         )
     )
     findings: list[Finding] = []
@@ -368,6 +381,8 @@ def preview_import(
                 f"check the layer, sheet or CAD layer (--source-layer) or export it again",
             )
         )
+    frame, found = prepare_dltb(frame, table)
+    findings += found
     columns = [c for c in frame.columns if c != frame.geometry.name]
     plan = plan_mapping(columns, table=table, overrides=mapping, defaults=defaults)
     findings += plan.findings
@@ -429,6 +444,9 @@ def preview_import(
                         if data.format == "baopan"
                         else AREA_TOLERANCE,
                     )
+                    if table in ("parcels", "landuse_survey"):
+                        gdf, found = reconcile_tbmj(gdf, frame, crs=ws.crs)
+                        findings += found
                 findings += check_outside(gdf, table=table, ws=ws)
                 rows = gdf
     elif data.has_geometry and table == "enterprises":
@@ -565,7 +583,8 @@ def _storage_rows(preview: ImportPreview, existing: pd.DataFrame | None) -> pd.D
         elif col.dtype == "str":
             rows[col.name] = rows[col.name].astype(object).where(rows[col.name].notna(), None)
     if isinstance(rows, gpd.GeoDataFrame):
-        rows = rows.drop(columns=[c for c in ("area_m2",) if c in rows.columns])
+        derived = ("area_m2", "area_ellipsoid_m2")  # caches of the geometry, not stored
+        rows = rows.drop(columns=[c for c in derived if c in rows.columns])
         target = (
             existing.crs
             if isinstance(existing, gpd.GeoDataFrame) and existing.crs

@@ -83,6 +83,7 @@ FORMATS: dict[str, str] = {
     "csv": "CSV",
     "xlsx": "Excel (xlsx)",
     "baopan": "报盘坐标 txt",
+    "filegdb": "ESRI FileGDB",
 }
 """The formats Tenglong imports, by key, with display names."""
 
@@ -92,6 +93,7 @@ FORMAT_DRIVERS: dict[str, frozenset[str]] = {
     "geojson": frozenset({"GeoJSON"}),
     "kml": frozenset({"LIBKML", "KML"}),
     "dxf": frozenset({"DXF"}),
+    "filegdb": frozenset({"OpenFileGDB"}),
 }
 """GDAL drivers a format may be opened with; parquet, csv, xlsx and baopan bypass GDAL."""
 
@@ -136,6 +138,43 @@ _EXTENSIONS: dict[str, str] = {
 """Dataset file extensions looked for inside an archive."""
 
 SHAPEFILE_PARTS: tuple[str, ...] = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+PERSONAL_GDB_EXTENSIONS: tuple[str, ...] = (".mdb", ".accdb")
+"""An ESRI Personal Geodatabase (Microsoft Access): refused, with how to convert it."""
+
+
+def personal_gdb_error(name: str) -> UnsupportedSourceError:
+    """The refusal of a Personal GDB (.mdb), saying how to convert it to a FileGDB.
+
+    Examples
+    --------
+    >>> "OpenFileGDB" in str(personal_gdb_error("DLTB.mdb"))
+    True
+    """
+    return UnsupportedSourceError(
+        f"{name} is an ESRI Personal Geodatabase (.mdb, Microsoft Access); Tenglong does not "
+        f"read it (GDAL needs the Access/ODBC driver, which is not installed). Convert it to a "
+        f"File Geodatabase first: in ArcGIS/ArcCatalog export the feature class (DLTB) to a "
+        f"new file geodatabase (.gdb), or on a Windows machine with GDAL and the Access driver "
+        f"run `ogr2ogr -f OpenFileGDB out.gdb {name}`; then import the .gdb folder or a zip "
+        f"of it"
+    )
+
+
+def filegdb_folder(entry: str) -> str | None:
+    """The ``*.gdb`` folder an archive entry or path lies in, or None.
+
+    Examples
+    --------
+    >>> filegdb_folder("县/130406.gdb/a00000001.gdbtable"), filegdb_folder("a/b.shp") is None
+    ('县/130406.gdb', True)
+    """
+    parts = entry.replace("\\", "/").split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part.lower().endswith(".gdb"):
+            return "/".join(parts[: i + 1])
+    return None
+
 
 _JUNK = re.compile(r"(^|/)(__MACOSX/|\._|\.DS_Store$|Thumbs\.db$|desktop\.ini$)", re.I)
 
@@ -264,6 +303,8 @@ def sniff_format(data: bytes, name: str) -> str:
         return "parquet"
     if head[:4] == b"\x00\x00\x27\x0a":
         return "shp"
+    if head[4:19] in (b"Standard Jet DB", b"Standard ACE DB"):
+        raise personal_gdb_error(name)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnsupportedSourceError(
             f"{name} is an old Office file (.xls); open it in Excel or WPS and save it as .xlsx"

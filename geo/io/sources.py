@@ -58,12 +58,15 @@ from geo.io.errors import (
 from geo.io.safety import (
     DEFAULT_LIMITS,
     FORMATS,
+    PERSONAL_GDB_EXTENSIONS,
     SHAPEFILE_PARTS,
     ImportLimits,
     ZipEntry,
     check_xml,
+    filegdb_folder,
     format_from_name,
     open_zip,
+    personal_gdb_error,
     read_zip_entry,
     sniff_format,
 )
@@ -146,6 +149,8 @@ class SourceData:
     geometry_errors: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     crs_problem: str = ""
+    where: str | None = None
+    """The OGR SQL condition the features were read with (``--where``), or None."""
 
     @property
     def format_name(self) -> str:
@@ -179,12 +184,16 @@ def _gather(source: SourceLike, limits: ImportLimits) -> list[tuple[str, bytes]]
             raise _too_large(", ".join(f.name for f in files[:3]), total, limits)
         return [(f.name, f.data) for f in files]
     path = Path(os.fspath(source))  # type: ignore[arg-type]
+    if path.suffix.lower() in PERSONAL_GDB_EXTENSIONS:
+        raise personal_gdb_error(path.name)
     if not path.exists():
         raise DataImportError(f"{path} does not exist; check the path")
+    if path.is_dir() and _is_filegdb_dir(path):
+        return _gather_filegdb(path, limits)
     if path.is_dir():
         raise DataImportError(
             f"{path} is a folder; give a file (.shp, .gpkg, .geojson, .kml/.kmz, .dxf, "
-            f".parquet, .csv, .xlsx) or a zip of the folder"
+            f".parquet, .csv, .xlsx), a FileGDB folder (.gdb) or a zip of the folder"
         )
     paths = [path]
     if path.suffix.lower() in SHAPEFILE_PARTS:
@@ -201,6 +210,43 @@ def _gather(source: SourceLike, limits: ImportLimits) -> list[tuple[str, bytes]]
     if total > limits.max_upload_bytes:
         raise _too_large(path.name, total, limits)
     return [(p.name, p.read_bytes()) for p in paths]
+
+
+def _is_filegdb_dir(path: Path) -> bool:
+    return path.suffix.lower() == ".gdb" or (
+        (path / "gdb").is_file() and any(path.glob("*.gdbtable"))
+    )
+
+
+def _gather_filegdb(path: Path, limits: ImportLimits) -> list[tuple[str, bytes]]:
+    """The files of a FileGDB folder (a flat folder of ``a0000000N.*`` files)."""
+    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    if not any(p.suffix.lower() == ".gdbtable" for p in files):
+        raise CorruptSourceError(
+            f"{path.name} holds no .gdbtable files: it is not a File Geodatabase (or an empty "
+            f"one); export it again from ArcGIS or give the folder that ends in .gdb"
+        )
+    if len(files) > limits.max_entries:
+        raise ResourceLimitError(
+            f"{path.name} holds {len(files)} files, more than {limits.max_entries}; export the "
+            f"layer you need (DLTB) to a new file geodatabase"
+        )
+    total = sum(p.stat().st_size for p in files)
+    if total > limits.max_upload_bytes:
+        raise _too_large(path.name, total, limits)
+    folder = path.name if path.suffix.lower() == ".gdb" else f"{path.name}.gdb"
+    return [(f"{folder}/{p.name}", p.read_bytes()) for p in files]
+
+
+def _filegdb_bundle(
+    display: str, files: list[tuple[str, bytes]], *, layer: str | None, notes: list[str]
+) -> Bundle:
+    members = [(PurePosixPath(n.replace("\\", "/")).name, d) for n, d in files]
+    if not any(n.lower().endswith(".gdbtable") for n, _ in members):
+        raise CorruptSourceError(
+            f"{display} holds no .gdbtable files: it is not a File Geodatabase; export it again"
+        )
+    return Bundle(display, "filegdb", members, layer=layer, notes=notes)
 
 
 # ---------------------------------------------------------------------------
@@ -267,9 +313,15 @@ def _datasets_in_zip(entries: list[ZipEntry]) -> dict[str, list[ZipEntry]]:
     out: dict[str, list[ZipEntry]] = {}
     groups: dict[tuple[str, str], list[ZipEntry]] = {}
     for e in entries:
+        gdb = filegdb_folder(e.name)
+        if gdb is not None:  # every file of a FileGDB folder is one dataset
+            out.setdefault(gdb, []).append(e)
+            continue
         p = PurePosixPath(e.name.replace("\\", "/"))
         ext = p.suffix.lower()
-        if ext in SHAPEFILE_PARTS:
+        if ext in PERSONAL_GDB_EXTENSIONS:
+            out[e.name] = [e]
+        elif ext in SHAPEFILE_PARTS:
             groups.setdefault((str(p.parent), p.stem.lower()), []).append(e)
         elif format_from_name(p.name) is not None and ext != ".txt":  # .txt: a readme
             out[e.name] = [e]
@@ -369,8 +421,8 @@ def _bundle_from_zip(
             found = ", ".join(sorted(names)[:8]) or "nothing"
             raise UnsupportedSourceError(
                 f"{name} holds no dataset Tenglong reads (found: {found}); zip a shapefile "
-                f"(.shp with .shx, .dbf, .prj), a .gpkg, .geojson, .kml, .dxf, .parquet, .csv "
-                f"or .xlsx"
+                f"(.shp with .shx, .dbf, .prj), a FileGDB folder (.gdb), a .gpkg, .geojson, "
+                f".kml, .dxf, .parquet, .csv or .xlsx"
             )
         else:
             raise DataImportError(
@@ -379,6 +431,12 @@ def _bundle_from_zip(
             )
     group = datasets[chosen]
     display = f"{name}:{chosen}"
+    if chosen.lower().endswith(PERSONAL_GDB_EXTENSIONS):
+        raise personal_gdb_error(display)
+    if filegdb_folder(group[0].name) == chosen:
+        files = [(e.name, read_zip_entry(zf, e, what=name)) for e in group]
+        note = f"read the FileGDB {chosen} from {name} in memory (nothing extracted)"
+        return _filegdb_bundle(display, files, layer=layer, notes=[note])
     if chosen.lower().endswith(".shp"):
         parts = {
             PurePosixPath(e.name).suffix.lower(): read_zip_entry(zf, e, what=name) for e in group
@@ -414,6 +472,11 @@ def load_bundle(
     limits: ImportLimits = DEFAULT_LIMITS,
 ) -> Bundle:
     """Sniff, check and decode the gathered file(s) into a parser request."""
+    gdb = filegdb_folder(files[0][0]) if files else None
+    if gdb is not None and all(filegdb_folder(n) == gdb for n, _ in files):
+        return _filegdb_bundle(gdb, files, layer=source_layer, notes=[])
+    if files and len(files) == 1 and files[0][0].lower().endswith(PERSONAL_GDB_EXTENSIONS):
+        raise personal_gdb_error(files[0][0])
     if len(files) > 1:
         parts: dict[str, bytes] = {}
         for fname, data in files:
@@ -573,6 +636,7 @@ def read_source(
     limits: ImportLimits | None = None,
     session: ParserSession | None = None,
     prefer_layer: str | None = None,
+    where: str | None = None,
 ) -> SourceData:
     """Read a source safely: caps, sniffing, archive and XML checks, sandboxed parse.
 
@@ -593,6 +657,10 @@ def read_source(
     prefer_layer
         A layer to take when a file has several and none is chosen (the name
         of the target table).
+    where
+        An OGR SQL condition the features must meet (``DLBM IN ('0601')``),
+        for formats read by GDAL; a condition GDAL cannot parse is a
+        :class:`DataImportError` naming the layer's fields.
 
     Raises
     ------
@@ -621,6 +689,7 @@ def read_source(
         "encoding": gdal_encoding,
         "layer": bundle.layer if bundle.format != "dxf" else None,
         "prefer_layer": prefer_layer,
+        "where": where.strip() if where and where.strip() else None,
     }
     answer, payload = parse_request(header, bundle.members, limits=limits, session=session)
     if not answer.get("ok"):
@@ -637,6 +706,8 @@ def read_source(
     layer = answer.get("layer")
     if bundle.format == "shapefile":  # one layer, named by the parser
         layers, layer = [], None
+    if header["where"]:
+        notes.append(f"only the features where {header['where']} were read")
     if bundle.format == "dxf" and "Layer" in frame.columns:
         layers = sorted(str(x) for x in frame["Layer"].dropna().unique())
         layer = None
@@ -669,6 +740,7 @@ def read_source(
         geometry_errors=geometry_errors,
         notes=notes,
         crs_problem=crs_problem,
+        where=header["where"],
     )
     logger.info(
         "read %s: %s via %s, %d row(s), encoding %s, CRS %s",

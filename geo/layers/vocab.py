@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import schema
+from geo import codes, schema
 from geo.access import (
     INVESTOR_PARCEL_STATUSES,
 )
@@ -25,10 +25,17 @@ VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
     "boundary_level": schema.BOUNDARY_LEVELS,
     "land_use": {code: (lu.zh, lu.en) for code, lu in schema.LAND_USES.items()},
     "yes_no": {"true": ("是", "yes"), "false": ("否", "no")},
+    "sandiao": {
+        c.code: (f"{c.code} {c.zh}", f"{c.code} {c.en}")
+        for c in codes.code_table("sandiao").values()
+    },
 }
 """Value → (zh, en) labels a spec can name with ``vocabulary = "..."``."""
 
-VOCABULARY_COLORS: dict[str, dict[str, str]] = {"status": schema.STATUS_COLORS}
+VOCABULARY_COLORS: dict[str, dict[str, str]] = {
+    "status": schema.STATUS_COLORS,
+    "sandiao": {c.code: c.color for c in codes.code_table("sandiao").values() if c.color},
+}
 """Default category colours of a vocabulary."""
 
 _DEFAULT_FIELD_VOCAB: dict[str, str] = {
@@ -39,6 +46,8 @@ _DEFAULT_FIELD_VOCAB: dict[str, str] = {
     "land_use_planned": "land_use",
     "polluting_history": "yes_no",
     "soil_investigation_required": "yes_no",
+    "dlbm": "sandiao",
+    "land_use_2023": "land_use",
 }
 
 VALUE_SETS: dict[str, frozenset[str]] = {
@@ -86,18 +95,25 @@ def _freed(df: pd.DataFrame) -> pd.Series:
     return df["status"].isin(schema.FREED_STATUSES)
 
 
+def _land_use_2023(df: pd.DataFrame) -> pd.Series:
+    return df["dlbm"].map(codes.sandiao_to_land_use)
+
+
 DERIVED_FIELDS: dict[str, tuple[tuple[str, ...], Callable[[pd.DataFrame], pd.Series]]] = {
     "soil_investigation_required": (
         ("parcel_id", "polluting_history", "land_use_planned"),
         _soil_required,
     ),
     "freed": (("status",), _freed),
+    "land_use_2023": (("dlbm",), _land_use_2023),
 }
 """Fields computed when a table lacks them: name → (needed columns, function).
 
 ``soil_investigation_required`` is the soil gate of docs/architecture.md §5.6
 (:func:`geo.soil.soil_flags`, blocking flags): a parcel with a polluting
 history planned as first-class or public-service land, not yet investigated.
+``land_use_2023`` is the 用地用海 code of a 三调 ``dlbm`` through the shipped
+cross-walk (:func:`geo.codes.sandiao_to_land_use`).
 """
 
 

@@ -16,7 +16,7 @@ from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
-MAP_LAYERS = ("boundaries", "layouts", "freed_land", "roads")
+MAP_LAYERS = ("boundaries", "landuse_survey", "layouts", "freed_land", "roads")
 WIDTH_RANGE_M = (100, 4000)
 
 
@@ -124,6 +124,42 @@ def _summary(df: pd.DataFrame, lang: Lang) -> None:
             ),
         ]
     )
+
+
+def _current_use(ws: Workspace, layout: str, lang: Lang) -> None:
+    """现状用地: current industrial, storage and mining land of each element (三调)."""
+    st.subheader(t("current_use_title", lang))
+    df = compute.current_use_table(ws, layout)
+    if df is None:
+        st.caption(t("current_use_none", lang))
+        return
+    out = df.copy()
+    out["element"] = [widgets.area_name(r, lang, prefix="area_") for _, r in out.iterrows()]
+    out["industrial_pct"] = out["industrial_share"] * 100.0
+    widgets.table(
+        out,
+        {
+            "element": t("col_element", lang),
+            "element_mu": t("col_element_mu", lang),
+            "industrial_mu": t("col_current_industrial", lang),
+            "storage_mu": t("col_current_storage", lang),
+            "mining_mu": t("col_current_mining", lang),
+            "industrial_pct": t("col_current_industrial_pct", lang),
+        },
+        formats={
+            "element_mu": "%.0f",
+            "industrial_mu": "%.1f",
+            "storage_mu": "%.1f",
+            "mining_mu": "%.1f",
+            "industrial_pct": "%.1f",
+        },
+        key="current_use_table",
+    )
+    survey = ws.get("landuse_survey")
+    years = []
+    if survey is not None and "sjnf" in survey.columns:
+        years = sorted({str(int(y)) for y in survey["sjnf"].dropna()})
+    st.caption(t("current_use_note", lang, years=", ".join(years) or "—"))
 
 
 def _compare_layouts(ws: Workspace, names: list[str], lang: Lang) -> None:
@@ -246,6 +282,7 @@ def page() -> None:
         color="#00798c",
         height=280,
     )
+    _current_use(ws, layout, lang)
     st.subheader(t("compare_title", lang))
     versioned = compute.versioned_areas(ws)
     modes = ["layouts"] if len(names) > 1 else []
@@ -271,7 +308,7 @@ def page() -> None:
         role=state.role(),
         key="layout_map",
         layers=MAP_LAYERS,
-        show=MAP_LAYERS,
+        show=tuple(n for n in MAP_LAYERS if n != "landuse_survey"),
         where=(("layouts", "layout", "==", layout),),
     )
 

@@ -28,6 +28,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "benefit_classes": ("亩均分类", "Per-mu classes"),
     "benefit_firms": ("亩均企业", "Per-mu firms"),
     "soil": ("土壤门槛", "Soil gate"),
+    "current_use": ("现状用地", "Current land use"),
     "provenance": ("数据说明", "Provenance"),
     "total": ("合计", "Total"),
     "level_total": ("第{level}层合计", "Level {level} total"),
@@ -80,6 +81,11 @@ _COLUMN_TEXT: dict[str, tuple[str, str]] = {
     "basis": ("依据", "basis"),
     "key": ("项目", "item"),
     "content": ("内容", "content"),
+    "element_mu": ("片区面积(亩)", "area of the element (mu)"),
+    "industrial_mu": ("现状工业用地(亩)", "current industrial land (mu)"),
+    "storage_mu": ("现状仓储用地(亩)", "current storage land (mu)"),
+    "mining_mu": ("现状采矿用地(亩)", "current mining land (mu)"),
+    "industrial_share": ("现状工业用地率", "current industrial share"),
 }
 
 SOIL_FLAGS: dict[str, tuple[str, str]] = {

@@ -223,6 +223,12 @@ def report_sheets(ctx: ExportContext, *, only: Iterable[str] | None = None) -> l
         sheets.append(parcel_sheet(ctx))
     if wanted("benefit_classes") or wanted("benefit_firms"):
         sheets += [s for s in benefit_sheets(ctx) if wanted(s.key) or s.key == "benefit_classes"]
+    if wanted("current_use"):
+        from geo.export.report.current_use import current_use_sheet
+
+        current = current_use_sheet(ctx)
+        if current is not None:
+            sheets.append(current)
     if wanted("soil"):
         sheets.append(soil_sheet(ctx))
     if wanted("provenance"):

@@ -11,7 +11,7 @@ DECLARED_AREA = "declared_area_mu"
 POLYGON_TABLES = frozenset(
     t.name for t in TABLES.values() if t.geometry == ("Polygon", "MultiPolygon")
 )
-IMPORT_TABLES: tuple[str, ...] = ("parcels", "areas", "roads", "enterprises")
+IMPORT_TABLES: tuple[str, ...] = ("parcels", "areas", "roads", "enterprises", "landuse_survey")
 """Tables an import may write."""
 
 IGNORE = "-"
@@ -92,6 +92,18 @@ _ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "output_wan_per_mu": ("亩均产值", "地均产值"),
         "version": ("版本", "version"),
         "valid_from": ("生效日期", "批复日期", "生效时间"),
+    },
+    "landuse_survey": {  # 三调 DLTB (地类图斑); the field codes match the column names
+        "survey_id": ("bsm", "标识码"),
+        "tbbh": ("图斑编号",),
+        "dlbm": ("地类编码",),
+        "dlmc": ("地类名称",),
+        "qsdwmc": ("权属单位名称",),
+        "zldwdm": ("座落单位代码", "坐落单位代码"),
+        "zldwmc": ("座落单位名称", "坐落单位名称"),
+        "tbmj_m2": ("tbmj",),
+        "tbdlmj_m2": ("tbdlmj", "图斑地类面积"),
+        "sjnf": ("数据年份", "年份"),
     },
     "roads": {
         "road_id": ("道路编号", "路线编号", "路线代码", "编号", "roadid"),
