@@ -126,6 +126,11 @@ class SourceData:
         Row index → why the geometry of that row could not be built.
     notes
         What happened on the way (entry read from an archive, columns swapped…).
+    sheet_rows
+        xlsx read with ``cells=True``: the sheet row number of each frame row.
+    formulas
+        xlsx read with ``cells=True``: ``(frame row, column, formula)`` of every
+        formula cell (the frame holds the value Excel saved, if any).
     """
 
     name: str
@@ -142,6 +147,8 @@ class SourceData:
     geometry_from: str | None = None
     geometry_errors: dict[int, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    sheet_rows: list[int] | None = None
+    formulas: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def format_name(self) -> str:
@@ -487,6 +494,8 @@ def read_source(
     limits: ImportLimits | None = None,
     session: ParserSession | None = None,
     prefer_layer: str | None = None,
+    prefer_sheets: Sequence[str] = (),
+    cells: bool = False,
 ) -> SourceData:
     """Read a source safely: caps, sniffing, archive and XML checks, sandboxed parse.
 
@@ -507,6 +516,11 @@ def read_source(
     prefer_layer
         A layer to take when a file has several and none is chosen (the name
         of the target table).
+    prefer_sheets
+        Sheets of an xlsx to take (the first present) when none is chosen.
+    cells
+        For an xlsx: also report each row's sheet row number and the formula
+        cells (:attr:`SourceData.sheet_rows`, :attr:`SourceData.formulas`).
 
     Raises
     ------
@@ -535,6 +549,8 @@ def read_source(
         "encoding": gdal_encoding,
         "layer": bundle.layer if bundle.format != "dxf" else None,
         "prefer_layer": prefer_layer,
+        "prefer_sheets": list(prefer_sheets),
+        "cells": cells,
     }
     answer, payload = parse_request(header, bundle.members, limits=limits, session=session)
     if not answer.get("ok"):
@@ -579,6 +595,8 @@ def read_source(
         geometry_from=answer.get("geometry_from"),
         geometry_errors=geometry_errors,
         notes=notes,
+        sheet_rows=[int(r) for r in answer["sheet_rows"]] if "sheet_rows" in answer else None,
+        formulas=[(int(i), str(c), str(f)) for i, c, f in answer.get("formulas") or []],
     )
     logger.info(
         "read %s: %s via %s, %d row(s), encoding %s, CRS %s",
