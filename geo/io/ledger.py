@@ -23,7 +23,9 @@ Rules
 - An empty cell leaves the field as it is (clear a field with
   ``tenglong set-field --clear``).
 - A status change follows the lifecycle (:data:`geo.store.ALLOWED_TRANSITIONS`);
-  its date is the row's ``状态起始日期`` (``status_since``), else today.
+  its date is the row's ``状态起始日期`` (``status_since``), or today when the
+  row gives none or still the stored one (an exported row whose status was
+  edited).
 - Columns computed from the geometry or the planning areas (``面积(亩)``,
   ``面积(公顷)``, ``面积(平方米)``, ``所在片区``) and geometry columns are
   *not updatable*: they are reported and never applied. Columns that match
@@ -62,7 +64,7 @@ from geo.io.mapping import (
     plan_mapping,
 )
 from geo.io.mapping.values import _is_empty
-from geo.io.sources import SourceData, SourceLike, read_source
+from geo.io.sources import SourceData, SourceFile, SourceLike, read_source
 from geo.schema import STATUS_LABELS, STATUSES, column_label
 from geo.store import (
     ALLOWED_TRANSITIONS,
@@ -79,6 +81,7 @@ from geo.store.model import (
     coerce_value,
     encode_value,
     plan_status_change,
+    to_date,
 )
 
 if TYPE_CHECKING:
@@ -310,6 +313,24 @@ def _sheet_row(data: SourceData, i: int) -> int:
     return i + 2
 
 
+def _check_not_blank(source: SourceLike) -> None:
+    """A file of nothing but line ends, spaces or separators is an empty ledger."""
+    if isinstance(source, SourceFile):
+        name, head = source.name, source.data[:4096]
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        if not path.is_file() or path.stat().st_size > 4096:
+            return
+        name, head = path.name, path.read_bytes()
+    else:
+        return
+    if head and not head.lstrip(b"\xef\xbb\xbf").strip(b" \t\r\n,;|"):
+        raise LedgerError(
+            f"{name} is empty: it has no header row and no rows; give a table whose first row "
+            f"holds the headers (地块编号, 状态 …) and one row per parcel"
+        )
+
+
 def read_ledger(
     source: SourceLike,
     *,
@@ -326,6 +347,7 @@ def read_ledger(
     DataImportError
         The file cannot be read (empty, damaged, too large…): the message says why.
     """
+    _check_not_blank(source)
     try:
         data = read_source(
             source,
@@ -526,7 +548,9 @@ def _row_changes(
     after: dict[str, Any] = {}
     plain: dict[str, Any] = {}
     if new_status is not None and new_status != current.values.get("status"):
-        on = values.get(STATUS_DATE_FIELD) or today
+        on = values.get(STATUS_DATE_FIELD)
+        if on is None or on == to_date(current.values.get(STATUS_DATE_FIELD)):
+            on = today  # the old status's date, as exported: the change happens now
         try:
             planned = plan_status_change(current, new_status, on, today=today)
         except InvalidEditError as err:
