@@ -107,6 +107,12 @@ def update(
     已收储); an empty cell leaves the field as it is. Unknown IDs and rows that
     would make an impossible status transition are listed and skipped; areas
     and other computed columns are never applied.
+
+    Exit codes: 0 saved (or shown with --dry-run, or nothing to change); 1
+    nothing saved: a parcel was changed by someone else after the ledger was
+    read (run again), the workspace was busy, only skipped rows were left, or
+    --strict and rows were skipped; 2 bad input (file, key column, workspace,
+    role); 3 the workspace cannot be written (full disk, read-only).
     """
     from geo.io.ledger import apply_ledger, diff_ledger
     from geo.store import EditConflict, open_store
