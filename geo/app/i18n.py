@@ -568,6 +568,59 @@ STRINGS: dict[str, tuple[str, str]] = {
         "已写入 {n} 行到 {table}（{path}），该工作空间已打开。",
         "Wrote {n} row(s) into {table} ({path}); that workspace is now open.",
     ),
+    "import_kind": ("要做什么", "What to do"),
+    "import_kind_file": ("导入文件", "Import a file"),
+    "import_kind_ledger": ("更新台账", "Update from a ledger"),
+    "ledger_intro": (
+        "上传按地块编号登记的台账（xlsx 或 csv，可用本系统导出的「地块清单」修改后上传）。"
+        "表头、单位和状态用语（如“已收储”）按导入规则识别；空单元格不改变原值；面积等由几何"
+        "计算的列不会写入。预览列出每处变更，确认后在一个事务中写入并记入修改记录。",
+        "Upload a ledger keyed by parcel ID (xlsx or csv; the Parcels sheet this tool exports "
+        "can be edited and uploaded). Headers, units and status words (such as stored) are read "
+        "as in an import; an empty cell keeps the stored value; areas and other columns "
+        "computed from the geometry are never written. The preview lists every change; "
+        "confirming writes them all in one transaction, recorded in the audit log.",
+    ),
+    "ledger_file": ("台账文件（xlsx / csv）", "Ledger file (xlsx / csv)"),
+    "ledger_key": ("编号列（留空自动识别“地块编号”）", "ID column (empty: the parcel ID column)"),
+    "ledger_sheet": ("工作表（留空：地块清单或第一张）", "Sheet (empty: Parcels or the first)"),
+    "ledger_preview": ("预览变更", "Preview the changes"),
+    "ledger_failed": ("无法读取台账：{error}", "The ledger cannot be used: {error}"),
+    "ledger_role": (
+        "只有规划人员可以用台账更新地块（{error}）。",
+        "Only planners may update parcels from a ledger ({error}).",
+    ),
+    "ledger_rows": ("台账行数", "Ledger rows"),
+    "ledger_parcels": ("变更地块", "Parcels changed"),
+    "ledger_fields": ("变更字段", "Fields changed"),
+    "ledger_unknown": ("未知编号", "Unknown IDs"),
+    "ledger_refused": ("跳过的行", "Rows skipped"),
+    "ledger_changes": ("变更预览", "Changes"),
+    "ledger_no_changes": (
+        "没有需要写入的变更：工作空间已是台账中的值。",
+        "Nothing to write: the workspace already holds the ledger's values.",
+    ),
+    "ledger_skipped": ("未知编号与跳过的行", "Unknown IDs and skipped rows"),
+    "ledger_mapping": ("列的对应", "Columns"),
+    "ledger_not_updatable": ("不更新", "not updated"),
+    "ledger_ignored": ("无对应字段，忽略", "no such field: ignored"),
+    "ledger_col_row": ("行", "row"),
+    "ledger_col_parcel": ("地块编号", "parcel"),
+    "ledger_col_field": ("字段", "field"),
+    "ledger_col_before": ("原值", "before"),
+    "ledger_col_after": ("新值", "after"),
+    "ledger_col_reason": ("原因", "reason"),
+    "ledger_note": ("说明（记入修改记录）", "Note (kept in the audit log)"),
+    "ledger_apply": ("确认写入", "Apply the changes"),
+    "ledger_done": (
+        "已在一个事务中写入 {parcels} 宗地块的 {fields} 个字段（修改编号 {edit}）。",
+        "Saved {fields} field(s) of {parcels} parcel(s) in one transaction (edit {edit}).",
+    ),
+    "ledger_conflict": (
+        "未写入任何变更：预览之后有人修改了其中的地块。{detail} 请重新预览后再确认。",
+        "Nothing was saved: a parcel was changed by someone else after the preview. {detail} "
+        "Preview again, then confirm.",
+    ),
     # --- export ----------------------------------------------------------------------
     "export_title": ("导出", "Export"),
     "export_intro": (

@@ -66,6 +66,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "set_field",
         "Change one attribute of a parcel, in one audited transaction.",
     ),
+    "update": CommandEntry(
+        "geo.cli.update",
+        "update",
+        "Update parcels from a ledger (xlsx/csv keyed by 地块编号) in one audited transaction.",
+    ),
     "history": CommandEntry(
         "geo.cli.edit",
         "history",

@@ -22,6 +22,7 @@ is detected by the parent.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import os
@@ -459,35 +460,68 @@ def _cell_text(v: Any) -> str | None:
     return text if text.strip() else None
 
 
-def _read_xlsx(data: bytes, sheet: str | None) -> tuple[Any, list[str], str]:
+def _read_xlsx(
+    data: bytes, sheet: str | None, *, prefer: Any = None, cells: bool = False
+) -> tuple[Any, list[str], str, dict[str, Any]]:
+    """Rows of one sheet as text; with ``cells`` also each row's sheet row and formula cells.
+
+    ``prefer`` names sheets to take (the first present) when none is chosen.
+    """
     import openpyxl
     import pandas as pd
 
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    formulas_wb = (
+        openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False) if cells else None
+    )
     try:
         sheets = list(wb.sheetnames)
         if sheet is not None and sheet not in sheets:
             raise _BadInputError(f"no sheet {sheet!r}; the workbook has: {', '.join(sheets)}")
+        if sheet is None and prefer:
+            wanted = [prefer] if isinstance(prefer, str) else list(prefer)
+            sheet = next((s for s in wanted if s in sheets), None)
         ws = wb[sheet or sheets[0]]
+        raw = (
+            formulas_wb[ws.title].iter_rows(values_only=False)
+            if formulas_wb is not None
+            else itertools.repeat(())
+        )
         rows = []
+        sheet_rows: list[int] = []
+        formulas: list[tuple[int, int, str]] = []
         header: list[str] | None = None
-        for row in ws.iter_rows(values_only=True):
-            cells = [_cell_text(v) for v in row]
+        for number, (row, raw_row) in enumerate(
+            zip(ws.iter_rows(values_only=True), raw, strict=False), start=1
+        ):
+            cells_text = [_cell_text(v) for v in row]
             if header is None:
-                if any(c is not None for c in cells):
+                if any(c is not None for c in cells_text):
                     header = [
-                        c if c is not None else f"column_{i + 1}" for i, c in enumerate(cells)
+                        c if c is not None else f"column_{i + 1}" for i, c in enumerate(cells_text)
                     ]
                 continue
-            if any(c is not None for c in cells):
-                rows.append(cells)
+            found = [
+                (j, str(c.value))
+                for j, c in enumerate(raw_row)
+                if getattr(c, "data_type", None) == "f"
+            ]
+            if any(c is not None for c in cells_text) or found:
+                formulas += [(len(rows), j, text) for j, text in found]
+                rows.append(cells_text)
+                sheet_rows.append(number)
         header = header or []
         width = max([len(header), *(len(r) for r in rows)]) if rows or header else 0
         header += [f"column_{i + 1}" for i in range(len(header), width)]
         rows = [r + [None] * (width - len(r)) for r in rows]
-        return pd.DataFrame(rows, columns=header, dtype=object), sheets, ws.title
+        extra: dict[str, Any] = {}
+        if cells:
+            extra = {"sheet_rows": sheet_rows, "formulas": formulas}
+        return pd.DataFrame(rows, columns=header, dtype=object), sheets, ws.title, extra
     finally:
         wb.close()
+        if formulas_wb is not None:
+            formulas_wb.close()
 
 
 def _read_parquet(data: bytes) -> tuple[Any, str | None, bool]:
@@ -684,11 +718,17 @@ def handle(header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], byte
     layers: list[str] = []
     layer = None
     crs = None
+    cells: dict[str, Any] = {}
     if fmt == "csv":
         df = _read_csv(data)
         driver = "CSV (pandas)"
     elif fmt == "xlsx":
-        df, layers, layer = _read_xlsx(data, header.get("layer"))
+        df, layers, layer, cells = _read_xlsx(
+            data,
+            header.get("layer"),
+            prefer=header.get("prefer_sheets"),
+            cells=bool(header.get("cells")),
+        )
         driver = "xlsx (openpyxl)"
     elif fmt == "parquet":
         df, crs, is_geo = _read_parquet(data)
@@ -702,11 +742,15 @@ def handle(header: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], byte
     else:
         raise _BadInputError(f"unknown format {fmt!r}")
     df.columns = _unique_names(list(df.columns))
+    if fmt == "xlsx" and cells:
+        names = list(df.columns)
+        cells["formulas"] = [(i, names[j], text) for i, j, text in cells["formulas"]]
     frame, geo, crs2, how, more = _tabular_geometry(df)
     notes += more
     geoms, errors = geo if geo is not None else (None, None)
     out = _to_ipc(frame, geoms, errors)
     head = {"ok": True, "driver": driver, "crs": crs or crs2, "layers": layers, "layer": layer}
+    head.update(cells if fmt == "xlsx" else {})
     return {**head, "geometry_from": how, "rows": len(frame), "notes": notes}, out
 
 

@@ -68,5 +68,9 @@ class ImportBlockedError(DataImportError):
         self.report = report
 
 
+class LedgerError(DataImportError):
+    """A ledger (台账) that cannot be used to update parcels: no key column, empty, unreadable."""
+
+
 class WorkspaceChangedError(DataImportError):
     """The workspace file changed between the preview and the write."""

@@ -132,6 +132,11 @@ class SourceData:
         What happened on the way (entry read from an archive, columns swapped…).
     crs_problem
         Why the CRS the file declares is not used (a 报盘 txt in 1980西安), or "".
+    sheet_rows
+        xlsx read with ``cells=True``: the sheet row number of each frame row.
+    formulas
+        xlsx read with ``cells=True``: ``(frame row, column, formula)`` of every
+        formula cell (the frame holds the value Excel saved, if any).
     """
 
     name: str
@@ -151,6 +156,8 @@ class SourceData:
     crs_problem: str = ""
     where: str | None = None
     """The OGR SQL condition the features were read with (``--where``), or None."""
+    sheet_rows: list[int] | None = None
+    formulas: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def format_name(self) -> str:
@@ -637,6 +644,8 @@ def read_source(
     session: ParserSession | None = None,
     prefer_layer: str | None = None,
     where: str | None = None,
+    prefer_sheets: Sequence[str] = (),
+    cells: bool = False,
 ) -> SourceData:
     """Read a source safely: caps, sniffing, archive and XML checks, sandboxed parse.
 
@@ -661,6 +670,11 @@ def read_source(
         An OGR SQL condition the features must meet (``DLBM IN ('0601')``),
         for formats read by GDAL; a condition GDAL cannot parse is a
         :class:`DataImportError` naming the layer's fields.
+    prefer_sheets
+        Sheets of an xlsx to take (the first present) when none is chosen.
+    cells
+        For an xlsx: also report each row's sheet row number and the formula
+        cells (:attr:`SourceData.sheet_rows`, :attr:`SourceData.formulas`).
 
     Raises
     ------
@@ -690,6 +704,8 @@ def read_source(
         "layer": bundle.layer if bundle.format != "dxf" else None,
         "prefer_layer": prefer_layer,
         "where": where.strip() if where and where.strip() else None,
+        "prefer_sheets": list(prefer_sheets),
+        "cells": cells,
     }
     answer, payload = parse_request(header, bundle.members, limits=limits, session=session)
     if not answer.get("ok"):
@@ -741,6 +757,8 @@ def read_source(
         notes=notes,
         crs_problem=crs_problem,
         where=header["where"],
+        sheet_rows=[int(r) for r in answer["sheet_rows"]] if "sheet_rows" in answer else None,
+        formulas=[(int(i), str(c), str(f)) for i, c, f in answer.get("formulas") or []],
     )
     logger.info(
         "read %s: %s via %s, %d row(s), encoding %s, CRS %s",

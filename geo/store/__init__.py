@@ -37,6 +37,7 @@ from geo.store.model import (
     ALLOWED_TRANSITIONS,
     Change,
     EditResult,
+    ParcelEdit,
     ParcelRecord,
     encode_value,
 )
@@ -128,6 +129,7 @@ __all__ = [
     "EditResult",
     "InvalidEditError",
     "InvalidTransitionError",
+    "ParcelEdit",
     "ParcelNotFoundError",
     "ParcelRecord",
     "ReadOnlyError",

@@ -46,6 +46,7 @@ from geo.store.model import (
     Change,
     EditResult,
     Kind,
+    ParcelEdit,
     ParcelRecord,
     area_mu_of,
     changed_fields,
@@ -183,6 +184,14 @@ class Store(ABC):
         """A number that grows with every committed edit: use it as a cache key."""
 
     # ------------------------------------------------------------------ reading
+    def parcel_kinds(self) -> dict[str, Kind]:
+        """Parcel column → kind (``str``, ``int``, ``float``, ``bool``, ``date``), as stored.
+
+        ``geometry`` is included; storage ids are not.
+        """
+        with self._lock:
+            return dict(self._parcel_kinds())
+
     def parcel(self, parcel_id: str) -> ParcelRecord:
         """The stored parcel: values, geometry (EPSG:4490) and ``row_version``.
 
@@ -430,6 +439,129 @@ class Store(ABC):
             str(parcel_id), plan, expected_version=expected_version, note=note, attempted=attempted
         )
 
+    def apply_edits(
+        self, edits: Sequence[ParcelEdit], *, note: str | None = None
+    ) -> list[EditResult]:
+        """Apply edits of many parcels in one audited transaction (e.g. a ledger).
+
+        Every parcel is checked against its ``expected_version``; when any of
+        them was saved by someone else in between, :class:`EditConflict` is
+        raised for the first one and nothing at all is written. The audit rows
+        of all parcels share one ``edit_id`` and ``at``.
+
+        Parameters
+        ----------
+        edits
+            One :class:`~geo.store.model.ParcelEdit` per parcel (a status
+            change along the lifecycle and/or field values).
+        note
+            Why; stored with every audit row.
+
+        Returns
+        -------
+        list of EditResult
+            One per edit, in ``parcel_id`` order (without changes where nothing differed).
+
+        Raises
+        ------
+        geo.access.RoleError, InvalidEditError, InvalidTransitionError, EditConflict,
+        ParcelNotFoundError
+            As :meth:`set_status` and :meth:`update_parcel`; nothing was written.
+        """
+        require_edit(self.role)
+        ids = [str(e.parcel_id) for e in edits]
+        if len(set(ids)) != len(ids):
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            raise InvalidEditError(
+                f"parcel(s) {', '.join(dup)} appear more than once; give one edit per parcel"
+            )
+        kinds = self._parcel_kinds()
+        today = dt.date.today()
+        plans = []
+        for e in sorted(edits, key=lambda e: str(e.parcel_id)):
+            wanted = self._checked_changes(e.changes, kinds, who=f"parcel {e.parcel_id}: ")
+            if e.status is not None:
+                check_status(e.status)
+            plans.append((str(e.parcel_id), e, wanted))
+
+        def planner(e: ParcelEdit, wanted: dict[str, Any]) -> Callable[[ParcelRecord], dict]:
+            def plan(current: ParcelRecord) -> dict[str, Any]:
+                out: dict[str, Any] = {}
+                if e.status is not None:
+                    day = e.status_on or today
+                    planned = plan_status_change(current, e.status, day, today=today)
+                    out.update({k: v for k, v in planned.items() if k in kinds})
+                for name, value in wanted.items():
+                    out[name] = coerce_value(value, kinds[name], field=name)
+                return out
+
+            return plan
+
+        results: list[EditResult] = []
+        with self._lock:
+            with self._write_transaction():
+                self._ensure_edit_schema()
+                at, edit_id = now_utc(), uuid.uuid4().hex
+                for parcel_id, e, wanted in plans:
+                    attempted = dict(e.changes)
+                    if e.status is not None:
+                        attempted["status"] = e.status
+                    version, changes = self._edit_row(
+                        parcel_id,
+                        planner(e, wanted),
+                        expected_version=e.expected_version,
+                        note=note,
+                        attempted=attempted,
+                        at=at,
+                        edit_id=edit_id,
+                    )
+                    results.append(
+                        EditResult(
+                            "parcels",
+                            parcel_id,
+                            version,
+                            edit_id if changes else None,
+                            self.user,
+                            at if changes else None,
+                            changes,
+                        )
+                    )
+            self._after_commit()
+        n = sum(len(r.changes) for r in results)
+        logger.info(
+            "%s: %s edited %d parcel(s), %d field(s), in one transaction (edit %s)",
+            self.target,
+            self.user,
+            sum(r.changed for r in results),
+            n,
+            edit_id,
+        )
+        return results
+
+    def _checked_changes(
+        self, changes: Mapping[str, Any], kinds: Mapping[str, Kind], *, who: str = ""
+    ) -> dict[str, Any]:
+        """Plain field changes (no geometry, no status) checked like :meth:`update_parcel`."""
+        wanted = dict(changes)
+        problems = []
+        for name in wanted:
+            if name in ("status", GEOMETRY_FIELD):
+                problems.append(f"{name}: cannot be set among plain field changes")
+            elif name in PROTECTED_FIELDS:
+                problems.append(f"{name}: cannot be edited (key, version or area cache)")
+            elif name not in kinds:
+                problems.append(f"{name}: no such field")
+        if problems:
+            raise InvalidEditError(who + "; ".join(problems))
+        for name in LAND_USE_FIELDS:
+            code = wanted.get(name)
+            if code is not None and str(code) not in LAND_USES:
+                raise InvalidEditError(
+                    f"{who}{name} {code!r} is not a 国土空间调查、规划、用途管制用地用海分类 code "
+                    f"known to Tenglong (e.g. 100102 二类工业用地, 0901 商业用地)"
+                )
+        return wanted
+
     def _edit(
         self,
         parcel_id: str,
@@ -442,45 +574,18 @@ class Store(ABC):
         with self._lock:
             with self._write_transaction():
                 self._ensure_edit_schema()
-                found = self._select_parcel(parcel_id, for_update=True)
-                if found is None:
-                    raise ParcelNotFoundError(
-                        f"no parcel {parcel_id!r} in {self.target}; check the parcel_id"
-                    )
-                key, current = found
-                if expected_version is not None and current.row_version != int(expected_version):
-                    theirs = self._select_audit(
-                        table="parcels",
-                        row_id=parcel_id,
-                        since_version=int(expected_version),
-                        limit=None,
-                    )
-                    raise EditConflict(
-                        table="parcels",
-                        row_id=parcel_id,
-                        expected_version=int(expected_version),
-                        current_version=current.row_version,
-                        theirs=theirs,
-                        attempted=attempted,
-                    )
-                new_values = plan(current)
-                diffs = changed_fields(current, new_values, self._parcel_kinds())
-                if not diffs:
-                    return EditResult(
-                        "parcels", parcel_id, current.row_version, None, self.user, None
-                    )
-                version = current.row_version + 1
                 at, edit_id = now_utc(), uuid.uuid4().hex
-                self._update_parcel_row(key, {f: d[2] for f, d in diffs.items()}, version)
-                if self._after_write_hook is not None:
-                    self._after_write_hook()
-                changes = tuple(
-                    Change(
-                        "parcels", parcel_id, f, d[0], d[1], self.user, at, version, edit_id, note
-                    )
-                    for f, d in diffs.items()
+                version, changes = self._edit_row(
+                    parcel_id,
+                    plan,
+                    expected_version=expected_version,
+                    note=note,
+                    attempted=attempted,
+                    at=at,
+                    edit_id=edit_id,
                 )
-                self._insert_audit(changes)
+                if not changes:
+                    return EditResult("parcels", parcel_id, version, None, self.user, None)
             self._after_commit()
         logger.info(
             "%s: %s edited parcel %s → version %d (%s)",
@@ -488,9 +593,57 @@ class Store(ABC):
             self.user,
             parcel_id,
             version,
-            ", ".join(diffs),
+            ", ".join(c.field for c in changes),
         )
         return EditResult("parcels", parcel_id, version, edit_id, self.user, at, changes)
+
+    def _edit_row(
+        self,
+        parcel_id: str,
+        plan: Callable[[ParcelRecord], dict[str, Any]],
+        *,
+        expected_version: int | None,
+        note: str | None,
+        attempted: Mapping[str, Any],
+        at: str,
+        edit_id: str,
+    ) -> tuple[int, tuple[Change, ...]]:
+        """Inside a write transaction: lock, check the version, write one parcel and its audit."""
+        found = self._select_parcel(parcel_id, for_update=True)
+        if found is None:
+            raise ParcelNotFoundError(
+                f"no parcel {parcel_id!r} in {self.target}; check the parcel_id"
+            )
+        key, current = found
+        if expected_version is not None and current.row_version != int(expected_version):
+            theirs = self._select_audit(
+                table="parcels",
+                row_id=parcel_id,
+                since_version=int(expected_version),
+                limit=None,
+            )
+            raise EditConflict(
+                table="parcels",
+                row_id=parcel_id,
+                expected_version=int(expected_version),
+                current_version=current.row_version,
+                theirs=theirs,
+                attempted=attempted,
+            )
+        new_values = plan(current)
+        diffs = changed_fields(current, new_values, self._parcel_kinds())
+        if not diffs:
+            return current.row_version, ()
+        version = current.row_version + 1
+        self._update_parcel_row(key, {f: d[2] for f, d in diffs.items()}, version)
+        if self._after_write_hook is not None:
+            self._after_write_hook()
+        changes = tuple(
+            Change("parcels", parcel_id, f, d[0], d[1], self.user, at, version, edit_id, note)
+            for f, d in diffs.items()
+        )
+        self._insert_audit(changes)
+        return version, changes
 
 
 def audit_row(c: Change) -> tuple[Any, ...]:

@@ -117,6 +117,24 @@ class EditResult:
 
 
 @dataclass(frozen=True)
+class ParcelEdit:
+    """One parcel's part of a many-parcel edit (:meth:`geo.store.Store.apply_edits`).
+
+    ``status`` (with the date ``status_on``, default today) changes the status
+    along the lifecycle exactly as :meth:`~geo.store.Store.set_status`;
+    ``changes`` are plain field values as :meth:`~geo.store.Store.update_parcel`
+    takes them (no geometry). ``expected_version`` is the ``row_version`` the
+    editor saw.
+    """
+
+    parcel_id: str
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    status: str | None = None
+    status_on: dt.date | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
 class ParcelRecord:
     """A parcel as stored: attribute values, geometry (EPSG:4490) and ``row_version``.
 

@@ -4,16 +4,28 @@ The upload is parsed in the sandboxed reader of :func:`geo.io.preview_import`;
 nothing is written until the planner applies a preview with no blocking
 finding. A demo workspace is never modified: the import goes into a working
 copy, which becomes the open workspace.
+
+The second mode, 更新台账 / Update from a ledger, compares an uploaded ledger
+with the parcels (:func:`geo.io.ledger.diff_ledger`: mapping, changes,
+unknown IDs, skipped rows) and, on confirmation, writes every change in one
+audited transaction (:func:`geo.io.ledger.apply_ledger`) checked against the
+versions the preview saw. Only a planner gets either mode: the role is checked
+here and again by the store (:class:`geo.access.RoleError`).
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pandas as pd
 import streamlit as st
 
+from geo.access import RoleError, require_edit
 from geo.app import session, state, widgets
-from geo.app.i18n import Lang, t
+from geo.app.editing import conflict_message, storage_message
+from geo.app.i18n import Lang, t, t_plain
 from geo.io import (
     FORMATS,
     IMPORT_TABLES,
@@ -24,10 +36,17 @@ from geo.io import (
     preview_import,
 )
 
+if TYPE_CHECKING:
+    from geo.io.ledger import LedgerDiff
+    from geo.workspace import Workspace
+
 logger = logging.getLogger(__name__)
 
 PREVIEW_KEY = "import_preview"
 DONE_KEY = "import_done_message"
+LEDGER_KEY = "ledger_preview"
+"""Session state: ``(target path, LedgerDiff)`` of the last ledger preview."""
+LEDGER_TYPES = ["xlsx", "csv"]
 UPLOAD_TYPES = [
     "gpkg",
     "zip",
@@ -75,8 +94,126 @@ def _show_preview(pv: ImportPreview, lang: Lang) -> None:
             st.dataframe(pv.report, hide_index=True, width="stretch")
 
 
+def _ledger_mapping(diff: LedgerDiff, lang: Lang) -> pd.DataFrame:
+    from geo.io.ledger import field_label
+
+    rows = [
+        {"column": m.source, "field": field_label(m.field, lang), "unit": m.unit}
+        for m in diff.plan.matches
+    ]
+    rows += [
+        {"column": c, "field": t_plain("ledger_not_updatable", lang), "unit": why}
+        for c, why in diff.not_updatable.items()
+    ]
+    rows += [
+        {"column": c, "field": t_plain("ledger_ignored", lang), "unit": None} for c in diff.ignored
+    ]
+    return pd.DataFrame(rows, columns=["column", "field", "unit"])
+
+
+def _show_ledger(diff: LedgerDiff, lang: Lang) -> None:
+    c = diff.counts()
+    widgets.metric_row(
+        [
+            (t("ledger_rows", lang), widgets.fmt_num(c["rows"]), None),
+            (t("ledger_parcels", lang), widgets.fmt_num(c["parcels"]), None),
+            (t("ledger_fields", lang), widgets.fmt_num(c["fields"]), None),
+            (t("ledger_unknown", lang), widgets.fmt_num(c["unknown"]), None),
+            (t("ledger_refused", lang), widgets.fmt_num(c["refused"]), None),
+        ]
+    )
+    with st.expander(t("ledger_mapping", lang)):
+        st.dataframe(_ledger_mapping(diff, lang), hide_index=True, width="stretch")
+    st.subheader(t("ledger_changes", lang))
+    if diff.changes:
+        shown = diff.frame(lang)
+        shown.columns = [
+            t_plain(f"ledger_col_{k}", lang) for k in ("row", "parcel", "field", "before", "after")
+        ]
+        st.dataframe(shown, hide_index=True, width="stretch", key="ledger_changes")
+    else:
+        st.info(t("ledger_no_changes", lang))
+    if diff.skipped:
+        with st.expander(t("ledger_skipped", lang), expanded=True):
+            skipped = diff.skipped_frame()
+            skipped.columns = [
+                t_plain(f"ledger_col_{k}", lang) for k in ("row", "parcel", "reason")
+            ]
+            st.dataframe(skipped, hide_index=True, width="stretch", key="ledger_skipped")
+
+
+def _ledger_mode(ws: Workspace, lang: Lang) -> None:
+    """Upload a ledger, preview its changes, apply them in one transaction (planners only)."""
+    from geo.io.ledger import apply_ledger, diff_ledger
+    from geo.store import (
+        EditConflict,
+        ReadOnlyError,
+        StorageFullError,
+        StoreBusyError,
+        StoreError,
+        open_store,
+    )
+
+    role = state.role()
+    try:
+        require_edit(role)
+    except RoleError as err:
+        st.error(t("ledger_role", lang, error=err))
+        return
+    st.markdown(t("ledger_intro", lang))
+    up = st.file_uploader(t("ledger_file", lang), type=LEDGER_TYPES, key="ledger_file")
+    c1, c2 = st.columns(2)
+    key = c1.text_input(t("ledger_key", lang), key="ledger_key").strip() or None
+    sheet = c2.text_input(t("ledger_sheet", lang), key="ledger_sheet").strip() or None
+    if st.button(t("ledger_preview", lang), disabled=up is None, key="ledger_go", type="primary"):
+        st.session_state.pop(LEDGER_KEY, None)
+        try:
+            target = state.writable_path(ws.path)
+            with open_store(target, user=state.current_user(), role=role) as store:
+                diff = diff_ledger(store, SourceFile(up.name, up.getvalue()), key=key, sheet=sheet)
+        except RoleError as err:
+            st.error(t("ledger_role", lang, error=err))
+            return
+        except (DataImportError, StoreError, OSError) as err:
+            st.error(t("ledger_failed", lang, error=err))
+            return
+        st.session_state[LEDGER_KEY] = (str(target), diff)
+    pending = st.session_state.get(LEDGER_KEY)
+    if pending is None:
+        return
+    target, diff = pending
+    _show_ledger(diff, lang)
+    note = st.text_input(t("ledger_note", lang), key="ledger_note").strip() or None
+    if not st.button(t("ledger_apply", lang), disabled=not diff.updates, key="ledger_apply"):
+        return
+    try:
+        require_edit(state.role())
+        with open_store(target, user=state.current_user(), role=state.role()) as store:
+            result = apply_ledger(store, diff, note=note)
+    except RoleError as err:
+        st.error(t("ledger_role", lang, error=err))
+        return
+    except EditConflict as err:
+        st.session_state.pop(LEDGER_KEY, None)
+        st.error(t("ledger_conflict", lang, detail=conflict_message(err, lang)))
+        return
+    except (StorageFullError, ReadOnlyError) as err:
+        st.error(storage_message(err, lang))
+        return
+    except (StoreBusyError, StoreError, DataImportError, ValueError) as err:
+        st.error(t("ledger_failed", lang, error=err))
+        return
+    st.session_state.pop(LEDGER_KEY, None)
+    if Path(target).resolve() != Path(ws.path).resolve():
+        state.add_opened_workspace(Path(target))
+    st.session_state[DONE_KEY] = t(
+        "ledger_done", lang, parcels=result.parcels, fields=result.fields, edit=result.edit_id
+    )
+    st.rerun()
+
+
 def page() -> None:
-    """The import page."""
+    """The import page: import a file, or update parcels from a ledger."""
     lang = state.lang()
     ws = session.open_workspace(lang)
     session.page_header(t("import_title", lang), ws, lang)
@@ -85,9 +222,19 @@ def page() -> None:
     done = st.session_state.pop(DONE_KEY, None)
     if done:
         st.success(done)
-    st.markdown(t("import_intro", lang, formats=", ".join(FORMATS.values())))
+    kind = st.radio(
+        t("import_kind", lang),
+        ["file", "ledger"],
+        format_func=lambda k: t_plain(f"import_kind_{k}", lang),
+        key="import_kind",
+        horizontal=True,
+    )
     if state.is_demo(ws.path):
         st.info(t("import_demo_copy", lang))
+    if kind == "ledger":
+        _ledger_mode(ws, lang)
+        return
+    st.markdown(t("import_intro", lang, formats=", ".join(FORMATS.values())))
     files = st.file_uploader(
         t("import_files", lang), type=UPLOAD_TYPES, accept_multiple_files=True, key="import_files"
     )
