@@ -555,5 +555,7 @@ def locate_points(lonlat: Any) -> Location:
             f"spans {lon.min():.4f}–{lon.max():.4f}°E, {lat.min():.4f}–{lat.max():.4f}°N); check "
             f"its CRS (--crs) or give --district"
         )
-    ranked = [(_by_adcode()[a], n) for a, n in counts.most_common()]
+    ranked = [
+        (_by_adcode()[a], n) for a, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
     return Location(district=ranked[0][0], n_points=len(pts), counts=ranked)
