@@ -441,3 +441,13 @@ def test_samples_match_a_fresh_build(tmp_path):
         assert not any(n.endswith(".cpg") for n in names)  # the encoding must be detected
         dbf = zf.read("fengfeng_parcels.dbf")
     assert "地块编号".encode("gbk") in dbf
+
+
+def test_a_wrong_district_blocks_the_import_and_creates_nothing(tmp_path, parser):
+    """--district 130404 (复兴区) for parcels lying in 峰峰矿区: every parcel is outside."""
+    target = tmp_path / "fx.gpkg"
+    with use_session(parser):
+        res = import_sample(target, "--district", "130404", *SAMPLE_DEFAULTS)
+    assert res.exit_code == 1
+    assert res.output.count("outside_district") >= 20
+    assert list(tmp_path.iterdir()) == []
