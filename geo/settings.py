@@ -48,6 +48,9 @@ import, so a test or a long-running server sees a changed variable.
     temporary folder (``tenglong-uploads-UID``).
 ``TENGLONG_UPLOAD_CAP_MB``
     Cap on one server's uploads and working copies, in MB. Default: ``500``.
+``TENGLONG_NEW_WORKSPACE_DIR``
+    Folder where the app writes the workspaces planners create (kept). Default:
+    none (the session's temporary folder: download the workspace to keep it).
 ``TENGLONG_TIANDITU_KEY``
     Key for Tianditu basemaps. Default: none.
 ``TENGLONG_TILE_URL``
@@ -98,6 +101,7 @@ SHARE_SECRET_FILE_ENV = "TENGLONG_SHARE_SECRET_FILE"
 ALLOW_OPEN_PLANNER_ENV = "TENGLONG_ALLOW_OPEN_PLANNER"
 UPLOAD_DIR_ENV = "TENGLONG_UPLOAD_DIR"
 UPLOAD_CAP_ENV = "TENGLONG_UPLOAD_CAP_MB"
+NEW_WORKSPACE_DIR_ENV = "TENGLONG_NEW_WORKSPACE_DIR"
 PG_BIN_ENV = "TENGLONG_PG_BIN"
 EDIT_WAIT_ENV = "TENGLONG_EDIT_WAIT_S"
 
@@ -165,6 +169,7 @@ __all__ = [
     "FONT_ENV",
     "LAYERS_DIR_ENV",
     "MODE_ENV",
+    "NEW_WORKSPACE_DIR_ENV",
     "OFFICE_CONFIG_ENV",
     "PARCEL_LIMIT_ENV",
     "PG_BIN_ENV",

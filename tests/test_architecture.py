@@ -60,8 +60,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.gdal",
         "geo.sharing",
     ),
-    ("geo.validate", "geo.basemaps", "geo.grid"),
-    ("geo.workspace", "geo.store", "geo.dataset"),
+    ("geo.validate", "geo.basemaps", "geo.grid", "geo.district"),
+    ("geo.workspace", "geo.workspace_new", "geo.store", "geo.dataset"),
     (
         "geo.release",
         "geo.layout",

@@ -63,6 +63,31 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请给出 .gpkg 文件（GeoPackage 工作空间）。",
         "Give a .gpkg file (a GeoPackage workspace).",
     ),
+    "ws_new": ("新建工作空间", "New workspace"),
+    "ws_new_how": ("边界来自", "Boundary from"),
+    "ws_new_how_district": ("区县（内置边界）", "a district (built-in boundary)"),
+    "ws_new_how_boundary": ("上传边界（街道、乡镇）", "an uploaded boundary (street, town)"),
+    "ws_new_search": ("搜索区县（名称或行政区划代码）", "Search a district (name or adcode)"),
+    "ws_new_district": ("区县", "District"),
+    "ws_new_district_placeholder": ("先在上面输入名称", "Type a name above first"),
+    "ws_new_not_found": (
+        "没有名为“{text}”的县级行政区。相近的有：{close}。街道、乡镇请上传边界。",
+        "No county-level district is called “{text}”. Close names: {close}. For a street or "
+        "town, upload its boundary.",
+    ),
+    "ws_new_boundary": ("边界文件", "Boundary file"),
+    "ws_new_boundary_help": (
+        "一个面要素：GeoJSON、Shapefile（zip 或各分量文件）、GeoPackage 或 KML，需带坐标系。",
+        "A polygon: GeoJSON, a shapefile (zip or its parts), GeoPackage or KML, with its CRS.",
+    ),
+    "ws_new_name": ("名称（可选；上传边界时必填）", "Title (optional; needed with a boundary)"),
+    "ws_new_temporary": (
+        "新工作空间保存在本会话的临时文件夹，关闭页面后删除；请在“导出”页下载 GeoPackage 保存。",
+        "The new workspace is kept in this session's temporary folder and deleted when you "
+        "close the page; download it as a GeoPackage on the Export page to keep it.",
+    ),
+    "ws_new_create": ("新建并导入数据", "Create and import data"),
+    "ws_new_failed": ("无法新建工作空间：{error}", "Cannot create the workspace: {error}"),
     "workspace_missing": ("文件不存在：{path}", "No such file: {path}"),
     "missing_file": ("文件不存在", "file missing"),
     "open": ("打开", "Open"),
@@ -303,6 +328,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "腾退土地 = 已腾退 + 已收储 + 已供地 + 已投产（已离开原用途的土地），面积按投影坐标计算。",
         "Freed land = released + stored + supplied + in production (land that has left its "
         "old use); areas are planar in the projected CRS.",
+    ),
+    "freed_no_areas": (
+        "工作空间还没有规划片区：在“导入数据”页导入片区（层 areas）后，"
+        "这里按片区、年份和行业汇总腾退土地。",
+        "The workspace has no planning areas yet: import them on the Import data page (table "
+        "areas) and the freed land is summarised here by area, year and industry.",
     ),
     "freed_none": ("这个工作空间没有腾退土地。", "This workspace has no freed land."),
     "by_year": ("按年份", "By year"),

@@ -31,9 +31,10 @@ import streamlit as st
 
 from geo.access import RoleError
 from geo.app import state
-from geo.app.i18n import Lang, md, t
+from geo.app.i18n import Lang, md, t, t_plain
 from geo.basemaps import BASEMAP_NAMES
 from geo.dataset.parquet import is_dataset, read_info
+from geo.errors import TenglongError
 from geo.io import DataImportError
 from geo.io.safety import sniff_format
 from geo.workspace import WorkspaceError
@@ -167,6 +168,77 @@ def _open_other(lang: Lang) -> None:
         st.rerun()
 
 
+NEW_WS_BOUNDARY_TYPES = ["geojson", "json", "zip", "shp", "shx", "dbf", "prj", "cpg", "gpkg", "kml"]
+
+
+def _new_workspace(lang: Lang) -> None:
+    """新建工作空间: a district found by typing, or an uploaded boundary; then the import page.
+
+    Drawn for planners only, and :func:`geo.app.state.create_new_workspace`
+    checks the role again on the server.
+    """
+    from geo import district as dm
+
+    st.markdown(f"**{t('ws_new', lang)}**")
+    how = st.radio(
+        t("ws_new_how", lang),
+        ["district", "boundary"],
+        format_func=lambda v: t(f"ws_new_how_{v}", lang),
+        key="ws_new_how",
+        horizontal=True,
+    )
+    boundary = None
+    choice: str | None = None
+    if how == "district":
+        typed = st.text_input(
+            t("ws_new_search", lang), key="ws_new_search", placeholder="峰峰矿区 / 130406"
+        )
+        found = dm.search_districts(typed) if typed.strip() else []
+        if typed.strip() and not found:
+            close = ", ".join(d.label for d in dm.suggest(typed)[:5])
+            st.warning(t("ws_new_not_found", lang, text=typed.strip(), close=close or "—"))
+        labels = {d.adcode: d.label for d in found}
+        choice = st.selectbox(
+            t("ws_new_district", lang),
+            options=list(labels),
+            format_func=lambda a: labels.get(a, a),
+            key=f"ws_new_district:{typed.strip()}",  # a new search starts at its best match
+            index=0 if labels else None,
+            placeholder=t_plain("ws_new_district_placeholder", lang),
+        )
+    else:
+        files = st.file_uploader(
+            t("ws_new_boundary", lang),
+            type=NEW_WS_BOUNDARY_TYPES,
+            accept_multiple_files=True,
+            key="ws_new_boundary",
+            help=t("ws_new_boundary_help", lang),
+        )
+        boundary = files or None
+    name = st.text_input(t("ws_new_name", lang), key="ws_new_name")
+    if state.new_workspace_dir() is None:
+        st.caption(t("ws_new_temporary", lang))
+    ready = bool(choice) if how == "district" else bool(boundary) and bool(name.strip())
+    if not st.button(t("ws_new_create", lang), key="ws_new_create", disabled=not ready):
+        return
+    try:
+        geom = None
+        if boundary is not None:
+            from geo.io import SourceFile
+            from geo.io.locate import read_boundary
+
+            sources = [SourceFile(f.name, f.getvalue()) for f in boundary]
+            geom = read_boundary(sources[0] if len(sources) == 1 else sources)
+        state.create_new_workspace(
+            district=choice if boundary is None else None, boundary=geom, name=name
+        )
+    except TenglongError as err:
+        logger.warning("new workspace refused: %s", err)
+        st.error(t("ws_new_failed", lang, error=err))
+        return
+    st.switch_page(PAGES_DIR / "import_data.py")
+
+
 def _sidebar() -> None:
     lang_choice = st.sidebar.radio(
         "语言 / Language",
@@ -214,6 +286,8 @@ def _sidebar() -> None:
             persist_state="session",
         )
         _open_other(lang)
+        if state.role() == "planner":
+            _new_workspace(lang)
     st.sidebar.radio(
         t("basemap", lang),
         options=list(BASEMAP_NAMES),

@@ -498,6 +498,62 @@ def save_upload(name: str, data: bytes) -> Path:
     return target
 
 
+NEW_WORKSPACE_BYTES = 2_000_000
+"""Room an empty workspace needs, counted against :func:`upload_cap_bytes` (it holds ~150 kB)."""
+
+
+def new_workspace_dir() -> Path | None:
+    """``$TENGLONG_NEW_WORKSPACE_DIR``: where created workspaces are kept, or None (temporary)."""
+    return settings.get_path(settings.NEW_WORKSPACE_DIR_ENV)
+
+
+def create_new_workspace(
+    *, district: str | None = None, boundary: Any = None, name: str | None = None
+) -> Path:
+    """Create an empty workspace (:func:`geo.workspace_new.create_workspace`) and open it.
+
+    Only a planner may: the role is checked here, on the server. The file
+    goes into :func:`new_workspace_dir` when set (a fresh name, never an
+    existing file), else into this session's temporary folder.
+
+    Raises
+    ------
+    geo.access.RoleError
+        The session is not a planner's.
+    UploadRefusedError
+        The temporary folder is full.
+    geo.district.DistrictError, geo.workspace_new.NewWorkspaceError
+        As :func:`geo.workspace_new.create_workspace`.
+    """
+    from geo.workspace_new import create_workspace
+
+    if investor_locked() or role() != "planner":
+        raise RoleError("only a planner may create a workspace")
+    keep = new_workspace_dir()
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        folder = keep
+    else:
+        remove_ended_sessions()
+        used, cap = uploads_size_bytes(), upload_cap_bytes()
+        if used + NEW_WORKSPACE_BYTES > cap:
+            raise UploadRefusedError(used, NEW_WORKSPACE_BYTES, cap)
+        folder = Path(tempfile.mkdtemp(dir=session_upload_dir()))
+    stem = district or "boundary"
+    if name and name.strip():
+        stem = f"{stem}-{name.strip()}"
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:60] or "workspace"
+    target = folder / f"{safe}.gpkg"
+    n = 2
+    while target.exists():
+        target = folder / f"{safe}-{n}.gpkg"
+        n += 1
+    out = create_workspace(target, district=district, boundary=boundary, name=name)
+    add_opened_workspace(out.path)
+    logger.info("created workspace %s for this session", out.path)
+    return out.path
+
+
 def is_demo(path: str | os.PathLike[str]) -> bool:
     """True for a demo workspace shipped in ``data/`` (never written by the app)."""
     return Path(path).resolve().parent == DATA_DIR.resolve()

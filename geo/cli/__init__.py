@@ -50,6 +50,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "export",
         "Write WORKSPACE as a standalone file for one role (xlsx, csv, GIS formats, PDF, HTML).",
     ),
+    "new": CommandEntry(
+        "geo.cli.new",
+        "new",
+        "Create an empty workspace for a county-level district (or from a boundary file).",
+    ),
     "import": CommandEntry(
         "geo.cli.import_",
         "import_",

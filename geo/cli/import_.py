@@ -16,6 +16,8 @@ unless the exit code is 0 and ``--dry-run`` is not given.
 from __future__ import annotations
 
 import logging
+import uuid
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
 
-from geo.errors import InputError
+from geo.errors import InputError, TenglongError
 
 logger = logging.getLogger(__name__)
 
@@ -156,8 +158,25 @@ def import_(
     ],
     *,
     into: Annotated[
-        Path, typer.Option("--into", help="Workspace GeoPackage (.gpkg) to import into.")
+        Path,
+        typer.Option(
+            "--into",
+            help="Workspace GeoPackage (.gpkg) to import into; a new one is created when it does "
+            "not exist (see --district).",
+        ),
     ],
+    district: Annotated[
+        str | None,
+        typer.Option(
+            "--district",
+            help="For a new workspace: its county-level district (name or adcode); found from "
+            "the data's location when omitted.",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="For a new workspace: its title (default: the district)."),
+    ] = None,
     layer: Annotated[
         str | None,
         typer.Option(
@@ -238,10 +257,10 @@ def import_(
     """Import a shapefile, KML, DXF, GeoJSON, GeoPackage, GeoParquet, CSV or xlsx into a workspace.
 
     Nothing is written unless every row validates (or its repairs are accepted
-    with --accept-repairs); the write is atomic.
+    with --accept-repairs); the write is atomic. When --into does not exist, a
+    new workspace for the district (--district, or the one holding most of the
+    data) is created with the import, and only if the import is written.
     """
-    from geo.io import DataImportError, apply_import, preview_import, write_report
-
     console = Console()
     err_console = Console(stderr=True)
 
@@ -249,11 +268,149 @@ def import_(
         err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
         return typer.Exit(code)
 
+    target = into
+    fresh: _NewTarget | None = None
     try:
         mapping = _pairs(map_, option="--map", last=True)
         defaults = _pairs(default, option="--default", last=False)
         if report is not None and report.suffix.lower() not in (".xlsx", ".csv"):
             raise _BadOptionError(f"--report {report}: use a file name ending in .xlsx or .csv")
+        if not into.exists():
+            fresh = _new_target(
+                source,
+                into,
+                district=district,
+                name=name,
+                crs=crs,
+                source_crs=source_crs,
+                encoding=encoding,
+                source_layer=source_layer,
+                layer=layer,
+                console=console,
+            )
+        elif district is not None or name is not None:
+            raise _BadOptionError(
+                f"--district and --name are for a new workspace, but {into} exists; drop them "
+                f"(the workspace keeps its district)"
+            )
+    except _BadOptionError as err:
+        raise fail(str(err), 2) from None
+    except TenglongError as err:
+        raise fail(str(err), 2) from None
+    try:
+        _import(
+            fresh.data if fresh else source,
+            into=fresh.tmp if fresh else into,
+            target=target,
+            fresh=fresh,
+            layer=layer,
+            crs=crs,
+            source_crs=source_crs,
+            encoding=encoding,
+            mapping=mapping,
+            defaults=defaults,
+            source_layer=source_layer,
+            mode=mode,
+            accept_repairs=accept_repairs,
+            dry_run=dry_run,
+            report=report,
+            sample=sample,
+            user=user,
+            console=console,
+            fail=fail,
+        )
+    finally:
+        if fresh is not None and fresh.tmp.exists():
+            fresh.tmp.unlink()
+
+
+@dataclass
+class _NewTarget:
+    """A workspace created for ``tenglong import --into NEW.gpkg``, under a temporary name."""
+
+    tmp: Path
+    data: Any
+    """The source as read (:class:`geo.io.SourceData`), not parsed twice."""
+
+
+def _new_target(
+    source: Path,
+    into: Path,
+    *,
+    district: str | None,
+    name: str | None,
+    crs: str | None,
+    source_crs: str | None,
+    encoding: str | None,
+    source_layer: str | None,
+    layer: str | None,
+    console: Console,
+) -> _NewTarget:
+    """Read the source and create the new workspace next to ``into`` under a temporary name.
+
+    The district is ``district`` or the one holding most of the source's
+    features (printed, with how to override it).
+    """
+    from geo.district import find_district
+    from geo.io import read_source
+    from geo.io.locate import locate_source
+    from geo.workspace_new import check_target, create_workspace
+
+    check_target(into)
+    chosen = find_district(district) if district is not None else None
+    data = read_source(source, encoding=encoding, source_layer=source_layer, prefer_layer=layer)
+    if chosen is not None:
+        found = chosen
+    else:
+        where = locate_source(data, crs=crs, source_crs=source_crs)
+        found = where.district
+        others = ", ".join(f"{d.name} ({d.adcode}) {n}" for d, n in where.counts[1:4])
+        console.print(
+            f"district found from the data: {escape(found.name)} ({found.adcode}, "
+            f"{escape(found.parent)}), {where.share:.0%} of "
+            f"{'parcels' if (layer or 'parcels') == 'parcels' else 'features'}"
+            + (f" (also {escape(others)})" if others else "")
+            + (f"; {where.n_outside} in no district" if where.n_outside else "")
+            + "; override with --district",
+            highlight=False,
+            soft_wrap=True,
+        )
+    tmp = into.with_name(f".{into.stem}-new-{uuid.uuid4().hex[:8]}.gpkg")
+    create_workspace(tmp, district=found, name=name)
+    console.print(
+        f"new workspace {escape(str(into))}: {escape((name or '').strip() or found.full_name)} "
+        f"({found.adcode}); written only with the import",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return _NewTarget(tmp=tmp, data=data)
+
+
+def _import(
+    source: Any,
+    *,
+    into: Path,
+    target: Path,
+    fresh: _NewTarget | None,
+    layer: str | None,
+    crs: str | None,
+    source_crs: str | None,
+    encoding: str | None,
+    mapping: dict[str, str],
+    defaults: dict[str, str],
+    source_layer: str | None,
+    mode: ImportMode,
+    accept_repairs: bool,
+    dry_run: bool,
+    report: Path | None,
+    sample: int,
+    user: str | None,
+    console: Console,
+    fail: Any,
+) -> None:
+    from geo.io import DataImportError, apply_import, preview_import, write_report
+
+    try:
         preview = preview_import(
             source,
             workspace=into,
@@ -299,6 +456,7 @@ def import_(
         console.print(
             ("dry run: the import would be written" if ok else "dry run: the import is blocked")
             + "; nothing written"
+            + (f" ({target} not created)" if fresh else "")
         )
         raise typer.Exit(0 if ok else 1)
     try:
@@ -306,8 +464,19 @@ def import_(
     except DataImportError as err:
         from geo.io import ImportBlockedError
 
-        raise fail(str(err), 1 if isinstance(err, ImportBlockedError) else 2) from None
+        raise fail(
+            str(err) + (f" ({target} not created)" if fresh else ""),
+            1 if isinstance(err, ImportBlockedError) else 2,
+        ) from None
+    if fresh is not None:
+        from geo.workspace_new import move_into_place
+
+        try:
+            move_into_place(fresh.tmp, target)
+        except InputError as err:
+            raise fail(str(err), 2) from None
     console.print(
         f"[green]imported[/green] {result.rows_written} row(s) into {result.table} of "
-        f"{escape(str(result.path))} ({result.mode}; {result.rows_total} row(s) now)"
+        f"{escape(str(target))} ({result.mode}; {result.rows_total} row(s) now)"
+        + (" — a new workspace" if fresh else "")
     )

@@ -197,6 +197,9 @@ def page() -> None:
     _headline(ws, lang)
     if compute.freed_mu(ws) <= 0:
         st.info(t("freed_none", lang))
+    if ws.areas.empty:  # a new workspace: the summaries clip to planning areas
+        st.info(t("freed_no_areas", lang))
+        return
     tab_year, tab_area, tab_ind, tab_status, tab_district = st.tabs(
         [
             t("by_year", lang),

@@ -23,7 +23,10 @@ FILTER_KEYS = ("ov_status", "ov_area", "ov_industry", "ov_year")
 
 
 def _years(ws: Workspace) -> pd.Series:
-    return pd.to_datetime(ws.parcels["released_on"], errors="coerce").dt.year
+    released = ws.parcels.get("released_on")  # optional: absent from a fresh import
+    if released is None:
+        return pd.Series(pd.NA, index=ws.parcels.index, dtype="Int64")
+    return pd.to_datetime(released, errors="coerce").dt.year
 
 
 def _read_back_filters(ws: Workspace) -> None:

@@ -388,7 +388,8 @@ def page() -> None:
     if ws is None:
         session.page_header(t("finder_title", lang), None, lang)
         return
-    max_mu = float(max(10.0, math.ceil(float(ws.parcels["area_mu"].max()) / 10.0) * 10.0))
+    largest_mu = float(ws.parcels["area_mu"].max()) if len(ws.parcels) else 0.0  # a new one
+    max_mu = float(max(10.0, math.ceil(largest_mu / 10.0) * 10.0))
     _restore()
     if present:
         _presentation_header(ws, lang)
