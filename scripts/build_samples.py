@@ -208,45 +208,73 @@ def _fixed_xlsx_times(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def write_baopan_sample(parcels: gpd.GeoDataFrame, out_dir: Path) -> Path | None:
-    """A 报盘 txt (coordinate hand-over file) of two sample parcels, one with a hole.
+def write_baopan_sample(parcels: gpd.GeoDataFrame, out_dir: Path) -> Path:
+    """A 报盘 txt (coordinate hand-over file) of two sample parcels, the first with a hole.
 
-    Written by ``geo.io.baopan``'s writer when the package has one; until
-    then nothing is written and None is returned.
+    Written with the 报盘 layout of :mod:`geo.io.baopan` (GBK, zone prefix,
+    X the northing before Y the easting, 地块面积 in 公顷), as a land office
+    would send it.
     """
-    try:
-        from geo.io import baopan  # type: ignore[attr-defined]
-    except ImportError:
-        logger.warning("no 报盘 writer (geo.io.baopan) yet: fengfeng_baopan.txt not written")
-        return None
+    from geo.crs import gk_epsg, gk_zone_of_epsg
+    from geo.io.baopan import format_baopan
+
     first = parcels.iloc[0].geometry
     hole = shapely.Polygon(
         first.exterior.coords, [list(first.centroid.buffer(15.0, quad_segs=2).exterior.coords)]
     )
-    frame = gpd.GeoDataFrame(
-        parcels.iloc[:2].drop(columns="geometry").reset_index(drop=True),
-        geometry=[hole, parcels.iloc[1].geometry],
-        crs=parcels.crs,
-    )
+    geoms = [hole, parcels.iloc[1].geometry]
+    rows = parcels.iloc[:2]
+    zone, _ = gk_zone_of_epsg(parcels.crs.to_epsg())
+    gk = gpd.GeoSeries(geoms, crs=parcels.crs).to_crs(gk_epsg(zone, zone_prefix=True))
+    items = []
+    for (_, row), geom in zip(rows.iterrows(), gk, strict=True):
+        rings = [list(geom.exterior.coords)[:-1]] + [list(r.coords)[:-1] for r in geom.interiors]
+        fields = {
+            "地块面积": f"{geom.area / 10_000:.4f}",
+            "地块编号": row["地块编号"],
+            "地块名称": row["地块名称"],
+            "记录图形属性": "面",
+            "地块用途": "工业用地",
+        }
+        items.append((fields, [[(y, x) for x, y in ring] for ring in rings]))
+    header = {
+        "格式版本号": "1.0",
+        "数据产生单位": "峰峰矿区自然资源和规划局（示例）",
+        "数据产生日期": "2025-06-30",
+        "坐标系": "2000国家大地坐标系",
+        "几度分带": "3",
+        "投影类型": "高斯克吕格",
+        "计量单位": "米",
+        "带号": str(zone),
+        "精度": "0.001",
+        "转换参数": ",,,,,,",
+    }
     target = out_dir / "fengfeng_baopan.txt"
-    baopan.write_baopan(frame, target)  # the writer's name may differ: adjust when merged
+    target.write_bytes(format_baopan(header, items).encode("gbk"))
     return target
 
 
-def write_dltb_sample(parcels: gpd.GeoDataFrame, out_dir: Path) -> Path | None:
-    """A tiny 三调 DLTB FileGDB (land-survey polygons) around the sample parcels.
+def write_dltb_sample(out_dir: Path) -> Path:
+    """A tiny 三调 DLTB FileGDB (twelve 图斑 in 峰峰矿区), zipped as land offices send it.
 
-    Written by the land-survey writer when the package has one (looked up
-    as ``geo.io.survey.write_dltb_gdb``); until then nothing is written and
-    None is returned.
+    GDAL writes the FileGDB (:func:`geo.demo.dltb.write_sample_dltb`); the zip
+    holds its files with fixed times, so a rebuild gives the same bytes when
+    GDAL writes the same files.
     """
-    try:
-        from geo.io.survey import write_dltb_gdb  # type: ignore[import-not-found]
-    except ImportError:
-        logger.warning("no DLTB writer (geo.io.survey) yet: fengfeng_dltb.gdb not written")
-        return None
-    target = out_dir / "fengfeng_dltb.gdb"
-    write_dltb_gdb(parcels.iloc[:6], target)
+    import tempfile
+
+    from geo.demo.dltb import write_sample_dltb
+
+    target = out_dir / "fengfeng_dltb.gdb.zip"
+    with tempfile.TemporaryDirectory() as tmp:
+        gdb = write_sample_dltb(Path(tmp) / "fengfeng_dltb.gdb")
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as zf:
+            for f in sorted(gdb.iterdir()):
+                info = zipfile.ZipInfo(f"fengfeng_dltb.gdb/{f.name}", date_time=ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, f.read_bytes())
+        target.write_bytes(out.getvalue())
     return target
 
 
@@ -258,11 +286,7 @@ def build(out_dir: str | Path = ROOT / "data" / "samples", *, seed: int = SEED) 
     parcels = parcels_frame(seed)
     shp = write_shapefile_zip(parcels, out)
     ledger = write_ledger_xlsx(ledger_frame(parcels, seed), out)
-    extra = tuple(
-        p
-        for p in (write_baopan_sample(parcels, out), write_dltb_sample(parcels, out))
-        if p is not None
-    )
+    extra = (write_baopan_sample(parcels, out), write_dltb_sample(out))
     for p in (shp, ledger, *extra):
         logger.info("wrote %s (%d bytes)", p, p.stat().st_size if p.is_file() else 0)
     return Samples(shp, ledger, extra)

@@ -286,6 +286,8 @@ def import_(
                 encoding=encoding,
                 source_layer=source_layer,
                 layer=layer,
+                where=where,
+                preset=preset,
                 console=console,
             )
         elif district is not None or name is not None:
@@ -311,6 +313,8 @@ def import_(
             defaults=defaults,
             source_layer=source_layer,
             mode=mode,
+            where=where,
+            preset=preset,
             accept_repairs=accept_repairs,
             dry_run=dry_run,
             report=report,
@@ -344,6 +348,8 @@ def _new_target(
     encoding: str | None,
     source_layer: str | None,
     layer: str | None,
+    where: str | None,
+    preset: str | None,
     console: Console,
 ) -> _NewTarget:
     """Read the source and create the new workspace next to ``into`` under a temporary name.
@@ -354,23 +360,30 @@ def _new_target(
     from geo.district import find_district
     from geo.io import read_source
     from geo.io.locate import locate_source
+    from geo.io.survey import resolve_where
     from geo.workspace_new import check_target, create_workspace
 
     check_target(into)
     chosen = find_district(district) if district is not None else None
-    data = read_source(source, encoding=encoding, source_layer=source_layer, prefer_layer=layer)
+    data = read_source(
+        source,
+        encoding=encoding,
+        source_layer=source_layer,
+        prefer_layer=layer,
+        where=resolve_where(where, preset),
+    )
     if chosen is not None:
         found = chosen
     else:
-        where = locate_source(data, crs=crs, source_crs=source_crs)
-        found = where.district
-        others = ", ".join(f"{d.name} ({d.adcode}) {n}" for d, n in where.counts[1:4])
+        located = locate_source(data, crs=crs, source_crs=source_crs)
+        found = located.district
+        others = ", ".join(f"{d.name} ({d.adcode}) {n}" for d, n in located.counts[1:4])
         console.print(
             f"district found from the data: {escape(found.name)} ({found.adcode}, "
-            f"{escape(found.parent)}), {where.share:.0%} of "
+            f"{escape(found.parent)}), {located.share:.0%} of "
             f"{'parcels' if (layer or 'parcels') == 'parcels' else 'features'}"
             + (f" (also {escape(others)})" if others else "")
-            + (f"; {where.n_outside} in no district" if where.n_outside else "")
+            + (f"; {located.n_outside} in no district" if located.n_outside else "")
             + "; override with --district",
             highlight=False,
             soft_wrap=True,
@@ -400,6 +413,8 @@ def _import(
     defaults: dict[str, str],
     source_layer: str | None,
     mode: ImportMode,
+    where: str | None,
+    preset: str | None,
     accept_repairs: bool,
     dry_run: bool,
     report: Path | None,
