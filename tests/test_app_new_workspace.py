@@ -28,6 +28,9 @@ def start(monkeypatch, tmp_path: Path, *, lang: str = "zh", role: str = "planner
     monkeypatch.setenv("TENGLONG_UPLOAD_DIR", str(tmp_path / "uploads"))
     monkeypatch.delenv("TENGLONG_MODE", raising=False)
     monkeypatch.delenv("TENGLONG_NEW_WORKSPACE_DIR", raising=False)
+    from geo.app import state
+
+    state.upload_dir.clear()  # a server process's folder: made again under this test's root
     at = AppTest.from_file(APP, default_timeout=90)
     at.session_state["lang"] = lang
     at.session_state["role"] = role
