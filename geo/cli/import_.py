@@ -6,6 +6,15 @@ columns) in a sandboxed parser, shows what it understood (format, encoding,
 CRS, column mapping, the first rows decoded) and every finding, then writes
 the rows into the workspace only if nothing blocks. See :mod:`geo.io`.
 
+Only a parcel's id and geometry are needed: a required field the file has no
+column for, or leaves empty, is stored as unknown and counted in the
+completeness table (``--strict`` refuses such a file instead). With
+``--skip-invalid`` rows with an error (outside the district, a geometry that
+cannot be repaired, a duplicate id…) no longer block the file: the other rows
+are written and the rejected ones go to ``<source stem>-rejected.<ext>`` next
+to the workspace (or ``--rejected PATH``) with a ``problem`` column, to fix
+and import again (docs/architecture.md §3).
+
 Exit codes: 0 imported (or ``--dry-run`` with nothing blocking); 1 blocked by
 the validation report (errors, or repairs not accepted with
 ``--accept-repairs``); 2 bad input (an unsafe, unreadable or unsupported
@@ -30,7 +39,13 @@ from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-_STYLE = {"error": "red", "repaired": "magenta", "warning": "yellow", "info": "dim"}
+_STYLE = {
+    "error": "red",
+    "rejected": "red",
+    "repaired": "magenta",
+    "warning": "yellow",
+    "info": "dim",
+}
 MAX_FINDINGS_SHOWN = 40
 
 
@@ -139,10 +154,28 @@ def _print_preview(preview: Any, console: Console, *, sample: int) -> None:
             console.print(
                 f"… and {len(shown) - MAX_FINDINGS_SHOWN} more (write them with --report)"
             )
+    complete = preview.completeness
+    if complete is not None and int(complete["n_missing"].sum()):
+        shown_c = complete[complete["n_missing"] > 0]
+        console.print(
+            _table(
+                pd.DataFrame(
+                    {
+                        "field": shown_c["field"],
+                        "label": shown_c["label_zh"] + " / " + shown_c["label_en"],
+                        "unknown in": [
+                            f"{m} of {n}"
+                            for m, n in zip(shown_c["n_missing"], shown_c["n_rows"], strict=True)
+                        ],
+                    }
+                ),
+                title="completeness (数据完整性): parcels lacking a field, stored as unknown",
+            )
+        )
     c = preview.counts
     console.print(
-        f"{c['error']} error(s), {c['repaired']} repaired, {c['warning']} warning(s), "
-        f"{c['info']} note(s)"
+        f"{c['error']} error(s), {c['rejected']} row(s) rejected, {c['repaired']} repaired, "
+        f"{c['warning']} warning(s), {c['info']} note(s)"
     )
 
 
@@ -217,15 +250,47 @@ def import_(
     report: Annotated[
         Path | None, typer.Option(help="Write every finding to this .xlsx or .csv file.")
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse parcels whose required fields have no column or whose status is empty "
+            "(by default they are stored as unknown).",
+        ),
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Write the valid rows; rows with errors go to the rejected-rows file.",
+        ),
+    ] = False,
+    rejected: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where --skip-invalid writes the rejected rows (default: "
+            "SOURCE_STEM-rejected.EXT next to the workspace)."
+        ),
+    ] = None,
     sample: Annotated[int, typer.Option(help="Decoded source rows to show.")] = 5,
     user: Annotated[str | None, typer.Option(help="Name recorded in the audit table.")] = None,
 ) -> None:
     """Import a shapefile, KML, DXF, GeoJSON, GeoPackage, GeoParquet, CSV or xlsx into a workspace.
 
     Nothing is written unless every row validates (or its repairs are accepted
-    with --accept-repairs); the write is atomic.
+    with --accept-repairs, or its bad rows are set aside with --skip-invalid);
+    fields the file lacks are stored as unknown unless --strict; the write is
+    atomic.
     """
-    from geo.io import DataImportError, apply_import, preview_import, write_report
+    from geo.io import (
+        DataImportError,
+        apply_import,
+        commit_rejected,
+        preview_import,
+        rejected_name,
+        stage_rejected,
+        write_report,
+    )
 
     console = Console()
     err_console = Console(stderr=True)
@@ -250,7 +315,11 @@ def import_(
             defaults=defaults,
             source_layer=source_layer,
             mode=mode.value,
+            strict=strict,
+            skip_invalid=skip_invalid,
         )
+        if rejected is not None and not skip_invalid:
+            raise _BadOptionError("--rejected PATH is used with --skip-invalid; add it")
     except _BadOptionError as err:
         raise fail(str(err), 2) from None
     except DataImportError as err:
@@ -284,13 +353,40 @@ def import_(
             + "; nothing written"
         )
         raise typer.Exit(0 if ok else 1)
+    rejected_path: Path | None = None
+    staged: Path | None = None
+    if preview.rejected is not None and preview.can_apply(accept_repairs=accept_repairs):
+        rejected_path = rejected or into.parent / rejected_name(
+            preview.source.name, preview.source.format
+        )
+        if rejected_path.resolve() in (into.resolve(), source.resolve()):
+            raise fail(
+                f"--rejected {rejected_path}: that is the workspace or the source; give "
+                f"another file",
+                2,
+            )
+        try:
+            staged = stage_rejected(preview.rejected, rejected_path)
+        except DataImportError as err:
+            raise fail(str(err), 2) from None
     try:
         result = apply_import(preview, accept_repairs=accept_repairs, user=user)
     except DataImportError as err:
         from geo.io import ImportBlockedError
 
+        if staged is not None:
+            staged.unlink(missing_ok=True)  # nothing imported: no rejected-rows file either
         raise fail(str(err), 1 if isinstance(err, ImportBlockedError) else 2) from None
+    if staged is not None and rejected_path is not None:
+        commit_rejected(staged, rejected_path)
     console.print(
         f"[green]imported[/green] {result.rows_written} row(s) into {result.table} of "
         f"{escape(str(result.path))} ({result.mode}; {result.rows_total} row(s) now)"
     )
+    if rejected_path is not None:
+        console.print(
+            f"[yellow]rejected[/yellow] {preview.n_rejected} row(s), written to "
+            f"{escape(str(rejected_path))} with a 'problem' column: fix them there and import "
+            f"that file again",
+            soft_wrap=True,
+        )

@@ -36,6 +36,13 @@ from geo.io.importer import (
     preview_import,
 )
 from geo.io.mapping import DECLARED_AREA, IMPORT_TABLES, plan_mapping
+from geo.io.rejected import (
+    commit_rejected,
+    rejected_bytes,
+    rejected_name,
+    stage_rejected,
+    write_rejected,
+)
 from geo.io.report import REPORT_COLUMNS, write_report
 from geo.io.safety import DEFAULT_LIMITS, FORMATS, ImportLimits
 from geo.io.sandbox import ParserSession, use_session
@@ -64,10 +71,15 @@ __all__ = [
     "UnsupportedSourceError",
     "WorkspaceChangedError",
     "apply_import",
+    "commit_rejected",
     "guess_table",
     "plan_mapping",
     "preview_import",
     "read_source",
+    "rejected_bytes",
+    "rejected_name",
+    "stage_rejected",
     "use_session",
+    "write_rejected",
     "write_report",
 ]

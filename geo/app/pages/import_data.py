@@ -2,7 +2,10 @@
 
 The upload is parsed in the sandboxed reader of :func:`geo.io.preview_import`;
 nothing is written until the planner applies a preview with no blocking
-finding. A demo workspace is never modified: the import goes into a working
+finding. Fields the file lacks are stored as unknown unless "strict" is
+ticked; with "skip rows with errors" the other rows are written and the
+rejected ones are offered as a download to fix and import again
+(docs/architecture.md §3). A demo workspace is never modified: the import goes into a working
 copy, which becomes the open workspace.
 """
 
@@ -12,8 +15,9 @@ import logging
 
 import streamlit as st
 
+from geo import schema
 from geo.app import session, state, widgets
-from geo.app.i18n import Lang, t
+from geo.app.i18n import Lang, t, t_plain
 from geo.io import (
     FORMATS,
     IMPORT_TABLES,
@@ -22,6 +26,8 @@ from geo.io import (
     SourceFile,
     apply_import,
     preview_import,
+    rejected_bytes,
+    rejected_name,
 )
 
 logger = logging.getLogger(__name__)
@@ -59,6 +65,7 @@ def _show_preview(pv: ImportPreview, lang: Lang) -> None:
             (t("import_table", lang), pv.table, None),
             (t("import_errors", lang), widgets.fmt_num(c["error"]), None),
             (t("import_repaired", lang), widgets.fmt_num(c["repaired"]), None),
+            (t("import_rejected", lang), widgets.fmt_num(c["rejected"]), None),
             (t("import_warnings", lang), widgets.fmt_num(c["warning"]), None),
         ]
     )
@@ -72,6 +79,20 @@ def _show_preview(pv: ImportPreview, lang: Lang) -> None:
     if len(pv.report):
         with st.expander(t("import_report", lang), expanded=c["error"] > 0):
             st.dataframe(pv.report, hide_index=True, width="stretch")
+    complete = pv.completeness
+    if complete is not None and int(complete["n_missing"].sum()):
+        shown = complete[complete["n_missing"] > 0]
+        with st.expander(t("completeness_title", lang), expanded=True):
+            st.dataframe(
+                {
+                    t_plain("completeness_field", lang): [
+                        schema.column_label("parcels", f, lang) for f in shown["field"]
+                    ],
+                    t_plain("completeness_missing", lang): shown["n_missing"].tolist(),
+                },
+                hide_index=True,
+                width="stretch",
+            )
 
 
 def page() -> None:
@@ -111,6 +132,9 @@ def page() -> None:
         key="import_mode",
         horizontal=True,
     )
+    o1, o2 = st.columns(2)
+    strict = o1.checkbox(t("import_strict", lang), key="import_strict")
+    skip_invalid = o2.checkbox(t("import_skip_invalid", lang), key="import_skip_invalid")
     if st.button(t("import_preview", lang), disabled=not files, key="import_go", type="primary"):
         sources = [SourceFile(f.name, f.getvalue()) for f in files or []]
         try:
@@ -121,6 +145,8 @@ def page() -> None:
                 crs=int(epsg) if epsg.strip().isdigit() else (epsg.strip() or None),
                 source_crs=shifted,
                 mode=mode,
+                strict=strict,
+                skip_invalid=skip_invalid,
             )
         except DataImportError as err:
             st.error(t("import_failed", lang, error=err))
@@ -131,6 +157,15 @@ def page() -> None:
     if pv is None:
         return
     _show_preview(pv, lang)
+    if pv.rejected is not None:
+        name = rejected_name(pv.source.name, pv.source.format)
+        st.download_button(
+            t_plain("import_rejected_download", lang, name=name),
+            data=rejected_bytes(pv.rejected, name),
+            file_name=name,
+            key="import_rejected_download",
+            icon=":material/download:",
+        )
     accept = st.checkbox(t("import_accept_repairs", lang), key="import_accept")
     if st.button(
         t("import_apply", lang),
