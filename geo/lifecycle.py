@@ -264,7 +264,7 @@ def _not_started(
 ) -> tuple[str, str, int | None]:
     """(result, detail, days past the limit) of rule ``idle_not_started`` for one parcel."""
     if start is None:
-        return "not_checked", "no agreed_start", None
+        return "not_checked", f"{DATE_MISSING}: agreed_start", None
     limit = start + _ONE_YEAR
     if day < limit:
         return "not_idle", f"one year after the agreed start is {limit.date()}", None

@@ -365,8 +365,12 @@ def validate_parcels_in_district(
     union = shapely.union_all(ok_b.geometry.values)
     ids = _row_ids(parcels, TABLES["parcels"])
     geoms = parcels.geometry.values
+    # An unknown district (None, NaN) is checked against every boundary: astype(str)
+    # alone would make it NaN under pandas' string dtype and match no boundary at all.
     districts = (
-        parcels["district"].astype(str) if "district" in parcels else pd.Series([""] * len(parcels))
+        parcels["district"].astype(object).where(parcels["district"].notna(), "").astype(str)
+        if "district" in parcels
+        else pd.Series([""] * len(parcels), index=parcels.index)
     )
     out: list[Problem] = []
     usable = ~(np.asarray(pd.isna(geoms)) | np.asarray(shapely.is_empty(geoms))) & np.asarray(

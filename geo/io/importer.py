@@ -732,10 +732,20 @@ def apply_import(
             reason=preview.crs_reason,
         )
     if preview.rows is None or c["error"]:
+        rep = preview.report
+        in_rows = (
+            int(rep.loc[rep["severity"] == "error", "row"].dropna().nunique()) if len(rep) else 0
+        )
+        hint = (
+            f"; or import the other rows with --skip-invalid (the {in_rows} row(s) with "
+            f"errors then go to a rejected-rows file to fix)"
+            if in_rows and not preview.skip_invalid and in_rows < len(preview.source.frame)
+            else ""
+        )
         raise ImportBlockedError(
             f"{c['error']} error(s) in the import report; nothing written. Fix the source or "
             f"the options (--map, --default, --crs) and import again; the report names the "
-            f"rows and columns",
+            f"rows and columns{hint}",
             report=preview.report,
         )
     if c["repaired"] and not accept_repairs:

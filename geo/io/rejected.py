@@ -12,6 +12,7 @@ part of the data model and are reported as not imported.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -106,7 +107,8 @@ def stage_rejected(rows: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
     except OSError as err:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # an unusable folder: nothing was created in it
+            tmp.unlink(missing_ok=True)
         raise DataImportError(
             f"cannot write the rejected rows to {target}: {err.strerror or err}; give another "
             f"place with --rejected PATH; nothing written"
