@@ -48,6 +48,7 @@ from geo.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
+pytest_plugins = ("pg_fixture",)
 
 UNKNOWN_FIVE = {"district", "land_use_planned", "industry_before", "polluting_history"}
 UNKNOWN_FIVE |= {"status_since"}
@@ -231,6 +232,30 @@ def test_unknown_status_can_become_any_status_and_nulls_survive_edits(tmp_path, 
     assert w.is_valid
 
 
+def test_unknowns_are_stored_as_nulls_in_postgis_and_back(tmp_path, with_unknowns, pg_server):
+    from pg_fixture import new_schema_url
+
+    from geo.store.migrate import gpkg_to_postgis, postgis_to_gpkg
+
+    url = new_schema_url(pg_server)
+    gpkg_to_postgis(with_unknowns, url)
+    with open_store(url, user="测试员") as s:
+        rec = s.parcel("UNK-002").values
+        assert rec["status"] == "stored"
+        assert rec["polluting_history"] is None and rec["status_since"] is None
+        assert rec["district"] is None
+        assert s.parcel("UNK-001").values["status"] == UNKNOWN_STATUS
+        s.set_status("UNK-001", "released", on="2024-03-01")
+    back = postgis_to_gpkg(url, tmp_path / "back.gpkg")
+    assert back is not None
+    w = open_workspace(tmp_path / "back.gpkg")
+    p = w.parcels.set_index("parcel_id")
+    assert p.loc["UNK-001", "status"] == "released"
+    assert p.loc[[f"UNK-{i:03d}" for i in range(2, 7)], "polluting_history"].isna().all()
+    assert p.loc[[f"UNK-{i:03d}" for i in range(2, 7)], "status_since"].isna().all()
+    assert p.loc["FX-0001", "polluting_history"] in (True, False, 0.0, 1.0)  # known stays known
+
+
 def test_unknown_status_is_grey_on_the_map():
     r, g, b = (int(STATUS_COLORS[UNKNOWN_STATUS][i : i + 2], 16) for i in (1, 3, 5))
     assert r == g == b
@@ -268,9 +293,22 @@ def test_skip_invalid_writes_the_valid_rows_and_the_rejected_ones_reimport(tmp_p
     ws = fuxing_copy(tmp_path)
     g = _ten_percent_bad()
     pyogrio.write_dataframe(g, tmp_path / "sk.gpkg")
-    result = cli(parser, "import", str(tmp_path / "sk.gpkg"), "--into", str(ws), "--skip-invalid")
+    report = tmp_path / "report.csv"
+    result = cli(
+        parser,
+        "import",
+        str(tmp_path / "sk.gpkg"),
+        "--into",
+        str(ws),
+        "--skip-invalid",
+        "--report",
+        str(report),
+    )
     assert result.exit_code == 0, result.output
     rejected = tmp_path / "sk-rejected.gpkg"
+    rep = pd.read_csv(report, encoding="utf-8-sig", dtype={"row": "Int64"})
+    assert set(rep.loc[rep["severity"] == "rejected", "row"]) == {3, 7, 18}
+    assert str(rejected) in rep.loc[rep["code"] == "rows_rejected", "message"].iloc[0]
     assert "imported 27 row(s)" in result.output and "sk-rejected.gpkg" in result.output
     w = open_workspace(ws)
     assert w.is_valid and len(w.parcels) == 1227

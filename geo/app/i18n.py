@@ -115,7 +115,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no": ("否", "no"),
     "unknown": ("未知", "unknown"),
     "date_missing": ("日期缺失", "date missing"),
-    "survey_needed": ("需调查", "survey needed"),
     "completeness_title": ("数据完整性", "Completeness"),
     "completeness_intro": (
         "{n} 个地块中有字段未知（导入时缺列或为空）。计算按保守方式处理：污染历史未知按“需调查”，"

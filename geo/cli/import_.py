@@ -286,6 +286,7 @@ def import_(
         DataImportError,
         apply_import,
         commit_rejected,
+        name_rejected_file,
         preview_import,
         rejected_name,
         stage_rejected,
@@ -332,6 +333,18 @@ def import_(
                 logger.warning("cannot write the report %s: %s", report, write_err)
         raise fail(str(err), 2) from None
 
+    rejected_path: Path | None = None
+    if preview.rejected is not None:
+        rejected_path = rejected or into.parent / rejected_name(
+            preview.source.name, preview.source.format
+        )
+        if rejected_path.resolve() in (into.resolve(), source.resolve()):
+            raise fail(
+                f"--rejected {rejected_path}: that is the workspace or the source; give "
+                f"another file; nothing written",
+                2,
+            )
+        preview.report = name_rejected_file(preview.report, rejected_path)
     _print_preview(preview, console, sample=sample)
     if report is not None:
         try:
@@ -353,18 +366,8 @@ def import_(
             + "; nothing written"
         )
         raise typer.Exit(0 if ok else 1)
-    rejected_path: Path | None = None
     staged: Path | None = None
-    if preview.rejected is not None and preview.can_apply(accept_repairs=accept_repairs):
-        rejected_path = rejected or into.parent / rejected_name(
-            preview.source.name, preview.source.format
-        )
-        if rejected_path.resolve() in (into.resolve(), source.resolve()):
-            raise fail(
-                f"--rejected {rejected_path}: that is the workspace or the source; give "
-                f"another file",
-                2,
-            )
+    if rejected_path is not None and preview.can_apply(accept_repairs=accept_repairs):
         try:
             staged = stage_rejected(preview.rejected, rejected_path)
         except DataImportError as err:

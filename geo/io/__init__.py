@@ -33,6 +33,7 @@ from geo.io.importer import (
     ImportResult,
     apply_import,
     guess_table,
+    name_rejected_file,
     preview_import,
 )
 from geo.io.mapping import DECLARED_AREA, IMPORT_TABLES, plan_mapping
@@ -73,6 +74,7 @@ __all__ = [
     "apply_import",
     "commit_rejected",
     "guess_table",
+    "name_rejected_file",
     "plan_mapping",
     "preview_import",
     "read_source",

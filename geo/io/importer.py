@@ -251,6 +251,21 @@ def guess_table(
     return "parcels", "polygons: parcels (choose --layer areas for planning areas)"
 
 
+REJECTED_FILE = "the rejected-rows file"
+"""How the ``rows_rejected`` finding names the file until the caller knows its path."""
+
+
+def name_rejected_file(report: pd.DataFrame, path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The report with the ``rows_rejected`` finding naming the rejected-rows file ``path``."""
+    out = report.copy()
+    hit = out["code"] == "rows_rejected" if len(out) else pd.Series(dtype=bool)
+    if hit.any():
+        out.loc[hit, "message"] = out.loc[hit, "message"].str.replace(
+            REJECTED_FILE, f"{REJECTED_FILE} {path}", regex=False
+        )
+    return out
+
+
 def _reject_rows(
     findings: list[Finding], frame: pd.DataFrame, *, data: SourceData, crs: CRS | None
 ) -> tuple[list[Finding], pd.DataFrame | None]:
@@ -282,8 +297,8 @@ def _reject_rows(
         Finding(
             "warning",
             "rows_rejected",
-            f"{len(bad)} row(s) with errors are left out (--skip-invalid) and written to the "
-            f"rejected-rows file with a 'problem' column; fix them there and import that file "
+            f"{len(bad)} row(s) with errors are left out (--skip-invalid) and go to "
+            f"{REJECTED_FILE} with a 'problem' column; fix them there and import that file "
             f"again",
         )
     )

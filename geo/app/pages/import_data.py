@@ -25,6 +25,7 @@ from geo.io import (
     ImportPreview,
     SourceFile,
     apply_import,
+    name_rejected_file,
     preview_import,
     rejected_bytes,
     rejected_name,
@@ -152,6 +153,9 @@ def page() -> None:
             st.error(t("import_failed", lang, error=err))
             st.session_state.pop(PREVIEW_KEY, None)
         else:
+            if pv.rejected is not None:  # the report names the download
+                name = rejected_name(pv.source.name, pv.source.format)
+                pv.report = name_rejected_file(pv.report, name)
             st.session_state[PREVIEW_KEY] = pv
     pv = st.session_state.get(PREVIEW_KEY)
     if pv is None:
