@@ -59,7 +59,7 @@ def info(workspace: Path = typer.Argument(..., help="Workspace GeoPackage (.gpkg
                 ct.add_row(
                     r.field,
                     escape(f"{r.label_zh} / {r.label_en}"),
-                    f"{r.n_missing} of {r.n_rows} ({r.n_missing / r.n_rows:.0%})",
+                    f"{r.n_missing} of {r.n_rows} ({r.n_missing / r.n_rows:.1%})",
                 )
             console.print(ct)
     if ws.problems:

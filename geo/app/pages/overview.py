@@ -181,7 +181,7 @@ def _completeness(ws: Workspace, lang: Lang) -> None:
                 ],
                 t_plain("completeness_missing", lang): c["n_missing"].to_numpy(),
                 t_plain("completeness_share", lang): [
-                    f"{m / n:.0%}" for m, n in zip(c["n_missing"], c["n_rows"], strict=True)
+                    f"{m / n:.1%}" for m, n in zip(c["n_missing"], c["n_rows"], strict=True)
                 ],
             }
         )
