@@ -146,7 +146,11 @@ def _soil_findings(ws: Any) -> list[dict[str, Any]]:
                 r.severity,
                 subject_id=r.parcel_id,
                 rule_id=r.flag,
-                status="fail" if r.severity == "blocking" else "unknown",
+                status=(
+                    "fail"
+                    if r.severity == "blocking" and r.flag != "history_unknown"
+                    else "unknown"  # survey needed: blocking, though nothing failed yet
+                ),
                 area_mu=r.area_mu,
                 message_zh=r.reason_zh,
                 message_en=r.reason_en,

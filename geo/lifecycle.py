@@ -67,6 +67,9 @@ IDLE_COLUMNS: tuple[str, ...] = (
     "area_mu",
 )
 
+DATE_MISSING = "date missing"
+"""The note of a clock whose start date is unknown (日期缺失): it stops nothing."""
+
 DEVELOPED_MIN = 1.0 / 3.0
 INVESTED_MIN = 0.25
 
@@ -129,7 +132,8 @@ def days_in_status(parcels: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
     pandas.DataFrame
         ``parcel_id``, ``status``, ``status_since``, ``days_in_status`` (missing
         when ``status_since`` is) and ``note`` (e.g. a ``status_since`` after
-        ``as_of``, kept as a negative count).
+        ``as_of``, kept as a negative count; :data:`DATE_MISSING` when the date
+        is unknown: no clock runs, nothing is guessed).
 
     Examples
     --------
@@ -149,7 +153,7 @@ def days_in_status(parcels: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
         raise LifecycleInputError("; ".join(problems))
     days = (day - since).dt.days.astype("Int64")
     note = np.where(days.fillna(0).to_numpy() < 0, "status_since after as_of", "")
-    note = np.where(since.isna().to_numpy(), "no status_since", note)
+    note = np.where(since.isna().to_numpy(), DATE_MISSING, note)
     return pd.DataFrame(
         {
             "parcel_id": parcels["parcel_id"].to_numpy(),
@@ -260,7 +264,7 @@ def _not_started(
 ) -> tuple[str, str, int | None]:
     """(result, detail, days past the limit) of rule ``idle_not_started`` for one parcel."""
     if start is None:
-        return "not_checked", "no agreed_start", None
+        return "not_checked", f"{DATE_MISSING}: agreed_start", None
     limit = start + _ONE_YEAR
     if day < limit:
         return "not_idle", f"one year after the agreed start is {limit.date()}", None
@@ -439,6 +443,7 @@ def idle_rules(
 
 
 __all__ = [
+    "DATE_MISSING",
     "IDLE_BASIS",
     "IDLE_COLUMNS",
     "IDLE_RULES",

@@ -27,8 +27,14 @@ STATUS_LIFECYCLE: tuple[str, ...] = (
 )
 """The main path of a parcel, in order: 在产 → 拟腾退 → 已腾退 → 已收储 → 已供地 → 已投产."""
 
-STATUSES: tuple[str, ...] = (*STATUS_LIFECYCLE, "idle", "low_efficiency")
-"""Every status value, the main path first, then ``idle`` and ``low_efficiency``."""
+UNKNOWN_STATUS = "unknown"
+"""The status of a parcel whose register gives none (未知): its own bucket, never a stage.
+
+A parcel may leave it for any status; it never counts as freed or operating
+(docs/architecture.md §3)."""
+
+STATUSES: tuple[str, ...] = (*STATUS_LIFECYCLE, "idle", "low_efficiency", UNKNOWN_STATUS)
+"""Every status value: the main path, then ``idle`` and ``low_efficiency``, ``unknown`` last."""
 
 FREED_STATUSES: frozenset[str] = frozenset({"released", "stored", "supplied", "in_production"})
 """Land that has left its old use ("freed land")."""
@@ -42,6 +48,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "in_production": ("已投产", "in production"),
     "idle": ("闲置", "idle"),
     "low_efficiency": ("低效", "low efficiency"),
+    UNKNOWN_STATUS: ("未知", "unknown"),
 }
 
 STATUS_COLORS: dict[str, str] = {
@@ -53,6 +60,7 @@ STATUS_COLORS: dict[str, str] = {
     "in_production": "#30a14e",
     "idle": "#b8860b",
     "low_efficiency": "#6b4226",
+    UNKNOWN_STATUS: "#c8c8c8",
 }
 
 AREA_KINDS: dict[str, tuple[str, str]] = {

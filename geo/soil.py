@@ -19,7 +19,9 @@ Tenglong flags, per parcel with ``polluting_history``:
     (codes ``08…``), also covered by art. 59;
 
 and, for first-class or public-service planned use where the history is not
-recorded, ``history_unknown`` (a warning: find out before reuse).
+recorded, ``history_unknown`` (blocking too, 需调查 / survey needed: an unknown
+history is treated as a possibly polluting one until it is established,
+docs/architecture.md §3).
 
 Industrial, storage and commercial planned uses are not flagged here; art. 59
 may still require an investigation when the former user was a key supervised
@@ -72,10 +74,10 @@ _TEXT: dict[str, tuple[str, str, str]] = {
         "administration or services ({lu_en})",
     ),
     "history_unknown": (
-        "warning",
-        "污染行业历史不明，规划为敏感用途（{lu}）：复用前应查明",
-        "polluting history unknown, planned for a sensitive use ({lu_en}): establish it "
-        "before reuse",
+        "blocking",
+        "需调查：污染行业历史未知，规划为敏感用途（{lu}），按可能受污染对待，复用前应开展土壤污染状况调查",
+        "survey needed: polluting history unknown, planned for a sensitive use ({lu_en}); "
+        "treated as possibly polluted until a soil investigation establishes it",
     ),
 }
 
@@ -139,7 +141,8 @@ def soil_flags(
         Also flag planned public administration and public-service land
         (``08…``) that is not first-class (art. 59 covers it).
     unknown_history
-        Add ``history_unknown`` warnings where ``polluting_history`` is missing.
+        Add ``history_unknown`` flags (blocking: survey needed) where
+        ``polluting_history`` is missing; False leaves those parcels out.
 
     Returns
     -------

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError
-from geo.schema import AREA_KINDS, LAND_USES, STATUS_LABELS, TABLES, Table
+from geo.schema import AREA_KINDS, LAND_USES, STATUS_LABELS, TABLES, UNKNOWN_STATUS, Table
 
 Severity = Literal["error", "warning"]
 
@@ -365,8 +365,12 @@ def validate_parcels_in_district(
     union = shapely.union_all(ok_b.geometry.values)
     ids = _row_ids(parcels, TABLES["parcels"])
     geoms = parcels.geometry.values
+    # An unknown district (None, NaN) is checked against every boundary: astype(str)
+    # alone would make it NaN under pandas' string dtype and match no boundary at all.
     districts = (
-        parcels["district"].astype(str) if "district" in parcels else pd.Series([""] * len(parcels))
+        parcels["district"].astype(object).where(parcels["district"].notna(), "").astype(str)
+        if "district" in parcels
+        else pd.Series([""] * len(parcels), index=parcels.index)
     )
     out: list[Problem] = []
     usable = ~(np.asarray(pd.isna(geoms)) | np.asarray(shapely.is_empty(geoms))) & np.asarray(
@@ -390,3 +394,63 @@ def validate_parcels_in_district(
                 )
             )
     return out
+
+
+COMPLETENESS_COLUMNS: tuple[str, ...] = ("field", "label_zh", "label_en", "n_missing", "n_rows")
+"""Columns of :func:`completeness`: the field, its labels, rows lacking it, rows in all."""
+
+
+def lacking(df: pd.DataFrame, fld: str) -> pd.Series:
+    """Rows where ``fld`` is unknown: absent column, empty value, or status ``unknown``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"status": ["stored", "unknown", None], "district": ["a", " ", None]})
+    >>> lacking(df, "status").tolist(), lacking(df, "district").tolist()
+    ([False, True, True], [False, True, True])
+    >>> lacking(df, "status_since").tolist()
+    [True, True, True]
+    """
+    if fld not in df.columns:
+        return pd.Series(True, index=df.index)
+    values = df[fld]
+    out = values.isna()
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        text = values.astype("string").str.strip()
+        out |= (text == "").fillna(False).astype(bool)
+        if fld == "status":
+            out |= (text == UNKNOWN_STATUS).fillna(False).astype(bool)
+    return out.astype(bool)
+
+
+def completeness(df: pd.DataFrame | None, table: str = "parcels") -> pd.DataFrame:
+    """Per required field of ``table``, how many rows lack it (docs/architecture.md §3).
+
+    The key is not listed (an import never lets a row without one in). Fields
+    no row lacks have ``n_missing`` 0; a caller shows the ones above 0.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"parcel_id": ["a", "b"], "status": ["stored", "unknown"],
+    ...                    "district": ["复兴区", None]})
+    >>> c = completeness(df).set_index("field")
+    >>> c.loc[["status", "district", "status_since"], "n_missing"].tolist()
+    [1, 1, 2]
+    """
+    spec = TABLES[table]
+    rows = []
+    n = 0 if df is None else len(df)
+    for col in spec.columns:
+        if not col.required or col.name == spec.key:
+            continue
+        missing = 0 if df is None or not n else int(lacking(df, col.name).sum())
+        rows.append(
+            {
+                "field": col.name,
+                "label_zh": col.zh,
+                "label_en": col.en,
+                "n_missing": missing,
+                "n_rows": n,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(COMPLETENESS_COLUMNS))

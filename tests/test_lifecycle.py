@@ -27,7 +27,7 @@ def test_days_in_status_on_a_fixed_date():
     d = days_in_status(p, as_of=AS_OF).set_index("parcel_id")
     assert d.loc["a", "days_in_status"] == 31
     assert pd.isna(d.loc["b", "days_in_status"])
-    assert d.loc["b", "note"] == "no status_since"
+    assert d.loc["b", "note"] == "date missing"  # no clock runs, nothing guessed
     assert d.loc["c", "days_in_status"] == -30
     assert d.loc["c", "note"] == "status_since after as_of"
 

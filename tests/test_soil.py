@@ -65,12 +65,16 @@ def test_other_public_service_land_is_flagged_under_article_59():
     assert soil_flags(p, public_services=False).empty
 
 
-def test_unknown_history_is_a_warning():
-    p = parcels([("p", None, "070101"), ("q", None, "100102")])
+def test_unknown_history_needs_a_survey():
+    """An unknown history (None, NaN as GDAL reads a null BOOLEAN) is a possibly polluting one."""
+    p = parcels([("p", None, "070101"), ("q", None, "100102"), ("r", float("nan"), "0804")])
     f = soil_flags(p)
     assert f[["parcel_id", "flag", "severity"]].values.tolist() == [
-        ["p", "history_unknown", "warning"]
+        ["p", "history_unknown", "blocking"],
+        ["r", "history_unknown", "blocking"],
     ]
+    assert f["reason_zh"].iloc[0].startswith("需调查")
+    assert f["reason_en"].iloc[0].startswith("survey needed")
     assert soil_flags(p, unknown_history=False).empty
 
 

@@ -138,6 +138,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "all": ("全部", "All"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
+    "unknown": ("未知", "unknown"),
+    "date_missing": ("日期缺失", "date missing"),
+    "completeness_title": ("数据完整性", "Completeness"),
+    "completeness_intro": (
+        "{n} 个地块中有字段未知（导入时缺列或为空）。计算按保守方式处理：污染历史未知按“需调查”，"
+        "日期缺失不计时，状态未知单列。",
+        "Some fields are unknown in {n} parcel(s) (no column or empty when imported). The "
+        "figures treat them conservatively: an unknown polluting history counts as survey "
+        "needed, a missing date starts no clock, an unknown status is its own bucket.",
+    ),
+    "completeness_field": ("字段", "Field"),
+    "completeness_missing": ("缺失地块数", "Parcels lacking it"),
+    "completeness_share": ("占比", "Share"),
     "mu": ("亩", "mu"),
     "download_csv": ("下载 CSV", "Download CSV"),
     "outside": ("区外", "outside every area"),
@@ -594,6 +607,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "import_sample": ("前几行", "First rows"),
     "import_report": ("检查报告", "Findings"),
     "import_accept_repairs": ("接受几何修复", "Accept the geometry repairs"),
+    "import_strict": ("严格模式：缺少必填字段即拒绝", "Strict: refuse missing required fields"),
+    "import_skip_invalid": (
+        "跳过有错误的行（导入其余行，错误行另存供修改后重新导入）",
+        "Skip rows with errors (import the others; the rejected rows are kept to fix and "
+        "import again)",
+    ),
+    "import_rejected": ("被拒行数", "Rows rejected"),
+    "import_rejected_download": (
+        "下载被拒行（{name}，含 problem 列）",
+        "Download the rejected rows ({name}, with a problem column)",
+    ),
     "import_apply": ("写入工作空间", "Write into the workspace"),
     "import_done": (
         "已写入 {n} 行到 {table}（{path}），该工作空间已打开。",

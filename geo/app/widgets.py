@@ -12,7 +12,7 @@ import streamlit as st
 
 from geo import schema
 from geo.app import compute, state
-from geo.app.i18n import Lang, md, t, term
+from geo.app.i18n import Lang, md, t, t_plain, term
 from geo.schema import INTERNAL_FIELDS
 from geo.workspace import Workspace
 
@@ -66,6 +66,14 @@ def area_name(row: Mapping[str, Any] | pd.Series, lang: Lang, *, prefix: str = "
     if lang == "en" and not is_missing(en) and str(en):
         return str(en)
     return "" if is_missing(zh) else str(zh)
+
+
+def yes_no_unknown(value: object, lang: Lang) -> str:
+    """是/否, or 未知 (unknown) when the value is missing (never read as yes or no)."""
+    from geo.soil import as_bool
+
+    b = None if is_missing(value) else as_bool(value)
+    return t_plain("unknown" if b is None else "yes" if b else "no", lang)
 
 
 def status_label(value: object, lang: Lang) -> str:
@@ -195,10 +203,7 @@ def parcel_card(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> None
             (t("land_use_now", lang), land_use(p.get("land_use_now"), lang)),
             (t("land_use_planned", lang), land_use(p.get("land_use_planned"), lang)),
             (t("industry_before", lang), term(p.get("industry_before"), lang) or "—"),
-            (
-                t("polluting_history", lang),
-                t("yes", lang) if bool(p.get("polluting_history")) else t("no", lang),
-            ),
+            (t("polluting_history", lang), yes_no_unknown(p.get("polluting_history"), lang)),
         ]
         if len(prow) and not is_missing(prow["place_id"].iloc[0]):
             r = prow.iloc[0]
@@ -215,7 +220,12 @@ def parcel_card(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> None
             _bullets(
                 [
                     (t("released_on", lang), fmt_date(p.get("released_on"))),
-                    (t("status_since", lang), fmt_date(p.get("status_since"))),
+                    (
+                        t("status_since", lang),
+                        t_plain("date_missing", lang)
+                        if is_missing(p.get("status_since"))
+                        else fmt_date(p.get("status_since")),
+                    ),
                 ]
             )
         )

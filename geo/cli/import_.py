@@ -6,6 +6,15 @@ columns, 报盘坐标 txt) in a sandboxed parser, shows what it understood (form
 CRS, column mapping, the first rows decoded) and every finding, then writes
 the rows into the workspace only if nothing blocks. See :mod:`geo.io`.
 
+Only a parcel's id and geometry are needed: a required field the file has no
+column for, or leaves empty, is stored as unknown and counted in the
+completeness table (``--strict`` refuses such a file instead). With
+``--skip-invalid`` rows with an error (outside the district, a geometry that
+cannot be repaired, a duplicate id…) no longer block the file: the other rows
+are written and the rejected ones go to ``<source stem>-rejected.<ext>`` next
+to the workspace (or ``--rejected PATH``) with a ``problem`` column, to fix
+and import again (docs/architecture.md §3).
+
 Exit codes: 0 imported (or ``--dry-run`` with nothing blocking); 1 blocked by
 the validation report (errors, or repairs not accepted with
 ``--accept-repairs``); 2 bad input (an unsafe, unreadable or unsupported
@@ -32,7 +41,13 @@ from geo.errors import InputError, TenglongError
 
 logger = logging.getLogger(__name__)
 
-_STYLE = {"error": "red", "repaired": "magenta", "warning": "yellow", "info": "dim"}
+_STYLE = {
+    "error": "red",
+    "rejected": "red",
+    "repaired": "magenta",
+    "warning": "yellow",
+    "info": "dim",
+}
 MAX_FINDINGS_SHOWN = 40
 
 
@@ -141,10 +156,28 @@ def _print_preview(preview: Any, console: Console, *, sample: int) -> None:
             console.print(
                 f"… and {len(shown) - MAX_FINDINGS_SHOWN} more (write them with --report)"
             )
+    complete = preview.completeness
+    if complete is not None and int(complete["n_missing"].sum()):
+        shown_c = complete[complete["n_missing"] > 0]
+        console.print(
+            _table(
+                pd.DataFrame(
+                    {
+                        "field": shown_c["field"],
+                        "label": shown_c["label_zh"] + " / " + shown_c["label_en"],
+                        "unknown in": [
+                            f"{m} of {n}"
+                            for m, n in zip(shown_c["n_missing"], shown_c["n_rows"], strict=True)
+                        ],
+                    }
+                ),
+                title="completeness (数据完整性): parcels lacking a field, stored as unknown",
+            )
+        )
     c = preview.counts
     console.print(
-        f"{c['error']} error(s), {c['repaired']} repaired, {c['warning']} warning(s), "
-        f"{c['info']} note(s)"
+        f"{c['error']} error(s), {c['rejected']} row(s) rejected, {c['repaired']} repaired, "
+        f"{c['warning']} warning(s), {c['info']} note(s)"
     )
 
 
@@ -251,15 +284,39 @@ def import_(
     report: Annotated[
         Path | None, typer.Option(help="Write every finding to this .xlsx or .csv file.")
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse parcels whose required fields have no column or whose status is empty "
+            "(by default they are stored as unknown).",
+        ),
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Write the valid rows; rows with errors go to the rejected-rows file.",
+        ),
+    ] = False,
+    rejected: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where --skip-invalid writes the rejected rows (default: "
+            "SOURCE_STEM-rejected.EXT next to the workspace)."
+        ),
+    ] = None,
     sample: Annotated[int, typer.Option(help="Decoded source rows to show.")] = 5,
     user: Annotated[str | None, typer.Option(help="Name recorded in the audit table.")] = None,
 ) -> None:
     """Import a shapefile, KML, DXF, GeoJSON, GeoPackage, GeoParquet, CSV or xlsx into a workspace.
 
     Nothing is written unless every row validates (or its repairs are accepted
-    with --accept-repairs); the write is atomic. When --into does not exist, a
-    new workspace for the district (--district, or the one holding most of the
-    data) is created with the import, and only if the import is written.
+    with --accept-repairs, or its bad rows are set aside with --skip-invalid);
+    fields the file lacks are stored as unknown unless --strict; the write is
+    atomic. When --into does not exist, a new workspace for the district
+    (--district, or the one holding most of the data) is created with the
+    import, and only if the import is written.
     """
     console = Console()
     err_console = Console(stderr=True)
@@ -315,6 +372,9 @@ def import_(
             mode=mode,
             where=where,
             preset=preset,
+            strict=strict,
+            skip_invalid=skip_invalid,
+            rejected=rejected,
             accept_repairs=accept_repairs,
             dry_run=dry_run,
             report=report,
@@ -415,6 +475,9 @@ def _import(
     mode: ImportMode,
     where: str | None,
     preset: str | None,
+    strict: bool,
+    skip_invalid: bool,
+    rejected: Path | None,
     accept_repairs: bool,
     dry_run: bool,
     report: Path | None,
@@ -423,7 +486,16 @@ def _import(
     console: Console,
     fail: Any,
 ) -> None:
-    from geo.io import DataImportError, apply_import, preview_import, write_report
+    from geo.io import (
+        DataImportError,
+        apply_import,
+        commit_rejected,
+        name_rejected_file,
+        preview_import,
+        rejected_name,
+        stage_rejected,
+        write_report,
+    )
 
     try:
         preview = preview_import(
@@ -439,7 +511,11 @@ def _import(
             mode=mode.value,
             where=where,
             preset=preset,
+            strict=strict,
+            skip_invalid=skip_invalid,
         )
+        if rejected is not None and not skip_invalid:
+            raise _BadOptionError("--rejected PATH is used with --skip-invalid; add it")
     except _BadOptionError as err:
         raise fail(str(err), 2) from None
     except DataImportError as err:
@@ -452,6 +528,19 @@ def _import(
                 logger.warning("cannot write the report %s: %s", report, write_err)
         raise fail(str(err), 2) from None
 
+    rejected_path: Path | None = None
+    if preview.rejected is not None:
+        rejected_path = rejected or target.parent / rejected_name(
+            preview.source.name, preview.source.format
+        )
+        src_path = source if isinstance(source, Path) else Path(preview.source.name)
+        if rejected_path.resolve() in (target.resolve(), src_path.resolve()):
+            raise fail(
+                f"--rejected {rejected_path}: that is the workspace or the source; give "
+                f"another file; nothing written",
+                2,
+            )
+        preview.report = name_rejected_file(preview.report, rejected_path)
     _print_preview(preview, console, sample=sample)
     if report is not None:
         try:
@@ -474,11 +563,19 @@ def _import(
             + (f" ({target} not created)" if fresh else "")
         )
         raise typer.Exit(0 if ok else 1)
+    staged: Path | None = None
+    if rejected_path is not None and preview.can_apply(accept_repairs=accept_repairs):
+        try:
+            staged = stage_rejected(preview.rejected, rejected_path)
+        except DataImportError as err:
+            raise fail(str(err), 2) from None
     try:
         result = apply_import(preview, accept_repairs=accept_repairs, user=user)
     except DataImportError as err:
         from geo.io import ImportBlockedError
 
+        if staged is not None:
+            staged.unlink(missing_ok=True)  # nothing imported: no rejected-rows file either
         raise fail(
             str(err) + (f" ({target} not created)" if fresh else ""),
             1 if isinstance(err, ImportBlockedError) else 2,
@@ -489,9 +586,20 @@ def _import(
         try:
             move_into_place(fresh.tmp, target)
         except InputError as err:
+            if staged is not None:
+                staged.unlink(missing_ok=True)
             raise fail(str(err), 2) from None
+    if staged is not None and rejected_path is not None:
+        commit_rejected(staged, rejected_path)
     console.print(
         f"[green]imported[/green] {result.rows_written} row(s) into {result.table} of "
         f"{escape(str(target))} ({result.mode}; {result.rows_total} row(s) now)"
         + (" — a new workspace" if fresh else "")
     )
+    if rejected_path is not None:
+        console.print(
+            f"[yellow]rejected[/yellow] {preview.n_rejected} row(s), written to "
+            f"{escape(str(rejected_path))} with a 'problem' column: fix them there and import "
+            f"that file again",
+            soft_wrap=True,
+        )

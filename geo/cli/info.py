@@ -1,4 +1,9 @@
-"""``tenglong info``: tables, rows, CRS, extent and validation problems of a workspace."""
+"""``tenglong info``: tables, rows, CRS, extent and validation problems of a workspace.
+
+When parcels lack required fields (imported from an incomplete register,
+docs/architecture.md §3), a 数据完整性 / completeness table lists per field how
+many parcels lack it; the table is left out when nothing is missing.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +42,26 @@ def info(workspace: Path = typer.Argument(..., help="Workspace GeoPackage (.gpkg
             extent = f"{xmin:.0f}, {ymin:.0f} – {xmax:.0f}, {ymax:.0f}"
         t.add_row(name, str(len(df)), extent)
     console.print(t)
+    from geo.validate import completeness
+
+    if "parcels" in ws.tables:
+        c = completeness(ws.parcels)
+        c = c[c["n_missing"] > 0]
+        if len(c):
+            ct = RichTable(
+                "field",
+                "label",
+                "parcels lacking it",
+                title="数据完整性 / completeness (stored as unknown)",
+                title_justify="left",
+            )
+            for r in c.itertuples():
+                ct.add_row(
+                    r.field,
+                    escape(f"{r.label_zh} / {r.label_en}"),
+                    f"{r.n_missing} of {r.n_rows} ({r.n_missing / r.n_rows:.1%})",
+                )
+            console.print(ct)
     if ws.problems:
         for pr in ws.problems:
             colour = "red" if pr.severity == "error" else "yellow"

@@ -34,9 +34,17 @@ from geo.io.importer import (
     ImportResult,
     apply_import,
     guess_table,
+    name_rejected_file,
     preview_import,
 )
 from geo.io.mapping import DECLARED_AREA, IMPORT_TABLES, plan_mapping
+from geo.io.rejected import (
+    commit_rejected,
+    rejected_bytes,
+    rejected_name,
+    stage_rejected,
+    write_rejected,
+)
 from geo.io.report import REPORT_COLUMNS, write_report
 from geo.io.safety import DEFAULT_LIMITS, FORMATS, ImportLimits
 from geo.io.sandbox import ParserSession, use_session
@@ -65,10 +73,16 @@ __all__ = [
     "UnsupportedSourceError",
     "WorkspaceChangedError",
     "apply_import",
+    "commit_rejected",
     "guess_table",
+    "name_rejected_file",
     "plan_mapping",
     "preview_import",
     "read_source",
+    "rejected_bytes",
+    "rejected_name",
+    "stage_rejected",
     "use_session",
+    "write_rejected",
     "write_report",
 ]

@@ -21,7 +21,7 @@ from geo import crs as crs_mod
 from geo.io.mapping import DECLARED_AREA, MappingPlan
 from geo.io.report import Finding
 from geo.schema import TABLES
-from geo.validate import validate_parcels_in_district, validate_table
+from geo.validate import lacking, validate_parcels_in_district, validate_table
 from geo.workspace import Workspace
 
 Mode = Literal["append", "replace"]
@@ -115,23 +115,33 @@ def check_ids(
     return findings
 
 
-def check_empty_required(rows: pd.DataFrame, *, table: str, plan: MappingPlan) -> list[Finding]:
-    """One warning per required field left empty in some rows (ids and status are errors)."""
+def check_empty_required(
+    rows: pd.DataFrame, *, table: str, plan: MappingPlan, strict: bool = True
+) -> list[Finding]:
+    """One warning per required field left empty in some rows (ids and status are errors).
+
+    Unless ``strict``, a parcel's empty or ``unknown`` status is counted here
+    too (it was stored as unknown); fields with no source column at all are
+    reported by the mapping plan instead.
+    """
     spec = TABLES[table]
     out: list[Finding] = []
     for fld in spec.required:
-        if fld in (spec.key, "status") or fld not in rows.columns:
+        if fld == spec.key or fld not in rows.columns or fld in plan.missing:
             continue
-        empty = rows[fld].isna()
+        if fld == "status" and strict:
+            continue
+        empty = lacking(rows, fld)
         if empty.any():
             where = ", ".join(str(int(i) + 1) for i in rows.index[empty.to_numpy()][:10])
             more = " …" if int(empty.sum()) > 10 else ""
+            stored = "" if strict else "; stored as unknown"
             out.append(
                 Finding(
                     "warning",
                     "empty_values",
-                    f"{fld} is empty in {int(empty.sum())} row(s) (rows {where}{more}); fill "
-                    f"them in the source or with --default {fld}=VALUE",
+                    f"{fld} is empty in {int(empty.sum())} row(s) (rows {where}{more}){stored}; "
+                    f"fill them in the source or with --default {fld}=VALUE",
                     column=plan.source_of(fld),
                     field=fld,
                 )

@@ -28,7 +28,7 @@ import os
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +80,7 @@ from geo.io.safety import ImportLimits
 from geo.io.sources import SourceData, SourceLike, read_source, sample_frame
 from geo.io.survey import is_dltb, prepare_dltb, reconcile_tbmj, resolve_where
 from geo.schema import TABLES
-from geo.validate import validate_table
+from geo.validate import completeness, validate_table
 from geo.workspace import (
     META_TABLE,
     Workspace,
@@ -129,6 +129,16 @@ class ImportPreview:
         The CRS the source was read in, and how it was decided.
     suggested_epsg, crs_reason
         The EPSG code suggested from the coordinates, and why.
+    strict, skip_invalid
+        ``--strict`` (every required field needs a column and a status) and
+        ``--skip-invalid`` (rows with an error are left out and listed in
+        ``rejected`` instead of blocking the file).
+    rejected
+        With ``skip_invalid``: the source rows left out, as read (source
+        columns and CRS), with a ``problem`` column; None otherwise.
+    completeness
+        Per required field, how many of the rows to write lack it
+        (:func:`geo.validate.completeness`); None when nothing is written.
     """
 
     source: SourceData
@@ -147,6 +157,10 @@ class ImportPreview:
     suggested_epsg: int | None = None
     crs_reason: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)
+    strict: bool = False
+    skip_invalid: bool = False
+    rejected: pd.DataFrame | None = None
+    completeness: pd.DataFrame | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -169,8 +183,14 @@ class ImportPreview:
         n = len(self.rows) if self.rows is not None else len(self.source.frame)
         return (
             f"{n} row(s) from {self.source.name} → {self.table} ({self.mode}): "
-            f"{c['error']} error(s), {c['repaired']} repaired, {c['warning']} warning(s)"
+            f"{c['error']} error(s), {c['rejected']} rejected, {c['repaired']} repaired, "
+            f"{c['warning']} warning(s)"
         )
+
+    @property
+    def n_rejected(self) -> int:
+        """Source rows left out by ``--skip-invalid``."""
+        return 0 if self.rejected is None else len(self.rejected)
 
 
 @dataclass(frozen=True)
@@ -238,6 +258,60 @@ def guess_table(
     return "parcels", "polygons: parcels (choose --layer areas for planning areas)"
 
 
+REJECTED_FILE = "the rejected-rows file"
+"""How the ``rows_rejected`` finding names the file until the caller knows its path."""
+
+
+def name_rejected_file(report: pd.DataFrame, path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The report with the ``rows_rejected`` finding naming the rejected-rows file ``path``."""
+    out = report.copy()
+    hit = out["code"] == "rows_rejected" if len(out) else pd.Series(dtype=bool)
+    if hit.any():
+        out.loc[hit, "message"] = out.loc[hit, "message"].str.replace(
+            REJECTED_FILE, f"{REJECTED_FILE} {path}", regex=False
+        )
+    return out
+
+
+def _reject_rows(
+    findings: list[Finding], frame: pd.DataFrame, *, data: SourceData, crs: CRS | None
+) -> tuple[list[Finding], pd.DataFrame | None]:
+    """Row-level errors become ``rejected``; the rejected source rows with a ``problem`` column.
+
+    The rows are the source's (its columns and values as read, its geometry in
+    its own CRS), so that the file can be fixed and imported again.
+    """
+    bad: dict[int, list[str]] = {}
+    out: list[Finding] = []
+    for f in findings:
+        if f.severity == "error" and f.row is not None and f.row - 1 in frame.index:
+            where = f" ({f.column})" if f.column else ""
+            bad.setdefault(f.row, []).append(f"{f.message}{where}")
+            out.append(replace(f, severity="rejected"))
+        else:
+            out.append(f)
+    if not bad:
+        return out, None
+    rejected = frame.loc[[r - 1 for r in sorted(bad)]].copy()
+    rejected.insert(0, "problem", ["; ".join(bad[r]) for r in sorted(bad)])
+    rejected.insert(0, "source_row", sorted(bad))
+    if isinstance(rejected, gpd.GeoDataFrame) and data.has_geometry:
+        if rejected.crs is None and (crs is not None or data.crs is not None):
+            rejected = rejected.set_crs(crs if crs is not None else data.crs, allow_override=True)
+    elif isinstance(rejected, gpd.GeoDataFrame):
+        rejected = pd.DataFrame(rejected.drop(columns=[rejected.geometry.name]))
+    out.append(
+        Finding(
+            "warning",
+            "rows_rejected",
+            f"{len(bad)} row(s) with errors are left out (--skip-invalid) and go to "
+            f"{REJECTED_FILE} with a 'problem' column; fix them there and import that file "
+            f"again",
+        )
+    )
+    return out, rejected
+
+
 # ---------------------------------------------------------------------------
 # Preview
 # ---------------------------------------------------------------------------
@@ -269,6 +343,8 @@ def preview_import(
     sample_rows: int = 10,
     where: str | None = None,
     preset: str | None = None,
+    strict: bool = False,
+    skip_invalid: bool = False,
 ) -> ImportPreview:
     """Read, map, repair and validate a source against a workspace; write nothing.
 
@@ -306,6 +382,18 @@ def preview_import(
         Read only the features meeting an OGR SQL condition
         (``DLBM IN ('0601','0602')``), or a named 三调 preset such as
         ``industrial`` (:data:`geo.codes.SURVEY_PRESETS`); see :mod:`geo.io.survey`.
+    strict
+        Refuse parcels whose required fields have no source column, or whose
+        status is empty (the behaviour before incomplete registers were
+        accepted). By default only the id and the geometry are needed; the
+        other fields are stored as unknown and counted in ``completeness``
+        (docs/architecture.md §3).
+    skip_invalid
+        Rows with an error (outside the district, a geometry that cannot be
+        repaired, a duplicate or empty id, an unreadable value…) become
+        ``rejected`` findings: the other rows can be written and the rejected
+        ones are kept in ``rejected`` for the user to fix and import again.
+        Errors of the whole file (no CRS, no id column…) still block.
 
     Raises
     ------
@@ -384,9 +472,9 @@ def preview_import(
     frame, found = prepare_dltb(frame, table)
     findings += found
     columns = [c for c in frame.columns if c != frame.geometry.name]
-    plan = plan_mapping(columns, table=table, overrides=mapping, defaults=defaults)
+    plan = plan_mapping(columns, table=table, overrides=mapping, defaults=defaults, strict=strict)
     findings += plan.findings
-    mapped, found = apply_mapping(frame, plan, defaults=defaults)
+    mapped, found = apply_mapping(frame, plan, defaults=defaults, strict=strict)
     findings += found
     existing = ws.get(table)
     info: dict[str, Any] = {"suggested_epsg": None, "crs_reason": "", "crs_note": ""}
@@ -492,7 +580,7 @@ def preview_import(
     # so that every problem is reported in one round.
     checked = rows if rows is not None else mapped
     findings += check_ids(checked, table=table, plan=plan, existing=existing, mode=mode)
-    findings += check_empty_required(checked, table=table, plan=plan)
+    findings += check_empty_required(checked, table=table, plan=plan, strict=strict)
     parcels = ws.get("parcels")
     if (
         table == "enterprises"
@@ -542,6 +630,25 @@ def preview_import(
             for i, v in rows[spec.key].items()
             if v is not None and not pd.isna(v)
         }
+    rejected: pd.DataFrame | None = None
+    if skip_invalid:
+        findings, rejected = _reject_rows(findings, frame, data=data, crs=used_crs)
+        if rows is not None and rejected is not None and len(rejected):
+            rows = rows.drop(index=rejected.index)
+    complete = None
+    if rows is not None and table == "parcels":
+        complete = completeness(rows, table)
+        findings += [
+            Finding(
+                "info",
+                "completeness",
+                f"{r.field} ({r.label_zh}/{r.label_en}) is unknown in {r.n_missing} of "
+                f"{r.n_rows} parcel(s)",
+                field=r.field,
+            )
+            for r in complete.itertuples()
+            if r.n_missing
+        ]
     report = report_frame(findings, ids=ids)
     preview = ImportPreview(
         source=data,
@@ -560,6 +667,10 @@ def preview_import(
         suggested_epsg=info.get("suggested_epsg"),
         crs_reason=info.get("crs_reason", ""),
         defaults=dict(defaults or {}),
+        strict=strict,
+        skip_invalid=skip_invalid,
+        rejected=rejected,
+        completeness=complete,
     )
     logger.info("import preview: %s", preview.summary())
     return preview
@@ -664,10 +775,20 @@ def apply_import(
             reason=preview.crs_reason,
         )
     if preview.rows is None or c["error"]:
+        rep = preview.report
+        in_rows = (
+            int(rep.loc[rep["severity"] == "error", "row"].dropna().nunique()) if len(rep) else 0
+        )
+        hint = (
+            f"; or import the other rows with --skip-invalid (the {in_rows} row(s) with "
+            f"errors then go to a rejected-rows file to fix)"
+            if in_rows and not preview.skip_invalid and in_rows < len(preview.source.frame)
+            else ""
+        )
         raise ImportBlockedError(
             f"{c['error']} error(s) in the import report; nothing written. Fix the source or "
             f"the options (--map, --default, --crs) and import again; the report names the "
-            f"rows and columns",
+            f"rows and columns{hint}",
             report=preview.report,
         )
     if c["repaired"] and not accept_repairs:

@@ -5,6 +5,8 @@ Severities, from blocking to harmless:
 =========  ================================================================
 error      nothing is written until it is fixed (bad id, unknown status,
            missing column, feature outside the district, no CRS…)
+rejected   a row-level error with ``--skip-invalid``: the row is not
+           written but goes to the rejected-rows file, the other rows are
 repaired   a geometry was repaired (``make_valid``); written only when the
            user accepts the repairs (``--accept-repairs``)
 warning    written, but worth a look (area disagrees with the geometry…)
@@ -22,9 +24,9 @@ import pandas as pd
 
 from geo.cells import frame_csv, write_xlsx_frame
 
-Severity = Literal["error", "repaired", "warning", "info"]
+Severity = Literal["error", "rejected", "repaired", "warning", "info"]
 
-SEVERITIES: tuple[str, ...] = ("error", "repaired", "warning", "info")
+SEVERITIES: tuple[str, ...] = ("error", "rejected", "repaired", "warning", "info")
 
 REPORT_COLUMNS: tuple[str, ...] = (
     "severity",

@@ -75,18 +75,19 @@ GEOMETRY_KINDS = ("polygon", "line")
 
 
 def _soil_required(df: pd.DataFrame) -> pd.Series:
-    from geo.soil import soil_flags
+    from geo.soil import as_bool, soil_flags
 
     # geo.soil decides; only parcels that can be flagged as blocking are passed
-    # to it (a polluting history and a first-class or public-service planned use).
+    # to it (a polluting or unknown history and a first-class or public-service
+    # planned use: an unknown history needs a survey, docs/architecture.md §3).
     codes = df["land_use_planned"].astype("string")
-    polluting = df["polluting_history"].map(lambda v: v is True or v == 1 or v == "true")
+    polluting = df["polluting_history"].map(lambda v: as_bool(v) is not False)
     first = codes.map(schema.is_first_class_soil_use, na_action="ignore").fillna(False)
     public = codes.str.startswith("08").fillna(False)
     candidates = df[(polluting & (first.astype(bool) | public.astype(bool))).to_numpy()]
     if candidates.empty:
         return pd.Series(False, index=df.index)
-    flags = soil_flags(candidates, unknown_history=False)
+    flags = soil_flags(candidates)
     blocking = set(flags.loc[flags["severity"] == "blocking", "parcel_id"])
     return df["parcel_id"].isin(blocking)
 

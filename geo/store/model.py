@@ -30,7 +30,11 @@ Status lifecycle
 - ``supplied`` → ``in_production`` or ``idle`` (not developed in time);
 - ``idle`` → ``in_production`` (developed after all) or ``stored`` (taken
   back into the land reserve, 收回);
-- ``in_production`` → ``low_efficiency``.
+- ``in_production`` → ``low_efficiency``;
+- ``unknown`` (未知, an imported register gave none) → any status: the first
+  status recorded is a correction of the record, not a step of the lifecycle
+  (docs/architecture.md §3). No status goes back to ``unknown`` without
+  ``force``.
 
 A status change sets ``status`` and ``status_since`` (the date of the
 change, never in the future and not before the current ``status_since``).
@@ -50,7 +54,7 @@ from typing import Any, Literal
 
 import shapely
 
-from geo.schema import FREED_STATUSES, STATUS_LABELS, STATUSES, TABLES
+from geo.schema import FREED_STATUSES, STATUS_LABELS, STATUSES, TABLES, UNKNOWN_STATUS
 from geo.store.errors import InvalidEditError, InvalidTransitionError
 
 Kind = Literal["str", "int", "float", "bool", "date", "geometry"]
@@ -68,6 +72,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     "supplied": frozenset({"in_production", "idle"}),
     "idle": frozenset({"in_production", "stored"}),
     "in_production": frozenset({"low_efficiency"}),
+    UNKNOWN_STATUS: frozenset(s for s in STATUSES if s != UNKNOWN_STATUS),
 }
 """Status → the statuses it may change to without ``force`` (see the module docs)."""
 

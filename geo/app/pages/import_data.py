@@ -2,7 +2,10 @@
 
 The upload is parsed in the sandboxed reader of :func:`geo.io.preview_import`;
 nothing is written until the planner applies a preview with no blocking
-finding. A demo workspace is never modified: the import goes into a working
+finding. Fields the file lacks are stored as unknown unless "strict" is
+ticked; with "skip rows with errors" the other rows are written and the
+rejected ones are offered as a download to fix and import again
+(docs/architecture.md §3). A demo workspace is never modified: the import goes into a working
 copy, which becomes the open workspace.
 
 The second mode, 更新台账 / Update from a ledger, compares an uploaded ledger
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
+from geo import schema
 from geo.access import RoleError, require_edit
 from geo.app import session, state, widgets
 from geo.app.editing import conflict_message, storage_message
@@ -33,7 +37,10 @@ from geo.io import (
     ImportPreview,
     SourceFile,
     apply_import,
+    name_rejected_file,
     preview_import,
+    rejected_bytes,
+    rejected_name,
 )
 
 if TYPE_CHECKING:
@@ -79,6 +86,7 @@ def _show_preview(pv: ImportPreview, lang: Lang) -> None:
             (t("import_table", lang), pv.table, None),
             (t("import_errors", lang), widgets.fmt_num(c["error"]), None),
             (t("import_repaired", lang), widgets.fmt_num(c["repaired"]), None),
+            (t("import_rejected", lang), widgets.fmt_num(c["rejected"]), None),
             (t("import_warnings", lang), widgets.fmt_num(c["warning"]), None),
         ]
     )
@@ -92,6 +100,20 @@ def _show_preview(pv: ImportPreview, lang: Lang) -> None:
     if len(pv.report):
         with st.expander(t("import_report", lang), expanded=c["error"] > 0):
             st.dataframe(pv.report, hide_index=True, width="stretch")
+    complete = pv.completeness
+    if complete is not None and int(complete["n_missing"].sum()):
+        shown = complete[complete["n_missing"] > 0]
+        with st.expander(t("completeness_title", lang), expanded=True):
+            st.dataframe(
+                {
+                    t_plain("completeness_field", lang): [
+                        schema.column_label("parcels", f, lang) for f in shown["field"]
+                    ],
+                    t_plain("completeness_missing", lang): shown["n_missing"].tolist(),
+                },
+                hide_index=True,
+                width="stretch",
+            )
 
 
 def _ledger_mapping(diff: LedgerDiff, lang: Lang) -> pd.DataFrame:
@@ -259,6 +281,9 @@ def page() -> None:
         key="import_mode",
         horizontal=True,
     )
+    o1, o2 = st.columns(2)
+    strict = o1.checkbox(t("import_strict", lang), key="import_strict")
+    skip_invalid = o2.checkbox(t("import_skip_invalid", lang), key="import_skip_invalid")
     if st.button(t("import_preview", lang), disabled=not files, key="import_go", type="primary"):
         sources = [SourceFile(f.name, f.getvalue()) for f in files or []]
         try:
@@ -269,16 +294,30 @@ def page() -> None:
                 crs=int(epsg) if epsg.strip().isdigit() else (epsg.strip() or None),
                 source_crs=shifted,
                 mode=mode,
+                strict=strict,
+                skip_invalid=skip_invalid,
             )
         except DataImportError as err:
             st.error(t("import_failed", lang, error=err))
             st.session_state.pop(PREVIEW_KEY, None)
         else:
+            if pv.rejected is not None:  # the report names the download
+                name = rejected_name(pv.source.name, pv.source.format)
+                pv.report = name_rejected_file(pv.report, name)
             st.session_state[PREVIEW_KEY] = pv
     pv = st.session_state.get(PREVIEW_KEY)
     if pv is None:
         return
     _show_preview(pv, lang)
+    if pv.rejected is not None:
+        name = rejected_name(pv.source.name, pv.source.format)
+        st.download_button(
+            t_plain("import_rejected_download", lang, name=name),
+            data=rejected_bytes(pv.rejected, name),
+            file_name=name,
+            key="import_rejected_download",
+            icon=":material/download:",
+        )
     accept = st.checkbox(t("import_accept_repairs", lang), key="import_accept")
     if st.button(
         t("import_apply", lang),

@@ -161,6 +161,36 @@ def _metrics(ws: Workspace, lang: Lang) -> None:
     )
 
 
+def _completeness(ws: Workspace, lang: Lang) -> None:
+    """数据完整性 / completeness: per field, the parcels lacking it (only when some do).
+
+    Imported registers are often incomplete (docs/architecture.md §3): what they
+    lack is stored as unknown and listed here, collapsed, so that nobody reads
+    the figures as complete.
+    """
+    from geo.validate import completeness, lacking
+
+    c = completeness(ws.parcels)
+    c = c[c["n_missing"] > 0]
+    if c.empty:
+        return
+    n_any = int(np.logical_or.reduce([lacking(ws.parcels, f).to_numpy() for f in c["field"]]).sum())
+    with st.expander(f"{t_plain('completeness_title', lang)} ({n_any})", icon=":material/rule:"):
+        st.markdown(t("completeness_intro", lang, n=widgets.fmt_num(n_any)))
+        table = pd.DataFrame(
+            {
+                t_plain("completeness_field", lang): [
+                    schema.column_label("parcels", f, lang) for f in c["field"]
+                ],
+                t_plain("completeness_missing", lang): c["n_missing"].to_numpy(),
+                t_plain("completeness_share", lang): [
+                    f"{m / n:.1%}" for m, n in zip(c["n_missing"], c["n_rows"], strict=True)
+                ],
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
 def _province_metrics(
     pw: province.ProvinceWorkspace, summ: province.ProvinceSummary, lang: Lang
 ) -> None:
@@ -267,6 +297,8 @@ def page() -> None:
         with filters_box:
             st.warning(t("filter_empty", lang))
     _metrics(ws, lang)
+    if role == "planner":
+        _completeness(ws, lang)
     with right:
         selected = st.session_state.get(SELECTED)
         if selected:

@@ -91,7 +91,7 @@ _COLUMN_TEXT: dict[str, tuple[str, str]] = {
 SOIL_FLAGS: dict[str, tuple[str, str]] = {
     "first_class_land": ("第一类用地", "first-class land"),
     "public_service_land": ("公共管理与公共服务用地", "public administration / services land"),
-    "history_unknown": ("污染历史不明", "polluting history unknown"),
+    "history_unknown": ("需调查：污染历史未知", "survey needed: polluting history unknown"),
 }
 SOIL_SEVERITY: dict[str, tuple[str, str]] = {
     "blocking": ("须开展土壤污染状况调查", "soil investigation required"),

@@ -50,6 +50,7 @@ from geo.io.mapping.plan import (  # noqa: F401
     _declared_area_field,
     _resolve_unit,
     plan_mapping,
+    tolerated_missing,
 )
 from geo.io.mapping.units import (  # noqa: F401
     _AREA_KEYS,

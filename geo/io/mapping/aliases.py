@@ -218,6 +218,7 @@ _STATUS_WORDS: dict[str, tuple[str, ...]] = {
     "in_production": ("已投产", "投产", "已建成投产"),
     "idle": ("闲置", "闲置土地"),
     "low_efficiency": ("低效", "低效用地"),
+    "unknown": ("未知", "不详", "不明", "待核实", "状态不明"),
 }
 
 _KIND_WORDS: dict[str, tuple[str, ...]] = {

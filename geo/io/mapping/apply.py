@@ -9,7 +9,7 @@ import pandas as pd
 
 from geo.io.errors import MappingError
 from geo.io.mapping.aliases import DECLARED_AREA
-from geo.io.mapping.plan import MappingPlan
+from geo.io.mapping.plan import MappingPlan, tolerated_missing
 from geo.io.mapping.units import norm_header
 from geo.io.mapping.values import (
     _KIND_INDEX,
@@ -23,7 +23,7 @@ from geo.io.mapping.values import (
     parse_status,
 )
 from geo.io.report import Finding
-from geo.schema import AREA_KINDS, STATUS_LABELS, TABLES, Column
+from geo.schema import AREA_KINDS, STATUS_LABELS, TABLES, UNKNOWN_STATUS, Column
 
 # ---------------------------------------------------------------------------
 # Applying a plan
@@ -51,12 +51,20 @@ def _value_kind(table: str, fld: str) -> str:
 
 
 def convert_column(
-    values: pd.Series, *, table: str, field: str, factor: float = 1.0, source: str | None = None
+    values: pd.Series,
+    *,
+    table: str,
+    field: str,
+    factor: float = 1.0,
+    source: str | None = None,
+    strict: bool = True,
 ) -> tuple[pd.Series, list[Finding]]:
     """Normalise one column's values for ``field``; report what cannot be read.
 
     Unknown vocabulary values are kept as written (and reported as errors);
     unreadable numbers, dates and yes/no values become empty (and are reported).
+    An empty parcel status is an error when ``strict``, else the status
+    :data:`geo.schema.UNKNOWN_STATUS` (counted by the completeness check).
     """
     kind = _value_kind(table, field)
     out: list[Any] = []
@@ -72,7 +80,9 @@ def convert_column(
         if kind == "status":
             t = _text(v)
             s = parse_status(v)
-            if t is None:
+            if t is None and not strict:
+                s = UNKNOWN_STATUS
+            elif t is None:
                 add(
                     i, "error", "unknown_status", f"status is empty; use one of {_status_hint()}", v
                 )
@@ -166,9 +176,18 @@ def convert_column(
 
 
 def apply_mapping(
-    frame: pd.DataFrame, plan: MappingPlan, *, defaults: Mapping[str, Any] | None = None
+    frame: pd.DataFrame,
+    plan: MappingPlan,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    strict: bool = True,
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Build the table's columns from a source frame; defaults fill empty values.
+
+    Unless ``strict``, a required field the plan found no column for (and no
+    default) is added empty, i.e. unknown: ``None``, ``NaT`` for dates and
+    :data:`geo.schema.UNKNOWN_STATUS` for a parcel's status
+    (:func:`~geo.io.mapping.plan.tolerated_missing`).
 
     Raises
     ------
@@ -204,7 +223,7 @@ def apply_mapping(
                     fill = fill / m.factor
                 raw[empty] = fill
         series, found = convert_column(
-            raw, table=plan.table, field=m.field, factor=m.factor, source=m.source
+            raw, table=plan.table, field=m.field, factor=m.factor, source=m.source, strict=strict
         )
         out[m.field] = series
         findings += found
@@ -229,4 +248,14 @@ def apply_mapping(
         findings.append(
             Finding("info", "default_filled", f"{fld} set to {value!r} in every row", field=fld)
         )
+    if not strict:
+        for fld in tolerated_missing(plan.table):
+            if fld in out.columns:
+                continue
+            out[fld], _ = convert_column(
+                pd.Series([None] * len(frame), index=frame.index, dtype=object),
+                table=plan.table,
+                field=fld,
+                strict=False,
+            )
     return out, findings

@@ -102,12 +102,33 @@ def _resolve_unit(
     return got[1] / target[1], []
 
 
+def tolerated_missing(table: str) -> frozenset[str]:
+    """Required fields an import may leave unknown unless ``--strict`` (docs/architecture.md §3).
+
+    Parcels need only their id (and geometry, checked elsewhere): every other
+    required field may be missing and is stored as unknown. Other tables keep
+    every required field required.
+
+    Examples
+    --------
+    >>> sorted(tolerated_missing("parcels"))[:3]
+    ['district', 'industry_before', 'land_use_now']
+    >>> tolerated_missing("areas")
+    frozenset()
+    """
+    spec = TABLES[table]
+    if table != "parcels":
+        return frozenset()
+    return frozenset(c for c in spec.required if c != spec.key)
+
+
 def plan_mapping(
     columns: Iterable[Any],
     *,
     table: str,
     overrides: Mapping[str, str] | None = None,
     defaults: Mapping[str, Any] | None = None,
+    strict: bool = True,
 ) -> MappingPlan:
     """Map source columns onto ``table``'s fields.
 
@@ -124,6 +145,11 @@ def plan_mapping(
         as an extra field.
     defaults
         Fields filled with one value (``--default``); they count as present.
+    strict
+        A required field with no source column is an error (``--strict``).
+        When False, only the table's key must have a column
+        (:func:`tolerated_missing`); the other fields are warnings and are
+        stored as unknown (docs/architecture.md §3).
 
     Raises
     ------
@@ -261,6 +287,18 @@ def plan_mapping(
     for c in missing:
         col = spec.column(c)
         label = f"{col.zh}/{col.en}" if col is not None else c
+        if not strict and c in tolerated_missing(table):
+            findings.append(
+                Finding(
+                    "warning",
+                    "unknown_field",
+                    f"required field {c} ({label}) has no source column: stored as unknown in "
+                    f"every row; map one with --map COLUMN={c}, fill it with --default "
+                    f"{c}=VALUE, or refuse the file with --strict",
+                    field=c,
+                )
+            )
+            continue
         findings.append(
             Finding(
                 "error",
