@@ -96,11 +96,17 @@ def test_real_register_imports_with_unknowns_and_a_completeness_report(tmp_path,
     assert "completeness" in result.output and "imported 5 row(s)" in result.output
     rep = pd.read_csv(out, encoding="utf-8-sig")
     unknown = rep[rep["code"] == "unknown_field"]
-    assert set(unknown["field"]) == UNKNOWN_FIVE
+    # the district is known after all: the workspace's boundary holds every parcel
+    assert set(unknown["field"]) == UNKNOWN_FIVE - {"district"}
     assert set(unknown["severity"]) == {"warning"}
+    assert (
+        "boundary 复兴区 for 5 parcel(s)"
+        in rep.loc[rep["code"] == "district_from_boundary", "message"].str.cat()
+    )
     assert not (rep["severity"] == "error").any()
     counts = rep[rep["code"] == "completeness"].set_index("field")["message"]
-    assert "in 5 of 5 parcel(s)" in counts["district"]
+    assert "district" not in counts.index  # none lacks it
+    assert "in 5 of 5 parcel(s)" in counts["industry_before"]
     assert "status" in counts and "in 2 of 5 parcel(s)" in counts["status"]  # empty and 未知
 
     w = open_workspace(ws)
@@ -113,7 +119,7 @@ def test_real_register_imports_with_unknowns_and_a_completeness_report(tmp_path,
         "to_release",
         "supplied",
     ]
-    assert p["district"].isna().all() and p["industry_before"].isna().all()
+    assert (p["district"] == "复兴区").all() and p["industry_before"].isna().all()
     assert p["polluting_history"].isna().all()  # a null BOOLEAN, neither yes nor no
     assert p["status_since"].isna().all()
     assert p["former_enterprise"].notna().all()  # 企业名称 was imported
@@ -243,7 +249,7 @@ def test_unknowns_are_stored_as_nulls_in_postgis_and_back(tmp_path, with_unknown
         rec = s.parcel("UNK-002").values
         assert rec["status"] == "stored"
         assert rec["polluting_history"] is None and rec["status_since"] is None
-        assert rec["district"] is None
+        assert rec["district"] == "复兴区"  # filled from the workspace's boundary
         assert s.parcel("UNK-001").values["status"] == UNKNOWN_STATUS
         s.set_status("UNK-001", "released", on="2024-03-01")
     back = postgis_to_gpkg(url, tmp_path / "back.gpkg")
@@ -416,7 +422,9 @@ def test_overview_lists_the_fields_parcels_lack(monkeypatch, with_unknowns, lang
     panels = [e for e in at.expander if str(e.label).startswith(title)]
     assert len(panels) == 1 and panels[0].label == f"{title} (6)"
     table = panels[0].dataframe[0].value
-    assert len(table) == 7  # every required field but the planned use (given) and the id
+    # every required field but the planned use (given), the id and the district (from
+    # the workspace's boundary)
+    assert len(table) == 6
     counts = dict(zip(table.iloc[:, 0], table.iloc[:, 1], strict=True))
     assert set(counts.values()) == {1, 6} and sum(v == 1 for v in counts.values()) == 1
 
@@ -467,7 +475,8 @@ def test_import_page_offers_the_rejected_rows_and_lists_the_unknowns(monkeypatch
     downloads = at.get("download_button")
     assert len(downloads) == 1 and "台账-rejected.geojson" in downloads[0].proto.label
     panel = [e for e in at.expander if e.label == "Completeness"]
-    assert panel and len(panel[0].dataframe[0].value) == 7  # all but the id and the status
+    # all but the id, the status and the district (from the workspace's boundary)
+    assert panel and len(panel[0].dataframe[0].value) == 6
     at.button(key="import_apply").click().run()
     assert not at.exception
     assert any("Wrote 9 row(s) into parcels" in s.value for s in at.success)

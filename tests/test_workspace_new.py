@@ -350,7 +350,7 @@ def test_import_into_a_new_workspace_with_a_district_and_name(tmp_path, parser):
 def test_blocked_import_leaves_no_new_workspace(tmp_path, parser):
     target = tmp_path / "my.gpkg"
     with use_session(parser):
-        res = import_sample(target)  # required fields missing: blocked
+        res = import_sample(target, "--strict")  # required fields missing: blocked
         assert res.exit_code == 1
         assert "not created" in " ".join(res.output.split())
         dry = runner.invoke(

@@ -197,6 +197,70 @@ def check_area(
     return out
 
 
+def fill_district(
+    rows: gpd.GeoDataFrame, *, ws: Workspace
+) -> tuple[gpd.GeoDataFrame, list[Finding]]:
+    """Parcels with no ``district`` get the county-level boundary holding them.
+
+    A register rarely names its own district; the workspace's boundaries say
+    which one a parcel lies in (the one holding its representative point).
+    Only boundaries of level ``county`` count (a street's outline names no
+    county); a parcel in none of them stays unknown, and check_outside
+    reports it.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from types import SimpleNamespace
+    >>> b = gpd.GeoDataFrame({"name": ["峰峰矿区"], "level": ["county"]},
+    ...                      geometry=[shapely.box(0, 0, 100, 100)], crs=4547)
+    >>> p = gpd.GeoDataFrame({"district": [None, "复兴区", None]},
+    ...                      geometry=[shapely.box(1, 1, 2, 2), shapely.box(3, 3, 4, 4),
+    ...                                shapely.box(500, 500, 501, 501)], crs=4547)
+    >>> out, found = fill_district(p, ws=SimpleNamespace(get=lambda name: b))
+    >>> out["district"].tolist(), found[0].code
+    (['峰峰矿区', '复兴区', None], 'district_from_boundary')
+    """
+    bounds = ws.get("boundaries")
+    if not isinstance(bounds, gpd.GeoDataFrame) or bounds.empty or rows.empty:
+        return rows, []
+    county = bounds[
+        (bounds.get("level", pd.Series("county", index=bounds.index)) == "county")
+        & bounds.geometry.notna()
+    ]
+    if county.empty:
+        return rows, []
+    have = rows["district"] if "district" in rows.columns else pd.Series(None, index=rows.index)
+    text = have.astype(object).where(have.notna(), "").astype(str).str.strip()
+    geoms = rows.geometry.values
+    todo = (text == "").to_numpy() & ~(pd.isna(geoms) | shapely.is_empty(geoms))
+    if not todo.any():
+        return rows, []
+    points = shapely.point_on_surface(geoms[todo])
+    filled = np.full(len(points), None, dtype=object)
+    for name, boundary in zip(county["name"], county.geometry.values, strict=True):
+        shapely.prepare(boundary)
+        inside = shapely.contains(boundary, points) & pd.isna(filled)
+        filled[inside] = name
+    out = rows.copy()
+    column = have.astype(object).copy()
+    column[todo] = filled
+    out["district"] = column.where(column.notna(), None)
+    found = []
+    for name in pd.unique(filled[pd.notna(filled)]):
+        n = int((filled == name).sum())
+        found.append(
+            Finding(
+                "info",
+                "district_from_boundary",
+                f"district (所在区县) taken from the workspace's boundary {name} for {n} "
+                f"parcel(s) that name none",
+                column="district",
+            )
+        )
+    return out, found
+
+
 def check_outside(rows: gpd.GeoDataFrame, *, table: str, ws: Workspace) -> list[Finding]:
     """Features outside the workspace's boundaries.
 

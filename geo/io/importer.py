@@ -49,6 +49,7 @@ from geo.io.checks import (
     check_empty_required,
     check_ids,
     check_outside,
+    fill_district,
     locate_enterprises,
     workspace_problems,
 )
@@ -535,6 +536,15 @@ def preview_import(
                     if table in ("parcels", "landuse_survey"):
                         gdf, found = reconcile_tbmj(gdf, frame, crs=ws.crs)
                         findings += found
+                if table == "parcels":
+                    gdf, found = fill_district(gdf, ws=ws)
+                    findings += found
+                    if found and gdf["district"].notna().all():  # known after all
+                        findings = [
+                            f
+                            for f in findings
+                            if not (f.code == "unknown_field" and f.field == "district")
+                        ]
                 findings += check_outside(gdf, table=table, ws=ws)
                 rows = gdf
     elif data.has_geometry and table == "enterprises":
