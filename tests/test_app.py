@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.app import finder, i18n
+from geo.app import i18n
 from geo.app.pages.site_finder import Brief, brief_from_query, brief_to_query
 from geo.schema import INTERNAL_FIELDS
+from geo.siting import finder
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

@@ -22,13 +22,14 @@ import pandas as pd
 import streamlit as st
 
 from geo import benefit, lifecycle, soil
-from geo.app import finder, state
+from geo.app import state
 from geo.app.state import WorkspaceKey
 from geo.capacity import parcel_capacity
 from geo.crs import m2_to_km2
 from geo.layout import layout_summary
 from geo.release import OUTSIDE_ID, release_summary
 from geo.schema import FREED_STATUSES, STATUSES
+from geo.siting import finder
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ def _places(_ws: Workspace, key: WorkspaceKey) -> pd.DataFrame:
 
 
 def places(ws: Workspace) -> pd.DataFrame:
-    """:func:`geo.app.finder.places` of the workspace, cached."""
+    """:func:`geo.siting.finder.places` of the workspace, cached."""
     return _places(ws, state.ws_key(ws))
 
 
