@@ -141,6 +141,49 @@ def places(ws: Workspace) -> pd.DataFrame:
     return _places(ws, state.ws_key(ws))
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _candidates(
+    _ws: Workspace,
+    key: WorkspaceKey,
+    role: str,
+    use: str | None,
+    gap_m: float,
+    available: bool,
+    named: tuple[str, ...] | None,
+) -> pd.DataFrame:
+    view = state.workspace_for(_ws, role)
+    statuses = finder.AVAILABLE_STATUSES if available else None
+    common = {"gap_m": gap_m, "statuses": statuses, "areas": _ws.areas}
+    if named is not None:
+        return finder.named_sites(view.parcels, places(_ws), named, **common)
+    if not available:  # the planner looking at every parcel: one site per parcel
+        return finder.named_sites(
+            view.parcels[finder.offerable(view.parcels, use)],
+            places(_ws),
+            view.parcels["parcel_id"].astype(str),
+            **common,
+        )
+    return finder.candidate_sites(view.parcels, places(_ws), use=use, **common)
+
+
+def candidate_sites(
+    ws: Workspace,
+    role: str,
+    *,
+    use: str | None,
+    gap_m: float,
+    available: bool = True,
+    named: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The site finder's candidate sites for ``role``, cached (:mod:`geo.siting.finder`).
+
+    ``named``: only these site ids (a share link's), built from their members.
+    ``available`` false: every parcel the role sees whose use admits ``use``, one site each.
+    """
+    ids = tuple(named) if named is not None else None
+    return _candidates(ws, state.ws_key(ws), role, use or None, float(gap_m), available, ids)
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _soil(_ws: Workspace, key: WorkspaceKey) -> pd.DataFrame:
     return soil.soil_flags(_ws.parcels)

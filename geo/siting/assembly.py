@@ -33,9 +33,9 @@ What a site is
     edges stay where the parcels' edges are.
 
     ``land_use_planned``: the planned uses of the members, sorted, joined by
-    ``、`` (one code for a single parcel); ``status``: ``released`` when any
-    member is only released (the worst: not yet in the land reserve), else
-    ``stored``; ``soil_required``: any member needs a soil investigation
+    ``、`` (one code for a single parcel); ``status``: a single parcel's own;
+    a group's is ``released`` when any member is only released (the worst:
+    not yet in the land reserve), else ``stored``; ``soil_required``: any member needs a soil investigation
     (:func:`geo.soil.soil_flags`, the worst of the members); ``far_min`` /
     ``far_max``: the smallest and largest FAR targets of the planning areas
     the members lie in (missing outside every area with targets).
@@ -270,6 +270,70 @@ def assemble_sites(
         label = components(n, i[keep], j[keep])
     else:
         label = np.zeros(0, dtype=np.int64)
+    sites = _sites(p, label, float(gap_m), areas)
+    logger.info(
+        "assembled %d parcels into %d sites (%d of several parcels) at a %g m gap",
+        n,
+        len(sites),
+        int(sites["assembled"].sum()),
+        gap_m,
+    )
+    return sites
+
+
+def sites_by_id(
+    parcels: gpd.GeoDataFrame,
+    ids: Iterable[str],
+    *,
+    gap_m: float = DEFAULT_GAP_M,
+    statuses: Iterable[str] | None = AVAILABLE_STATUSES,
+    areas: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """The sites named by ``ids`` (parcel ids or ``S:…`` ids), built from their members.
+
+    A site whose members are not all among ``parcels`` (in ``statuses``) is
+    left out: one of them is no longer on offer, or not visible to the viewer.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely import box
+    >>> p = gpd.GeoDataFrame({"parcel_id": ["a", "b"], "status": ["stored", "released"]},
+    ...     geometry=[box(0, 0, 100, 100), box(108, 0, 208, 100)], crs=4547)
+    >>> s = sites_by_id(p, ["S:a,b", "b", "S:a,x"])
+    >>> s[["site_id", "status", "n_members"]].values.tolist()
+    [['S:a,b', 'released', 2], ['b', 'released', 1]]
+    """
+    require_projected(parcels, what="parcels")
+    p = parcels
+    if statuses is not None and "status" in p.columns:
+        p = p[p["status"].isin(list(statuses)).to_numpy()]
+    p = p[~(p.geometry.isna() | p.geometry.is_empty).to_numpy()]
+    known = p["parcel_id"].astype(str)
+    rows, labels = [], []
+    for k, sid in enumerate(dict.fromkeys(str(i) for i in ids)):
+        members = member_ids(sid)
+        hit = np.flatnonzero(known.isin(members).to_numpy())
+        if len(hit) != len(set(members)):
+            logger.info("site %s left out: not all of its parcels are on offer", sid)
+            continue
+        rows.append(hit)
+        labels.append(np.full(len(hit), k))
+    if not rows:
+        return _sites(p.iloc[:0].reset_index(drop=True), np.zeros(0, np.int64), gap_m, areas)
+    sel = p.iloc[np.concatenate(rows)].reset_index(drop=True)
+    order = list(dict.fromkeys(str(i) for i in ids))
+    sites = _sites(sel, np.concatenate(labels), float(gap_m), areas)
+    rank = {sid: k for k, sid in enumerate(order)}
+    return sites.sort_values("site_id", key=lambda s: s.map(rank)).reset_index(drop=True)
+
+
+def _sites(
+    p: gpd.GeoDataFrame, label: np.ndarray, gap_m: float, areas: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame:
+    """One row per label of ``p`` (:data:`SITE_COLUMNS`), largest first."""
+    n = len(p)
+    geoms = p.geometry.values
     ids = p["parcel_id"].astype(str).to_numpy()
     area_m2 = shapely.area(np.asarray(geoms))
     uses = (
@@ -278,7 +342,7 @@ def assemble_sites(
         else np.full(n, "", dtype=object)
     )
     rank = (
-        p["status"].map(STATUS_RANK).fillna(0).to_numpy(dtype=int)
+        p["status"].map(STATUS_RANK).fillna(-1).to_numpy(dtype=int)
         if "status" in p.columns
         else np.ones(n, dtype=int)
     )
@@ -287,10 +351,16 @@ def assemble_sites(
     frame = pd.DataFrame(
         {
             "label": label,
+            "pos": np.arange(n),
             "parcel_id": ids,
             "area_m2": area_m2,
             "use": uses,
             "rank": rank,
+            "status": (
+                p["status"].astype("string").fillna("").to_numpy(dtype=object)
+                if "status" in p.columns
+                else np.full(n, "stored", dtype=object)
+            ),
             "soil": soil,
             "far_lo": far_lo,
             "far_hi": far_hi,
@@ -304,7 +374,7 @@ def assemble_sites(
             "member_ids": [(pid,) for pid in one["parcel_id"]],
             "n_members": 1,
             "area_m2": one["area_m2"].to_numpy(),
-            "rank": one["rank"].to_numpy(),
+            "status": one["status"].to_numpy(),
             "soil_required": one["soil"].to_numpy(),
             "far_min": one["far_lo"].to_numpy(),
             "far_max": one["far_hi"].to_numpy(),
@@ -312,8 +382,7 @@ def assemble_sites(
             "site_id": one["parcel_id"].to_numpy(),
         }
     )
-    pos_of = pd.Series(np.arange(n), index=ids)
-    one_shapes = list(geoms[pos_of[one["parcel_id"]].to_numpy()]) if len(one) else []
+    one_shapes = list(geoms[one["pos"].to_numpy()])
     mf = frame[multi]  # sorted by label, then parcel id
     group_of = np.unique(mf["label"].to_numpy(), return_inverse=True)[1]
     g = mf.groupby(group_of, sort=True)
@@ -325,7 +394,9 @@ def assemble_sites(
             "member_ids": pd.Series(members, dtype=object),
             "n_members": g.size().to_numpy(),
             "area_m2": g["area_m2"].sum().to_numpy(),
-            "rank": g["rank"].min().to_numpy(),
+            "status": mf.loc[g["rank"].idxmin().to_numpy(), "status"].to_numpy()
+            if len(mf)
+            else np.zeros(0, dtype=object),
             "soil_required": g["soil"].any().to_numpy(),
             "far_min": g["far_lo"].min().to_numpy(),
             "far_max": g["far_hi"].max().to_numpy(),
@@ -335,23 +406,14 @@ def assemble_sites(
         }
     )
     out_multi["site_id"] = [SITE_PREFIX + MEMBER_SEP.join(m) for m in out_multi["member_ids"]]
-    multi_shapes = list(_outlines(geoms[pos_of[mf["parcel_id"]].to_numpy()], group_of, gap_m))
+    multi_shapes = list(_outlines(geoms[mf["pos"].to_numpy()], group_of, gap_m))
     out = pd.concat([out_multi, out_one], ignore_index=True)
     shapes = multi_shapes + one_shapes
     out["assembled"] = out["n_members"] > 1
     out["area_mu"] = m2_to_mu(out["area_m2"].to_numpy(dtype=float))
-    inv = {v: k for k, v in STATUS_RANK.items()}
-    out["status"] = out["rank"].map(inv).fillna("released")
     out["land_use_planned"] = ["、".join(u) if u else None for u in out["land_uses"]]
-    sites = gpd.GeoDataFrame(out[list(SITE_COLUMNS)], geometry=shapes, crs=parcels.crs)
+    sites = gpd.GeoDataFrame(out[list(SITE_COLUMNS)], geometry=shapes, crs=p.crs)
     sites = sites.sort_values(["area_m2", "site_id"], ascending=[False, True], kind="stable")
-    logger.info(
-        "assembled %d parcels into %d sites (%d of several parcels) at a %g m gap",
-        n,
-        len(sites),
-        int(sites["assembled"].sum()),
-        gap_m,
-    )
     return sites.reset_index(drop=True)
 
 
@@ -365,4 +427,5 @@ __all__ = [
     "is_assembled",
     "member_ids",
     "site_id",
+    "sites_by_id",
 ]

@@ -20,9 +20,10 @@ Fit (匹配度)
     =========  ======  ==============================================================
     part       weight  full when …
     =========  ======  ==============================================================
-    size       25      (size asked) the area equals the middle of the wanted range
-                       (geometric mean of its ends), falling off with the log of
-                       the ratio to 0 at the ends' ratio
+    size       25      (size asked) a range: the area equals its middle (geometric
+                       mean of its ends), falling off with the log of the ratio to
+                       0 at the ends' ratio; one end only ("at least 200 亩"):
+                       the area meets it
     road       25      (distance asked) the site touches the road (the chosen one,
                        else the nearest), falling off linearly to 0 at the limit
     industry   35      (industry asked) a planning area the site lies in targets it
@@ -42,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from geo.proximity import ProximityError, distance_to_areas, distance_to_roads, nearest
-from geo.siting.assembly import AVAILABLE_STATUSES, DEFAULT_GAP_M, assemble_sites
+from geo.siting.assembly import AVAILABLE_STATUSES, DEFAULT_GAP_M, assemble_sites, sites_by_id
 from geo.siting.uses import AdmitsTable, load_admits
 
 logger = logging.getLogger(__name__)
@@ -321,6 +322,27 @@ def candidate_sites(
     return sites
 
 
+def named_sites(
+    parcels: gpd.GeoDataFrame,
+    where: pd.DataFrame | None,
+    ids: Iterable[str],
+    *,
+    gap_m: float = DEFAULT_GAP_M,
+    statuses: Iterable[str] | None = AVAILABLE_STATUSES,
+    areas: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """The sites ``ids`` names (a share link's, a site sheet's), like :func:`candidate_sites`.
+
+    Built from their members (:func:`geo.siting.assembly.sites_by_id`), so a
+    shared assembled site stays what it was whatever the current filters;
+    a site with a member no longer on offer is left out.
+    """
+    sites = sites_by_id(parcels, ids, gap_m=gap_m, statuses=statuses, areas=areas)
+    if where is not None and len(sites):
+        sites = sites.merge(site_places(sites, where), on="site_id", how="left")
+    return sites
+
+
 def road_distance(sites: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, road_id: str) -> pd.DataFrame:
     """Distance (m) from each site's outline to the road ``road_id`` (all its pieces).
 
@@ -438,11 +460,10 @@ def fit_scores(
         area = sites["area_mu"].astype(float).clip(lower=1e-6).to_numpy()
         if lo and hi and hi > lo:
             mid, span = math.sqrt(lo * hi), math.log(hi / lo)
-        elif hi:
-            mid, span = hi / 2.0, math.log(2.0)
-        else:
-            mid, span = float(lo) * 2.0, math.log(2.0)
-        out["fit_size"] = w["size"] * np.clip(1.0 - np.abs(np.log(area / mid)) / span, 0.0, 1.0)
+            size = np.clip(1.0 - np.abs(np.log(area / mid)) / span, 0.0, 1.0)
+        else:  # one end only ("at least 200 亩"): full when met
+            size = ((area >= (lo or 0.0)) & (area <= (hi or np.inf))).astype(float)
+        out["fit_size"] = w["size"] * size
     if max_road_m and max_road_m > 0:
         dist = sites["road_dist_m"].astype(float).fillna(max_road_m).to_numpy()
         out["fit_road"] = w["road"] * (1.0 - np.clip(dist, 0.0, max_road_m) / max_road_m)
