@@ -157,8 +157,10 @@ def test_site_sheet_of_an_assembled_site(tmp_path, monkeypatch, no_office_env):
     out = tmp_path / "assembled.pdf"
     res = runner.invoke(
         app,
-        ["export", str(DATA / "fuxing.gpkg"), "--format", "pdf", "--site", site["site_id"]]
-        + ["--role", "investor", "--out", str(out)],
+        [
+            *("export", str(DATA / "fuxing.gpkg"), "--format", "pdf"),
+            *("--site", site["site_id"], "--role", "investor", "--out", str(out)),
+        ],
     )
     assert res.exit_code == 0, res.output
     assert pages(out) == 1

@@ -452,7 +452,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sf_road_within": ("距{road} {d} km 以内", "within {d} km of {road}"),
     "sf_gap": ("连片间距(m)", "Join across (m)"),
     "sf_gap_help": (
-        "相距不超过此距离（如隔一条内部道路）的可供应地块合为一个连片地块；0 表示只合并相接的地块。",
+        "相距不超过此距离（如隔一条内部道路）的可供应地块合为一个连片地块；"
+        "0 表示只合并相接的地块。",
         "Available parcels this close (e.g. across an internal road) are offered as one "
         "assembled site; 0 joins only parcels that touch.",
     ),

@@ -45,8 +45,7 @@ from geo.access import (
 from geo.dataset import load_for_mode
 from geo.errors import OperationError
 from geo.layers import INVESTOR_PARCEL_STATUSES, investor_forbidden_fields
-from geo.siting.assembly import is_assembled, member_ids
-from geo.siting.assembly import site_id as site_of
+from geo.siting.assembly import is_assembled, member_ids, site_id as site_of
 from geo.workspace import Workspace, WorkspaceError, open_workspace
 
 logger = logging.getLogger(__name__)

@@ -208,13 +208,13 @@ def _assembled_facts(ctx: ExportContext, inv: dict[str, pd.DataFrame]) -> SiteFa
     members = inv["parcels"][inv["parcels"]["parcel_id"].astype(str).isin(ctx.site_members)]
     site = sites_by_id(members, [ctx.site_id], gap_m=ctx.gap_m, areas=areas)  # type: ignore[arg-type]
     row = site.iloc[0]
-    outline = gpd.GeoDataFrame({"parcel_id": [ctx.site_id]}, geometry=[row.geometry], crs=ctx.ws.crs)
+    outline = gpd.GeoDataFrame(
+        {"parcel_id": [ctx.site_id]}, geometry=[row.geometry], crs=ctx.ws.crs
+    )
     aid = containing_area(outline, areas)["area_id"].iloc[0]
     if pd.isna(aid):
         aid = containing_area(outline, areas, require_targets=False)["area_id"].iloc[0]
-    park = (
-        None if pd.isna(aid) else inv_areas[inv_areas["area_id"].astype(str) == str(aid)].iloc[0]
-    )
+    park = None if pd.isna(aid) else inv_areas[inv_areas["area_id"].astype(str) == str(aid)].iloc[0]
     road, dist = _nearest_road(ctx, row.geometry, ctx.site_id)
     cap = capacity_totals(parcel_capacity(members, areas))  # type: ignore[arg-type]
     flags = soil_flags(members)
@@ -521,7 +521,8 @@ def build_site_sheet(ctx: ExportContext, *, office: Office | None = None) -> byt
             story.append(
                 Paragraph(
                     esc(
-                        f"组成地块　Member parcels（合计 total {m2_to_mu(facts.area_m2):,.2f} 亩 mu，"
+                        "组成地块　Member parcels（合计 total "
+                        f"{m2_to_mu(facts.area_m2):,.2f} 亩 mu，"
                         "为各地块面积之和，不含地块间道路 · the sum of the parcels' areas, "
                         "without the roads between them）"
                     ),

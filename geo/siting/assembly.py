@@ -35,8 +35,9 @@ What a site is
     ``land_use_planned``: the planned uses of the members, sorted, joined by
     ``、`` (one code for a single parcel); ``status``: a single parcel's own;
     a group's is ``released`` when any member is only released (the worst:
-    not yet in the land reserve), else ``stored``; ``soil_required``: any member needs a soil investigation
-    (:func:`geo.soil.soil_flags`, the worst of the members); ``far_min`` /
+    not yet in the land reserve), else ``stored``; ``soil_required``: any
+    member needs a soil investigation (:func:`geo.soil.soil_flags`, the
+    worst of the members); ``far_min`` /
     ``far_max``: the smallest and largest FAR targets of the planning areas
     the members lie in (missing outside every area with targets).
 """
