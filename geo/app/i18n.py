@@ -473,7 +473,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The area is the sum of the parcels' areas, without the roads between them.",
     ),
     "sf_no_score": ("未评分：未设条件，按面积排序", "Not scored: no criterion set; largest first"),
-    "sf_fit_parts": ("{parts}", "{parts}"),
     "fit_size": ("面积", "size"),
     "fit_road": ("道路", "road"),
     "fit_industry": ("产业", "industry"),
