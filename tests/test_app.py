@@ -319,7 +319,7 @@ def test_a_200_mu_class_two_site_near_g309_is_found_scored_and_its_sheet_printed
     assert parts.startswith("size 25/25 · road ") and "ready " in parts
     # one click on the card: the site sheet of the assembled site
     site_id = "S:" + ",".join(sorted(members))
-    key = "sf_pdf_" + site_finder.sheet_file_name(site_id)[:-4]
+    key = "sf_pdf_" + site_finder.card_key(site_id)
     assert any(key in el.proto.id for el in at.get("download_button"))
     text = _pdf_text(site_finder._sheet_pdf(ws, site_id, "en", 10.0), tmp_path)
     assert "Assembled Site Sheet" in text

@@ -24,6 +24,7 @@ then carries only the token.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -461,6 +462,22 @@ def _sheet_button(ws: Workspace, site_id: str, lang: Lang, gap_m: float, *, key:
     )
 
 
+def card_key(site_id: str) -> str:
+    """A widget-key part for a site: its file stem, with a digest for assembled sites.
+
+    Examples
+    --------
+    >>> card_key("FX-0007")
+    'site-FX-0007'
+    >>> card_key("S:FX-0114,FX-0193")
+    'site-FX-0114-2-parcels-f0b5be'
+    """
+    stem = sheet_file_name(site_id)[:-4]
+    if not assembly.is_assembled(site_id):
+        return stem
+    return f"{stem}-{hashlib.sha1(site_id.encode('utf-8')).hexdigest()[:6]}"
+
+
 def _site_title(row: pd.Series, lang: Lang) -> str:
     size = f"{widgets.fmt_num(row['area_mu'], 1)} {t_plain('mu', lang)}"
     if bool(row.get("assembled")):
@@ -508,7 +525,7 @@ def _score(row: pd.Series, lang: Lang) -> None:
 
 def _card(ws: Workspace, row: pd.Series, lang: Lang, gap_m: float, *, selected: bool) -> None:
     sid = str(row["site_id"])
-    key = sheet_file_name(sid)[:-4]
+    key = card_key(sid)
     with st.container(border=True, key=f"site_card_{key}"):
         pin = ":material/location_on: " if selected else ""
         st.markdown(f"{pin}**{widgets.md(_site_title(row, lang))}**")
