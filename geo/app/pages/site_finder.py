@@ -503,7 +503,7 @@ def _site_lines(row: pd.Series, lang: Lang) -> list[tuple[str, str]]:
     if not widgets.is_missing(row.get("road_dist_m")):
         lines.append(
             (
-                t_plain("nearest_road", lang),
+                t_plain("sf_road_pick", lang),
                 f"{row['road_name']} · {widgets.fmt_num(row['road_dist_m'])} m",
             )
         )
