@@ -70,10 +70,22 @@ MIN_SECRET_CHARS = 16
 MAX_TOKEN_CHARS = 8192
 """Longer tokens are refused unread (a link never needs that much)."""
 MAX_SITES = 500
-BRIEF_KEYS: tuple[str, ...] = ("mu", "area", "industry", "avail", "road_m", "site")
+BRIEF_KEYS: tuple[str, ...] = (
+    "mu",
+    "area",
+    "industry",
+    "use",
+    "road",
+    "road_km",
+    "gap",
+    "avail",
+    "road_m",
+    "site",
+)
 """The site finder's query parameters a token may carry.
 
-See :func:`geo.app.pages.site_finder.brief_to_query`."""
+See :func:`geo.app.pages.site_finder.brief_to_query` (``road_m`` is read from
+links made before ``road_km``)."""
 
 Reason = Literal["malformed", "altered", "expired"]
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -106,7 +118,8 @@ class Share:
     expires_utc_s: int
     """Expiry as a UTC epoch (seconds)."""
     sites: tuple[str, ...] = ()
-    """Only these parcels are shown (empty: every available site matching the brief)."""
+    """Only these sites are shown (empty: every available site matching the brief): parcel
+    ids, or assembled 连片 sites as ``S:`` + their member parcel ids (:mod:`geo.siting`)."""
     brief: Mapping[str, str] = field(default_factory=dict)
     """Site-finder query parameters (:data:`BRIEF_KEYS`)."""
     lang: str = "zh"

@@ -16,9 +16,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.app import finder, i18n
+from geo.app import i18n
 from geo.app.pages.site_finder import Brief, brief_from_query, brief_to_query
+from geo.crs import m2_to_mu
 from geo.schema import INTERNAL_FIELDS
+from geo.siting import finder
+from geo.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -246,7 +249,10 @@ def test_benefit_page_classes_and_custom_weights(monkeypatch):
 def test_site_finder_filters_and_share_link(monkeypatch):
     at = run_page(monkeypatch, "site_finder", lang="en")
     found = next(m.value for m in at.markdown if "sites match" in m.value)
-    assert found.startswith("**500**")
+    ws = open_workspace(FUXING, validate=False)
+    expected = finder.candidate_sites(ws.parcels, areas=ws.areas)  # 连片, buildable uses only
+    assert len(expected) < 500  # the 500 available parcels, joined and without green space
+    assert found.startswith(f"**{len(expected)}**")
     at.slider(key="sf_size").set_value((10.0, 30.0)).run()
     at.selectbox(key="sf_area").set_value("FX-C01").run()
     qp = at.query_params
@@ -263,6 +269,73 @@ def test_site_finder_filters_and_share_link(monkeypatch):
     share = sharing.verify_token(parse_qs(url.query)["share"][0], sharing.load_secret())
     assert share.workspace == "fuxing" and share.lang == "en"
     assert dict(share.brief) == {"mu": "10-30", "area": "FX-C01"}
+
+
+def _pdf_text(data: bytes, tmp_path: Path) -> str:
+    import subprocess
+
+    path = tmp_path / "sheet.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True
+    ).stdout.decode("utf-8")
+
+
+def test_a_200_mu_class_two_site_near_g309_is_found_scored_and_its_sheet_printed(
+    monkeypatch, tmp_path
+):
+    """The investor's question: ≥ 200 亩, 二类工业用地, within 5 km of G309."""
+    from geo.app.pages import site_finder
+
+    at = run_page(monkeypatch, "site_finder", lang="en")
+    # the size slider reaches the largest assembled site, beyond any single parcel (≤ 45 亩)
+    assert at.slider(key="sf_size").max >= 300
+    at.selectbox(key="sf_use").set_value("industry_2").run()
+    at.slider(key="sf_size").set_value((200.0, at.slider(key="sf_size").max)).run()
+    at.selectbox(key="sf_road_id").set_value("G309").run()
+    at.slider(key="sf_road_km").set_value(5.0).run()
+    assert not at.exception
+    assert dict(at.query_params) == {
+        "ws": "fuxing",
+        "lang": "en",
+        "mu": "200-0",
+        "use": "industry_2",
+        "road": "G309",
+        "road_km": "5",
+    }
+    found = next(m.value for m in at.markdown if "sites match" in m.value)
+    assert found.startswith("**1**"), found
+    card = next(m.value for m in at.markdown if m.value.startswith("**Assembled site"))
+    n, mu = re.match(r"\*\*Assembled site · (\d+) parcels · ([\d,.\\]+) mu", card).groups()
+    assert float(mu.replace("\\", "").replace(",", "")) >= 200
+    lines = next(m.value for m in at.markdown if m.value.startswith("- Status"))
+    members = re.search(r"Parcels: (.*)", lines).group(1).replace("\\", "").split("、")
+    assert len(members) == int(n) >= 2
+    ws = open_workspace(FUXING, validate=False)
+    planned = ws.parcels.set_index("parcel_id").loc[members, "land_use_planned"]
+    assert set(planned) == {"100102"}  # no class-1, green or logistics parcel in it
+    # the score explains its parts: the size asked (at least 200) is met
+    parts = next(c.value for c in at.caption if c.value.startswith("size "))
+    assert parts.startswith("size 25/25 · road ") and "ready " in parts
+    # one click on the card: the site sheet of the assembled site
+    site_id = "S:" + ",".join(sorted(members))
+    key = "sf_pdf_" + site_finder.card_key(site_id)
+    assert any(key in el.proto.id for el in at.get("download_button"))
+    text = _pdf_text(site_finder._sheet_pdf(ws, site_id, "en", 10.0), tmp_path)
+    assert "Assembled Site Sheet" in text
+    for m in members:
+        assert m in text
+    total_mu = m2_to_mu(ws.parcels.set_index("parcel_id").loc[members].geometry.area.sum())
+    assert f"{total_mu:,.2f} 亩" in text  # the sum of the members' areas
+
+
+def test_no_criterion_shows_no_fit_and_the_largest_site_first(monkeypatch):
+    at = run_page(monkeypatch, "site_finder", lang="en")
+    assert not any("Fit " in str(p.text) for p in at.get("progress"))
+    assert any(c.value.startswith("Not scored") for c in at.caption)
+    first = next(m.value for m in at.markdown if m.value.startswith("**Assembled site"))
+    assert "8 parcels" in first  # the 连片 block, largest of all, leads
+    assert at.subheader[0].value == "Sites, largest first"
 
 
 def test_share_link_restores_the_view(monkeypatch):
@@ -318,12 +391,16 @@ def test_brief_round_trips_through_the_query():
         max_mu=40,
         area="FX-Z01",
         industry="精密铸造",
+        use="industry_2",
+        road="G309",
+        road_km=5.0,
+        gap_m=20.0,
         available=False,
-        road_m=800,
-        site="FX-0100",
+        site="S:FX-0114,FX-0193",
     )
     assert brief_from_query(brief_to_query(brief)) == brief
-    assert brief_from_query({"mu": "abc-", "road_m": "-5"}) == Brief()
+    bad = {"mu": "abc-", "road_m": "-5", "use": "spaceport", "gap": "-3", "road_km": "nan"}
+    assert brief_from_query(bad) == Brief()
 
 
 def test_fit_prefers_matching_industry_and_stored_land():
@@ -336,7 +413,7 @@ def test_fit_prefers_matching_industry_and_stored_land():
             "road_dist_m": [100.0, 100.0, 100.0],
         }
     )
-    fit = finder.fit_scores(sites, min_mu=10, max_mu=40, industry="精密铸造")
+    fit = finder.fit_scores(sites, min_mu=10, max_mu=40, industry="精密铸造")["fit"]
     assert fit.iloc[0] > fit.iloc[1] > fit.iloc[2]
     assert fit.between(0, 100).all()
 
@@ -426,7 +503,8 @@ def test_investor_server_serves_only_the_presentation(monkeypatch):
     assert not at.exception, at.exception
     assert len(at.slider) == 0 and not any(b.label == "退出演示" for b in at.button)
     found = next(m.value for m in at.markdown if "块地符合条件" in m.value)
-    assert found.startswith("**500**")
+    ws = open_workspace(FUXING, validate=False)
+    assert found.startswith(f"**{len(finder.candidate_sites(ws.parcels, areas=ws.areas))}**")
     shown = "\n".join(texts(at))
     assert "有限公司" not in shown
 

@@ -580,3 +580,76 @@ def test_language_switch_keeps_the_filters(app_url, app_page):
     )
     assert n == 16
     assert app_page.blocked == []
+
+
+BIG_SCREEN = {"width": 1920, "height": 1080}
+"""The big screen of an investment presentation."""
+
+
+def test_presentation_finds_a_200_mu_class_two_site_and_one_click_opens_its_card(
+    app_url, chromium, screenshots, tmp_path
+):
+    """The investor's question in presentation mode: ≥ 200 亩, 二类工业, within 5 km of G309.
+
+    One click on the assembled site's outline opens its card (the outline is a
+    feature of its own, its id the site's); the card's button hands over the
+    site sheet, a real PDF listing the member parcels.
+    """
+    ctx = chromium.new_context(viewport=BIG_SCREEN, locale="zh-CN", accept_downloads=True)
+    try:
+        ap = offline(ctx.new_page())
+        page = ap.page
+        page.set_default_timeout(30_000)
+        brief = "use=industry_2&mu=200-0&road=G309&road_km=5"
+        page.goto(app_url + f"/site-finder?ws=fuxing&present=1&lang=zh&{brief}")
+        frame = map_frame(page)
+        settle(page)
+        assert page.locator("[data-testid='stSlider']").count() == 0
+        found = page.get_by_text("块地符合条件").first.inner_text()
+        assert found.startswith("1 块地符合条件"), found
+        outline = frame.locator(".leaflet-tl-assembled_sites-pane path.leaflet-interactive")
+        assert outline.count() == 1
+        frame.evaluate(
+            "() => { const i = TL.instances[0]; i.map.fitBounds(i.cfg.bounds, {animate: false}); }"
+        )
+        page.wait_for_timeout(500)
+        b = outline.first.bounding_box()
+        assert not page.locator(".st-key-site_card").count()
+        page.mouse.click(b["x"] + b["width"] / 2, b["y"] + b["height"] / 4)  # once
+        card = page.locator(".st-key-site_card")
+        card.wait_for(timeout=30_000)
+        from playwright.sync_api import expect
+
+        expect(card).to_contain_text("组成地块", timeout=30_000)
+        text = card.inner_text()
+        m = re.search(r"连片地块 · (\d+) 宗 · ([\d,.]+) 亩", text)
+        assert m, text
+        assert float(m.group(2).replace(",", "")) >= 200
+        members = re.findall(r"FX-\d{4}", text)
+        assert len(set(members)) == int(m.group(1)) >= 2
+        assert "二类工业用地" in text and "一类工业用地" not in text
+        shot(page, screenshots, "presentation-assembled-site")
+        html = page.content()
+        # text of internal fields (compensation amounts are numbers that also occur as
+        # areas, e.g. 302.1: their labels and field names are checked instead)
+        words = {w for w in internal_values() if not re.fullmatch(r"[\d.]+", w)}
+        words |= {"原企业", "权利人", "联系人", "补偿金额"} | {f'"{f}"' for f in PARCELS.internal}
+        leaked = sorted(w for w in words if w in html)
+        assert leaked == [], leaked[:10]
+        layers = frame.evaluate("() => TL.instances[0].cfg.layers.map(l => [l.id, l.fields])")
+        for lid, fields in layers:
+            assert not set(fields) & set(PARCELS.internal), lid
+        with page.expect_download(timeout=90_000) as dl:
+            card.locator(".st-key-sf_pdf_selected button").click()
+        pdf = tmp_path / "sheet.pdf"
+        dl.value.save_as(pdf)
+        assert pdf.read_bytes()[:5] == b"%PDF-"
+        sheet = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True
+        ).stdout.decode("utf-8")
+        assert "招商连片地块信息表" in sheet
+        for pid in set(members):
+            assert pid in sheet
+        assert ap.blocked == [] and ap.errors == []
+    finally:
+        ctx.close()

@@ -23,6 +23,8 @@ from streamlit.testing.v1 import AppTest
 from geo import sharing
 from geo.app import state
 from geo.schema import INTERNAL_FIELDS
+from geo.siting import finder
+from geo.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -147,6 +149,45 @@ def test_a_share_link_naming_sites_shows_only_them(monkeypatch):
     assert "FX\\-0002" in shown(at)
 
 
+def _block_site() -> str:
+    """The id of the Fuxing demo's largest assembled site (computed, not typed)."""
+    ws = open_workspace(FUXING, validate=False)
+    sites = finder.candidate_sites(ws.parcels, areas=ws.areas)
+    return str(sites[sites["assembled"]].iloc[0]["site_id"])
+
+
+def test_a_share_link_naming_an_assembled_site_shows_it_and_nothing_internal(monkeypatch):
+    site = _block_site()
+    members = site[2:].split(",")
+    at = app_with(monkeypatch, {"share": token(sites=[site], lang="en")})
+    assert_investor_view(at)
+    found = next(m.value for m in at.markdown if "sites match" in m.value)
+    assert found.startswith("**1**")
+    text = shown(at)
+    assert f"Assembled site · {len(members)} parcels" in text
+    for m in members:
+        assert m.replace("-", "\\-") in text
+    # the map element's data: the outline is a feature, no internal field in any layer
+    from geo.layers import investor_forbidden_fields
+
+    maps = at.get("bidi_component")
+    assert len(maps) == 1
+    payload = str(maps[0].proto)
+    assert site in payload
+    for field in investor_forbidden_fields("parcels"):
+        assert f'\\"{field}\\"' not in payload and f'"{field}"' not in payload, field
+    # the token cannot be widened: a site not in it is not shown
+    assert "FX\\-0612" not in text
+
+
+def test_a_share_link_to_an_assembled_site_no_longer_on_offer_shows_none(monkeypatch):
+    site = _block_site()
+    at = app_with(monkeypatch, {"share": token(sites=[site + ",FX-0001"], lang="en")})
+    assert_investor_view(at)  # FX-0001 is not available: the site is not on offer
+    found = next(m.value for m in at.markdown if "sites match" in m.value)
+    assert found.startswith("**0**")
+
+
 def _altered(tok: str) -> str:
     body, sig = tok.split(".")
     return f"{body}.{'A' if sig[0] != 'A' else 'B'}{sig[1:]}"
@@ -188,7 +229,9 @@ def test_investor_server_ignores_the_ws_parameter(monkeypatch, ws):
     assert not at.exception, at.exception
     assert at.title[0].value.startswith("邯郸市复兴区"), at.title[0].value
     found = next(m.value for m in at.markdown if "块地符合条件" in m.value)
-    assert found.startswith("**500**")  # Fuxing's 500 available sites, not Wu'an's
+    fuxing = open_workspace(FUXING, validate=False)
+    n = len(finder.candidate_sites(fuxing.parcels, areas=fuxing.areas))
+    assert found.startswith(f"**{n}**")  # Fuxing's available sites, not Wu'an's
     assert not any(b.key == "present_exit" for b in at.button)
 
 

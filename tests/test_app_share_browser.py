@@ -179,7 +179,14 @@ def test_a_share_link_cannot_be_turned_into_a_planner_session(server, chromium):
             title = _presentation(rec)
             assert "复兴区" in title and "武安" not in title, path
             assert rec.page.locator("[data-testid='stFileUploader']").count() == 0
-            assert rec.page.locator("[data-testid='stDownloadButton']").count() == 0
+            # no export: the only downloads are site sheets, investor handouts by design
+            # (geo/export/pdf.py); nothing of the export page
+            downloads = rec.page.locator("[data-testid='stDownloadButton']")
+            keys = downloads.evaluate_all(
+                "els => els.map(e => (e.closest('[class*=st-key-]') || e).className)"
+            )
+            assert all("st-key-sf_pdf_" in k for k in keys), keys
+            assert rec.page.locator(".st-key-export_dl").count() == 0
         assert rec.leaked() == []
         assert sum(len(f) for f in rec.frames) > 100_000  # the maps were in these frames
     finally:

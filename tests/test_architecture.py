@@ -72,6 +72,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.proximity",
         "geo.benefit",
         "geo.checks",
+        "geo.siting",
     ),
     ("geo.engine",),
     ("geo.layers", "geo.render", "geo.io", "geo.export", "geo.demo"),

@@ -145,6 +145,59 @@ def test_site_sheet_for_an_investor(tmp_path, monkeypatch, no_office_env):
 
 
 @needs_poppler
+def test_site_sheet_of_an_assembled_site(tmp_path, monkeypatch, no_office_env):
+    """``--site S:ID1,ID2…``: the outline, the members table and the total of their areas."""
+    from geo.siting import finder
+
+    monkeypatch.setenv("TENGLONG_SHARE_BASE_URL", "https://tenglong.example.gov.cn/")
+    ws = open_workspace(DATA / "fuxing.gpkg", validate=False)
+    sites = finder.candidate_sites(ws.parcels, use="industry_2", areas=ws.areas)
+    site = sites[sites["assembled"]].iloc[0]
+    members = list(site["member_ids"])
+    out = tmp_path / "assembled.pdf"
+    res = runner.invoke(
+        app,
+        [
+            *("export", str(DATA / "fuxing.gpkg"), "--format", "pdf"),
+            *("--site", site["site_id"], "--role", "investor", "--out", str(out)),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert pages(out) == 1
+    assert_fonts_embedded(out)
+    text = pdf_text(out)
+    total = ws.parcels[ws.parcels["parcel_id"].isin(members)].geometry.area.sum()
+    for expected in (
+        "招商连片地块信息表",
+        "Assembled Site Sheet",
+        f"连片地块（{len(members)} 宗）",
+        f"{m2_to_mu(total):,.2f} 亩",
+        "组成地块",
+        "二类工业用地",
+        *members,
+    ):
+        assert expected in text, expected
+    flat = re.sub(r"\s+", "", text)
+    found = re.search(r"site-finder\?share=([A-Za-z0-9_.-]+)", flat)
+    share = sharing.verify_token(found.group(1), sharing.load_secret())
+    assert share.sites == (site["site_id"],)
+    snapshot(out, "export_assembled_site_sheet")
+
+
+@pytest.mark.parametrize(
+    ("site", "message"),
+    [
+        ("S:FX-0114,FX-0001", "not available to role investor"),
+        ("S:FX-0114,FX-9999", "no parcel FX-9999"),
+        ("S:FX-0114", "names one parcel"),
+    ],
+)
+def test_an_assembled_site_sheet_with_a_hidden_or_unknown_member_is_refused(site, message):
+    with pytest.raises(ExportError, match=message):
+        export_bytes(DATA / "fuxing.gpkg", fmt="pdf", role="investor", site_id=site)
+
+
+@needs_poppler
 def test_park_sheet_from_an_area_id(tmp_path, no_office_env):
     out = tmp_path / "park.pdf"
     res = runner.invoke(

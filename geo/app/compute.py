@@ -22,13 +22,14 @@ import pandas as pd
 import streamlit as st
 
 from geo import benefit, lifecycle, soil
-from geo.app import finder, state
+from geo.app import state
 from geo.app.state import WorkspaceKey
 from geo.capacity import parcel_capacity
 from geo.crs import m2_to_km2
 from geo.layout import layout_summary
 from geo.release import OUTSIDE_ID, release_summary
 from geo.schema import FREED_STATUSES, STATUSES
+from geo.siting import finder
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -156,8 +157,51 @@ def _places(_ws: Workspace, key: WorkspaceKey) -> pd.DataFrame:
 
 
 def places(ws: Workspace) -> pd.DataFrame:
-    """:func:`geo.app.finder.places` of the workspace, cached."""
+    """:func:`geo.siting.finder.places` of the workspace, cached."""
     return _places(ws, state.ws_key(ws))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _candidates(
+    _ws: Workspace,
+    key: WorkspaceKey,
+    role: str,
+    use: str | None,
+    gap_m: float,
+    available: bool,
+    named: tuple[str, ...] | None,
+) -> pd.DataFrame:
+    view = state.workspace_for(_ws, role)
+    statuses = finder.AVAILABLE_STATUSES if available else None
+    common = {"gap_m": gap_m, "statuses": statuses, "areas": _ws.areas}
+    if named is not None:
+        return finder.named_sites(view.parcels, places(_ws), named, **common)
+    if not available:  # the planner looking at every parcel: one site per parcel
+        return finder.named_sites(
+            view.parcels[finder.offerable(view.parcels, use)],
+            places(_ws),
+            view.parcels["parcel_id"].astype(str),
+            **common,
+        )
+    return finder.candidate_sites(view.parcels, places(_ws), use=use, **common)
+
+
+def candidate_sites(
+    ws: Workspace,
+    role: str,
+    *,
+    use: str | None,
+    gap_m: float,
+    available: bool = True,
+    named: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The site finder's candidate sites for ``role``, cached (:mod:`geo.siting.finder`).
+
+    ``named``: only these site ids (a share link's), built from their members.
+    ``available`` false: every parcel the role sees whose use admits ``use``, one site each.
+    """
+    ids = tuple(named) if named is not None else None
+    return _candidates(ws, state.ws_key(ws), role, use or None, float(gap_m), available, ids)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

@@ -47,7 +47,6 @@ import streamlit as st
 
 from geo import schema
 from geo.app import map_view, state, widgets
-from geo.app.finder import latest_areas
 from geo.app.i18n import Lang, t, t_plain
 from geo.app.state import ViewWorkspace, WorkspaceKey
 from geo.crs import DISPLAY_EPSG
@@ -73,6 +72,7 @@ from geo.grid import (
 from geo.layers import LayerSpec, Text, layers_dir, load_layer_spec, load_layer_specs
 from geo.render import render_map
 from geo.schema import FREED_STATUSES, STATUSES
+from geo.siting.finder import latest_areas
 from geo.workspace import WorkspaceError
 
 logger = logging.getLogger(__name__)

@@ -95,7 +95,7 @@ def land_use(value: object, lang: Lang) -> str:
 
 def industries(value: object, lang: Lang) -> str:
     """Target industries in ``lang`` (known terms translated)."""
-    from geo.app.finder import split_industries
+    from geo.siting.finder import split_industries
 
     parts = split_industries(value)
     sep = "、" if lang == "zh" else ", "

@@ -63,7 +63,11 @@ def share_link(
     *,
     site: Annotated[
         list[str] | None,
-        typer.Option("--site", help="Show only this parcel (repeat for several)."),
+        typer.Option(
+            "--site",
+            help="Show only this site: a parcel ID, or S:ID1,ID2… for an assembled 连片 site "
+            "(repeat for several).",
+        ),
     ] = None,
     expires: Annotated[
         str, typer.Option(help="How long the link works: 7d, 12h or 30m (at most 366d).")

@@ -560,6 +560,8 @@ def build_tables(seed: int = SEED) -> tuple[dict[str, pd.DataFrame], dict[str, s
 
     parcels = frame.gdf(pd.DataFrame(records), geoms)
     parcels = _order_and_number(parcels, frame)
+    used = np.concatenate([first_idx, chosen])
+    parcels = _assembly_block(parcels, cells, used, zone)
     enterprises = _enterprises(rng, parcels)
     milestones = _milestones()
     boundaries = c.boundaries_frame([(ADCODE, DISTRICT, "county", boundary_ll)])
@@ -612,6 +614,73 @@ _PLANNED_OUTSIDE = (
     ("1101", 0.05),
     ("16", 0.08),
 )
+
+
+ASSEMBLY_BLOCK_CELLS = (4, 2)
+"""Empty grid cells (columns, rows) of the 连片 block: 800 m by 400 m."""
+ASSEMBLY_ROAD_M = 8.0
+"""The internal road between the block's two rows of parcels."""
+ASSEMBLY_PARCELS = 8
+ASSEMBLY_KEEP_IDS = frozenset(f"FX-{k:04d}" for k in (1, 2, 3, 4, 5, 6, 7, 9, 16, 42, 79, 100))
+"""Parcels the examples and tests name; they stay where they are."""
+
+
+def _assembly_block(
+    parcels: gpd.GeoDataFrame, cells: np.ndarray, used: np.ndarray, zone: BaseGeometry
+) -> gpd.GeoDataFrame:
+    """Gather eight available parcels into one 连片 block of class-two industrial land.
+
+    Investors ask for 100–500 亩 in one piece, more than any single parcel.
+    The :data:`ASSEMBLY_PARCELS` largest available (released or stored)
+    parcels move, area for area (the freed total stays 10,269 亩), into the
+    empty :data:`ASSEMBLY_BLOCK_CELLS` block of grid cells nearest the zone's
+    centre: two rows of parcels sharing their side edges, the rows
+    :data:`ASSEMBLY_ROAD_M` apart (an internal road). Seven are planned for
+    二类工业用地 (100102), the last one for 一类工业用地 (100101). IDs,
+    statuses and every other field stay; no random draw is used, so the rest
+    of the workspace is unchanged.
+    """
+    cols, rows = ASSEMBLY_BLOCK_CELLS
+    origin = cells.min(axis=0)
+    ij = np.round((cells - origin) / CELL_M).astype(int)
+    free = {tuple(v) for v in ij.tolist()} - {tuple(v) for v in ij[used].tolist()}
+    best: tuple[float, int, int] | None = None
+    centre = zone.centroid
+    for i, j in sorted(free):
+        block = [(i + a, j + b) for a in range(cols) for b in range(rows)]
+        if all(k in free for k in block):
+            x0, y0 = origin + np.array([i, j]) * CELL_M
+            d = shapely.Point(x0 + cols * CELL_M / 2, y0 + rows * CELL_M / 2).distance(centre)
+            if best is None or d < best[0]:
+                best = (d, i, j)
+    if best is None:
+        raise ValueError("no empty block of grid cells for the 连片 demonstration site")
+    x0, y0 = origin + np.array(best[1:]) * CELL_M
+    margin = 8.0  # like every other parcel's distance from its cell's edge
+    h = (rows * CELL_M - 2 * margin - ASSEMBLY_ROAD_M) / 2
+    avail = parcels[
+        parcels["status"].isin(["released", "stored"])
+        & ~parcels["parcel_id"].isin(ASSEMBLY_KEEP_IDS)
+    ]
+    pick = avail.assign(_m2=avail.geometry.area).sort_values(
+        ["_m2", "parcel_id"], ascending=[False, True]
+    )
+    pick = pick.head(ASSEMBLY_PARCELS).sort_values("parcel_id")
+    out = parcels.copy()
+    per_row = ASSEMBLY_PARCELS // 2
+    for k, (idx, row) in enumerate(pick.iterrows()):
+        r, pos = divmod(k, per_row)
+        if pos == 0:
+            x = x0 + margin
+        w = float(row["_m2"]) / h
+        y = y0 + margin + r * (h + ASSEMBLY_ROAD_M)
+        out.loc[idx, "geometry"] = shapely.box(x, y, x + w, y + h)
+        out.loc[idx, "land_use_planned"] = "100102" if k < ASSEMBLY_PARCELS - 1 else "100101"
+        x += w
+        if x > x0 + cols * CELL_M - margin:
+            raise ValueError("the 连片 block is too narrow for its parcels")
+    out["area_mu"] = np.round(m2_to_mu(out.geometry.area.to_numpy()), 2)
+    return out
 
 
 def _planned_use(rng: np.random.Generator, in_layout: bool) -> str:

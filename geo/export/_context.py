@@ -45,6 +45,7 @@ from geo.access import (
 from geo.dataset import load_for_mode
 from geo.errors import OperationError
 from geo.layers import INVESTOR_PARCEL_STATUSES, investor_forbidden_fields
+from geo.siting.assembly import is_assembled, member_ids, site_id as site_of
 from geo.workspace import Workspace, WorkspaceError, open_workspace
 
 logger = logging.getLogger(__name__)
@@ -119,7 +120,13 @@ class ExportContext:
     meta
         The ``meta`` pairs ``role`` may receive.
     site_id
-        A parcel (``--site PARCEL_ID``): the export covers that parcel only.
+        A parcel (``--site PARCEL_ID``), or an assembled 连片 site
+        (``--site S:ID1,ID2…``, :mod:`geo.siting.assembly`): the export covers
+        that parcel or the site's member parcels only.
+    site_members
+        The parcels of ``site_id`` (one for a parcel).
+    gap_m
+        The gap an assembled site's outline closes (its members' distance).
     area_id
         A planning area (``--area ID``, or ``--site AREA_ID``): the export
         covers the parcels that meet it and the area with its sub-areas.
@@ -139,6 +146,8 @@ class ExportContext:
     tables: dict[str, pd.DataFrame]
     meta: dict[str, str]
     site_id: str | None = None
+    site_members: tuple[str, ...] = ()
+    gap_m: float = 10.0
     area_id: str | None = None
     site_area: bool = False
     layout: str | None = None
@@ -202,7 +211,7 @@ class ExportContext:
         """The role's parcels in scope: the site, the parcels meeting the area, or all."""
         p = self.parcels
         if self.site_id is not None:
-            return p[p["parcel_id"].astype(str) == self.site_id]
+            return p[p["parcel_id"].astype(str).isin(self.site_members or (self.site_id,))]
         if self.area_id is not None:
             geom = self.ws.areas.loc[
                 self.ws.areas["area_id"].astype(str) == self.area_id
@@ -244,6 +253,9 @@ class ExportContext:
         """A short description of the scope, e.g. ``片区 FX-Z01 复兴经济开发区``."""
         lang = lang or self.lang
         zh = lang == "zh"
+        if self.site_id is not None and len(self.site_members) > 1:
+            n = len(self.site_members)
+            return f"连片地块 {n} 宗 {self.site_id}" if zh else f"assembled site of {n} parcels"
         if self.site_id is not None:
             return f"地块 {self.site_id}" if zh else f"site {self.site_id}"
         if self.area_id is not None:
@@ -257,6 +269,8 @@ class ExportContext:
 
     def scope_slug(self) -> str:
         """The scope for file names: ``release``, ``site-<id>`` or ``area-<id>``."""
+        if self.site_id is not None and len(self.site_members) > 1:
+            return f"site-{_safe(self.site_members[0])}-{len(self.site_members)}-parcels"
         if self.site_id is not None:
             return f"site-{_safe(self.site_id)}"
         if self.area_id is not None:
@@ -330,8 +344,13 @@ def prepare(
     site_id: str | None = None,
     layout: str | None = None,
     table: str | None = None,
+    gap_m: float = 10.0,
 ) -> ExportContext:
     """Check an export request and build its :class:`ExportContext`.
+
+    ``site_id`` may name an assembled site (``S:`` + member parcel ids,
+    :func:`geo.siting.assembly.site_id`); every member must be visible to
+    ``role``. ``gap_m`` is the gap its outline closes.
 
     Raises
     ------
@@ -366,12 +385,33 @@ def prepare(
         table=table,
     )
     area_ids = ws.areas["area_id"].astype(str)
+    ctx.gap_m = float(gap_m)
+    if site_id is not None and is_assembled(str(site_id)):
+        members = member_ids(str(site_id))
+        visible_ids = set(ctx.parcels["parcel_id"].astype(str))
+        all_ids = set(ws.parcels["parcel_id"].astype(str))
+        unknown = [m for m in members if m not in all_ids]
+        hidden = [m for m in members if m in all_ids and m not in visible_ids]
+        if unknown or len(members) < 2:
+            raise ExportError(
+                f"assembled site {site_id!r}: "
+                + (f"no parcel {', '.join(unknown)}" if unknown else "it names one parcel")
+                + "; an assembled site is S: and two or more parcel IDs, e.g. S:FX-0114,FX-0193"
+            )
+        if hidden:
+            raise ExportError(
+                f"assembled site {site_id}: parcel(s) {', '.join(hidden)} are not available to "
+                f"role {role} (investors see parcels that are "
+                f"{' or '.join(sorted(INVESTOR_PARCEL_STATUSES))})"
+            )
+        ctx.site_id, ctx.site_members = site_of(members), tuple(sorted(members))
+        site_id = None
     if site_id is not None:
         site_id = str(site_id)
         all_ids = set(ws.parcels["parcel_id"].astype(str))
         visible = ctx.parcels["parcel_id"].astype(str)
         if site_id in set(visible):
-            ctx.site_id = site_id
+            ctx.site_id, ctx.site_members = site_id, (site_id,)
         elif site_id in set(area_ids):
             ctx.area_id, ctx.site_area = site_id, True
         elif site_id in all_ids:

@@ -4,7 +4,8 @@ Both are drawn by reportlab with a TrueType CJK font embedded
 (:mod:`geo.export._fonts`) and maps drawn by matplotlib from the data alone
 (:mod:`geo.export._maps`): no tiles, no network.
 
-Site sheet (``site`` set: ``--site PARCEL_ID``, or ``--site AREA_ID`` for a park)
+Site sheet (``site`` set: ``--site PARCEL_ID``, ``--site S:ID1,ID2…`` for an
+assembled 连片 site, or ``--site AREA_ID`` for a park)
     A4 portrait, one page, Chinese and English side by side: title block, a
     map of the site and its surroundings, area in 亩 and ha, park and target
     industries, planning targets (FAR, coverage, green and admin shares,
@@ -14,7 +15,9 @@ Site sheet (``site`` set: ``--site PARCEL_ID``, or ``--site AREA_ID`` for a park
     office's contact (:mod:`geo.export.office`) and a QR code of the share
     link. A site sheet is a handout: whatever the exporting role, it shows
     only what an investor may see (other sites on its map are the available
-    ones; no internal field).
+    ones; no internal field). An assembled site's sheet draws its outline,
+    gives the total area (the sum of its parcels'), the planned uses and FAR
+    range of its parcels, and a table of the member parcels.
 
 Land-release report (otherwise)
     A4 portrait, several pages: headline figures (freed land against the
@@ -93,7 +96,7 @@ class SiteFacts:
     """What a site sheet says about one parcel or one park (investor-visible only)."""
 
     kind: str
-    """``parcel`` or ``area``."""
+    """``parcel``, ``assembled`` (a 连片 site of several parcels) or ``area``."""
     ident: str
     geometry: Any
     area_m2: float
@@ -109,7 +112,11 @@ class SiteFacts:
     soil_required: bool = False
     capacity: pd.Series | None = None
     available: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """Available parcels (released, stored) in the park (area sheets)."""
+    """Available parcels (released, stored) in the park (area sheets), or the members."""
+    land_uses: tuple[str, ...] = ()
+    """Planned uses of an assembled site's parcels."""
+    far_min: float | None = None
+    far_max: float | None = None
 
 
 def _nearest_road(ctx: ExportContext, geom: Any, ident: str) -> tuple[str | None, float | None]:
@@ -133,6 +140,8 @@ def site_facts(ctx: ExportContext) -> SiteFacts:
     inv = role_tables(ctx.ws, "investor")
     areas = ctx.ws.areas
     inv_areas = inv["areas"]
+    if ctx.site_id is not None and len(ctx.site_members) > 1:
+        return _assembled_facts(ctx, inv)
     if ctx.site_id is not None:
         cols = list(inv["parcels"].columns)
         site = ctx.ws.parcels[ctx.ws.parcels["parcel_id"].astype(str) == ctx.site_id][cols]
@@ -184,6 +193,50 @@ def site_facts(ctx: ExportContext) -> SiteFacts:
         soil_required=bool(len(flags)),
         capacity=cap,
         available=avail,
+    )
+
+
+def _assembled_facts(ctx: ExportContext, inv: dict[str, pd.DataFrame]) -> SiteFacts:
+    """The facts of an assembled site, from its member parcels as an investor sees them."""
+    from geo.capacity import capacity_totals, containing_area, parcel_capacity
+    from geo.siting.assembly import sites_by_id
+    from geo.soil import soil_flags
+
+    assert ctx.site_id is not None
+    areas = ctx.ws.areas
+    inv_areas = inv["areas"]
+    members = inv["parcels"][inv["parcels"]["parcel_id"].astype(str).isin(ctx.site_members)]
+    site = sites_by_id(members, [ctx.site_id], gap_m=ctx.gap_m, areas=areas)  # type: ignore[arg-type]
+    row = site.iloc[0]
+    outline = gpd.GeoDataFrame(
+        {"parcel_id": [ctx.site_id]}, geometry=[row.geometry], crs=ctx.ws.crs
+    )
+    aid = containing_area(outline, areas)["area_id"].iloc[0]
+    if pd.isna(aid):
+        aid = containing_area(outline, areas, require_targets=False)["area_id"].iloc[0]
+    park = None if pd.isna(aid) else inv_areas[inv_areas["area_id"].astype(str) == str(aid)].iloc[0]
+    road, dist = _nearest_road(ctx, row.geometry, ctx.site_id)
+    cap = capacity_totals(parcel_capacity(members, areas))  # type: ignore[arg-type]
+    flags = soil_flags(members)
+
+    def num(v: Any) -> float | None:
+        return None if v is None or pd.isna(v) else float(v)
+
+    return SiteFacts(
+        kind="assembled",
+        ident=ctx.site_id,
+        geometry=row.geometry,
+        area_m2=float(row["area_m2"]),
+        status=row["status"],
+        park=park,
+        road_name=road,
+        road_dist_m=dist,
+        soil_required=bool(len(flags)),
+        capacity=cap,
+        available=members,
+        land_uses=tuple(row["land_uses"]),
+        far_min=num(row["far_min"]),
+        far_max=num(row["far_max"]),
     )
 
 
@@ -305,6 +358,19 @@ def build_site_sheet(ctx: ExportContext, *, office: Office | None = None) -> byt
             lang=ctx.lang,
         )
         highlight = [facts.ident]
+    elif facts.kind == "assembled":
+        n = len(facts.available)
+        title = ("招商连片地块信息表", "Assembled Site Sheet")
+        subject_zh = f"连片地块（{n} 宗）"
+        subject_en = f"Assembled site of {n} parcels"
+        url = share_url(
+            office.share_base_url,
+            workspace=ctx.stem,
+            site=facts.ident,
+            expires=office.share_expires,
+            lang=ctx.lang,
+        )
+        highlight = list(facts.available["parcel_id"].astype(str))
     else:
         assert park is not None  # an area sheet is about the park itself
         title = ("招商园区信息表", "Investment Park Sheet")
@@ -318,7 +384,7 @@ def build_site_sheet(ctx: ExportContext, *, office: Office | None = None) -> byt
             lang=ctx.lang,
         )
         highlight = list(facts.available["parcel_id"].astype(str)) if len(facts.available) else []
-    map_h = 90 if facts.kind == "parcel" else 80
+    map_h = 80 if facts.kind == "area" else 90
     map_png = _maps.site_map_png(
         focus=facts.geometry,
         parcels=inv["parcels"],  # type: ignore[arg-type]
@@ -326,7 +392,7 @@ def build_site_sheet(ctx: ExportContext, *, office: Office | None = None) -> byt
         roads=ctx.ws.get("roads"),
         boundaries=ctx.ws.get("boundaries"),
         highlight_ids=highlight,
-        focus_label="本地块 Site" if facts.kind == "parcel" else "",
+        focus_label={"parcel": "本地块 Site", "assembled": "连片地块 Site"}.get(facts.kind, ""),
         schematic=ctx.ws.schematic,
         width_mm=104,
         height_mm=map_h,
@@ -335,7 +401,7 @@ def build_site_sheet(ctx: ExportContext, *, office: Office | None = None) -> byt
     def story_for(limit: int, with_capacity: bool) -> list[Any]:
         story: list[Any] = [title_block(ctx, title[0], title[1], st), Spacer(1, 3 * mm)]
         story.append(Paragraph(esc(f"{subject_zh}　｜　{subject_en}"), st["h1"]))
-        if facts.kind == "parcel" and park is not None:
+        if facts.kind in ("parcel", "assembled") and park is not None:
             story.append(Paragraph(esc(f"所在园区 Park: {park_zh} · {park_en}"), st["small"]))
         story.append(Spacer(1, 3 * mm))
 
@@ -385,6 +451,26 @@ def build_site_sheet(ctx: ExportContext, *, office: Office | None = None) -> byt
                 ("现状用途", "current use", _land_use_both(facts.land_use_now)),
                 ("原行业", "former industry", str(facts.industry_before or "—")),
             ]
+        elif facts.kind == "assembled":
+            uses = "、".join(_land_use_both(u) for u in facts.land_uses) or "—"
+            if facts.far_min is not None or facts.far_max is not None:
+                lo = "—" if facts.far_min is None else f"{facts.far_min:g}"
+                hi = "—" if facts.far_max is None else f"{facts.far_max:g}"
+                far = f"{lo} – {hi}"
+            else:
+                far = "—"
+            rows += [
+                (
+                    "状态",
+                    "status",
+                    f"{status_text(facts.status, 'zh')} {status_text(facts.status, 'en')}",
+                ),
+                ("组成地块", "parcels", f"{len(facts.available)} 宗 parcels"),
+                ("所在园区", "park", park_zh),
+                ("主导产业", "target industries", targets_text),
+                ("规划用途", "planned uses", uses),
+                ("容积率", "FAR (of its parcels)", far),
+            ]
         else:
             kind = park.get("kind") if park is not None else None
             avail_mu = (
@@ -424,13 +510,26 @@ def build_site_sheet(ctx: ExportContext, *, office: Office | None = None) -> byt
         story.append(pair_table(_targets_rows(facts), st, width_mm=174))
         cap_rows = _capacity_rows(facts) if with_capacity else []
         if cap_rows:
-            what = "本地块" if facts.kind == "parcel" else "可供应地块合计"
-            what_en = "this site" if facts.kind == "parcel" else "available sites in all"
+            what = "可供应地块合计" if facts.kind == "area" else "本地块"
+            what_en = "available sites in all" if facts.kind == "area" else "this site"
             story.append(Paragraph(f"按指标测算（{what}）　At these targets ({what_en})", st["h3"]))
             story.append(pair_table(cap_rows, st, width_mm=174))
         if facts.kind == "area" and len(facts.available) and limit > 0:
             story.append(Paragraph("可供应地块　Available sites", st["h3"]))
             story += _available_table(facts.available, st, limit=limit)
+        if facts.kind == "assembled":
+            story.append(
+                Paragraph(
+                    esc(
+                        "组成地块　Member parcels（合计 total "
+                        f"{m2_to_mu(facts.area_m2):,.2f} 亩 mu，"
+                        "为各地块面积之和，不含地块间道路 · the sum of the parcels' areas, "
+                        "without the roads between them）"
+                    ),
+                    st["h3"],
+                )
+            )
+            story += _available_table(facts.available, st, limit=len(facts.available))
 
         # contact and share link
         contact = [Paragraph("招商联系　Investment office", st["h3"])]

@@ -9,9 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, editing, finder, province, session, state, widgets
+from geo.app import compute, editing, province, session, state, widgets
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
+from geo.siting import finder
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)

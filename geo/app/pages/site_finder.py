@@ -1,4 +1,12 @@
-"""招商选址 Site finder: available sites by size, park, industry and road access.
+"""招商选址 Site finder: available sites by project, size, park, industry and road access.
+
+The sites are 连片: adjacent available parcels (sharing an edge, or within
+the gap the officer sets, 10 m by default) are offered as one site
+(:mod:`geo.siting`), with its total 亩, outline, member parcels and combined
+attributes; a parcel whose planned use does not admit the chosen project is
+not listed. The fit is shown only when the brief has a criterion, with its
+parts. Each card has the site sheet (PDF) one click away; a click on a site
+on the map (an assembled site's outline) opens its card.
 
 Presentation mode (``?present=1``) shows an investor the chosen sites with no
 sidebar, no planner control and no internal field: the parcels come from
@@ -16,6 +24,7 @@ then carries only the token.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
@@ -27,19 +36,23 @@ import pandas as pd
 import streamlit as st
 
 from geo import sharing
-from geo.app import compute, finder, session, state, widgets
+from geo.app import compute, session, state, widgets
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
+from geo.siting import assembly, finder
+from geo.siting.uses import load_admits
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
 MAX_CARDS = 12
 CARDS_PER_ROW = 3
-ROAD_MAX_M = 5000
+ROAD_MAX_KM = 20.0
+GAP_MAX_M = 100.0
 STATE_KEY = "sf_state"
 RESTORED_KEY = "_sf_restored"
 MAP_LAYERS = (
+    "assembled_sites",
     "boundaries",
     "areas_kind",
     "plates",
@@ -59,9 +72,14 @@ class Brief:
     """0: no upper limit."""
     area: str = ""
     industry: str = ""
-    available: bool = True
-    road_m: int = 0
+    use: str = ""
+    """Project category (:mod:`geo.siting.uses`); empty: any buildable use."""
+    road: str = ""
+    """A road's ``road_id``; empty: the nearest road."""
+    road_km: float = 0.0
     """0: any distance."""
+    gap_m: float = finder.DEFAULT_GAP_M
+    available: bool = True
     site: str = ""
 
 
@@ -78,9 +96,11 @@ def brief_from_query(qp: Any) -> Brief:
 
     Examples
     --------
-    >>> b = brief_from_query({"mu": "10-80", "area": "FX-Z01", "avail": "0", "road_m": "500"})
-    >>> b.min_mu, b.max_mu, b.area, b.available, b.road_m
-    (10.0, 80.0, 'FX-Z01', False, 500)
+    >>> b = brief_from_query({"mu": "200-", "use": "industry_2", "road": "G309", "road_km": "5"})
+    >>> b.min_mu, b.max_mu, b.use, b.road, b.road_km, b.gap_m
+    (200.0, 0.0, 'industry_2', 'G309', 5.0, 10.0)
+    >>> brief_from_query({"road_m": "500", "avail": "0", "gap": "x"}).road_km  # an older link
+    0.5
     """
     lo, hi = 0.0, 0.0
     mu = str(qp.get("mu", "") or "")
@@ -89,13 +109,18 @@ def brief_from_query(qp: Any) -> Brief:
         lo, hi = _float(a, 0.0), _float(b, 0.0)
         if hi and hi < lo:
             lo, hi = hi, lo
+    road_km = _float(qp.get("road_km", 0), 0.0) or _float(qp.get("road_m", 0), 0.0) / 1000.0
+    use = str(qp.get("use", "") or "")
     return Brief(
         min_mu=lo,
         max_mu=hi,
         area=str(qp.get("area", "") or ""),
         industry=str(qp.get("industry", "") or ""),
+        use=use if use in load_admits().categories else "",
+        road=str(qp.get("road", "") or ""),
+        road_km=min(road_km, ROAD_MAX_KM),
+        gap_m=min(_float(qp.get("gap", finder.DEFAULT_GAP_M), finder.DEFAULT_GAP_M), GAP_MAX_M),
         available=str(qp.get("avail", "1")) not in ("0", "false", "no"),
-        road_m=int(_float(qp.get("road_m", 0), 0.0)),
         site=str(qp.get("site", "") or ""),
     )
 
@@ -107,6 +132,8 @@ def brief_to_query(brief: Brief) -> dict[str, str]:
     --------
     >>> brief_to_query(Brief(min_mu=10, max_mu=80, industry="精密铸造", site="FX-0001"))
     {'mu': '10-80', 'industry': '精密铸造', 'site': 'FX-0001'}
+    >>> brief_to_query(Brief(min_mu=200, use="industry_2", road="G309", road_km=5, gap_m=20))
+    {'mu': '200-0', 'use': 'industry_2', 'road': 'G309', 'road_km': '5', 'gap': '20'}
     """
     out: dict[str, str] = {}
     if brief.min_mu or brief.max_mu:
@@ -115,10 +142,16 @@ def brief_to_query(brief: Brief) -> dict[str, str]:
         out["area"] = brief.area
     if brief.industry:
         out["industry"] = brief.industry
+    if brief.use:
+        out["use"] = brief.use
+    if brief.road:
+        out["road"] = brief.road
+    if brief.road_km:
+        out["road_km"] = f"{brief.road_km:g}"
+    if brief.gap_m != finder.DEFAULT_GAP_M:
+        out["gap"] = f"{brief.gap_m:g}"
     if not brief.available:
         out["avail"] = "0"
-    if brief.road_m:
-        out["road_m"] = str(brief.road_m)
     if brief.site:
         out["site"] = brief.site
     return out
@@ -148,30 +181,57 @@ def _restore() -> None:
     _set_brief(brief_from_query(st.query_params))
 
 
-def _seed_widgets(brief: Brief, max_mu: float) -> None:
+def _seed_widgets(brief: Brief) -> None:
     """Give the filter widgets the brief's values when they have none (first visit, share link)."""
-    hi = brief.max_mu if brief.max_mu else max_mu
     seeds = {
-        "sf_size": (min(brief.min_mu, max_mu), min(hi, max_mu)),
         "sf_area": brief.area or None,
         "sf_industry": brief.industry or None,
+        "sf_use": brief.use or None,
+        "sf_road_id": brief.road or None,
+        "sf_road_km": min(brief.road_km, ROAD_MAX_KM),
+        "sf_gap": min(brief.gap_m, GAP_MAX_M),
         "sf_avail": brief.available,
-        "sf_road": min(brief.road_m, ROAD_MAX_M),
     }
     for key, value in seeds.items():
         if key not in st.session_state:
             st.session_state[key] = value
+
+
+def _seed_size(brief: Brief, max_mu: float) -> None:
+    """The size slider's range within 0 … ``max_mu`` (the largest site of the current choice)."""
+    if "sf_size" not in st.session_state:
+        hi = brief.max_mu if brief.max_mu else max_mu
+        st.session_state["sf_size"] = (min(brief.min_mu, max_mu), min(hi, max_mu))
     lo, hi = st.session_state["sf_size"]
     if not 0 <= lo <= hi <= max_mu:
-        st.session_state["sf_size"] = (0.0, max_mu)
+        st.session_state["sf_size"] = (min(max(lo, 0.0), max_mu), max_mu)
 
 
-def _controls(ws: Workspace, max_mu: float, lang: Lang) -> Brief:
+def _road_names(ws: Workspace, lang: Lang) -> dict[str, str]:
+    roads = ws.get("roads")
+    if roads is None or not len(roads) or "road_id" not in roads.columns:
+        return {}
+    out: dict[str, str] = {}
+    for _, r in roads.iterrows():
+        name = (
+            r.get("name_en") if lang == "en" and not widgets.is_missing(r.get("name_en")) else None
+        )
+        name = name or (r.get("name") if not widgets.is_missing(r.get("name")) else None)
+        rid = str(r["road_id"])
+        out[rid] = f"{name} ({rid})" if name and str(name) != rid else rid
+    return out
+
+
+def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
+    """The brief's widgets; returns the brief, its candidate sites and the parcels left out."""
     areas = finder.latest_areas(ws.areas)
     areas = areas[areas["kind"].isin(finder.PLACE_KINDS)]
     names = {str(r["area_id"]): widgets.area_name(r, lang) for _, r in areas.iterrows()}
     inds = finder.industries_offered(ws.areas)
-    _seed_widgets(_brief(), max_mu)
+    admits = load_admits()
+    uses = list(admits.categories)
+    roads = _road_names(ws, lang)
+    _seed_widgets(_brief())
     rows = {str(r["area_id"]): r for _, r in areas.iterrows()}
     state.untranslate(
         "sf_area",
@@ -181,13 +241,42 @@ def _controls(ws: Workspace, max_mu: float, lang: Lang) -> Brief:
     state.untranslate(
         "sf_industry", [None, *inds], lambda v, lg: t_plain("all", lg) if v is None else term(v, lg)
     )
-    if st.session_state.get("sf_area") not in (None, *names):
-        st.session_state["sf_area"] = None
-    if st.session_state.get("sf_industry") not in (None, *inds):
-        st.session_state["sf_industry"] = None
-    # One row, so that the map below starts near the top of the page.
-    c1, c2, c3, c4, c5 = st.columns([1.3, 1.1, 1.1, 1.2, 0.9], vertical_alignment="center")
-    lo, hi = c1.slider(
+    state.untranslate(
+        "sf_use",
+        [None, *uses],
+        lambda v, lg: t_plain("sf_any_use", lg) if v is None else admits.label(v, lg),
+    )
+    state.untranslate(
+        "sf_road_id",
+        [None, *roads],
+        lambda v, lg: t_plain("sf_any_road", lg) if v is None else _road_names(ws, lg)[v],
+    )
+    for key, known in (
+        ("sf_area", names),
+        ("sf_industry", inds),
+        ("sf_use", uses),
+        ("sf_road_id", roads),
+    ):
+        if st.session_state.get(key) not in (None, *known):
+            st.session_state[key] = None
+    # The project and the gap decide the candidates, and so the size slider's end.
+    gap = float(st.session_state.get("sf_gap") or 0.0)
+    use = st.session_state.get("sf_use")
+    available = bool(st.session_state.get("sf_avail", True))
+    sites = compute.candidate_sites(ws, state.role(), use=use, gap_m=gap, available=available)
+    max_mu = _max_mu(sites)
+    _seed_size(_brief(), max_mu)
+    # Two rows, so that the map below starts near the top of the page.
+    c1, c2, c3, c4 = st.columns([1.2, 1.5, 1.1, 0.9], vertical_alignment="center")
+    use = c1.selectbox(
+        t("sf_use", lang),
+        [None, *uses],
+        format_func=lambda v: t("sf_any_use", lang) if v is None else admits.label(v, lang),
+        key="sf_use",
+        persist_state="session",
+        help=t("sf_use_help", lang),
+    )
+    lo, hi = c2.slider(
         t("sf_size", lang),
         0.0,
         max_mu,
@@ -196,7 +285,24 @@ def _controls(ws: Workspace, max_mu: float, lang: Lang) -> Brief:
         persist_state="session",
         format="%.0f",
     )
-    area = c2.selectbox(
+    road = c3.selectbox(
+        t("sf_road_pick", lang),
+        [None, *roads],
+        format_func=lambda v: t("sf_any_road", lang) if v is None else roads[v],
+        key="sf_road_id",
+        persist_state="session",
+    )
+    road_km = c4.slider(
+        t("sf_road_km", lang),
+        0.0,
+        ROAD_MAX_KM,
+        step=0.5,
+        key="sf_road_km",
+        persist_state="session",
+        help=t("sf_road_help", lang),
+    )
+    d1, d2, d3, d4 = st.columns([1.2, 1.5, 1.1, 0.9], vertical_alignment="center")
+    area = d1.selectbox(
         t("sf_park", lang),
         [None, *names],
         format_func=lambda a: t("all", lang) if a is None else names[a],
@@ -204,7 +310,7 @@ def _controls(ws: Workspace, max_mu: float, lang: Lang) -> Brief:
         key="sf_area",
         persist_state="session",
     )
-    industry = c3.selectbox(
+    industry = d2.selectbox(
         t("sf_industry", lang),
         [None, *inds],
         format_func=lambda v: t("all", lang) if v is None else term(v, lang),
@@ -212,54 +318,388 @@ def _controls(ws: Workspace, max_mu: float, lang: Lang) -> Brief:
         key="sf_industry",
         persist_state="session",
     )
-    road = c4.slider(
-        t("sf_road", lang),
-        0,
-        ROAD_MAX_M,
-        step=100,
-        key="sf_road",
+    gap = d3.number_input(
+        t("sf_gap", lang),
+        min_value=0.0,
+        max_value=GAP_MAX_M,
+        step=5.0,
+        key="sf_gap",
         persist_state="session",
-        help=t("sf_road_help", lang),
+        help=t("sf_gap_help", lang),
     )
-    available = c5.toggle(t("sf_available", lang), key="sf_avail", persist_state="session")
+    available = d4.toggle(t("sf_available", lang), key="sf_avail", persist_state="session")
     old = _brief()
-    return Brief(
+    brief = Brief(
         min_mu=float(lo),
         max_mu=0.0 if hi >= max_mu else float(hi),
         area=area or "",
         industry=industry or "",
+        use=use or "",
+        road=road or "",
+        road_km=float(road_km),
+        gap_m=float(gap),
         available=bool(available),
-        road_m=int(road),
         site=old.site,
     )
+    view = state.workspace_for(ws, state.role())
+    statuses = set(finder.AVAILABLE_STATUSES)
+    on_offer = view.parcels[view.parcels["status"].isin(statuses).to_numpy()]
+    left_out = int((~finder.offerable(on_offer, brief.use or None)).sum())
+    return brief, sites, left_out
+
+
+def _max_mu(sites: pd.DataFrame) -> float:
+    """The size slider's end: the largest candidate site, rounded up to 10 亩."""
+    top = float(sites["area_mu"].max()) if len(sites) else 0.0
+    return float(max(10.0, math.ceil(top / 10.0) * 10.0))
 
 
 def _criteria(ws: Workspace, brief: Brief, lang: Lang) -> str:
     parts = []
+    if brief.use:
+        parts.append(load_admits().label(brief.use, lang))
     if brief.min_mu or brief.max_mu:
         hi = f"{brief.max_mu:,.0f}" if brief.max_mu else "∞"
-        parts.append(f"{brief.min_mu:,.0f}–{hi} {t('mu', lang)}")
+        parts.append(f"{brief.min_mu:,.0f}–{hi} {t_plain('mu', lang)}")
     if brief.area:
         row = ws.areas[ws.areas["area_id"].astype(str) == brief.area]
         parts.append(widgets.area_name(row.iloc[0], lang) if len(row) else brief.area)
     if brief.industry:
         parts.append(term(brief.industry, lang))
-    if brief.road_m:
-        parts.append(t("sf_road_within", lang, d=f"{brief.road_m:,}"))
-    return " · ".join(parts) if parts else t("sf_all_sites", lang)
+    if brief.road_km:
+        road = _road_names(ws, lang).get(brief.road) if brief.road else None
+        road = road or t_plain("sf_any_road", lang)
+        parts.append(t_plain("sf_road_within", lang, d=f"{brief.road_km:g}", road=road))
+    return " · ".join(parts) if parts else t_plain("sf_all_sites", lang)
 
 
-def _sites(ws: Workspace, role: str) -> pd.DataFrame:
-    """Parcels the role may see, joined with where they lie."""
-    view = state.workspace_for(ws, role)
-    cols = [
-        c
-        for c in ("parcel_id", "status", "district", "land_use_planned", "area_mu")
-        if c in view.parcels
+def find_sites(
+    ws: Workspace,
+    brief: Brief,
+    role: str,
+    *,
+    named: tuple[str, ...] | None = None,
+    sites: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The brief's sites for ``role``, best fit first (largest first with no criterion).
+
+    ``named``: only these site ids (a share link's). ``sites``: the
+    candidates when the caller has them already.
+    """
+    if sites is None:
+        sites = compute.candidate_sites(
+            ws,
+            role,
+            use=brief.use or None,
+            gap_m=brief.gap_m,
+            available=brief.available,
+            named=named,
+        )
+    sites = sites.copy()
+    roads = ws.get("roads")
+    if brief.road and roads is not None and len(sites):
+        try:
+            d = finder.road_distance(sites, roads, brief.road)  # type: ignore[arg-type]
+        except finder.ProximityError as err:
+            logger.info("road %s: %s", brief.road, err)
+        else:
+            sites["road_name"] = d["road_name"].to_numpy()
+            sites["road_dist_m"] = d["dist_m"].to_numpy()
+    criteria = {
+        "min_mu": brief.min_mu or None,
+        "max_mu": brief.max_mu or None,
+        "industry": brief.industry or None,
+        "max_road_m": brief.road_km * 1000.0 or None,
+    }
+    if named is not None:  # a share link's sites are shown whatever else it says
+        hits = sites
+    else:
+        hits = finder.filter_sites(sites, area_id=brief.area or None, **criteria)
+    return finder.rank_sites(hits, finder.fit_scores(hits, **criteria))
+
+
+def _fit_text(row: pd.Series, lang: Lang) -> str:
+    parts = [
+        f"{t_plain(f'fit_{p}', lang)} {row[f'fit_{p}']:.0f}/{finder.FIT_WEIGHTS[p]:.0f}"
+        for p in finder.FIT_PARTS
+        if not widgets.is_missing(row.get(f"fit_{p}"))
     ]
-    parcels = pd.DataFrame(view.parcels[cols])
-    parcels["parcel_id"] = parcels["parcel_id"].astype(str)
-    return parcels.merge(compute.places(ws), on="parcel_id", how="left")
+    return " · ".join(parts)
+
+
+def _sheet_pdf(ws: Workspace, site_id: str, lang: Lang, gap_m: float) -> bytes:
+    """The site sheet of a site (a parcel or an assembled site), as an investor may see it."""
+    from geo.export import prepare
+    from geo.export.pdf import build_pdf
+
+    ctx = prepare(ws, role="investor", lang=lang, site_id=site_id, gap_m=gap_m)
+    return build_pdf(ctx)
+
+
+def sheet_file_name(site_id: str) -> str:
+    """``site-FX-0114.pdf``, ``site-FX-0114-7-parcels.pdf`` for an assembled site.
+
+    Examples
+    --------
+    >>> sheet_file_name("S:FX-0114,FX-0193"), sheet_file_name("FX-0007")
+    ('site-FX-0114-2-parcels.pdf', 'site-FX-0007.pdf')
+    """
+    members = assembly.member_ids(site_id)
+    if len(members) > 1:
+        return f"site-{members[0]}-{len(members)}-parcels.pdf"
+    return f"site-{members[0]}.pdf"
+
+
+def _sheet_button(ws: Workspace, site_id: str, lang: Lang, gap_m: float, *, key: str) -> None:
+    st.download_button(
+        t("sf_sheet", lang),
+        data=lambda: _sheet_pdf(ws, site_id, lang, gap_m),
+        file_name=sheet_file_name(site_id),
+        mime="application/pdf",
+        key=key,
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+    )
+
+
+def card_key(site_id: str) -> str:
+    """A widget-key part for a site: its file stem, with a digest for assembled sites.
+
+    Examples
+    --------
+    >>> card_key("FX-0007")
+    'site-FX-0007'
+    >>> card_key("S:FX-0114,FX-0193")
+    'site-FX-0114-2-parcels-f0b5be'
+    """
+    stem = sheet_file_name(site_id)[:-4]
+    if not assembly.is_assembled(site_id):
+        return stem
+    return f"{stem}-{hashlib.sha1(site_id.encode('utf-8')).hexdigest()[:6]}"
+
+
+def _site_title(row: pd.Series, lang: Lang) -> str:
+    size = f"{widgets.fmt_num(row['area_mu'], 1)} {t_plain('mu', lang)}"
+    if bool(row.get("assembled")):
+        return f"{t_plain('sf_assembled', lang, n=int(row['n_members']))} · {size}"
+    return f"{row['site_id']} · {size}"
+
+
+def _site_lines(row: pd.Series, lang: Lang) -> list[tuple[str, str]]:
+    uses = [widgets.land_use(u, lang) for u in row.get("land_uses") or ()] or ["—"]
+    lines = [(t_plain("status", lang), widgets.status_label(row["status"], lang))]
+    if bool(row.get("assembled")):
+        lines.append((t_plain("sf_members", lang), "、".join(row["member_ids"])))
+    lines.append((t_plain("sf_planned_uses", lang), "；".join(uses)))
+    if not widgets.is_missing(row.get("place_id")):
+        lines.append((t_plain("in_area", lang), widgets.area_name(row, lang, prefix="place_")))
+        lines.append(
+            (t_plain("target_industries", lang), widgets.industries(row["target_industries"], lang))
+        )
+    if not (widgets.is_missing(row.get("far_min")) and widgets.is_missing(row.get("far_max"))):
+        lo, hi = row.get("far_min"), row.get("far_max")
+        far = f"{widgets.fmt_num(lo, 1)} – {widgets.fmt_num(hi, 1)}"
+        lines.append((t_plain("sf_far", lang), far))
+    if not widgets.is_missing(row.get("road_dist_m")):
+        lines.append(
+            (
+                t_plain("sf_road_pick", lang),
+                f"{row['road_name']} · {widgets.fmt_num(row['road_dist_m'])} m",
+            )
+        )
+    if bool(row.get("soil_required")):
+        lines.append((t_plain("sf_soil", lang), t_plain("sf_soil_required", lang)))
+    return lines
+
+
+def _score(row: pd.Series, lang: Lang) -> None:
+    if widgets.is_missing(row.get("fit")):
+        st.caption(t("sf_no_score", lang))
+        return
+    st.progress(
+        min(max(float(row["fit"]) / float(row["fit_max"]), 0.0), 1.0),
+        text=t("sf_fit", lang, fit=f"{row['fit']:.0f}", max=f"{row['fit_max']:.0f}"),
+    )
+    st.caption(widgets.md(_fit_text(row, lang)))
+
+
+def _card(ws: Workspace, row: pd.Series, lang: Lang, gap_m: float, *, selected: bool) -> None:
+    sid = str(row["site_id"])
+    key = card_key(sid)
+    with st.container(border=True, key=f"site_card_{key}"):
+        pin = ":material/location_on: " if selected else ""
+        st.markdown(f"{pin}**{widgets.md(_site_title(row, lang))}**")
+        _score(row, lang)
+        st.markdown(
+            "\n".join(f"- {widgets.md(a)}: {widgets.md(b)}" for a, b in _site_lines(row, lang))
+        )
+        b1, b2 = st.columns(2)
+        if b1.button(
+            t("sf_show_on_map", lang),
+            key=f"sf_pick_{key}",
+            type="primary" if selected else "secondary",
+        ):
+            _set_brief(replace(_brief(), site=sid))
+            st.rerun()
+        with b2:
+            _sheet_button(ws, sid, lang, gap_m, key=f"sf_pdf_{key}")
+
+
+def _site_card(ws: Workspace, row: pd.Series, lang: Lang, gap_m: float) -> None:
+    """The card of the selected assembled site (a parcel's is :func:`widgets.parcel_card`)."""
+    with st.container(border=True, key="site_card"):
+        st.markdown(f"#### {widgets.md(_site_title(row, lang))}")
+        c1, c2 = st.columns(2)
+        c1.metric(t("area_mu", lang), widgets.fmt_num(row["area_mu"], 1))
+        c2.metric(t("sf_members", lang), f"{int(row['n_members'])}")
+        st.caption(t("sf_area_note", lang))
+        _score(row, lang)
+        st.markdown(
+            "\n".join(f"- {widgets.md(a)}: {widgets.md(b)}" for a, b in _site_lines(row, lang))
+        )
+        _sheet_button(ws, str(row["site_id"]), lang, gap_m, key="sf_pdf_selected")
+
+
+FINDER_MAP_HEIGHT = "max(440px, calc(100vh - 420px))"
+"""Below the brief's two rows of controls, the map takes the rest of the viewport."""
+
+
+def _shown_layers(brief: Brief, role: str) -> tuple[str, ...]:
+    """Every parcel by status only when the planner looks beyond available sites."""
+    if not brief.available and role != "investor":
+        return MAP_LAYERS
+    return tuple(x for x in MAP_LAYERS if x != "parcels_status")
+
+
+def _center(ws: Workspace, site_id: str) -> tuple[float, float] | None:
+    members = assembly.member_ids(site_id)
+    hit = ws.parcels[ws.parcels["parcel_id"].astype(str).isin(members)]
+    if hit.empty:
+        return None
+    pt = hit.geometry.union_all().representative_point()
+    import geopandas as gpd
+
+    ll = gpd.GeoSeries([pt], crs=ws.parcels.crs).to_crs(4326).iloc[0]
+    return (float(ll.y), float(ll.x))
+
+
+def map_workspace(ws: Workspace, hits: pd.DataFrame) -> Workspace:
+    """``ws`` with the outlines of the assembled sites among ``hits`` as extra parcels rows.
+
+    The rows have ``parcel_id`` = the site id, the site's status, planned
+    uses and area, and ``assembled`` true (every other parcel has it
+    missing): the ``assembled_sites`` layer draws them, and a click on one
+    returns the site id. Nothing else of the workspace changes.
+    """
+    import geopandas as gpd
+
+    parcels = ws.parcels.copy()
+    parcels["assembled"] = pd.Series(pd.NA, index=parcels.index, dtype="boolean")
+    multi = hits[hits["assembled"].astype(bool)] if len(hits) else hits
+    if len(multi):
+        extra = gpd.GeoDataFrame(
+            {
+                "parcel_id": multi["site_id"].astype(str).to_numpy(),
+                "status": multi["status"].to_numpy(),
+                "land_use_planned": multi["land_use_planned"].to_numpy(),
+                "area_mu": multi["area_mu"].round(2).to_numpy(),
+                "assembled": pd.array([True] * len(multi), dtype="boolean"),
+            },
+            geometry=list(multi.geometry),
+            crs=parcels.crs,
+        )
+        parcels = pd.concat([parcels, extra], ignore_index=True)
+    tables = {**ws.tables, "parcels": gpd.GeoDataFrame(parcels, crs=ws.parcels.crs)}
+    return replace(ws, tables=tables)
+
+
+def page() -> None:
+    """The site-finder page (and its presentation mode)."""
+    lang = state.lang()
+    present = state.presenting()
+    role = "investor" if present else state.role()
+    ws = session.open_workspace(lang)
+    if ws is None:
+        session.page_header(t("finder_title", lang), None, lang)
+        return
+    _restore()
+    share = state.share_session()
+    named = tuple(share.sites) if share is not None and share.sites else None
+    left_out = 0
+    if present:
+        _presentation_header(ws, lang)
+        brief = replace(_brief(), available=True)
+        hits = find_sites(ws, brief, role, named=named)
+    else:
+        session.page_header(t("finder_title", lang), ws, lang)
+        brief, sites, left_out = _controls(ws, lang)
+        hits = find_sites(ws, brief, role, sites=sites)
+    ids = hits["site_id"].astype(str).tolist()
+    if brief.site and brief.site not in ids:
+        brief = replace(brief, site="")
+    _set_brief(brief)
+    params = _sync_url(ws, brief, lang, present)
+    st.markdown(
+        t("sf_found", lang, n=f"{len(hits):,}", mu=widgets.fmt_num(hits["area_mu"].sum(), 1))
+        + f"  \n{widgets.md(_criteria(ws, brief, lang))}"
+    )
+    if left_out:
+        st.caption(t("sf_not_offered", lang, n=f"{left_out:,}"))
+    if hits.empty:
+        st.warning(t("sf_none", lang))
+    members = [m for ms in hits["member_ids"] for m in ms] if len(hits) else []
+    # a member parcel clicked on the map selects its site
+    site_of = {
+        m: sid for sid, ms in zip(hits["site_id"], hits["member_ids"], strict=True) for m in ms
+    }
+    shown = map_workspace(ws, hits)
+    left, right = st.columns([1.7, 1])
+    with left:
+        props = show_map(
+            shown,
+            lang=lang,
+            role=role,
+            key="finder_map",
+            layers=MAP_LAYERS,
+            show=_shown_layers(brief, role),
+            parcel_ids=[*members, *ids],
+            cache_key=(state.ws_key(ws), "site-finder", brief.use, brief.gap_m, brief.available),
+            center=_center(ws, brief.site) if brief.site else None,
+            zoom=16 if brief.site else None,
+            height=FINDER_MAP_HEIGHT,
+        )
+    clicked = str(props.get("parcel_id")) if props and props.get("parcel_id") else None
+    if clicked is not None:
+        clicked = clicked if clicked in ids else site_of.get(clicked)
+    if clicked is not None:
+        brief = replace(brief, site=clicked)
+        _set_brief(brief)
+        params = _sync_url(ws, brief, lang, present)
+    with right:
+        if brief.site and assembly.is_assembled(brief.site):
+            _site_card(ws, hits[hits["site_id"] == brief.site].iloc[0], lang, brief.gap_m)
+        elif brief.site:
+            widgets.parcel_card(ws, brief.site, lang, role=role)
+            _sheet_button(ws, brief.site, lang, brief.gap_m, key="sf_pdf_selected")
+        else:
+            with st.container(border=True):
+                st.markdown(t("sf_pick_hint", lang))
+        if not present:
+            _share_box(ws, brief, params, lang)
+    scored = len(hits) and hits["fit"].notna().any()
+    st.subheader(t("sf_cards" if scored else "sf_cards_by_size", lang))
+    rows = [
+        hits.iloc[i : i + CARDS_PER_ROW] for i in range(0, min(len(hits), MAX_CARDS), CARDS_PER_ROW)
+    ]
+    for chunk in rows:
+        cols = st.columns(CARDS_PER_ROW)
+        for col, (_, row) in zip(cols, chunk.iterrows(), strict=False):
+            with col:
+                _card(ws, row, lang, brief.gap_m, selected=row["site_id"] == brief.site)
+    if len(hits) > MAX_CARDS:
+        st.caption(t("sf_more", lang, n=len(hits) - MAX_CARDS))
+    if present:
+        _presentation_footer(lang)
 
 
 def _share_url(params: dict[str, str]) -> str:
@@ -317,159 +757,6 @@ def _sync_url(ws: Workspace, brief: Brief, lang: Lang, present: bool) -> dict[st
     if dict(st.query_params.to_dict()) != params:
         st.query_params.from_dict(params)
     return params
-
-
-def _card(row: pd.Series, lang: Lang, *, selected: bool) -> None:
-    with st.container(border=True, key=f"site_card_{row['parcel_id']}"):
-        size = f"{widgets.fmt_num(row['area_mu'], 1)} {t('mu', lang)}"
-        head = f"{row['parcel_id']} · {size}"
-        pin = ":material/location_on: " if selected else ""
-        st.markdown(f"{pin}**{widgets.md(head)}**")
-        st.progress(
-            min(max(float(row["fit"]) / 100.0, 0.0), 1.0),
-            text=t("sf_fit", lang, fit=f"{row['fit']:.0f}"),
-        )
-        lines = [
-            (t("status", lang), widgets.status_label(row["status"], lang)),
-            (t("land_use_planned", lang), widgets.land_use(row.get("land_use_planned"), lang)),
-        ]
-        if not widgets.is_missing(row.get("place_id")):
-            lines.append((t("in_area", lang), widgets.area_name(row, lang, prefix="place_")))
-            lines.append(
-                (t("target_industries", lang), widgets.industries(row["target_industries"], lang))
-            )
-        if not widgets.is_missing(row.get("road_dist_m")):
-            lines.append(
-                (
-                    t("nearest_road", lang),
-                    f"{row['road_name']} · {widgets.fmt_num(row['road_dist_m'])} m",
-                )
-            )
-        if not widgets.is_missing(row.get("green_dist_m")):
-            green = widgets.area_name(row, lang, prefix="green_")
-            lines.append(
-                (t("nearest_green", lang), f"{green} · {widgets.fmt_num(row['green_dist_m'])} m")
-            )
-        st.markdown("\n".join(f"- {widgets.md(a)}: {widgets.md(b)}" for a, b in lines))
-        if st.button(
-            t("sf_show_on_map", lang),
-            key=f"sf_pick_{row['parcel_id']}",
-            type="primary" if selected else "secondary",
-        ):
-            _set_brief(replace(_brief(), site=str(row["parcel_id"])))
-            st.rerun()
-
-
-FINDER_MAP_HEIGHT = "max(440px, calc(100vh - 370px))"
-"""Below the brief's one row of controls, the map takes the rest of the viewport."""
-
-
-def _shown_layers(brief: Brief, role: str) -> tuple[str, ...]:
-    """Every parcel by status only when the planner looks beyond available sites."""
-    if not brief.available and role != "investor":
-        return MAP_LAYERS
-    return tuple(x for x in MAP_LAYERS if x != "parcels_status")
-
-
-def _center(ws: Workspace, parcel_id: str) -> tuple[float, float] | None:
-    hit = ws.parcels[ws.parcels["parcel_id"].astype(str) == parcel_id]
-    if hit.empty:
-        return None
-    pt = hit.geometry.representative_point().to_crs(4326).iloc[0]
-    return (float(pt.y), float(pt.x))
-
-
-def page() -> None:
-    """The site-finder page (and its presentation mode)."""
-    lang = state.lang()
-    present = state.presenting()
-    role = "investor" if present else state.role()
-    ws = session.open_workspace(lang)
-    if ws is None:
-        session.page_header(t("finder_title", lang), None, lang)
-        return
-    largest_mu = float(ws.parcels["area_mu"].max()) if len(ws.parcels) else 0.0  # a new one
-    max_mu = float(max(10.0, math.ceil(largest_mu / 10.0) * 10.0))
-    _restore()
-    if present:
-        _presentation_header(ws, lang)
-        brief = replace(_brief(), available=True)
-    else:
-        session.page_header(t("finder_title", lang), ws, lang)
-        brief = _controls(ws, max_mu, lang)
-    sites = _sites(ws, role)
-    statuses = finder.AVAILABLE_STATUSES if (brief.available or present) else None
-    hits = finder.filter_sites(
-        sites,
-        min_mu=brief.min_mu or None,
-        max_mu=brief.max_mu or None,
-        area_id=brief.area or None,
-        industry=brief.industry or None,
-        statuses=statuses,
-        max_road_m=brief.road_m or None,
-    )
-    hits = hits.assign(
-        fit=finder.fit_scores(
-            hits,
-            min_mu=brief.min_mu or None,
-            max_mu=brief.max_mu or None,
-            industry=brief.industry or None,
-            max_road_m=brief.road_m or None,
-        )
-    ).sort_values(["fit", "area_mu"], ascending=[False, False])
-    share = state.share_session()
-    if share is not None and share.sites:  # the link shows only the sites it names
-        hits = hits[hits["parcel_id"].isin(share.sites)]
-    ids = hits["parcel_id"].tolist()
-    if brief.site and brief.site not in ids:
-        brief = replace(brief, site="")
-    _set_brief(brief)
-    params = _sync_url(ws, brief, lang, present)
-    st.markdown(
-        t("sf_found", lang, n=f"{len(hits):,}", mu=widgets.fmt_num(hits["area_mu"].sum(), 1))
-        + f"  \n{widgets.md(_criteria(ws, brief, lang))}"
-    )
-    if hits.empty:
-        st.warning(t("sf_none", lang))
-    left, right = st.columns([1.7, 1])
-    with left:
-        props = show_map(
-            ws,
-            lang=lang,
-            role=role,
-            key="finder_map",
-            layers=MAP_LAYERS,
-            show=_shown_layers(brief, role),
-            parcel_ids=ids,
-            center=_center(ws, brief.site) if brief.site else None,
-            zoom=16 if brief.site else None,
-            height=FINDER_MAP_HEIGHT,
-        )
-    if props and props.get("parcel_id") and str(props["parcel_id"]) in ids:
-        brief = replace(brief, site=str(props["parcel_id"]))
-        _set_brief(brief)
-        params = _sync_url(ws, brief, lang, present)
-    with right:
-        if brief.site:
-            widgets.parcel_card(ws, brief.site, lang, role=role)
-        else:
-            with st.container(border=True):
-                st.markdown(t("sf_pick_hint", lang))
-        if not present:
-            _share_box(ws, brief, params, lang)
-    st.subheader(t("sf_cards", lang))
-    rows = [
-        hits.iloc[i : i + CARDS_PER_ROW] for i in range(0, min(len(hits), MAX_CARDS), CARDS_PER_ROW)
-    ]
-    for chunk in rows:
-        cols = st.columns(CARDS_PER_ROW)
-        for col, (_, row) in zip(cols, chunk.iterrows(), strict=False):
-            with col:
-                _card(row, lang, selected=row["parcel_id"] == brief.site)
-    if len(hits) > MAX_CARDS:
-        st.caption(t("sf_more", lang, n=len(hits) - MAX_CARDS))
-    if present:
-        _presentation_footer(lang)
 
 
 def _share_box(ws: Workspace, brief: Brief, params: dict[str, str], lang: Lang) -> None:

@@ -10,11 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, finder, session, state, widgets
+from geo.app import compute, session, state, widgets
 from geo.app.i18n import Lang, t, t_plain
 from geo.app.map_view import show_map
 from geo.proximity import nearest
 from geo.release import OUTSIDE_ID
+from geo.siting import finder
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
