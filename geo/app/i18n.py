@@ -167,6 +167,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This is a demo workspace: saving writes into a working copy and the demo data stay "
         "unchanged.",
     ),
+    "edit_in_working_copy": (
+        "编辑保存在工作副本 {name}（演示数据保持不变）。",
+        "Edits are saved in the working copy {name} (the demo data stay unchanged).",
+    ),
+    "working_copy_caption": (
+        "编辑保存在工作副本 {name}，演示工作空间 {demo} 保持不变；"
+        "关闭页面（会话结束）后副本即删除。",
+        "Edits are saved in the working copy {name}; the demo workspace {demo} stays unchanged. "
+        "The copy is deleted when you close the page (the session ends).",
+    ),
     "edit_saved": (
         "已保存：地块 {id} 的状态改为“{status}”（{on}），版本 {version}。",
         "Saved: parcel {id} is now {status} (since {on}), version {version}.",
@@ -215,7 +225,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "history_title": ("修改记录", "Change history"),
     "history_empty": ("此地块还没有修改记录。", "No changes recorded for this parcel yet."),
-    "hist_at": ("时间 (UTC)", "When (UTC)"),
+    "hist_at": ("时间（{tz}）", "When ({tz})"),
+    "hist_change": ("原值 → 新值", "Before → after"),
     "hist_who": ("修改人", "Who"),
     "hist_field": ("字段", "Field"),
     "hist_before": ("原值", "Before"),
@@ -297,6 +308,27 @@ STRINGS: dict[str, tuple[str, str]] = {
         "没有符合条件的地块，请放宽筛选条件。",
         "No parcel matches these filters; loosen them.",
     ),
+    "filter_days": ("当前状态天数 ≥", "Days in status ≥"),
+    "filter_days_help": (
+        "只看处于当前状态至少这么多天的地块（0 为不限）；闲置超过一年：状态选“闲置”，这里填 365。",
+        "Only parcels in their status for at least this many days (0: any); idle for more "
+        "than a year: status idle and 365 here.",
+    ),
+    "list_title": ("地块列表（{n} 块）", "Parcel list ({n})"),
+    "list_id": ("编号", "ID"),
+    "list_name": ("名称", "Name"),
+    "list_status": ("状态", "Status"),
+    "list_area_mu": ("面积（亩）", "Area (mu)"),
+    "list_place": ("所在片区", "Planning area"),
+    "list_pick_hint": (
+        "点击表头排序；选中一行，右侧显示该地块，地图缩放到该地块。",
+        "Click a header to sort; pick a row to show that parcel on the card and zoom the map "
+        "to it.",
+    ),
+    "list_download_xlsx": ("下载列表 (xlsx)", "Download the list (xlsx)"),
+    "list_download_csv": ("下载列表 (csv)", "Download the list (csv)"),
+    "list_file": ("地块列表", "parcel-list"),
+    "list_sheet": ("地块列表", "parcels"),
     # --- freed land ------------------------------------------------------------------
     "freed_title": ("腾退土地", "Freed land"),
     "freed_definition": (
