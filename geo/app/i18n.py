@@ -48,6 +48,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Uploads are kept in a temporary folder on the server and deleted when the session "
         "ends; all uploads together are capped at {cap} MB.",
     ),
+    "st_upload_button": ("上传文件", "Upload"),
+    "st_upload_hint": (
+        "把文件拖到这里，或点击“上传文件” · 每个文件不超过 {mb} MB",
+        "Drag files here or click Upload · up to {mb} MB per file",
+    ),
+    "st_upload_dragging": ("松开鼠标即可上传", "Drop the files to upload them"),
+    "st_upload_note": (
+        "每个文件不超过 {mb} MB；本服务器所有上传合计不超过 {cap} MB。",
+        "Up to {mb} MB per file; all uploads on this server together at most {cap} MB.",
+    ),
+    "st_press_enter": ("按回车键确认", "Press Enter to apply"),
+    "st_press_enter_form": ("按回车键提交表单", "Press Enter to submit the form"),
     "workspace_upload_temporary": (
         "上传为临时文件：关闭页面（会话结束）后即删除。",
         "Uploads are temporary: they are deleted when you close the page (the session ends).",

@@ -13,7 +13,8 @@ import logging
 import streamlit as st
 
 from geo.app import session, state, widgets
-from geo.app.i18n import Lang, t
+from geo.app.builtin_text import upload_note
+from geo.app.i18n import Lang, md, t
 from geo.io import (
     FORMATS,
     IMPORT_TABLES,
@@ -90,6 +91,7 @@ def page() -> None:
     files = st.file_uploader(
         t("import_files", lang), type=UPLOAD_TYPES, accept_multiple_files=True, key="import_files"
     )
+    st.caption(md(upload_note(lang)))
     c1, c2, c3, c4 = st.columns(4)
     table = c1.selectbox(
         t("import_table", lang),

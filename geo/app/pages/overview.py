@@ -163,6 +163,7 @@ def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
         format_func=lambda s: widgets.status_label(s, lang),
         key="ov_status",
         placeholder=t("all", lang),
+        select_all=False,
     )
     areas = finder.latest_areas(ws.areas)
     names = {str(r["area_id"]): widgets.area_name(r, lang) for _, r in areas.iterrows()}
@@ -185,6 +186,7 @@ def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
         format_func=lambda v: term(v, lang),
         key="ov_industry",
         placeholder=t("all", lang),
+        select_all=False,
     )
     if years.notna().any() and int(years.max()) > int(years.min()):
         lo, hi = int(years.min()), int(years.max())
