@@ -407,6 +407,11 @@ def history_panel(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> No
         )
 
 
+def _capital(text: str) -> str:
+    """``released on`` → ``Released on`` (a table cell starts with a capital)."""
+    return text[:1].upper() + text[1:]
+
+
 def history_columns(lang: Lang) -> dict[str, str]:
     """``{column: header}`` of :func:`history_frame` in ``lang`` (the time zone in the header)."""
     return {
@@ -435,7 +440,7 @@ def history_frame(hist: pd.DataFrame, lang: Lang) -> pd.DataFrame:
         {
             "at": [fmt_at(a) for a in shown["at"]],
             "who": [str(w) if not pd.isna(w) else "—" for w in shown["who"]],
-            "field": [_field(f, lang) for f in fields],
+            "field": [_capital(_field(f, lang)) for f in fields],
             "change": change,
             "note": ["" if n is None or pd.isna(n) else str(n) for n in notes],
         }

@@ -589,6 +589,57 @@ STRINGS: dict[str, tuple[str, str]] = {
     "import_report": ("检查报告", "Findings"),
     "import_accept_repairs": ("接受几何修复", "Accept the geometry repairs"),
     "import_apply": ("写入工作空间", "Write into the workspace"),
+    "import_reason_no_geometry": (
+        "写入 {table}：文件没有几何，按属性表（企业）导入。",
+        "Into {table}: the file has no geometry, an attribute table (enterprises).",
+    ),
+    "import_reason_lines": (
+        "写入 {table}：线几何，按道路导入。",
+        "Into {table}: line geometry, roads.",
+    ),
+    "import_reason_points": (
+        "写入 {table}：点几何，按位置定位企业。",
+        "Into {table}: point geometry, enterprises located by their position.",
+    ),
+    "import_reason_area_columns": (
+        "写入 {table}：面几何，列名与规划片区（片区/园区）相符。",
+        "Into {table}: polygons whose columns match planning areas.",
+    ),
+    "import_reason_polygons": (
+        "写入 {table}：面几何，按地块导入；如要导入为 规划片区 图层，请在“写入表”中选择 规划片区。",
+        "Into {table}: polygons, imported as parcels; to import them as planning areas, choose "
+        "planning areas under Target table.",
+    ),
+    "import_reason_chosen": (
+        "写入 {table}：在“写入表”中选择。",
+        "Into {table}: chosen under Target table.",
+    ),
+    "import_reason_other": ("写入 {table}：{why}", "Into {table}: {why}"),
+    "import_crs_read": ("坐标系：{crs}，{how}。", "CRS: {crs}, {how}."),
+    "import_crs_how_file": ("文件自带", "declared by the file"),
+    "import_crs_how_given": ("按“坐标系 EPSG”框填写", "as entered under CRS as EPSG"),
+    "import_crs_how_shift": (
+        "已从所选坐标偏移纠正到 WGS84",
+        "shifted back to WGS84 from the chosen offset",
+    ),
+    "import_crs_none_needed": ("没有几何，不需要坐标系。", "No geometry, so no CRS is needed."),
+    "import_crs_missing": (
+        "文件没有坐标系；坐标看起来是 EPSG:{epsg}。"
+        "腾笼不会猜测：核对后在“坐标系 EPSG”框填写再预览。",
+        "The file has no CRS; the coordinates look like EPSG:{epsg}. Tenglong never guesses: "
+        "check, enter it under CRS as EPSG and preview again.",
+    ),
+    "import_crs_unknown": (
+        "无法确定坐标系：请在“坐标系 EPSG”框填写再预览。",
+        "The CRS cannot be determined: enter it under CRS as EPSG and preview again.",
+    ),
+    "import_map_column": ("源列", "Source column"),
+    "import_map_field": ("字段", "Field"),
+    "import_map_unit": ("单位", "Unit"),
+    "import_map_how": ("对应方式", "How"),
+    "import_how_header": ("按列名识别", "from the header"),
+    "import_how_map": ("指定", "given"),
+    "import_how_skip": ("不导入", "not imported"),
     "import_done": (
         "已写入 {n} 行到 {table}（{path}），该工作空间已打开。",
         "Wrote {n} row(s) into {table} ({path}); that workspace is now open.",

@@ -196,6 +196,18 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
+TABLE_REASONS: dict[str, str] = {
+    "no_geometry": "no geometry: an attribute table (enterprises)",
+    "lines": "line geometry: roads",
+    "points": "point geometry: enterprises located by their position",
+    "area_columns": "polygons whose columns match planning areas (片区/园区)",
+    "polygons": "polygons: parcels (choose --layer areas for planning areas)",
+    "chosen": "chosen with --layer",
+}
+"""Why a table was chosen (:attr:`ImportPreview.table_reason`), by key: the app says it
+in the UI language (``import_reason_<key>``)."""
+
+
 def guess_table(
     data: SourceData,
     *,
@@ -209,15 +221,15 @@ def guess_table(
     columns match ``areas`` better.
     """
     if not data.has_geometry:
-        return "enterprises", "no geometry: an attribute table (enterprises)"
+        return "enterprises", TABLE_REASONS["no_geometry"]
     geoms = data.frame.geometry.values
     present = geoms[~(pd.isna(geoms) | shapely.is_empty(geoms))] if len(geoms) else geoms
     types = set(geom_type_names(np.asarray(present, dtype=object))) if len(present) else set()
     polygonal = bool(types & {"Polygon", "MultiPolygon"})
     if not polygonal and types and types <= {"LineString", "MultiLineString", "LinearRing"}:
-        return "roads", "line geometry: roads"
+        return "roads", TABLE_REASONS["lines"]
     if not polygonal and types and types <= {"Point", "MultiPoint"}:
-        return "enterprises", "point geometry: enterprises located by their position"
+        return "enterprises", TABLE_REASONS["points"]
     cols = list(data.frame.columns.drop(data.frame.geometry.name))
     extra = set((mapping or {}).values()) | set(defaults or {})
     score: dict[str, int] = {}
@@ -227,8 +239,8 @@ def guess_table(
         }
         score[t] = len(fields - {"name", DECLARED_AREA})
     if score["areas"] > score["parcels"]:
-        return "areas", "polygons whose columns match planning areas (片区/园区)"
-    return "parcels", "polygons: parcels (choose --layer areas for planning areas)"
+        return "areas", TABLE_REASONS["area_columns"]
+    return "parcels", TABLE_REASONS["polygons"]
 
 
 # ---------------------------------------------------------------------------
@@ -346,7 +358,7 @@ def preview_import(
         findings.append(Finding("error", "bad_geometry_text", msg, row=i + 1, column="geometry"))
 
     table, table_reason = (
-        (layer, "chosen with --layer")
+        (layer, TABLE_REASONS["chosen"])
         if layer
         else guess_table(data, mapping=mapping, defaults=defaults)
     )

@@ -123,9 +123,11 @@ def _filter_ids(ws: Workspace, years: pd.Series) -> list[str] | None:
 def _min_days() -> int:
     """The days-in-status filter's value (0: off); a bad value counts as off."""
     value = st.session_state.get("ov_days") or 0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
     try:
         return max(0, int(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # NaN, infinity
         return 0
 
 
@@ -194,8 +196,8 @@ def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
         if value is None or not lo <= value[0] <= value[1] <= hi:
             st.session_state["ov_year"] = (lo, hi)
         st.slider(t("filter_year", lang), lo, hi, key="ov_year", format="%d")
-    if "ov_days" not in st.session_state:
-        st.session_state["ov_days"] = 0
+    if _min_days() != st.session_state.get("ov_days"):  # unset, negative, empty or text
+        st.session_state["ov_days"] = _min_days()
     st.number_input(
         t("filter_days", lang),
         min_value=0,
