@@ -14,12 +14,14 @@ it fits the result's bounds, after a row is picked it fits that parcel.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import pandas as pd
+import streamlit as st
 
 from geo import crs as crs_mod
 from geo.access import RESTRICTED_ROLES
@@ -50,8 +52,23 @@ def column_labels(lang: Lang) -> dict[str, str]:
     }
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _cached_frame(
+    _ws: Workspace,
+    key: state.WorkspaceKey,
+    ids: tuple[str, ...] | None,
+    lang: Lang,
+    role: str,
+    locked: bool,
+    day: str,
+) -> pd.DataFrame:
+    return _frame(_ws, ids, lang, role)
+
+
 def result_frame(ws: Workspace, ids: Iterable[str] | None, lang: Lang, role: str) -> pd.DataFrame:
     """The rows of the list: the parcels of ``ids`` (None: every parcel) ``role`` may see.
+
+    Cached per workspace version, parcels, language, role and day (shared, read-only).
 
     Returns
     -------
@@ -67,6 +84,13 @@ def result_frame(ws: Workspace, ids: Iterable[str] | None, lang: Lang, role: str
     >>> set(COLUMNS) & set(PARCELS.internal)
     set()
     """
+    wanted = tuple(sorted({str(i) for i in ids})) if ids is not None else None
+    key = state.ws_key(ws)
+    day = dt.date.today().isoformat()  # days in status count from today
+    return _cached_frame(ws, key, wanted, lang, role, state.investor_locked(), day)
+
+
+def _frame(ws: Workspace, ids: Iterable[str] | None, lang: Lang, role: str) -> pd.DataFrame:
     view = state.workspace_for(ws, role)
     parcels = view.parcels
     if ids is not None:
