@@ -80,7 +80,9 @@ def _typing_hint(page: Any) -> str:
     return str(hint.evaluate(VISIBLE_TEXT))
 
 
-def test_uploader_and_hints_are_chinese_in_the_chinese_ui(app_url, app_page, screenshots: Path):
+def test_uploader_and_hints_are_chinese_in_the_chinese_ui(
+    app_url, app_page, screenshots: Path, tmp_path: Path
+):
     page = app_page.page
     page.goto(app_url + "/import")
     zone = _dropzone(page)
@@ -97,6 +99,16 @@ def test_uploader_and_hints_are_chinese_in_the_chinese_ui(app_url, app_page, scr
     _drag_over(page, zone)
     dragging = zone.evaluate(VISIBLE_TEXT)
     assert "松开鼠标即可上传" in dragging and "Drag and drop" not in dragging, dragging
+    zone.dispatch_event("dragleave")
+    # an uploaded file: its name shows, and no drop hint covers it
+    upload = tmp_path / "地块.csv"
+    upload.write_text("parcel_id\nX-1\n", encoding="utf-8")
+    page.locator(
+        "[data-testid='stMain'] [data-testid='stFileUploaderDropzoneInput']"
+    ).set_input_files(str(upload))
+    page.locator("[data-testid='stMain'] [data-testid='stFileChipName']").first.wait_for()
+    listed = zone.evaluate(VISIBLE_TEXT)
+    assert "地块.csv" in listed and "松开鼠标" not in listed, listed
     assert app_page.blocked == []
 
 

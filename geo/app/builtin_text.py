@@ -31,8 +31,11 @@ UPLOAD_BUTTON = (
 """The text of the uploader's button (Streamlit's "Upload")."""
 UPLOAD_INSTRUCTIONS = '[data-testid="stFileUploaderDropzoneInstructions"] span'
 """The line beside it (Streamlit's "200MB per file • GPKG, …")."""
-UPLOAD_DRAGGING = '[data-testid="stFileUploaderDropzone"] > div:not([data-testid])'
-"""What covers the drop zone while files are dragged over it ("Drag and drop files here")."""
+UPLOAD_DRAGGING = (
+    '[data-testid="stFileUploaderDropzone"] > div:not([data-testid]):not(:has([data-testid]))'
+)
+"""What covers the drop zone while files are dragged over it ("Drag and drop files here");
+not the list of uploaded files (a ``div`` too, holding ``stFileChips``)."""
 INPUT_INSTRUCTIONS = '[data-testid="InputInstructions"]'
 """The hint under a field being typed in ("Press Enter to apply")."""
 
