@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -285,6 +286,12 @@ def test_import_report_is_in_the_ui_language_without_none_or_cli_flags(monkeypat
         assert list(table.columns)[:2] == ["级别", "问题"]
         assert "错误" in set(table["级别"]) and "状态未知" in set(table["问题"])
         assert table.loc[table["问题"] == "状态未知", "行号"].tolist() == ["2"]
+        messages = dict(zip(table["问题"], table["说明"], strict=True))
+        assert messages["状态未知"].startswith("状态“不知道”无法识别；请填写：在产、")
+        assert messages["列未导入"].startswith("列“id”没有对应的字段")
+        assert messages["写入表（自动判断）"].startswith("导入到 地块 表")
+        # every finding of this file is worded in Chinese: none is an English sentence
+        assert not [m for m in table["说明"] if re.fullmatch(r"[ -~]+", m)], list(table["说明"])
         assert any("写入 地块：面几何" in c.value for c in at.caption)
         assert "导入为 规划片区 图层" in shown
         mapping = next(e for e in at.expander if e.label == "字段对应").dataframe[0].value

@@ -193,6 +193,7 @@ CODE_LABELS: dict[str, tuple[str, str]] = {
     "empty_source": ("文件没有数据", "no rows in the file"),
     "empty_values": ("必填值为空", "required values empty"),
     "encoding": ("文字编码", "text encoding"),
+    "encoding_uncertain": ("文字编码（不确定）", "text encoding (uncertain)"),
     "extra_column": ("额外字段", "extra column"),
     "geometry_dropped": ("几何未导入", "geometry dropped"),
     "geometry_from": ("几何来源", "geometry built from"),
@@ -337,6 +338,68 @@ def _shown(value: Any) -> str:
     return str(value) if _present(value) else "—"
 
 
+def _q(value: Any) -> str:
+    return f"“{value}”" if _present(value) else "（空）"
+
+
+def _zh_status_list() -> str:
+    from geo.schema import STATUS_LABELS
+
+    return "、".join(zh for zh, _ in STATUS_LABELS.values())
+
+
+def _zh_encoding(f: dict[str, Any]) -> str | None:
+    m = re.match(r"text read as (\S+): (.*)", str(f["message"]))
+    return f"文字按 {m.group(1)} 编码读取（{m.group(2)}）" if m else None
+
+
+def _zh_table(f: dict[str, Any]) -> str | None:
+    m = re.match(r"importing into (\w+)", str(f["message"]))
+    return (
+        f"导入到 {table_label(m.group(1), 'zh')} 表（自动判断，可在“写入表”中改选）" if m else None
+    )
+
+
+def _zh_missing_crs(f: dict[str, Any]) -> str:
+    m = re.search(r"likely EPSG:(\d+)", str(f["message"]))
+    hint = f"坐标看起来是 EPSG:{m.group(1)}；" if m else ""
+    return f"文件没有坐标系。{hint}腾笼不会猜测：请核对后在“坐标系 EPSG”框填写再预览"
+
+
+_ZH_MESSAGES: dict[str, Any] = {
+    "unknown_status": lambda f: f"状态{_q(f['value'])}无法识别；请填写：{_zh_status_list()}",
+    "bad_date": lambda f: f"{_q(f['value'])}不是日期；请写成 YYYY-MM-DD",
+    "bad_bool": lambda f: f"{_q(f['value'])}不是“是/否”；请填写 是 或 否",
+    "bad_number": lambda f: f"{_q(f['value'])}不是数字",
+    "unknown_land_use": lambda f: (
+        f"用地代码{_q(f['value'])}不在《国土空间调查、规划、用途管制用地用海分类》中；"
+        "请填写代码（如 100102）或名称（如 二类工业用地）"
+    ),
+    "null_geometry": lambda f: "缺少图形；请补画或删除该行",
+    "empty_geometry": lambda f: "图形为空；请补画或删除该行",
+    "empty_id": lambda f: "编号为空；每行都需要唯一编号",
+    "duplicate_id": lambda f: f"编号{_q(f['value'])}在文件中出现多次；每行编号须唯一",
+    "unmapped_column": lambda f: (
+        f"列{_q(f['column'])}没有对应的字段，不导入（如需保留，请把列名改为腾笼字段名）"
+    ),
+    "outside_district": lambda f: "图形位于工作空间的行政区界之外；请核对坐标系，或删除该行",
+    "encoding": _zh_encoding,
+    "encoding_uncertain": _zh_encoding,
+    "table_guessed": _zh_table,
+    "missing_crs": _zh_missing_crs,
+}
+"""Chinese wording of the commonest findings, from the finding's own fields; the others
+keep their detail with command-line options said in words (:func:`in_words`)."""
+
+
+def _message(f: dict[str, Any], lang: Lang) -> str:
+    if lang == "zh" and str(f["code"]) in _ZH_MESSAGES:
+        text = _ZH_MESSAGES[str(f["code"])](f)
+        if text:
+            return str(text)
+    return in_words(f["message"], lang)
+
+
 def localized_report(report: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     """The report as the app shows it, in ``lang``: no ``None``, no command-line option.
 
@@ -346,12 +409,18 @@ def localized_report(report: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     Examples
     --------
     >>> rep = report_frame([Finding("info", "table_guessed", "importing into parcels")])
-    >>> localized_report(rep, "zh").iloc[0].tolist()
-    ['说明', '写入表（自动判断）', '—', '—', '—', '—', '—', 'importing into parcels']
+    >>> localized_report(rep, "zh").iloc[0].tolist()[:7]
+    ['说明', '写入表（自动判断）', '—', '—', '—', '—', '—']
+    >>> localized_report(rep, "zh").iloc[0, 7]
+    '导入到 地块 表（自动判断，可在“写入表”中改选）'
+    >>> localized_report(rep, "en").iloc[0, 7]
+    'importing into parcels'
+
     """
     rows = []
     for r in report.itertuples(index=False):
         code = str(r.code)
+        finding = {"code": code, "value": r.value, "column": r.column, "message": r.message}
         rows.append(
             {
                 "severity": _pick(SEVERITY_LABELS.get(str(r.severity), (r.severity,) * 2), lang),
@@ -361,7 +430,7 @@ def localized_report(report: pd.DataFrame, lang: Lang) -> pd.DataFrame:
                 "column": _shown(r.column),
                 "field": _shown(r.field),
                 "value": _shown(r.value),
-                "message": in_words(r.message, lang),
+                "message": _message(finding, lang),
             }
         )
     out = pd.DataFrame(rows, columns=list(COLUMN_LABELS))
