@@ -103,6 +103,16 @@ def test_the_map_fits_the_result_and_a_picked_row_zooms_to_its_parcel(
     browser.settle(page)
     box = grid.bounding_box()
     assert box is not None
+    # no raw CSV download from the table's toolbar (client.disableDataExport): the list's
+    # own buttons write through geo/cells.py
+    grid.hover()
+    page.wait_for_timeout(500)
+    tools = page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=stElementToolbar] button')]"
+        ".map(b => b.getAttribute('aria-label') || b.innerText)"
+    )
+    assert tools and not [t for t in tools if "ownload" in str(t)], tools
+    assert expander.get_by_role("button", name="下载列表 (xlsx)").count() == 1
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection cell
     browser.settle(page)
     first = want[0]  # the list opens sorted by parcel id
