@@ -65,6 +65,9 @@ import, so a test or a long-running server sees a changed variable.
     How long an edit waits for another editor's save, in seconds. Default: ``60``.
 ``TENGLONG_PG_BIN``
     PostgreSQL binaries for the test server. Default: found on ``PATH``.
+``TENGLONG_TIMEZONE``
+    The time zone the app shows times in (change history, conflicts), an
+    IANA name. Default: ``Asia/Shanghai``; the audit log itself stays in UTC.
 
 Examples
 --------
@@ -104,6 +107,8 @@ UPLOAD_CAP_ENV = "TENGLONG_UPLOAD_CAP_MB"
 NEW_WORKSPACE_DIR_ENV = "TENGLONG_NEW_WORKSPACE_DIR"
 PG_BIN_ENV = "TENGLONG_PG_BIN"
 EDIT_WAIT_ENV = "TENGLONG_EDIT_WAIT_S"
+TIMEZONE_ENV = "TENGLONG_TIMEZONE"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 def environ() -> Mapping[str, str]:
@@ -143,6 +148,31 @@ def get_flag(name: str, *, environ: Mapping[str, str] | None = None) -> bool:
     return (get(name, environ=environ) or "").lower() in {"1", "true", "yes", "on"}
 
 
+def timezone(*, environ: Mapping[str, str] | None = None) -> str:
+    """``$TENGLONG_TIMEZONE`` when it names a known time zone, else ``Asia/Shanghai``.
+
+    Examples
+    --------
+    >>> timezone(environ={}), timezone(environ={"TENGLONG_TIMEZONE": "Europe/Berlin"})
+    ('Asia/Shanghai', 'Europe/Berlin')
+    >>> timezone(environ={"TENGLONG_TIMEZONE": "Mars/Olympus"})
+    'Asia/Shanghai'
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    raw = get(TIMEZONE_ENV, environ=environ)
+    if raw is None:
+        return DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        logger.warning(
+            "%s=%r is not a known time zone; using %s", TIMEZONE_ENV, raw, DEFAULT_TIMEZONE
+        )
+        return DEFAULT_TIMEZONE
+    return raw
+
+
 def config_dir() -> Path:
     """``$XDG_CONFIG_HOME/tenglong`` (``~/.config/tenglong``): the user's Tenglong settings."""
     base = get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -164,6 +194,7 @@ def cache_dir() -> Path:
 __all__ = [
     "ALLOW_OPEN_PLANNER_ENV",
     "CACHE_ENV",
+    "DEFAULT_TIMEZONE",
     "EDIT_WAIT_ENV",
     "ENGINE_ENV",
     "FONT_ENV",
@@ -179,6 +210,7 @@ __all__ = [
     "SHARE_BASE_URL_ENV",
     "SHARE_SECRET_ENV",
     "SHARE_SECRET_FILE_ENV",
+    "TIMEZONE_ENV",
     "UPLOAD_CAP_ENV",
     "UPLOAD_DIR_ENV",
     "USER_ENV",
@@ -190,4 +222,5 @@ __all__ = [
     "get_flag",
     "get_int",
     "get_path",
+    "timezone",
 ]

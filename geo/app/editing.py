@@ -11,7 +11,11 @@ written: the edit goes into this session's working copy
 
 Session state: ``_edit_seen`` (workspace::parcel → the version the user
 saw), ``_edit_conflict`` (→ the refused change, until "reload"),
-``_edit_done`` (the success message shown after the rerun).
+``_edit_done`` (the success message shown after the rerun, with the working
+copy's name when the save went into one).
+
+Times are shown in the local time zone (:func:`geo.settings.timezone`,
+``Asia/Shanghai`` by default); the audit log keeps UTC.
 """
 
 from __future__ import annotations
@@ -26,10 +30,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo import schema
+from geo import schema, settings
 from geo.access import RESTRICTED_ROLES, RoleError, can_edit, require_edit
-from geo.app import state, widgets
-from geo.app.i18n import Lang, t
+from geo.app import state
+from geo.app.i18n import Lang, t, t_plain
 from geo.store import (
     ALLOWED_TRANSITIONS,
     Change,
@@ -155,16 +159,40 @@ def apply_status_edit(
         )
 
 
-def _fmt_at(at: object) -> str:
+def fmt_at(at: object, tz: str | None = None) -> str:
+    """An audit time (UTC) as local time, ``YYYY-MM-DD HH:MM`` (:func:`geo.settings.timezone`).
+
+    A time without a zone counts as UTC; text that is no time is shown as it is.
+
+    Examples
+    --------
+    >>> fmt_at("2026-12-04T23:02:00+00:00", "Asia/Shanghai")
+    '2026-12-05 07:02'
+    >>> fmt_at("not a time", "Asia/Shanghai")
+    'not a time'
+    """
     try:
-        return pd.Timestamp(str(at)).tz_convert("UTC").strftime("%Y-%m-%d %H:%M UTC")
+        ts = pd.Timestamp(str(at))
     except (ValueError, TypeError):
         return str(at)
+    if ts is pd.NaT:
+        return "—"
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return ts.tz_convert(tz or settings.timezone()).strftime("%Y-%m-%d %H:%M")
+
+
+_fmt_at = fmt_at
 
 
 def _fmt_value(field: str, value: object, lang: Lang) -> str:
     if value is None or value == "":
         return "∅"
+    try:
+        if pd.isna(value):  # type: ignore[arg-type]
+            return "∅"
+    except (TypeError, ValueError):
+        pass
     return _status(value, lang) if field == "status" else str(value)
 
 
@@ -263,7 +291,7 @@ def save_status(ws: Workspace, row: pd.Series, edit: StatusEdit, lang: Lang, *, 
     if result.edit_id is None:
         st.info(t("edit_unchanged", lang))
         return False
-    st.session_state[DONE] = t(
+    done = t(
         "edit_saved",
         lang,
         id=edit.parcel_id,
@@ -271,6 +299,9 @@ def save_status(ws: Workspace, row: pd.Series, edit: StatusEdit, lang: Lang, *, 
         on=edit.on.isoformat(),
         version=result.row_version,
     )
+    if state.working_copy_source(target) is not None:
+        done += "  \n" + t("edit_in_working_copy", lang, name=Path(target).name)
+    st.session_state[DONE] = done
     st.session_state.setdefault(SEEN, {})[_key(target, edit.parcel_id)] = result.row_version
     if Path(target).resolve() != Path(ws.path).resolve():
         state.add_opened_workspace(Path(target))
@@ -310,6 +341,8 @@ def status_editor(ws: Workspace, row: pd.Series, lang: Lang, *, role: str) -> No
         else:
             if state.is_demo(ws.path):
                 st.caption(t("edit_demo_copy", lang))
+            elif state.working_copy_source(ws.path) is not None:
+                st.caption(t("edit_in_working_copy", lang, name=Path(ws.path).name))
             with st.form("edit_status_form", border=False):
                 status = st.selectbox(
                     t("edit_status", lang),
@@ -365,28 +398,54 @@ def history_panel(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> No
         if hist.empty:
             st.caption(t("history_empty", lang))
             return
-        shown = hist.iloc[::-1].copy()
-        shown["at"] = shown["at"].map(_fmt_at)
-        shown["before"] = [
-            _fmt_value(f, v, lang) for f, v in zip(shown["field"], shown["before"], strict=True)
-        ]
-        shown["after"] = [
-            _fmt_value(f, v, lang) for f, v in zip(shown["field"], shown["after"], strict=True)
-        ]
-        shown["field"] = shown["field"].map(lambda f: _field(str(f), lang))
-        widgets.table(
-            shown,
-            {
-                "at": t("hist_at", lang),
-                "who": t("hist_who", lang),
-                "field": t("hist_field", lang),
-                "before": t("hist_before", lang),
-                "after": t("hist_after", lang),
-                "row_version": t("hist_version", lang),
-                "note": t("hist_note", lang),
-            },
+        st.dataframe(
+            history_frame(hist, lang),
+            hide_index=True,
+            width="stretch",
             key=f"history_{parcel_id}",
+            placeholder="—",
         )
+
+
+def _capital(text: str) -> str:
+    """``released on`` → ``Released on`` (a table cell starts with a capital)."""
+    return text[:1].upper() + text[1:]
+
+
+def history_columns(lang: Lang) -> dict[str, str]:
+    """``{column: header}`` of :func:`history_frame` in ``lang`` (the time zone in the header)."""
+    return {
+        "at": t_plain("hist_at", lang, tz=settings.timezone()),
+        "who": t_plain("hist_who", lang),
+        "field": t_plain("hist_field", lang),
+        "change": t_plain("hist_change", lang),
+        "note": t_plain("hist_note", lang),
+    }
+
+
+def history_frame(hist: pd.DataFrame, lang: Lang) -> pd.DataFrame:
+    """Audit rows as shown, newest first: when (local), who, field, before → after, note.
+
+    Field names are labels in ``lang``, statuses labels rather than codes,
+    empty values ``∅``; the headers are :func:`history_columns`.
+    """
+    shown = hist.iloc[::-1]
+    fields = [str(f) for f in shown["field"]]
+    change = [
+        f"{_fmt_value(f, b, lang)} → {_fmt_value(f, a, lang)}"
+        for f, b, a in zip(fields, shown["before"], shown["after"], strict=True)
+    ]
+    notes = shown["note"] if "note" in shown.columns else pd.Series([None] * len(shown))
+    out = pd.DataFrame(
+        {
+            "at": [fmt_at(a) for a in shown["at"]],
+            "who": [str(w) if not pd.isna(w) else "—" for w in shown["who"]],
+            "field": [_capital(_field(f, lang)) for f in fields],
+            "change": change,
+            "note": ["" if n is None or pd.isna(n) else str(n) for n in notes],
+        }
+    )
+    return out.rename(columns=history_columns(lang))
 
 
 __all__ = [
@@ -394,6 +453,9 @@ __all__ = [
     "apply_status_edit",
     "check_status_edit",
     "conflict_message",
+    "fmt_at",
+    "history_columns",
+    "history_frame",
     "history_panel",
     "next_statuses",
     "row_version",

@@ -48,6 +48,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Uploads are kept in a temporary folder on the server and deleted when the session "
         "ends; all uploads together are capped at {cap} MB.",
     ),
+    "st_upload_button": ("上传文件", "Upload"),
+    "st_upload_hint": (
+        "把文件拖到这里，或点击“上传文件” · 每个文件不超过 {mb} MB",
+        "Drag files here or click Upload · up to {mb} MB per file",
+    ),
+    "st_upload_dragging": ("松开鼠标即可上传", "Drop the files to upload them"),
+    "st_upload_note": (
+        "每个文件不超过 {mb} MB；本服务器所有上传合计不超过 {cap} MB。",
+        "Up to {mb} MB per file; all uploads on this server together at most {cap} MB.",
+    ),
+    "st_press_enter": ("按回车键确认", "Press Enter to apply"),
+    "st_press_enter_form": ("按回车键提交表单", "Press Enter to submit the form"),
     "workspace_upload_temporary": (
         "上传为临时文件：关闭页面（会话结束）后即删除。",
         "Uploads are temporary: they are deleted when you close the page (the session ends).",
@@ -205,6 +217,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This is a demo workspace: saving writes into a working copy and the demo data stay "
         "unchanged.",
     ),
+    "edit_in_working_copy": (
+        "编辑保存在工作副本 {name}（演示数据保持不变）。",
+        "Edits are saved in the working copy {name} (the demo data stay unchanged).",
+    ),
+    "working_copy_caption": (
+        "编辑保存在工作副本 {name}，演示工作空间 {demo} 保持不变；"
+        "关闭页面（会话结束）后副本即删除。",
+        "Edits are saved in the working copy {name}; the demo workspace {demo} stays unchanged. "
+        "The copy is deleted when you close the page (the session ends).",
+    ),
     "edit_saved": (
         "已保存：地块 {id} 的状态改为“{status}”（{on}），版本 {version}。",
         "Saved: parcel {id} is now {status} (since {on}), version {version}.",
@@ -253,7 +275,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "history_title": ("修改记录", "Change history"),
     "history_empty": ("此地块还没有修改记录。", "No changes recorded for this parcel yet."),
-    "hist_at": ("时间 (UTC)", "When (UTC)"),
+    "hist_at": ("时间（{tz}）", "When ({tz})"),
+    "hist_change": ("原值 → 新值", "Before → after"),
     "hist_who": ("修改人", "Who"),
     "hist_field": ("字段", "Field"),
     "hist_before": ("原值", "Before"),
@@ -335,6 +358,27 @@ STRINGS: dict[str, tuple[str, str]] = {
         "没有符合条件的地块，请放宽筛选条件。",
         "No parcel matches these filters; loosen them.",
     ),
+    "filter_days": ("当前状态天数 ≥", "Days in status ≥"),
+    "filter_days_help": (
+        "只看处于当前状态至少这么多天的地块（0 为不限）；闲置超过一年：状态选“闲置”，这里填 365。",
+        "Only parcels in their status for at least this many days (0: any); idle for more "
+        "than a year: status idle and 365 here.",
+    ),
+    "list_title": ("地块列表（{n} 块）", "Parcel list ({n})"),
+    "list_id": ("编号", "ID"),
+    "list_name": ("名称", "Name"),
+    "list_status": ("状态", "Status"),
+    "list_area_mu": ("面积（亩）", "Area (mu)"),
+    "list_place": ("所在片区", "Planning area"),
+    "list_pick_hint": (
+        "点击表头排序；选中一行，右侧显示该地块，地图缩放到该地块。",
+        "Click a header to sort; pick a row to show that parcel on the card and zoom the map "
+        "to it.",
+    ),
+    "list_download_xlsx": ("下载列表 (xlsx)", "Download the list (xlsx)"),
+    "list_download_csv": ("下载列表 (csv)", "Download the list (csv)"),
+    "list_file": ("地块列表", "parcel-list"),
+    "list_sheet": ("地块列表", "parcels"),
     # --- freed land ------------------------------------------------------------------
     "freed_title": ("腾退土地", "Freed land"),
     "freed_definition": (
@@ -657,6 +701,67 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Download the rejected rows ({name}, with a problem column)",
     ),
     "import_apply": ("写入工作空间", "Write into the workspace"),
+    "import_reason_no_geometry": (
+        "写入 {table}：文件没有几何，按属性表（企业）导入。",
+        "Into {table}: the file has no geometry, an attribute table (enterprises).",
+    ),
+    "import_reason_lines": (
+        "写入 {table}：线几何，按道路导入。",
+        "Into {table}: line geometry, roads.",
+    ),
+    "import_reason_points": (
+        "写入 {table}：点几何，按位置定位企业。",
+        "Into {table}: point geometry, enterprises located by their position.",
+    ),
+    "import_reason_area_columns": (
+        "写入 {table}：面几何，列名与规划片区（片区/园区）相符。",
+        "Into {table}: polygons whose columns match planning areas.",
+    ),
+    "import_reason_dltb": (
+        "写入 {table}：三调地类图斑（DLTB）图层，作为参考图层 现状地类 导入。",
+        "Into {table}: a 三调 land-survey (DLTB) layer, imported as the reference layer "
+        "current land use.",
+    ),
+    "import_reason_dltb_filtered": (
+        "写入 {table}：按条件筛选的三调地类图斑（DLTB），作为地块导入。",
+        "Into {table}: a 三调 land-survey (DLTB) layer filtered by a condition, imported as "
+        "parcels.",
+    ),
+    "import_reason_polygons": (
+        "写入 {table}：面几何，按地块导入；如要导入为 规划片区 图层，请在“写入表”中选择 规划片区。",
+        "Into {table}: polygons, imported as parcels; to import them as planning areas, choose "
+        "planning areas under Target table.",
+    ),
+    "import_reason_chosen": (
+        "写入 {table}：在“写入表”中选择。",
+        "Into {table}: chosen under Target table.",
+    ),
+    "import_reason_other": ("写入 {table}：{why}", "Into {table}: {why}"),
+    "import_crs_read": ("坐标系：{crs}，{how}。", "CRS: {crs}, {how}."),
+    "import_crs_how_file": ("文件自带", "declared by the file"),
+    "import_crs_how_given": ("按“坐标系 EPSG”框填写", "as entered under CRS as EPSG"),
+    "import_crs_how_shift": (
+        "已从所选坐标偏移纠正到 WGS84",
+        "shifted back to WGS84 from the chosen offset",
+    ),
+    "import_crs_none_needed": ("没有几何，不需要坐标系。", "No geometry, so no CRS is needed."),
+    "import_crs_missing": (
+        "文件没有坐标系；坐标看起来是 EPSG:{epsg}。"
+        "腾笼不会猜测：核对后在“坐标系 EPSG”框填写再预览。",
+        "The file has no CRS; the coordinates look like EPSG:{epsg}. Tenglong never guesses: "
+        "check, enter it under CRS as EPSG and preview again.",
+    ),
+    "import_crs_unknown": (
+        "无法确定坐标系：请在“坐标系 EPSG”框填写再预览。",
+        "The CRS cannot be determined: enter it under CRS as EPSG and preview again.",
+    ),
+    "import_map_column": ("源列", "Source column"),
+    "import_map_field": ("字段", "Field"),
+    "import_map_unit": ("单位", "Unit"),
+    "import_map_how": ("对应方式", "How"),
+    "import_how_header": ("按列名识别", "from the header"),
+    "import_how_map": ("指定", "given"),
+    "import_how_skip": ("不导入", "not imported"),
     "import_done": (
         "已写入 {n} 行到 {table}（{path}），该工作空间已打开。",
         "Wrote {n} row(s) into {table} ({path}); that workspace is now open.",

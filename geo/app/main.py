@@ -31,6 +31,7 @@ import streamlit as st
 
 from geo.access import RoleError
 from geo.app import state
+from geo.app.builtin_text import builtin_text_css, upload_note
 from geo.app.i18n import Lang, md, t, t_plain
 from geo.basemaps import BASEMAP_NAMES
 from geo.dataset.parquet import is_dataset, read_info
@@ -139,7 +140,7 @@ def _open_other(lang: Lang) -> None:
         key="ws_upload",
         help=t("workspace_upload_help", lang, cap=f"{state.upload_cap_bytes() / 1e6:,.1f}"),
     )
-    st.caption(t("workspace_upload_temporary", lang))
+    st.caption(f"{t('workspace_upload_temporary', lang)} {md(upload_note(lang))}")
     if up is not None and st.session_state.get("_ws_uploaded") != up.file_id:
         st.session_state["_ws_uploaded"] = up.file_id
         data = up.getvalue()
@@ -385,6 +386,7 @@ def main() -> None:
     state.apply_pending_workspace()
     state.refresh_translated_widgets()
     lang = state.lang()
+    st.html(builtin_text_css(lang))  # Streamlit's own words (uploader, hints) in the UI language
     if state.presenting():
         st.html(HIDE_SIDEBAR_CSS)
         nav = st.navigation(_presentation_pages(lang), position="hidden")

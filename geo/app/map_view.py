@@ -51,6 +51,9 @@ MAP_HEIGHT = "max(460px, calc(100vh - 280px))"
 Height = int | str
 """Pixels, or a CSS length."""
 
+FitBounds = tuple[tuple[float, float], tuple[float, float]]
+"""``((south, west), (north, east))`` in display degrees (WGS84, or GCJ-02 over Gaode)."""
+
 Where = tuple[tuple[str, str, str, Any], ...]
 """Extra filter conditions: ``(layer id, field, operator, value)``."""
 
@@ -139,6 +142,7 @@ def show_map(
     cache_key: tuple[Any, ...] | None = None,
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
+    fit: FitBounds | None = None,
     height: Height = MAP_HEIGHT,
 ) -> dict[str, Any] | None:
     """Draw the workspace map for ``role`` and return the properties of a newly clicked feature.
@@ -165,6 +169,9 @@ def show_map(
         ``ws`` is a modified copy.
     center, zoom
         Move the view without reloading the map.
+    fit
+        ``((south, west), (north, east))`` in display degrees: fit the view
+        to these bounds (once per new value, without reloading the map).
     height
         Pixels or a CSS length (default: most of the viewport).
 
@@ -195,7 +202,13 @@ def show_map(
         st.error(t("map_error", lang, error=err))
         return None
     return show_rendered(
-        fmap, key=key, height=height, center=center, zoom=zoom, basemaps=basemap_choices(lang)
+        fmap,
+        key=key,
+        height=height,
+        center=center,
+        zoom=zoom,
+        fit=fit,
+        basemaps=basemap_choices(lang),
     )
 
 
@@ -244,6 +257,7 @@ def show_rendered(
     height: Height = MAP_HEIGHT,
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
+    fit: FitBounds | None = None,
     basemaps: list[dict[str, Any]] | None = None,
     basemap_title: str | None = None,
 ) -> dict[str, Any] | None:
@@ -259,6 +273,9 @@ def show_rendered(
         Pixels or a CSS length.
     center, zoom
         Move the view without reloading the map.
+    fit
+        Bounds to fit the view to, ``((south, west), (north, east))`` (before
+        ``center``): applied once per new value, without reloading the map.
     basemaps
         Choices of the in-map basemap switcher (:func:`basemap_choices`);
         none: no switcher. A choice is stored in the session's ``basemap``
@@ -275,11 +292,16 @@ def show_rendered(
     ensure_static_assets()
     cfg_data = _component_data(fmap)
     css_height = f"{int(height)}px" if isinstance(height, int | float) else str(height)
+    view: dict[str, Any] | None = None
+    if fit is not None:
+        view = {"bounds": [list(fit[0]), list(fit[1])]}
+    elif center is not None:
+        view = {"center": list(center), "zoom": zoom}
     data = {
         **cfg_data,
         "assets": _asset_base(),
         "height": css_height,
-        "view": {"center": list(center), "zoom": zoom} if center is not None else None,
+        "view": view,
     }
     if basemaps:
         data["basemaps"] = basemaps

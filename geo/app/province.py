@@ -830,6 +830,7 @@ def filter_widgets(pw: ProvinceWorkspace, summ: ProvinceSummary, view: View, lan
         key=STATUS_KEY,
         placeholder=t("province_status_default", lang),
         on_change=reset_cell,
+        select_all=False,
     )
     c2.selectbox(
         t("filter_area", lang),

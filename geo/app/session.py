@@ -91,6 +91,12 @@ def page_header(
             province.unavailable(lang)
         return
     st.caption(f"{t('workspace', lang)}: {md(workspace_title(ws, lang))} · {md_code(ws.path.name)}")
+    demo = state.working_copy_source(ws.path)
+    if demo is not None:  # edits and imports of a demo go here (docs/architecture.md §6)
+        st.caption(
+            f":material/edit_document: "
+            f"{t('working_copy_caption', lang, name=ws.path.name, demo=demo.name)}"
+        )
     if ws.schematic:  # one line, so that the map starts near the top of the page
         st.caption(f":material/info: {t('schematic_note', lang)}")
     if not ws.is_valid and state.role() == "planner":

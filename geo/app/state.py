@@ -581,6 +581,24 @@ def writable_path(path: str | os.PathLike[str]) -> Path:
     return Path(copies[str(p)])
 
 
+def working_copy_source(path: str | os.PathLike[str]) -> Path | None:
+    """The demo workspace ``path`` is this session's working copy of, or None.
+
+    Examples
+    --------
+    Outside a running app no session has a working copy:
+
+    >>> working_copy_source("/tmp/x.gpkg") is None
+    True
+    """
+    copies: dict[str, str] = st.session_state.get("_working_copies") or {}
+    p = str(Path(path).resolve())
+    for demo, copy in copies.items():
+        if str(Path(copy).resolve()) == p:
+            return Path(demo)
+    return None
+
+
 def ws_param(path: str | os.PathLike[str]) -> str:
     """How a share link names a workspace: a demo's stem (``fuxing``) or the file path."""
     p = Path(path).resolve()

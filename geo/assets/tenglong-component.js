@@ -10,7 +10,8 @@
  *
  * Streamlit calls the default export on mount and whenever the data change.
  * The map is rebuilt only when the map itself changes (data.sig); a new
- * centre or zoom only moves the view. Performance marks: tl-element (the
+ * centre or zoom, or new bounds to fit (data.view.bounds: a filter result, a
+ * parcel picked in the list), only moves the view. Performance marks: tl-element (the
  * element got its data), tl-assets (Leaflet ready), tl-drawn (map built).
  */
 const loading = {};
@@ -141,7 +142,12 @@ export default function ({ data, parentElement, setTriggerValue }) {
       }
       const view = data.view ? JSON.stringify(data.view) : null;
       if (view && holder.__tl.view !== view) {
-        holder.__tl.map.setView(data.view.center, data.view.zoom || holder.__tl.map.getZoom());
+        const map = holder.__tl.map;
+        if (data.view.bounds) {
+          map.fitBounds(data.view.bounds, { padding: [24, 24], maxZoom: 17, animate: false });
+        } else {
+          map.setView(data.view.center, data.view.zoom || map.getZoom());
+        }
       }
       holder.__tl.view = view;
       holder.__tl.map.invalidateSize(false);

@@ -220,6 +220,20 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
+TABLE_REASONS: dict[str, str] = {
+    "no_geometry": "no geometry: an attribute table (enterprises)",
+    "lines": "line geometry: roads",
+    "points": "point geometry: enterprises located by their position",
+    "area_columns": "polygons whose columns match planning areas (片区/园区)",
+    "polygons": "polygons: parcels (choose --layer areas for planning areas)",
+    "chosen": "chosen with --layer",
+    "dltb": "a 三调 DLTB layer: the reference layer 现状地类 (landuse_survey)",
+    "dltb_filtered": "a 三调 DLTB layer filtered by --where or --preset: parcels",
+}
+"""Why a table was chosen (:attr:`ImportPreview.table_reason`), by key: the app says it
+in the UI language (``import_reason_<key>``)."""
+
+
 def guess_table(
     data: SourceData,
     *,
@@ -233,19 +247,19 @@ def guess_table(
     columns match ``areas`` better.
     """
     if not data.has_geometry:
-        return "enterprises", "no geometry: an attribute table (enterprises)"
+        return "enterprises", TABLE_REASONS["no_geometry"]
     if is_dltb(list(data.frame.columns)):
         if data.where:
-            return "parcels", f"a 三调 DLTB layer filtered by {data.where}: parcels"
-        return "landuse_survey", "a 三调 DLTB layer: the reference layer 现状地类 (landuse_survey)"
+            return "parcels", TABLE_REASONS["dltb_filtered"]
+        return "landuse_survey", TABLE_REASONS["dltb"]
     geoms = data.frame.geometry.values
     present = geoms[~(pd.isna(geoms) | shapely.is_empty(geoms))] if len(geoms) else geoms
     types = set(geom_type_names(np.asarray(present, dtype=object))) if len(present) else set()
     polygonal = bool(types & {"Polygon", "MultiPolygon"})
     if not polygonal and types and types <= {"LineString", "MultiLineString", "LinearRing"}:
-        return "roads", "line geometry: roads"
+        return "roads", TABLE_REASONS["lines"]
     if not polygonal and types and types <= {"Point", "MultiPoint"}:
-        return "enterprises", "point geometry: enterprises located by their position"
+        return "enterprises", TABLE_REASONS["points"]
     cols = list(data.frame.columns.drop(data.frame.geometry.name))
     extra = set((mapping or {}).values()) | set(defaults or {})
     score: dict[str, int] = {}
@@ -255,8 +269,8 @@ def guess_table(
         }
         score[t] = len(fields - {"name", DECLARED_AREA})
     if score["areas"] > score["parcels"]:
-        return "areas", "polygons whose columns match planning areas (片区/园区)"
-    return "parcels", "polygons: parcels (choose --layer areas for planning areas)"
+        return "areas", TABLE_REASONS["area_columns"]
+    return "parcels", TABLE_REASONS["polygons"]
 
 
 REJECTED_FILE = "the rejected-rows file"
@@ -450,7 +464,7 @@ def preview_import(
         findings.append(Finding("error", "bad_geometry_text", msg, row=i + 1, column="geometry"))
 
     table, table_reason = (
-        (layer, "chosen with --layer")
+        (layer, TABLE_REASONS["chosen"])
         if layer
         else guess_table(data, mapping=mapping, defaults=defaults)
     )

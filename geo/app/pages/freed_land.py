@@ -163,6 +163,7 @@ def _province_page(pw: province.ProvinceWorkspace, lang: Lang) -> None:
         default=[choices[0]] if choices else [],
         format_func=lambda d: t(f"dim_{d}", lang),
         key="pv_dims",
+        select_all=False,
     )
     if dims:
         names = " × ".join(t(f"dim_{d}", lang) for d in dims)
@@ -239,6 +240,7 @@ def page() -> None:
         default=["area", "status"],
         format_func=lambda d: t(f"dim_{d}", lang),
         key="freed_by",
+        select_all=False,
     )
     if dims:
         df = _labelled(compute.release(ws, tuple(dims)), lang)

@@ -14,6 +14,11 @@ unknown IDs, skipped rows) and, on confirmation, writes every change in one
 audited transaction (:func:`geo.io.ledger.apply_ledger`) checked against the
 versions the preview saw. Only a planner gets either mode: the role is checked
 here and again by the store (:class:`geo.access.RoleError`).
+
+Everything the page shows of a preview is in the UI language: the target
+table and why, the CRS and how it was decided, the column mapping and the
+findings (:func:`geo.io.report.localized_report`: no ``None``, no
+command-line option such as ``--layer areas``).
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ import streamlit as st
 from geo import schema
 from geo.access import RoleError, require_edit
 from geo.app import session, state, widgets
+from geo.app.builtin_text import upload_note
 from geo.app.editing import conflict_message, storage_message
-from geo.app.i18n import Lang, t, t_plain
+from geo.app.i18n import Lang, md, t, t_plain
 from geo.io import (
     FORMATS,
     IMPORT_TABLES,
@@ -42,6 +48,9 @@ from geo.io import (
     rejected_bytes,
     rejected_name,
 )
+from geo.io.geometry import describe_crs
+from geo.io.importer import TABLE_REASONS
+from geo.io.report import in_words, localized_report, table_label
 
 if TYPE_CHECKING:
     from geo.io.ledger import LedgerDiff
@@ -74,6 +83,62 @@ UPLOAD_TYPES = [
 ]
 
 
+def _why_table(pv: ImportPreview, lang: Lang) -> str:
+    """Which table the rows go into and why, in ``lang``."""
+    key = next((k for k, v in TABLE_REASONS.items() if v == pv.table_reason), None)
+    table = table_label(pv.table, lang)
+    if key is None:
+        return t("import_reason_other", lang, table=table, why=in_words(pv.table_reason, lang))
+    return t(f"import_reason_{key}", lang, table=table)
+
+
+def _crs_text(pv: ImportPreview, lang: Lang) -> str:
+    """The CRS the file is read in and how it was decided, in ``lang``."""
+    if pv.crs is not None:
+        if st.session_state.get("import_shift"):
+            how = t("import_crs_how_shift", lang)
+        elif str(st.session_state.get("import_crs") or "").strip():
+            how = t("import_crs_how_given", lang)
+        else:
+            how = t("import_crs_how_file", lang)
+        return t("import_crs_read", lang, crs=describe_crs(pv.crs), how=how)
+    if not pv.source.has_geometry:
+        return t("import_crs_none_needed", lang)
+    if pv.suggested_epsg:
+        return t("import_crs_missing", lang, epsg=str(pv.suggested_epsg))
+    return t("import_crs_unknown", lang)
+
+
+def _field_label(table: str, field: object, lang: Lang) -> str:
+    if field is None or (isinstance(field, float) and pd.isna(field)) or str(field) == "":
+        return "—"
+    try:
+        return f"{schema.column_label(table, str(field), lang, with_unit=False)} ({field})"
+    except (KeyError, ValueError):
+        return str(field)
+
+
+def mapping_frame(pv: ImportPreview, lang: Lang) -> pd.DataFrame:
+    """The column mapping in ``lang``: source column, field (label and name), unit, how."""
+    plan = pv.plan.frame()
+    how = {
+        "header": t("import_how_header", lang),
+        "--map": t("import_how_map", lang),
+        "not imported": t("import_how_skip", lang),
+    }
+    out = pd.DataFrame(
+        {
+            t("import_map_column", lang): plan["column"].astype(str),
+            t("import_map_field", lang): [_field_label(pv.table, f, lang) for f in plan["field"]],
+            t("import_map_unit", lang): [
+                "—" if u is None or pd.isna(u) else str(u) for u in plan["unit"]
+            ],
+            t("import_map_how", lang): [how.get(str(h), str(h)) for h in plan["how"]],
+        }
+    )
+    return out
+
+
 def _show_preview(pv: ImportPreview, lang: Lang) -> None:
     c = pv.counts
     widgets.metric_row(
@@ -83,23 +148,26 @@ def _show_preview(pv: ImportPreview, lang: Lang) -> None:
                 widgets.fmt_num(len(pv.rows) if pv.rows is not None else len(pv.source.frame)),
                 None,
             ),
-            (t("import_table", lang), pv.table, None),
+            (t("import_table", lang), table_label(pv.table, lang), None),
             (t("import_errors", lang), widgets.fmt_num(c["error"]), None),
             (t("import_repaired", lang), widgets.fmt_num(c["repaired"]), None),
             (t("import_rejected", lang), widgets.fmt_num(c["rejected"]), None),
             (t("import_warnings", lang), widgets.fmt_num(c["warning"]), None),
         ]
     )
-    st.caption(f"{widgets.md(pv.table_reason)}  \n{widgets.md(pv.crs_note or pv.crs_reason)}")
+    st.caption(f"{_why_table(pv, lang)}  \n{_crs_text(pv, lang)}")
     with st.expander(t("import_mapping", lang), expanded=True):
-        st.dataframe(pv.plan.frame(), hide_index=True, width="stretch")
+        st.dataframe(mapping_frame(pv, lang), hide_index=True, width="stretch")
     with st.expander(t("import_sample", lang)):
         st.dataframe(
-            pv.sample.drop(columns="geometry", errors="ignore"), hide_index=True, width="stretch"
+            pv.sample.drop(columns="geometry", errors="ignore"),
+            hide_index=True,
+            width="stretch",
+            placeholder="—",
         )
     if len(pv.report):
         with st.expander(t("import_report", lang), expanded=c["error"] > 0):
-            st.dataframe(pv.report, hide_index=True, width="stretch")
+            st.dataframe(localized_report(pv.report, lang), hide_index=True, width="stretch")
     complete = pv.completeness
     if complete is not None and int(complete["n_missing"].sum()):
         shown = complete[complete["n_missing"] > 0]
@@ -260,11 +328,12 @@ def page() -> None:
     files = st.file_uploader(
         t("import_files", lang), type=UPLOAD_TYPES, accept_multiple_files=True, key="import_files"
     )
+    st.caption(md(upload_note(lang)))
     c1, c2, c3, c4 = st.columns(4)
     table = c1.selectbox(
         t("import_table", lang),
         [None, *IMPORT_TABLES],
-        format_func=lambda v: t("import_auto", lang) if v is None else v,
+        format_func=lambda v: t("import_auto", lang) if v is None else table_label(v, lang),
         key="import_table_choice",
     )
     epsg = c2.text_input(t("import_crs", lang), key="import_crs", placeholder="4490 / 4547 …")
@@ -298,7 +367,7 @@ def page() -> None:
                 skip_invalid=skip_invalid,
             )
         except DataImportError as err:
-            st.error(t("import_failed", lang, error=err))
+            st.error(t("import_failed", lang, error=in_words(err, lang)))
             st.session_state.pop(PREVIEW_KEY, None)
         else:
             if pv.rejected is not None:  # the report names the download
@@ -327,12 +396,16 @@ def page() -> None:
         try:
             result = apply_import(pv, accept_repairs=accept, user=state.current_user())
         except DataImportError as err:
-            st.error(t("import_failed", lang, error=err))
+            st.error(t("import_failed", lang, error=in_words(err, lang)))
             return
         st.session_state.pop(PREVIEW_KEY, None)
         state.add_opened_workspace(result.path)
         st.session_state[DONE_KEY] = t(
-            "import_done", lang, n=result.rows_written, table=result.table, path=result.path.name
+            "import_done",
+            lang,
+            n=result.rows_written,
+            table=table_label(result.table, lang),
+            path=result.path.name,
         )
         st.rerun()
 

@@ -1,7 +1,18 @@
-"""总览 Overview: every layer of the workspace, filters, and the card of a clicked parcel."""
+"""总览 Overview: every layer of the workspace, filters, the result list and the card of a parcel.
+
+Session state besides the filter widgets (``ov_status``, ``ov_area``,
+``ov_industry``, ``ov_year``, ``ov_days``): ``overview_selected`` (the parcel
+on the card), ``_ov_fit`` (the bounds the map was last told to fit),
+``_ov_fit_sig`` (the filters it was fitted for), ``_ov_year_full`` (the data's
+year range the slider was drawn with), ``_ov_list_key``/``_ov_list_ids``/
+``_ov_list_seen`` (the result list's widget key, its rows' parcel ids and the
+row selection already acted on).
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 
 import numpy as np
@@ -9,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, editing, province, session, state, widgets
+from geo.app import compute, editing, province, result_list, session, state, widgets
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.siting import finder
@@ -20,7 +31,14 @@ logger = logging.getLogger(__name__)
 SELECTED = "overview_selected"
 
 
-FILTER_KEYS = ("ov_status", "ov_area", "ov_industry", "ov_year")
+FILTER_KEYS = ("ov_status", "ov_area", "ov_industry", "ov_year", "ov_days")
+DAYS_STEP = 30
+"""The step of the days-in-status filter (365: idle for more than a year)."""
+FIT = "_ov_fit"
+FIT_SIG = "_ov_fit_sig"
+LIST_KEY = "_ov_list_key"
+LIST_IDS = "_ov_list_ids"
+LIST_SEEN = "_ov_list_seen"
 
 
 def _years(ws: Workspace) -> pd.Series:
@@ -47,6 +65,24 @@ def _read_back_filters(ws: Workspace) -> None:
     )
     inds = sorted(str(v) for v in parcels["industry_before"].dropna().unique())
     state.untranslate("ov_industry", inds, term, multi=True)
+    _keep_full_year_range(_years(ws))
+
+
+def _keep_full_year_range(years: pd.Series) -> None:
+    """A year slider at the data's full range stays "every year" when the range changes.
+
+    A status saved with a new date (a demo's working copy, another year
+    released) widens the data's years; the old full range would then filter
+    silently (the overview found 0 parcels after a save).
+    """
+    if not years.notna().any():
+        return
+    full = (int(years.min()), int(years.max()))
+    before = st.session_state.get("_ov_year_full")
+    value = st.session_state.get("ov_year")
+    if before is not None and value is not None and tuple(value) == tuple(before) != full:
+        st.session_state["ov_year"] = full
+    st.session_state["_ov_year_full"] = full
 
 
 def _filter_ids(ws: Workspace, years: pd.Series) -> list[str] | None:
@@ -77,9 +113,31 @@ def _filter_ids(ws: Workspace, years: pd.Series) -> list[str] | None:
         if tuple(year_range) != full:
             keep &= ((years >= year_range[0]) & (years <= year_range[1])).to_numpy()
             active = True
+    min_days = _min_days()
+    if min_days:
+        days = compute.days_in_status(ws)
+        long = set(days.loc[days["days_in_status"].fillna(-1) >= min_days, "parcel_id"].astype(str))
+        keep &= parcels["parcel_id"].astype(str).isin(long).to_numpy()
+        active = True
     if not active:
         return None
     return parcels.loc[keep, "parcel_id"].astype(str).tolist()
+
+
+def _min_days() -> int:
+    """The days-in-status filter's value (0: off); a bad value counts as off."""
+    value = st.session_state.get("ov_days") or 0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError, OverflowError):  # NaN, infinity
+        return 0
+
+
+def _filter_sig() -> str:
+    """What the filters are set to, to notice a change (the map then fits the result)."""
+    return repr([st.session_state.get(k) for k in FILTER_KEYS])
 
 
 def _clear_filters(years: pd.Series) -> None:
@@ -87,6 +145,7 @@ def _clear_filters(years: pd.Series) -> None:
     st.session_state["ov_status"] = []
     st.session_state["ov_area"] = None
     st.session_state["ov_industry"] = []
+    st.session_state["ov_days"] = 0
     if years.notna().any():
         st.session_state["ov_year"] = (int(years.min()), int(years.max()))
 
@@ -110,6 +169,7 @@ def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
         format_func=lambda s: widgets.status_label(s, lang),
         key="ov_status",
         placeholder=t("all", lang),
+        select_all=False,
     )
     areas = finder.latest_areas(ws.areas)
     names = {str(r["area_id"]): widgets.area_name(r, lang) for _, r in areas.iterrows()}
@@ -132,6 +192,7 @@ def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
         format_func=lambda v: term(v, lang),
         key="ov_industry",
         placeholder=t("all", lang),
+        select_all=False,
     )
     if years.notna().any() and int(years.max()) > int(years.min()):
         lo, hi = int(years.min()), int(years.max())
@@ -139,6 +200,15 @@ def _filter_widgets(ws: Workspace, years: pd.Series, lang: Lang) -> None:
         if value is None or not lo <= value[0] <= value[1] <= hi:
             st.session_state["ov_year"] = (lo, hi)
         st.slider(t("filter_year", lang), lo, hi, key="ov_year", format="%d")
+    if _min_days() != st.session_state.get("ov_days"):  # unset, negative, empty or text
+        st.session_state["ov_days"] = _min_days()
+    st.number_input(
+        t("filter_days", lang),
+        min_value=0,
+        step=DAYS_STEP,
+        key="ov_days",
+        help=t_plain("filter_days_help", lang),
+    )
 
 
 def _metrics(ws: Workspace, lang: Lang) -> None:
@@ -247,6 +317,118 @@ def _province_page(pw: province.ProvinceWorkspace, lang: Lang, role: str) -> Non
             )
 
 
+def _list_pick(ws: Workspace) -> None:
+    """Act on a row picked in the result list: card and zoom to that parcel.
+
+    Read before the map is drawn, so the map moves in the same run. A
+    selection is acted on once (``_ov_list_seen``): a later click on the map
+    may choose another parcel without the list taking it back.
+    """
+    key = st.session_state.get(LIST_KEY)
+    value = st.session_state.get(key) if key else None
+    try:
+        rows = list(value["selection"]["rows"]) if value else []
+    except (KeyError, TypeError):
+        rows = []
+    ids = st.session_state.get(LIST_IDS) or []
+    seen = st.session_state.get(LIST_SEEN)
+    picked = [ids[r] for r in rows if isinstance(r, int) and 0 <= r < len(ids)]
+    marker = (key, tuple(picked))
+    if marker == seen:
+        return
+    st.session_state[LIST_SEEN] = marker
+    if not picked:
+        return
+    pid = picked[0]
+    st.session_state[SELECTED] = pid
+    bounds = result_list.display_bounds(ws, [pid], gcj02=_gcj02())
+    if bounds is not None:
+        st.session_state[FIT] = bounds
+
+
+def _gcj02() -> bool:
+    from geo.basemaps import BasemapError, get_basemap
+
+    try:
+        return get_basemap(st.session_state.get("basemap", "none")).gcj02
+    except BasemapError:
+        return False
+
+
+def _fit_to_result(ws: Workspace, ids: list[str] | None) -> None:
+    """After a filter change, point the map at the result's bounds (every parcel when none)."""
+    sig = _filter_sig()
+    before = st.session_state.get(FIT_SIG)
+    st.session_state[FIT_SIG] = sig
+    if before is None or before == sig:
+        return
+    bounds = result_list.display_bounds(ws, ids, gcj02=_gcj02()) if ids != [] else None
+    if bounds is not None:
+        st.session_state[FIT] = bounds
+
+
+def _result_list(ws: Workspace, ids: list[str] | None, lang: Lang, role: str) -> None:
+    """The filter result (every parcel without a filter) as a sortable list with a download."""
+    frame = result_list.result_frame(ws, ids, lang, role)
+    labels = result_list.column_labels(lang)
+    digest = _digest(frame["parcel_id"].tolist())
+    key = f"ov_list_{digest}"
+    st.session_state[LIST_KEY] = key
+    st.session_state[LIST_IDS] = frame["parcel_id"].tolist()
+    title = t("list_title", lang, n=widgets.fmt_num(len(frame)))
+    with st.expander(title, expanded=ids is not None, icon=":material/list:"):
+        config = {
+            "parcel_id": st.column_config.TextColumn(labels["parcel_id"], pinned=True),
+            "name": st.column_config.TextColumn(labels["name"]),
+            "status": st.column_config.TextColumn(labels["status"]),
+            "area_mu": st.column_config.NumberColumn(
+                labels["area_mu"], format="%,.1f", alignment="right"
+            ),
+            "days_in_status": st.column_config.NumberColumn(
+                labels["days_in_status"], format="%d", alignment="right"
+            ),
+            "place": st.column_config.TextColumn(labels["place"]),
+        }
+        st.dataframe(
+            frame,
+            hide_index=True,
+            column_config={k: v for k, v in config.items() if k in frame.columns},
+            key=key,
+            on_select="rerun",
+            selection_mode="single-row",
+            width="stretch",
+            height=min(420, 38 + 35 * max(1, len(frame))),
+            placeholder="—",
+        )
+        st.caption(t("list_pick_hint", lang))
+        if len(frame):
+            c1, c2 = st.columns(2)
+            stem = t_plain("list_file", lang)
+            c1.download_button(
+                t("list_download_xlsx", lang),
+                functools.partial(result_list.list_bytes, frame, lang, "xlsx"),
+                file_name=f"{stem}.xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                key="ov_list_xlsx",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+            c2.download_button(
+                t("list_download_csv", lang),
+                functools.partial(result_list.list_bytes, frame, lang, "csv"),
+                file_name=f"{stem}.csv",
+                mime="text/csv",
+                key="ov_list_csv",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+
+
+def _digest(ids: list[str]) -> str:
+    """A short digest of the list's parcel ids (a new list gets a fresh selection)."""
+    return hashlib.sha1("\x1f".join(ids).encode("utf-8")).hexdigest()[:10]
+
+
 def page() -> None:
     """The overview page."""
     lang = state.lang()
@@ -259,20 +441,31 @@ def page() -> None:
         _province_page(ws, lang, role)
         return
     # The filter row, then the map at the page's width and most of the
-    # viewport's height, the card beside it; the figures below the map.
+    # viewport's height, the card beside it; the result list and the figures below.
     filters_box = st.container(horizontal=True, vertical_alignment="center")
     years = _years(ws)
     _read_back_filters(ws)
     ids = _filter_ids(ws, years)
+    _fit_to_result(ws, ids)
+    _list_pick(ws)
     left, right = st.columns([3.4, 1])
     with left:
-        props = show_map(ws, lang=lang, role=role, key="overview_map", parcel_ids=ids)
+        props = show_map(
+            ws,
+            lang=lang,
+            role=role,
+            key="overview_map",
+            parcel_ids=ids,
+            fit=st.session_state.get(FIT),
+        )
     if props and props.get("parcel_id"):
         st.session_state[SELECTED] = str(props["parcel_id"])
     with filters_box:
         # In a popover: its widgets are drawn when it opens, not with the first map.
-        active = sum(bool(st.session_state.get(k)) for k in FILTER_KEYS[:3]) + bool(
-            ids is not None and _year_filtered(years)
+        active = (
+            sum(bool(st.session_state.get(k)) for k in FILTER_KEYS[:3])
+            + bool(ids is not None and _year_filtered(years))
+            + bool(_min_days())
         )
         label = t("filters", lang) + (f" ({active})" if active else "")
         with st.popover(label, icon=":material/filter_list:"):
@@ -297,17 +490,21 @@ def page() -> None:
     if ids is not None and not ids:
         with filters_box:
             st.warning(t("filter_empty", lang))
+    selected = st.session_state.get(SELECTED)
+    hit = ws.parcels[ws.parcels["parcel_id"].astype(str) == str(selected)] if selected else None
+    with left:
+        _result_list(ws, ids, lang, role)
+        if hit is not None and len(hit):
+            # at the map's width: who, when, field, before → after and note are never clipped
+            editing.history_panel(ws, str(selected), lang, role=role)
     _metrics(ws, lang)
     if role == "planner":
         _completeness(ws, lang)
     with right:
-        selected = st.session_state.get(SELECTED)
         if selected:
             widgets.parcel_card(ws, selected, lang, role=role)
-            hit = ws.parcels[ws.parcels["parcel_id"].astype(str) == str(selected)]
-            if len(hit):
+            if hit is not None and len(hit):
                 editing.status_editor(ws, hit.iloc[0], lang, role=role)
-                editing.history_panel(ws, str(selected), lang, role=role)
             if st.button(t("card_close", lang), key="ov_close"):
                 st.session_state.pop(SELECTED, None)
                 st.rerun()
