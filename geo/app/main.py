@@ -215,6 +215,7 @@ def _new_workspace(lang: Lang) -> None:
             key="ws_new_boundary",
             help=t("ws_new_boundary_help", lang),
         )
+        st.caption(md(upload_note(lang)))
         boundary = files or None
     name = st.text_input(t("ws_new_name", lang), key="ws_new_name")
     if state.new_workspace_dir() is None:

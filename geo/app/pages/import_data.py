@@ -252,6 +252,7 @@ def _ledger_mode(ws: Workspace, lang: Lang) -> None:
         return
     st.markdown(t("ledger_intro", lang))
     up = st.file_uploader(t("ledger_file", lang), type=LEDGER_TYPES, key="ledger_file")
+    st.caption(md(upload_note(lang)))
     c1, c2 = st.columns(2)
     key = c1.text_input(t("ledger_key", lang), key="ledger_key").strip() or None
     sheet = c2.text_input(t("ledger_sheet", lang), key="ledger_sheet").strip() or None
