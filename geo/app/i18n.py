@@ -717,14 +717,22 @@ STRINGS: dict[str, tuple[str, str]] = {
         "写入 {table}：面几何，列名与规划片区（片区/园区）相符。",
         "Into {table}: polygons whose columns match planning areas.",
     ),
+    "import_crs_refused": (
+        "坐标系：文件声明的坐标系不能直接使用：{why}。"
+        "请在“坐标系 EPSG”框填写正确的 EPSG 代码后重新预览。",
+        "CRS: the CRS the file declares cannot be used as it is: {why}. Enter the right EPSG "
+        "code under CRS (EPSG) and preview again.",
+    ),
     "import_reason_dltb": (
         "写入 {table}：三调地类图斑（DLTB）图层，作为参考图层 现状地类 导入。",
-        "Into {table}: a 三调 land-survey (DLTB) layer, imported as the reference layer "
-        "current land use.",
+        "Into {table}: a third national land survey (DLTB) layer, imported as the reference "
+        "layer"
+        " current land use.",
     ),
     "import_reason_dltb_filtered": (
         "写入 {table}：按条件筛选的三调地类图斑（DLTB），作为地块导入。",
-        "Into {table}: a 三调 land-survey (DLTB) layer filtered by a condition, imported as "
+        "Into {table}: a third national land survey (DLTB) layer filtered by a condition, "
+        "imported as "
         "parcels.",
     ),
     "import_reason_polygons": (
@@ -851,9 +859,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export_txt_help": (
         "报盘坐标 txt（勘测定界界址点坐标交换格式）：2000国家大地坐标系 3° 带（带号前缀），"
         "X 为北坐标、Y 为东坐标，地块面积为公顷（4 位小数），内环为圈号 2、3……",
-        "报盘 coordinate txt (the 勘测定界 boundary-point exchange format): CGCS2000 3° zone "
-        "with the zone prefix, X northing before Y easting, 地块面积 in hectares (4 decimals), "
-        "holes as ring numbers 2, 3 …",
+        "Baopan coordinate txt (the boundary-survey point exchange format): CGCS2000 3° zone "
+        "with the zone prefix, X northing before Y easting, parcel area in hectares "
+        "(4 decimals), holes as ring numbers 2, 3 …",
     ),
     # --- province mode (geo/app/province.py) ------------------------------------------
     "province_mode": (

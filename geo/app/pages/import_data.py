@@ -104,6 +104,8 @@ def _crs_text(pv: ImportPreview, lang: Lang) -> str:
         return t("import_crs_read", lang, crs=describe_crs(pv.crs), how=how)
     if not pv.source.has_geometry:
         return t("import_crs_none_needed", lang)
+    if pv.source.crs_problem:  # a declared datum Tenglong does not shift silently
+        return t("import_crs_refused", lang, why=in_words(pv.crs_reason, lang))
     if pv.suggested_epsg:
         return t("import_crs_missing", lang, epsg=str(pv.suggested_epsg))
     return t("import_crs_unknown", lang)
