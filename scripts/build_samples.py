@@ -154,6 +154,10 @@ def ledger_frame(parcels: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+DBF_DATE = (125, 6, 30)
+"""The "last update" date written into the .dbf header (years since 1900, month, day)."""
+
+
 def _zip_deterministic(files: list[Path], target: Path) -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -171,6 +175,10 @@ def write_shapefile_zip(parcels: gpd.GeoDataFrame, out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         shp = Path(tmp) / f"{SHAPEFILE_STEM}.shp"
         pyogrio.write_dataframe(parcels.to_crs(EPSG), shp, driver="ESRI Shapefile", encoding="GBK")
+        dbf = shp.with_suffix(".dbf")
+        head = bytearray(dbf.read_bytes())
+        head[1:4] = bytes(DBF_DATE)  # the dBASE header holds the day it was written
+        dbf.write_bytes(bytes(head))
         parts = [p for p in Path(tmp).iterdir() if p.suffix.lower() != ".cpg"]
         _zip_deterministic(parts, target)
     return target
