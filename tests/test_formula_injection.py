@@ -21,6 +21,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 import pytest
@@ -31,6 +32,7 @@ from typer.testing import CliRunner
 from geo.cells import FORMULA_PREFIXES, csv_safe, csv_safe_frame, is_formula_like
 from geo.cli import app
 from geo.export import export_bytes
+from geo.export._context import ExportError
 from geo.export.tabular import CSV_TABLES
 from geo.workspace import open_workspace, save_workspace
 
@@ -81,6 +83,19 @@ def payload_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
             df[col] = [_payload(i, k) for i in range(len(df))]
     ent = tables["enterprises"]
     ent.loc[ent.index[0], "tax_wan"] = NEGATIVE_TAX_WAN
+    # a land survey (三调 DLTB) with payload names: 0601 industrial patches on the areas
+    areas = tables["areas"]
+    patches = areas.geometry.representative_point().buffer(40.0).values
+    tables["landuse_survey"] = gpd.GeoDataFrame(
+        {
+            "survey_id": [f"S{i:04d}" for i in range(len(areas))],
+            "dlbm": ["0601"] * len(areas),
+            "dlmc": [_payload(i) for i in range(len(areas))],
+            "zldwmc": [_payload(i, 3) for i in range(len(areas))],
+        },
+        geometry=list(patches),
+        crs=areas.crs,
+    )
     meta = {**ws.meta, "name": PAYLOADS[0], "name_en": PAYLOADS[1]}
     return save_workspace(tables, d / "payload.gpkg", meta=meta)
 
@@ -187,10 +202,14 @@ def test_xlsx_export_keeps_a_negative_number_a_number(payload_ws):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("table", list(CSV_TABLES))
 def test_csv_export_prefixes_payloads(payload_ws, role, table):
+    if table == "current_use" and role == "investor":  # the land survey is internal
+        with pytest.raises(ExportError, match="needs the land survey"):
+            export_bytes(payload_ws, fmt="csv", role=role, table=table)
+        return
     data, _, _ = export_bytes(payload_ws, fmt="csv", role=role, table=table)
     text = data.decode("utf-8-sig")
     # the tables that show free text hold every payload; the others none unprefixed
-    expect = PAYLOADS if table in ("area", "parcels", "industry") else []
+    expect = PAYLOADS if table in ("area", "parcels", "industry", "current_use") else []
     assert_csv_plain_text(text, payloads=expect)
 
 
