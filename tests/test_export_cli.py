@@ -100,16 +100,17 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary(tmp_path, monk
 def test_every_format_is_an_exporter_and_more_can_be_registered(tmp_path):
     assert set(FORMATS) <= set(EXPORTERS)
 
-    def export_txt(req: ExportRequest) -> Path:
+    def export_note(req: ExportRequest) -> Path:
         req.out.write_text(req.role, encoding="utf-8")
         return req.out
 
-    register_exporter("TXT", export_txt)
+    assert "note" not in EXPORTERS
+    register_exporter("NOTE", export_note)
     try:
-        req = ExportRequest(workspace=Path(WUAN), out=tmp_path / "x.txt", role="investor")
-        assert run_export(req, fmt="txt").read_text(encoding="utf-8") == "investor"
+        req = ExportRequest(workspace=Path(WUAN), out=tmp_path / "x.note", role="investor")
+        assert run_export(req, fmt="note").read_text(encoding="utf-8") == "investor"
     finally:
-        EXPORTERS.pop("txt")
+        EXPORTERS.pop("note")
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
