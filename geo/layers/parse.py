@@ -389,12 +389,12 @@ def parse_layer_spec(
     ... )
     >>> spec.geometry, spec.key
     ('line', 'road_id')
-    >>> parse_layer_spec({"title": "x"}, source="layers/x.toml")
+    >>> parse_layer_spec({"title": "x"}, source="layers/x.toml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     geo.layers.vocab.LayerSpecError: layers/x.toml: id: missing; set id = "…" or name the file
     layers/x.toml: theme: missing or invalid; give { id = "land", zh = "用地", en = "Land" }
-    layers/x.toml: source.table: missing; name one of parcels, areas, roads, boundaries
+    layers/x.toml: source.table: missing; name one of parcels, areas, roads, ...
     layers/x.toml: roles: missing; give at least [roles.planner] with fields = [...]
     """
     pb = _Problems(source)
