@@ -401,3 +401,28 @@ def test_the_survey_table_survives_a_round_trip_through_postgis(
     assert b["dlbm"].tolist() == a["dlbm"].tolist()
     assert b["tbmj_m2"].tolist() == pytest.approx(a["tbmj_m2"].tolist())
     np.testing.assert_allclose(b.geometry.area, a.geometry.area, rtol=1e-9)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_import_page_filters_a_zipped_gdb_by_preset_into_parcels(ws, monkeypatch, lang):
+    """The app offers --preset: the sample's 0601/0602/0508 patches become parcels."""
+    monkeypatch.setenv("TENGLONG_WORKSPACE", str(ws))
+    monkeypatch.delenv("TENGLONG_MODE", raising=False)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page("geo/app/pages/import_data.py").run()
+    data = (ROOT / "data" / "samples" / "fengfeng_dltb.gdb.zip").read_bytes()
+    at.get("file_uploader")[0].upload("fengfeng_dltb.gdb.zip", data, "application/zip").run()
+    labels = at.selectbox(key="import_survey_preset").options
+    assert any("0601, 0602, 0508" in o for o in labels)
+    at.selectbox(key="import_survey_preset").set_value("industrial").run()
+    at.button(key="import_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    pv = at.session_state["import_preview"]
+    industrial = sample_dltb_frame()["DLBM"].isin(["0601", "0602", "0508"])
+    assert pv.table == "parcels" and len(pv.rows) == int(industrial.sum()) > 0
+    # without a filter the same file is the reference layer
+    at.selectbox(key="import_survey_preset").set_value(None).run()
+    at.button(key="import_go").click().run()
+    assert at.session_state["import_preview"].table == "landuse_survey"

@@ -717,6 +717,20 @@ STRINGS: dict[str, tuple[str, str]] = {
         "写入 {table}：面几何，列名与规划片区（片区/园区）相符。",
         "Into {table}: polygons whose columns match planning areas.",
     ),
+    "import_survey_preset": ("三调图斑筛选", "Land-survey (DLTB) filter"),
+    "import_survey_all": (
+        "不筛选（三调图斑作为现状地类参考图层）",
+        "None (DLTB as the current land use layer)",
+    ),
+    "import_survey_preset_item": (
+        "作为地块导入：{name}（{codes}）",
+        "As parcels: {name} ({codes})",
+    ),
+    "import_survey_preset_help": (
+        "只对三调/变更调查的地类图斑（DLTB）有效：选择后只读取这些地类编码的图斑，并作为地块导入。",
+        "For a land-survey DLTB layer only: reads just the patches of these land-class codes "
+        "and imports them as parcels.",
+    ),
     "import_crs_refused": (
         "坐标系：文件声明的坐标系不能直接使用：{why}。"
         "请在“坐标系 EPSG”框填写正确的 EPSG 代码后重新预览。",

@@ -36,6 +36,7 @@ from geo.app import session, state, widgets
 from geo.app.builtin_text import upload_note
 from geo.app.editing import conflict_message, storage_message
 from geo.app.i18n import Lang, md, t, t_plain
+from geo.codes import SURVEY_PRESETS
 from geo.io import (
     FORMATS,
     IMPORT_TABLES,
@@ -353,9 +354,25 @@ def page() -> None:
         key="import_mode",
         horizontal=True,
     )
-    o1, o2 = st.columns(2)
+    o1, o2, o3 = st.columns([1, 1, 2])
     strict = o1.checkbox(t("import_strict", lang), key="import_strict")
     skip_invalid = o2.checkbox(t("import_skip_invalid", lang), key="import_skip_invalid")
+    preset = o3.selectbox(
+        t("import_survey_preset", lang),
+        [None, *SURVEY_PRESETS],
+        format_func=lambda k: (
+            t_plain("import_survey_all", lang)
+            if k is None
+            else t_plain(
+                "import_survey_preset_item",
+                lang,
+                name=SURVEY_PRESETS[k][0 if lang == "zh" else 1],
+                codes=", ".join(SURVEY_PRESETS[k][2]),
+            )
+        ),
+        key="import_survey_preset",
+        help=t_plain("import_survey_preset_help", lang),
+    )
     if st.button(t("import_preview", lang), disabled=not files, key="import_go", type="primary"):
         sources = [SourceFile(f.name, f.getvalue()) for f in files or []]
         try:
@@ -368,6 +385,7 @@ def page() -> None:
                 mode=mode,
                 strict=strict,
                 skip_invalid=skip_invalid,
+                preset=preset,
             )
         except DataImportError as err:
             st.error(t("import_failed", lang, error=in_words(err, lang)))
