@@ -370,6 +370,9 @@
       scheduleDeclutter(inst);
     };
     map.on("zoomend", syncLabels);
+    map.on("moveend", function () {
+      if (map.hasLayer(labels)) scheduleDeclutter(inst);
+    });
     group.on("add remove", function () {
       setTimeout(syncLabels, 0);
     });
@@ -377,14 +380,18 @@
   }
 
   // ------------------------------------------------------------ declutter
-  // Labels of every layer on the map compete for room, once per zoom (never
-  // while panning: a pan moves them all together). Higher layers and larger
-  // features first; a label is shown when its box (plus a small gap) overlaps
-  // no label already shown and, for a polygon, when it is no wider than
-  // TL.LABEL_FIT times the feature's drawn size. The boxes are measured once
-  // (the text does not change with the zoom) and compared in a grid of cells.
+  // Labels of every layer on the map compete for room once per zoom and once
+  // per finished move (never during a pan: a pan moves them all together).
+  // Only labels anchored within the view and half a view around it are
+  // candidates: the others are not displayed at all (a thousand labels off
+  // screen made every frame of a pan slow). Higher layers and larger features
+  // first; a label is shown when its box (plus a small gap) overlaps no label
+  // already shown and, for a polygon, when it is no wider than TL.LABEL_FIT
+  // times the feature's drawn size. Boxes are measured once (the text does not
+  // change with the zoom) and compared in a grid of cells.
   TL.LABEL_FIT = 1.6;
   var LABEL_GAP = 3;
+  var LABEL_MARGIN = 0.5;
 
   function scheduleDeclutter(inst) {
     if (inst._declutter) return;
@@ -397,23 +404,33 @@
     else setTimeout(run, 0);
   }
 
+  function setDisplay(e, display) {
+    if (e && e.style.display !== display) e.style.display = display;
+  }
+
   TL.declutter = function (inst) {
     var map = inst.map,
-      zoom = map.getZoom(),
-      scale = Math.pow(2, zoom),
+      scale = Math.pow(2, map.getZoom()),
+      size = map.getSize(),
+      mx = size.x * LABEL_MARGIN,
+      my = size.y * LABEL_MARGIN,
       all = [];
     inst.layers.forEach(function (entry) {
       if (!entry.labels || !map.hasLayer(entry.labels)) return;
       entry.labels.eachLayer(function (m) {
-        all.push(m);
+        var e = m.getElement();
+        if (!e) return;
+        var c = map.latLngToContainerPoint(m.getLatLng());
+        if (c.x < -mx || c.y < -my || c.x > size.x + mx || c.y > size.y + my) setDisplay(e, "none");
+        else all.push(m);
       });
     });
     var fresh = all.filter(function (m) {
-      return !m._tl.w && m.getElement();
+      return !m._tl.w;
     });
     // Measure first, then write: one layout for all new labels.
     fresh.forEach(function (m) {
-      m.getElement().style.display = "";
+      setDisplay(m.getElement(), "");
     });
     fresh.forEach(function (m) {
       var span = m.getElement().firstChild;
@@ -426,31 +443,25 @@
     var CELL = 64,
       grid = new Map(),
       shown = 0;
-    var hits = function (box) {
+    var cells = function (box, visit) {
       for (var gx = Math.floor(box[0] / CELL); gx <= Math.floor(box[2] / CELL); gx++) {
         for (var gy = Math.floor(box[1] / CELL); gy <= Math.floor(box[3] / CELL); gy++) {
-          var cell = grid.get(gx + ":" + gy);
-          if (!cell) continue;
-          for (var i = 0; i < cell.length; i++) {
-            var o = cell[i];
-            if (box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1]) return true;
-          }
+          if (visit(gx + ":" + gy)) return true;
         }
       }
       return false;
     };
-    var add = function (box) {
-      for (var gx = Math.floor(box[0] / CELL); gx <= Math.floor(box[2] / CELL); gx++) {
-        for (var gy = Math.floor(box[1] / CELL); gy <= Math.floor(box[3] / CELL); gy++) {
-          var key = gx + ":" + gy;
-          if (!grid.has(key)) grid.set(key, []);
-          grid.get(key).push(box);
+    var overlaps = function (box) {
+      return cells(box, function (key) {
+        var cell = grid.get(key) || [];
+        for (var i = 0; i < cell.length; i++) {
+          var o = cell[i];
+          if (box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1]) return true;
         }
-      }
+        return false;
+      });
     };
     all.forEach(function (m) {
-      var e = m.getElement();
-      if (!e) return;
       var t = m._tl,
         p = map.latLngToLayerPoint(m.getLatLng());
       var box = [
@@ -460,13 +471,15 @@
         p.y + t.h / 2 + LABEL_GAP,
       ];
       var fits = !isFinite(t.size0) || t.w <= TL.LABEL_FIT * t.size0 * scale;
-      var show = fits && !hits(box);
+      var show = fits && !overlaps(box);
       if (show) {
-        add(box);
+        cells(box, function (key) {
+          if (!grid.has(key)) grid.set(key, []);
+          grid.get(key).push(box);
+        });
         shown++;
       }
-      var display = show ? "" : "none";
-      if (e.style.display !== display) e.style.display = display;
+      setDisplay(m.getElement(), show ? "" : "none");
     });
     inst.labelsShown = shown;
     return shown;
