@@ -444,11 +444,12 @@ def _click_target(page: Any, pane: str, viewport_h: int) -> tuple[float, float]:
     return max(on_screen, key=lambda p: p[1])
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize(
     ("path", "pane"),
-    [("/", "tl-parcels_status"), ("/site-finder?ws=fuxing", "tl-available_sites")],
+    [("/?", "tl-parcels_status"), ("/site-finder?ws=fuxing&", "tl-available_sites")],
 )
-def test_first_click_on_a_parcel_opens_its_card(app_url, chromium, screenshots, path, pane):
+def test_first_click_on_a_parcel_opens_its_card(app_url, chromium, screenshots, path, pane, lang):
     """One click, never two: the mousedown used to focus the map, Streamlit's main block
     scrolled it into view, the parcel moved away from the pointer and the click was lost."""
     ctx = chromium.new_context(viewport=SMALL_SCREEN, locale="zh-CN")
@@ -456,8 +457,8 @@ def test_first_click_on_a_parcel_opens_its_card(app_url, chromium, screenshots, 
         ap = offline(ctx.new_page())
         page = ap.page
         page.set_default_timeout(30_000)
-        page.goto(app_url + path)
-        map_frame(page)
+        page.goto(f"{app_url}{path}lang={lang}")
+        map_frame(page, lang=lang)
         settle(page)
         box = page.locator(MAP_ELEMENT).first.bounding_box()
         assert box["y"] + box["height"] > SMALL_SCREEN["height"]  # the map reaches below
@@ -469,9 +470,15 @@ def test_first_click_on_a_parcel_opens_its_card(app_url, chromium, screenshots, 
         page.wait_for_timeout(150)
         assert _main_scroll(page) == before  # focusing the map did not scroll the page
         page.mouse.up()
-        page.locator(".st-key-parcel_card").wait_for(timeout=30_000)
-        assert re.search(r"FX-\d{4}", page.locator(".st-key-parcel_card").inner_text())
-        name = "first-click-" + ("overview" if path == "/" else "site-finder")
+        card = page.locator(".st-key-parcel_card")
+        card.wait_for(timeout=30_000)
+        from playwright.sync_api import expect
+
+        expect(card).to_contain_text("FX-", timeout=30_000)
+        text = card.inner_text()
+        assert re.search(r"FX-\d{4}", text)
+        assert ("规划用途" if lang == "zh" else "planned land use") in text.lower(), text
+        name = f"first-click-{'overview' if path == '/?' else 'site-finder'}-{lang}"
         page.screenshot(path=str(screenshots / f"{name}.png"))
         assert ap.blocked == [] and ap.errors == []
     finally:

@@ -146,6 +146,16 @@ def test_broken_toml_names_the_file(tmp_path):
         ),
         (lambda t: t + "\n[tooltip]\nfields = [1, 2]\n", "tooltip.fields", "list of field names"),
         (lambda t: "zorder = 3\n" + t, "zorder", "unknown key"),
+        (
+            lambda t: t + '\n[label]\nfield = "parcel_id"\ndetail = 3\n',
+            "label.detail",
+            "field name",
+        ),
+        (
+            lambda t: t + '\n[label]\nfield = "parcel_id"\nsize = 3\n',
+            "label.size",
+            "known: field, field_en, min_zoom, detail",
+        ),
         (lambda t: t + "zorder = 3\n", "roles.planner.zorder", "unknown key"),
         (
             lambda t: t.replace(

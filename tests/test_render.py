@@ -587,3 +587,14 @@ def test_component_data_carries_the_layers_and_basemap_of_the_map():
     assert other["sig"] != data["sig"] and other["tiles"] == []
     with pytest.raises(RenderError, match="render_map"):
         component_data(folium.Map())
+
+
+def test_parcel_labels_carry_the_area_in_mu_line(ws):
+    """The parcel layers label their id with the area below it, in 亩 / mu by language."""
+    for lang, unit in (("zh", "亩"), ("en", "mu")):
+        cfg = config_of(map_html(render_map(ws, role="investor", lang=lang)))
+        sites = next(lyr for lyr in cfg["layers"] if lyr["id"] == "available_sites")
+        assert sites["labels"]["field"] == "parcel_id"
+        assert sites["labels"]["detail"] == "area_mu"
+        assert sites["labels"]["detailUnit"] == unit
+        assert cfg["stores"][sites["store"]]["labels"]  # label points were sent

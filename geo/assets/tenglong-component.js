@@ -61,20 +61,9 @@ function basemapControl(L, data, setTriggerValue) {
   const Ctl = L.Control.extend({
     options: { position: "topright" },
     onAdd: function () {
-      const box = L.DomUtil.create("div", "tl-control tl-basemaps tl-collapsed");
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      const head = L.DomUtil.create("button", "tl-head", box);
-      head.type = "button";
+      const { box, head, body } = window.TL.collapsible("tl-basemaps", "", data.basemapTitle, true, null);
       const current = (data.basemaps || []).find((b) => b.name === data.basemap);
-      head.textContent = data.basemapTitle;
       head.title = data.basemapTitle + ": " + (current ? current.label : data.basemap);
-      head.setAttribute("aria-expanded", "false");
-      const body = L.DomUtil.create("div", "tl-body", box);
-      head.addEventListener("click", () => {
-        box.classList.toggle("tl-collapsed");
-        head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
-      });
       (data.basemaps || []).forEach((b) => {
         const row = L.DomUtil.create("label", "tl-layer-row tl-basemap-row", body);
         const rb = L.DomUtil.create("input", "", row);

@@ -333,32 +333,157 @@
     if (!lyr.labels) return;
     var labels = L.layerGroup();
     var pts = store.labels || [];
+    var sizes = new Map();
+    if (sized) {
+      fc.features.forEach(function (f, k) {
+        sizes.set(lyr.ids[k], f.size0);
+      });
+    }
+    var detail = lyr.labels.detail;
     lyr.ids.forEach(function (r) {
       var text = TL.value(store, lyr.labels.field, r);
       if ((text === null || text === "") && lyr.labels.fallback) text = TL.value(store, lyr.labels.fallback, r);
       var pt = pts[r];
       if (text === null || text === undefined || text === "" || !pt) return;
       var span = el("span", null, formatValue(lyr.fmt[lyr.labels.field], text, cfg.lang));
+      var extra = detail ? TL.value(store, detail, r) : null;
+      if (extra !== null && extra !== undefined && extra !== "") {
+        span.appendChild(el("br"));
+        var unit = lyr.labels.detailUnit ? " " + lyr.labels.detailUnit : "";
+        span.appendChild(el("small", null, formatValue(lyr.fmt[detail], extra, cfg.lang) + unit));
+      }
       var ll = L.latLng((store.origin[1] + pt[1]) / 1e6, (store.origin[0] + pt[0]) / 1e6);
-      L.marker(ll, {
+      var marker = L.marker(ll, {
         icon: L.divIcon({ className: "tl-label", html: span, iconSize: null }),
         interactive: false,
         keyboard: false,
         pane: "tooltipPane",
-      }).addTo(labels);
+      });
+      marker._tl = { z: lyr.z || 0, size0: sizes.has(r) ? sizes.get(r) : Infinity, w: 0, h: 0 };
+      marker.addTo(labels);
     });
     entry.labels = labels;
     var syncLabels = function () {
       var on = map.hasLayer(group) && map.getZoom() >= lyr.labels.minZoom;
       if (on && !map.hasLayer(labels)) map.addLayer(labels);
       if (!on && map.hasLayer(labels)) map.removeLayer(labels);
+      scheduleDeclutter(inst);
     };
     map.on("zoomend", syncLabels);
+    map.on("moveend", function () {
+      if (map.hasLayer(labels)) scheduleDeclutter(inst);
+    });
     group.on("add remove", function () {
       setTimeout(syncLabels, 0);
     });
     setTimeout(syncLabels, 0);
   }
+
+  // ------------------------------------------------------------ declutter
+  // Labels of every layer on the map compete for room once per zoom and once
+  // per finished move (never during a pan: a pan moves them all together).
+  // Only labels anchored within the view and half a view around it are
+  // candidates: the others are not displayed at all (a thousand labels off
+  // screen made every frame of a pan slow). Higher layers and larger features
+  // first; a label is shown when its box (plus a small gap) overlaps no label
+  // already shown and, for a polygon, when it is no wider than TL.LABEL_FIT
+  // times the feature's drawn size. Boxes are measured once (the text does not
+  // change with the zoom) and compared in a grid of cells.
+  TL.LABEL_FIT = 1.6;
+  var LABEL_GAP = 3;
+  var LABEL_MARGIN = 0.5;
+
+  function scheduleDeclutter(inst) {
+    if (inst._declutter) return;
+    inst._declutter = true;
+    var run = function () {
+      inst._declutter = false;
+      TL.declutter(inst);
+    };
+    if (root.requestAnimationFrame) root.requestAnimationFrame(run);
+    else setTimeout(run, 0);
+  }
+
+  function setDisplay(e, display) {
+    if (e && e.style.display !== display) e.style.display = display;
+  }
+
+  TL.declutter = function (inst) {
+    var map = inst.map,
+      scale = Math.pow(2, map.getZoom()),
+      size = map.getSize(),
+      mx = size.x * LABEL_MARGIN,
+      my = size.y * LABEL_MARGIN,
+      all = [];
+    inst.layers.forEach(function (entry) {
+      if (!entry.labels || !map.hasLayer(entry.labels)) return;
+      entry.labels.eachLayer(function (m) {
+        var e = m.getElement();
+        if (!e) return;
+        var c = map.latLngToContainerPoint(m.getLatLng());
+        if (c.x < -mx || c.y < -my || c.x > size.x + mx || c.y > size.y + my) setDisplay(e, "none");
+        else all.push(m);
+      });
+    });
+    var fresh = all.filter(function (m) {
+      return !m._tl.w;
+    });
+    // Measure first, then write: one layout for all new labels.
+    fresh.forEach(function (m) {
+      setDisplay(m.getElement(), "");
+    });
+    fresh.forEach(function (m) {
+      var span = m.getElement().firstChild;
+      m._tl.w = span ? span.offsetWidth : 0;
+      m._tl.h = span ? span.offsetHeight : 0;
+    });
+    all.sort(function (a, b) {
+      return b._tl.z - a._tl.z || b._tl.size0 - a._tl.size0;
+    });
+    var CELL = 64,
+      grid = new Map(),
+      shown = 0;
+    var cells = function (box, visit) {
+      for (var gx = Math.floor(box[0] / CELL); gx <= Math.floor(box[2] / CELL); gx++) {
+        for (var gy = Math.floor(box[1] / CELL); gy <= Math.floor(box[3] / CELL); gy++) {
+          if (visit(gx + ":" + gy)) return true;
+        }
+      }
+      return false;
+    };
+    var overlaps = function (box) {
+      return cells(box, function (key) {
+        var cell = grid.get(key) || [];
+        for (var i = 0; i < cell.length; i++) {
+          var o = cell[i];
+          if (box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1]) return true;
+        }
+        return false;
+      });
+    };
+    all.forEach(function (m) {
+      var t = m._tl,
+        p = map.latLngToLayerPoint(m.getLatLng());
+      var box = [
+        p.x - t.w / 2 - LABEL_GAP,
+        p.y - t.h / 2 - LABEL_GAP,
+        p.x + t.w / 2 + LABEL_GAP,
+        p.y + t.h / 2 + LABEL_GAP,
+      ];
+      var fits = !isFinite(t.size0) || t.w <= TL.LABEL_FIT * t.size0 * scale;
+      var show = fits && !overlaps(box);
+      if (show) {
+        cells(box, function (key) {
+          if (!grid.has(key)) grid.set(key, []);
+          grid.get(key).push(box);
+        });
+        shown++;
+      }
+      setDisplay(m.getElement(), show ? "" : "none");
+    });
+    inst.labelsShown = shown;
+    return shown;
+  };
 
   function identify(inst, lyr, gj, layer) {
     if (inst.measuring) return;
@@ -380,6 +505,35 @@
     if (evt) root.dispatchEvent(evt);
   }
 
+  // ------------------------------------------------------ collapsible panel
+  // A map panel with a header button that opens and closes its body (layer
+  // control, legend, the app's basemap switcher): classes "tl-control CLS",
+  // header "tl-head SUB-head", body "tl-body SUB-body" (SUB optional);
+  // onToggle(box) runs after each toggle. Returns {box, head, body}.
+  function collapsible(cls, sub, title, collapsed, onToggle) {
+    var box = el("div", "tl-control " + cls);
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    var head = el("button", "tl-head" + (sub ? " " + sub + "-head" : ""), title);
+    head.type = "button";
+    head.title = title;
+    var body = el("div", "tl-body" + (sub ? " " + sub + "-body" : ""));
+    if (collapsed) box.classList.add("tl-collapsed");
+    var expanded = function () {
+      head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
+    };
+    expanded();
+    head.addEventListener("click", function () {
+      box.classList.toggle("tl-collapsed");
+      expanded();
+      if (onToggle) onToggle(box);
+    });
+    box.appendChild(head);
+    box.appendChild(body);
+    return { box: box, head: head, body: body };
+  }
+  TL.collapsible = collapsible;
+
   // ----------------------------------------------------------- layer control
   var LayerControl = L.Control.extend({
     options: { position: "topright" },
@@ -390,22 +544,11 @@
     onAdd: function (map) {
       var inst = this._inst,
         t = inst.cfg.text;
-      var box = el("div", "tl-control tl-layers leaflet-bar");
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      var head = el("button", "tl-head", t.layers);
-      head.type = "button";
-      head.title = t.layers;
-      var body = el("div", "tl-body");
-      if (inst.options.layersCollapsed) box.classList.add("tl-collapsed");
-      head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
-      head.addEventListener("click", function () {
-        box.classList.toggle("tl-collapsed");
-        head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
+      var panel = collapsible("tl-layers leaflet-bar", "", t.layers, inst.options.layersCollapsed, function (box) {
         fitControls(inst, box);
       });
-      box.appendChild(head);
-      box.appendChild(body);
+      var box = panel.box,
+        body = panel.body;
       inst.cfg.themes.forEach(function (theme) {
         var entries = inst.layers.filter(function (l) {
           return l.spec.theme === theme.id;
@@ -454,27 +597,14 @@
     },
     onAdd: function (map) {
       var inst = this._inst;
-      var box = el("div", "tl-control tl-legend");
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      var head = el("button", "tl-head tl-legend-head", inst.cfg.text.legend);
-      head.type = "button";
-      head.title = inst.cfg.text.legend;
-      var body = el("div", "tl-body tl-legend-body");
-      if (inst.options.legendCollapsed) box.classList.add("tl-collapsed");
-      head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
-      head.addEventListener("click", function () {
-        box.classList.toggle("tl-collapsed");
-        head.setAttribute("aria-expanded", String(!box.classList.contains("tl-collapsed")));
+      var panel = collapsible("tl-legend", "tl-legend", inst.cfg.text.legend, inst.options.legendCollapsed, function (box) {
         fitControls(inst, box);
       });
-      box.appendChild(head);
-      box.appendChild(body);
-      this._box = box;
-      this._body = body;
+      this._box = panel.box;
+      this._body = panel.body;
       map.on("layeradd layerremove", this.update, this);
       this.update();
-      return box;
+      return panel.box;
     },
     onRemove: function (map) {
       map.off("layeradd layerremove", this.update, this);

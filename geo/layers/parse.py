@@ -453,10 +453,14 @@ def parse_layer_spec(
             if fen is not None and not isinstance(fen, str):
                 pb.add("label.field_en", "must be a field name (string)")
                 fen = None
+            det = lab.get("detail")
+            if det is not None and not isinstance(det, str):
+                pb.add("label.detail", "must be a field name (string)")
+                det = None
             for k in lab:
-                if k not in ("field", "field_en", "min_zoom"):
-                    pb.add(f"label.{k}", "unknown key; known: field, field_en, min_zoom")
-            label = LabelSpec(lab["field"], mz, fen)
+                if k not in ("field", "field_en", "min_zoom", "detail"):
+                    pb.add(f"label.{k}", "unknown key; known: field, field_en, min_zoom, detail")
+            label = LabelSpec(lab["field"], mz, fen, det)
     fields = _parse_fields(data.get("fields"), pb)
     needed = [f for f in (style.by, label.field if label else None) if f]
     roles = _parse_roles(data.get("roles"), needed, table, pb)

@@ -91,6 +91,8 @@ class LabelSpec:
     min_zoom: int = 0
     field_en: str | None = None
     """Used instead of ``field`` on English maps when the role receives it."""
+    detail: str | None = None
+    """A number shown on a second line (``area_mu``: "45.0 亩") when the role receives it."""
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,15 @@ def _make_store(
     return store, positions, bounds
 
 
+def _unit_of(field: str, lang: str) -> str:
+    """The unit a label's detail line shows after the number (from the field's name)."""
+    units = {"_mu": ("亩", "mu"), "_ha": ("公顷", "ha"), "_m2": ("m²", "m²"), "_m": ("m", "m")}
+    for suffix, (zh, en) in units.items():
+        if field.endswith(suffix):
+            return zh if lang == "zh" else en
+    return ""
+
+
 def _layer_cfg(
     spec: LayerSpec,
     frame: pd.DataFrame,
@@ -176,6 +185,9 @@ def _layer_cfg(
             label = {"field": lab.field, "fallback": None}
         if label is not None:
             label["minZoom"] = lab.min_zoom
+            if lab.detail and lab.detail in fields:
+                label["detail"] = lab.detail
+                label["detailUnit"] = _unit_of(lab.detail, lang)
     return {
         "id": spec.id,
         "title": spec.title.get(lang),
