@@ -517,7 +517,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ms_done_late": ("逾期完成", "done late"),
     "ms_overdue": ("逾期未完成", "overdue"),
     "ms_open": ("未到期", "not yet due"),
-    "site_map": ("厂区地图", "Site map"),
+    "site_map_hint": ("点击地图上的地块查看详情。", "Click a parcel on the map for its details."),
     # --- benefit ---------------------------------------------------------------------
     "benefit_title": ("亩均效益评价", "Benefit per mu evaluation"),
     "benefit_no_firms": (

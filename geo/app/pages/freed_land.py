@@ -198,6 +198,19 @@ def page() -> None:
     _headline(ws, lang)
     if compute.freed_mu(ws) <= 0:
         st.info(t("freed_none", lang))
+    # the map first: on a 1440×900 screen it starts above the fold
+    st.subheader(t("freed_map", lang))
+    freed_ids = ws.parcels.loc[
+        ws.parcels["status"].isin(schema.FREED_STATUSES), "parcel_id"
+    ].astype(str)
+    show_map(
+        ws,
+        lang=lang,
+        role=state.role(),
+        key="freed_map",
+        layers=MAP_LAYERS,
+        parcel_ids=freed_ids,
+    )
     if ws.areas.empty:  # a new workspace: the summaries clip to planning areas
         st.info(t("freed_no_areas", lang))
         return
@@ -252,18 +265,6 @@ def page() -> None:
             mime="text/csv",
             key="freed_csv",
         )
-    st.subheader(t("freed_map", lang))
-    freed_ids = ws.parcels.loc[
-        ws.parcels["status"].isin(schema.FREED_STATUSES), "parcel_id"
-    ].astype(str)
-    show_map(
-        ws,
-        lang=lang,
-        role=state.role(),
-        key="freed_map",
-        layers=MAP_LAYERS,
-        parcel_ids=freed_ids,
-    )
 
 
 if __name__ == "__main__":

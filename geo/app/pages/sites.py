@@ -249,6 +249,20 @@ def page() -> None:
     places = compute.places(ws)
     ids = places.loc[places["place_ids"].map(lambda p: site_id in p), "parcel_id"].tolist()
     plates = _plates(ws, site_id)
+    # the map first, the card beside it: on a 1440×900 screen it starts above the fold
+    map_col, card_col = st.columns([3, 1])
+    with map_col:
+        props = show_map(
+            ws, lang=lang, role=role, key="site_map", layers=MAP_LAYERS, parcel_ids=ids or None
+        )
+    if props and props.get("parcel_id"):
+        st.session_state["site_selected"] = str(props["parcel_id"])
+    selected = st.session_state.get("site_selected")
+    with card_col:
+        if selected and selected in ids:
+            widgets.parcel_card(ws, selected, lang, role=role)
+        else:
+            st.caption(t("site_map_hint", lang))
     left, right = st.columns([1.2, 1])
     with left:
         st.subheader(t("plates_title", lang))
@@ -260,15 +274,6 @@ def page() -> None:
         _soil(ws, ids, lang)
     st.subheader(t("milestones_title", lang))
     _milestones(ws, [site_id, *plates["area_id"].astype(str), *ids], lang)
-    st.subheader(t("site_map", lang))
-    props = show_map(
-        ws, lang=lang, role=role, key="site_map", layers=MAP_LAYERS, parcel_ids=ids or None
-    )
-    if props and props.get("parcel_id"):
-        st.session_state["site_selected"] = str(props["parcel_id"])
-    selected = st.session_state.get("site_selected")
-    if selected and selected in ids:
-        widgets.parcel_card(ws, selected, lang, role=role)
 
 
 if __name__ == "__main__":
