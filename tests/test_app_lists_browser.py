@@ -125,5 +125,13 @@ def test_the_map_fits_the_result_and_a_picked_row_zooms_to_its_parcel(
     view = page.evaluate(VIEW)
     one = parcels[parcels["parcel_id"] == first].to_crs(4326).total_bounds
     assert _contains(view, one), (view, one)
+    # the parcel picked in the list is highlighted on the map, as a click would
+    page.wait_for_function(
+        "id => { const i = TL.instances[TL.instances.length - 1];"
+        " return i.selected && i.selected.feature.properties.parcel_id === id"
+        " && i.selected.options.color === '#00b7ff'; }",
+        arg=first,
+        timeout=30_000,
+    )
     page.screenshot(path=str(screenshots / "overview-list-picked.png"), full_page=True)
     assert app_page.blocked == []

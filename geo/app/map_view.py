@@ -144,6 +144,7 @@ def show_map(
     zoom: int | None = None,
     fit: FitBounds | None = None,
     height: Height = MAP_HEIGHT,
+    selected: str | None = None,
 ) -> dict[str, Any] | None:
     """Draw the workspace map for ``role`` and return the properties of a newly clicked feature.
 
@@ -174,6 +175,9 @@ def show_map(
         to these bounds (once per new value, without reloading the map).
     height
         Pixels or a CSS length (default: most of the viewport).
+    selected
+        The id (``parcel_id``, or a site's id) of the feature to highlight, as
+        a click would (the selection made in a list or a card is shown too).
 
     Returns
     -------
@@ -209,6 +213,7 @@ def show_map(
         zoom=zoom,
         fit=fit,
         basemaps=basemap_choices(lang),
+        selected=selected,
     )
 
 
@@ -260,6 +265,7 @@ def show_rendered(
     fit: FitBounds | None = None,
     basemaps: list[dict[str, Any]] | None = None,
     basemap_title: str | None = None,
+    selected: str | None = None,
 ) -> dict[str, Any] | None:
     """Put a map made by :func:`geo.render.render_map` on the page.
 
@@ -282,6 +288,8 @@ def show_rendered(
         and the page reruns to draw the map over it.
     basemap_title
         The switcher's label (default: 底图 / Basemap in the session's language).
+    selected
+        The key value of the feature to highlight (first layer that has it).
 
     Returns
     -------
@@ -302,6 +310,7 @@ def show_rendered(
         "assets": _asset_base(),
         "height": css_height,
         "view": view,
+        "selected": None if selected is None else str(selected),
     }
     if basemaps:
         data["basemaps"] = basemaps

@@ -139,6 +139,11 @@ export default function ({ data, parentElement, setTriggerValue }) {
         }
       }
       holder.__tl.view = view;
+      // The selection made beside the map (a list row, a card) is highlighted too.
+      if (holder.__tl.selected !== data.selected) {
+        window.TL.select(holder.__tl.inst, data.selected || null);
+        holder.__tl.selected = data.selected;
+      }
       holder.__tl.map.invalidateSize(false);
     })
     .catch((err) => {

@@ -485,14 +485,44 @@
     return shown;
   };
 
-  function identify(inst, lyr, gj, layer) {
-    if (inst.measuring) return;
+  function highlight(inst, lyr, gj, layer) {
     if (inst.selected && inst.selectedGeojson) inst.selectedGeojson.resetStyle(inst.selected);
     inst.selected = layer;
     inst.selectedGeojson = gj;
     gj.resetStyle(layer); // drop the hover outline: the highlight starts from the plain style
     layer.setStyle({ color: "#00b7ff", weight: Math.max(lyr.style.weight, layer.options.weight) + 3, opacity: 1 });
     if (layer.bringToFront) layer.bringToFront();
+  }
+
+  // Highlight the feature whose key is ``id`` (first layer on the map that has
+  // it) without announcing it: the page chose it already. null clears.
+  TL.select = function (inst, id) {
+    if (!inst) return false;
+    if (id === null || id === undefined) {
+      if (inst.selected && inst.selectedGeojson) inst.selectedGeojson.resetStyle(inst.selected);
+      inst.selected = null;
+      return false;
+    }
+    for (var i = inst.layers.length - 1; i >= 0; i--) {
+      var entry = inst.layers[i],
+        lyr = entry.spec,
+        gj = entry.geojson;
+      if (!gj || !lyr.key || !inst.map.hasLayer(entry.group)) continue;
+      var hit = null;
+      gj.eachLayer(function (layer) {
+        if (!hit && String(layer.feature.properties[lyr.key]) === String(id)) hit = layer;
+      });
+      if (hit) {
+        highlight(inst, lyr, gj, hit);
+        return true;
+      }
+    }
+    return false;
+  };
+
+  function identify(inst, lyr, gj, layer) {
+    if (inst.measuring) return;
+    highlight(inst, lyr, gj, layer);
     var props = layer.feature.properties;
     var detail = { layer: lyr.id, key: lyr.key, id: lyr.key ? props[lyr.key] : null, properties: props };
     inst.lastIdentified = detail;

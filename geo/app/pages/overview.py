@@ -457,6 +457,7 @@ def page() -> None:
             key="overview_map",
             parcel_ids=ids,
             fit=st.session_state.get(FIT),
+            selected=st.session_state.get(SELECTED),
         )
     if props and props.get("parcel_id"):
         st.session_state[SELECTED] = str(props["parcel_id"])

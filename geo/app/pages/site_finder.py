@@ -667,6 +667,7 @@ def page() -> None:
             center=_center(ws, brief.site) if brief.site else None,
             zoom=16 if brief.site else None,
             height=FINDER_MAP_HEIGHT,
+            selected=brief.site or None,
         )
     clicked = str(props.get("parcel_id")) if props and props.get("parcel_id") else None
     if clicked is not None:

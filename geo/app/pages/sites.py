@@ -253,7 +253,13 @@ def page() -> None:
     map_col, card_col = st.columns([3, 1])
     with map_col:
         props = show_map(
-            ws, lang=lang, role=role, key="site_map", layers=MAP_LAYERS, parcel_ids=ids or None
+            ws,
+            lang=lang,
+            role=role,
+            key="site_map",
+            layers=MAP_LAYERS,
+            parcel_ids=ids or None,
+            selected=st.session_state.get("site_selected"),
         )
     if props and props.get("parcel_id"):
         st.session_state["site_selected"] = str(props["parcel_id"])
