@@ -58,7 +58,8 @@ def test_offline_map_draws_every_visible_feature(offline_page, planner_html, art
         else:
             assert layer["paths"] == 0, layer
     by_id = {lyr["id"]: lyr for lyr in state}
-    assert by_id["parcels_status"]["on"] and by_id["parcels_status"]["n"] == 12
+    n_parcels = len(make_tables()["parcels"])  # one in every status, and four more
+    assert by_id["parcels_status"]["on"] and by_id["parcels_status"]["n"] == n_parcels
     assert not by_id["freed_land"]["on"]
     # A hidden layer is drawn when switched on in the layer control.
     op.page.check('input[data-layer="freed_land"]')
@@ -228,7 +229,7 @@ def test_served_assets_from_localhost(offline_page, ws, tmp_path):
         op.page.goto(f"http://127.0.0.1:{server.server_address[1]}/map.html")
         op.page.wait_for_function("window.TL && TL.instances.length > 0", timeout=15_000)
         state = {lyr["id"]: lyr for lyr in op.page.evaluate(LAYER_STATE)}
-        assert state["parcels_status"]["paths"] == 12
+        assert state["parcels_status"]["paths"] == len(make_tables()["parcels"])
         assert op.blocked == [] and op.errors == []
     finally:
         server.shutdown()
