@@ -568,3 +568,14 @@ def test_benefit_page_says_when_the_preset_is_not_local(monkeypatch, workspace, 
     at = run_page(monkeypatch, "benefit", lang="zh", workspace=workspace)
     shown = any("本地没有亩均评价预设" in i.value for i in at.info)
     assert shown is note
+
+
+@pytest.mark.parametrize("page", ["overview", "site_finder", "import_data", "freed_land"])
+def test_no_select_box_falls_back_to_streamlits_english_placeholder(monkeypatch, page):
+    """A select box showing no choice says so in the UI language, not "Choose an option"."""
+    at = run_page(monkeypatch, page, lang="zh")
+    assert not at.exception
+    for box in at.selectbox:
+        if box.value is None and not box.proto.HasField("default"):  # nothing shown
+            assert box.proto.placeholder and CJK.search(box.proto.placeholder), box.key
+        assert not [o for o in box.options if o.isascii() and "_" in o], (box.key, box.options)

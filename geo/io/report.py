@@ -246,8 +246,15 @@ def table_label(table: str, lang: Lang) -> str:
     --------
     >>> table_label("areas", "zh"), table_label("areas", "en"), table_label("x", "zh")
     ('规划片区', 'planning areas', 'x')
+    >>> table_label("landuse_survey", "zh")  # the schema names every other table
+    '现状地类'
     """
-    return _pick(TABLE_LABELS[table], lang) if table in TABLE_LABELS else table
+    if table in TABLE_LABELS:
+        return _pick(TABLE_LABELS[table], lang)
+    from geo.schema import TABLES
+
+    spec = TABLES.get(table)
+    return (spec.zh if lang == "zh" else spec.en) if spec is not None else table
 
 
 _OPTION_WORDS: tuple[tuple[re.Pattern[str], Any], ...] = (

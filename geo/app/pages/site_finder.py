@@ -275,6 +275,7 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
         key="sf_use",
         persist_state="session",
         help=t("sf_use_help", lang),
+        placeholder=t_plain("sf_any_use", lang),  # None reads as "no choice" to Streamlit
     )
     lo, hi = c2.slider(
         t("sf_size", lang),
@@ -291,6 +292,7 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
         format_func=lambda v: t("sf_any_road", lang) if v is None else roads[v],
         key="sf_road_id",
         persist_state="session",
+        placeholder=t_plain("sf_any_road", lang),
     )
     road_km = c4.slider(
         t("sf_road_km", lang),
