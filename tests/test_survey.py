@@ -426,3 +426,24 @@ def test_the_import_page_filters_a_zipped_gdb_by_preset_into_parcels(ws, monkeyp
     at.selectbox(key="import_survey_preset").set_value(None).run()
     at.button(key="import_go").click().run()
     assert at.session_state["import_preview"].table == "landuse_survey"
+
+
+def test_the_parcel_list_carries_the_ellipsoidal_area_and_a_ledger_leaves_it(tmp_path):
+    """area_ellipsoid_m2 in the xlsx parcel list: GRS80 Geod on lon/lat, not applied back."""
+    from pyproj import Geod
+
+    from geo.io.ledger import DERIVED_COLUMNS
+
+    data, _, _ = export_bytes(ROOT / "data" / "fuxing.gpkg", fmt="xlsx", role="planner")
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["地块清单"]
+    rows = list(sheet.iter_rows(values_only=True))
+    head = list(rows[0])
+    col, pid = head.index("椭球面积(平方米)"), head.index(rows[0][0])
+    got = {r[pid]: r[col] for r in rows[1:] if r[pid] and r[col] is not None}
+    w = open_workspace(ROOT / "data" / "fuxing.gpkg")
+    lonlat = w.parcels.set_index("parcel_id").geometry.to_crs(4490)
+    geod = Geod(ellps="GRS80")
+    for parcel_id in list(got)[:20]:
+        want = abs(geod.geometry_area_perimeter(lonlat[parcel_id])[0])
+        assert got[parcel_id] == pytest.approx(want, rel=1e-6), parcel_id
+    assert "area_ellipsoid_m2" in DERIVED_COLUMNS  # a ledger never writes it back

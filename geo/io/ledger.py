@@ -98,7 +98,13 @@ SUMMARY_KEYS: frozenset[str] = frozenset(
 )
 """Key-column words of total rows (skipped, never looked up as parcel IDs)."""
 
-DERIVED_COLUMNS: tuple[str, ...] = ("containing_area", "area_mu", "area_ha", "area_m2")
+DERIVED_COLUMNS: tuple[str, ...] = (
+    "containing_area",
+    "area_mu",
+    "area_ha",
+    "area_m2",
+    "area_ellipsoid_m2",
+)
 """Columns the parcel export computes (areas from the geometry, the containing planning area)."""
 
 STATUS_DATE_FIELD = "status_since"

@@ -60,6 +60,7 @@ _COLUMN_TEXT: dict[str, tuple[str, str]] = {
     "area_mu": ("面积(亩)", "area (mu)"),
     "area_ha": ("面积(公顷)", "area (ha)"),
     "area_m2": ("面积(平方米)", "area (m²)"),
+    "area_ellipsoid_m2": ("椭球面积(平方米)", "ellipsoidal area (m²)"),
     "share": ("占比", "share"),
     "containing_area": ("所在片区", "planning area"),
     "item": ("指标", "figure"),

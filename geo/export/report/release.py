@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.crs import m2_to_ha, m2_to_mu
+from geo.crs import ellipsoid_area_m2, m2_to_ha, m2_to_mu
 from geo.export._context import ExportContext, ExportError
 from geo.export.report.labels import (
     area_name,
@@ -199,6 +199,11 @@ def parcel_sheet(ctx: ExportContext) -> Sheet:
     frame["area_ha"] = m2_to_ha(area_m2)
     frame["area_m2"] = area_m2
     cols += _area_cols(lang)
+    # the GRS80 ellipsoidal area, as a land survey's TBMJ gives it (docs/architecture.md §4)
+    frame["area_ellipsoid_m2"] = (
+        ellipsoid_area_m2(p.geometry.values, p.crs) if len(p) else np.zeros(0)
+    )
+    cols.append(Col("area_ellipsoid_m2", header("area_ellipsoid_m2", lang), "m2", True))
     sheet = Sheet("parcels", t("parcels", lang), frame, cols)
     sheet.meta["count"] = len(p)
     return sheet
