@@ -446,6 +446,7 @@ IDLE_CASES = Table(
         Column("determination_no", "str", "认定书编号", "determination number", False),
         Column("notified_on", "date", "告知日期", "notified on", required=False),
         Column("disposal", "str", "处置方式", "disposal", required=False),
+        Column("disposal_on", "date", "处置决定日期", "disposal decided on", required=False),
         Column("fee_wan_yuan", "float", "土地闲置费", "idle-land fee", False, unit="万元"),
         Column("closed_on", "date", "结案日期", "closed on", required=False),
         Column("note", "str", "备注", "note", required=False),

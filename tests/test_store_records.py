@@ -95,9 +95,8 @@ def test_roles_on_record_tables(tiny_target):
         assert "grantee" not in s.record("contracts", key).values
         with pytest.raises(RoleError):
             s.save_records([RecordEdit("contracts", key, {"far": 1.5})])
-    with open_store(tiny_target, user="投资人", role="investor") as s:
-        with pytest.raises(RoleError):
-            s.records("contracts")
+    with open_store(tiny_target, user="投资人", role="investor") as s, pytest.raises(RoleError):
+        s.records("contracts")
 
 
 def test_gpkg_table_created_by_an_edit_opens_in_the_workspace(tiny_path):
