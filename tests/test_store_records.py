@@ -117,3 +117,26 @@ def test_gpkg_table_created_by_an_edit_opens_in_the_workspace(tiny_path):
     assert cases["found_on"].iloc[0] == dt.datetime(2024, 1, 2)
     assert ws.is_valid, ws.problems
     assert ws.table("idle_exemptions").empty
+
+
+def test_demo_with_supply_tables_migrates_to_postgis_and_edits(make_schema_url):
+    """A demo written by the generator (no row_version yet) copies to PostGIS and edits there."""
+    from pathlib import Path
+
+    from geo.store.migrate import gpkg_to_postgis
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "wuan.gpkg"
+    url = make_schema_url()
+    gpkg_to_postgis(demo, url)
+    with open_store(url, user="王工") as s:
+        contracts = s.records("contracts")
+        cases = s.records("idle_cases")
+        assert len(contracts) and len(cases) and contracts["row_version"].eq(0).all()
+        case = cases.iloc[0]
+        (r,) = s.save_records(
+            [RecordEdit("idle_cases", case["case_id"], {"note": "复核"}, expected_version=0)]
+        )
+        assert r.row_version == 1
+        assert s.record("idle_cases", case["case_id"]).values["found_on"] == case["found_on"].date()
+        ws = s.load_workspace()
+        assert len(ws.table("contracts")) == len(contracts)

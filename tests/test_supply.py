@@ -181,14 +181,24 @@ def test_parcel_resupplied_after_recovery_starts_a_new_clock():
     assert r["idle_days_net"] == (T("2021-02-01") - T("2018-06-01")).days  # stopped at closing
     assert r["next_step"] is None and not r["overdue"]
     later = status(parcels("A"), [old, new], case, as_of="2023-09-01")
+    closed = later[later["case_id"] == "C1"].iloc[0]
+    assert closed["clock_start"] == T("2018-06-01")  # the old contract's clock, not the new one's
+    assert closed["idle_days_net"] == (T("2021-02-01") - T("2018-06-01")).days
     fresh = later[later["case_id"].isna()].iloc[0]
     assert fresh["contract_id"] == "K-2022" and fresh["idle_full_years"] == 1
     assert fresh["fee_due_wan_yuan"] == pytest.approx(240.0)
 
 
-def test_started_parcel_is_not_idle():
+def test_started_parcel_is_not_idle_and_a_case_clock_stops_at_the_start():
     s = status(parcels("A"), [contract(started_on="2021-06-01")])
     assert s.empty
+    case = pd.DataFrame(
+        [{"case_id": "C1", "parcel_id": "A", "stage": "notified", "found_on": "2022-01-10"}]
+    )
+    r = status(parcels("A"), [contract(started_on="2022-03-01")], case, as_of="2023-06-01")
+    r = r.iloc[0]
+    assert r["idle_days_net"] == (T("2022-03-01") - T("2021-01-01")).days
+    assert r["idle_full_years"] == 1 and not r["recovery_due"]
 
 
 # ---------------------------------------------------------------- the state machine
@@ -301,8 +311,9 @@ def test_contract_checks_name_each_problem():
 
 # ---------------------------------------------------------------- steps written to a store
 @pytest.fixture
-def ws(tiny_path):
-    with open_store(tiny_path, user="王工") as s:
+def ws(tiny_target):
+    """The tiny workspace (GeoPackage and PostGIS) with contract K1 on P4."""
+    with open_store(tiny_target, user="王工") as s:
         s.save_records(
             [
                 RecordEdit(
@@ -313,7 +324,7 @@ def ws(tiny_path):
                 )
             ]
         )
-    return tiny_path
+    return tiny_target
 
 
 def test_case_steps_are_audited_and_checked(ws):

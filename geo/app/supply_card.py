@@ -224,7 +224,7 @@ def _save_contract(
             "contracts",
             cid,
             changes,
-            expected_version=None if is_missing(version) else int(version),
+            expected_version=0 if is_missing(version) else int(version),
         )
     else:
         edit = RecordEdit(
@@ -385,7 +385,7 @@ def _step_form(
             on=on,
             determination_no=number,
             disposal=disposal,
-            expected_version=None if is_missing(version) else int(version),
+            expected_version=0 if is_missing(version) else int(version),
         ),
         t("idle_saved", lang, id=str(case["case_id"])),
     ):

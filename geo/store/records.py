@@ -161,6 +161,8 @@ class RecordsMixin:
 
             df = empty_table(table)
             df["row_version"] = pd.Series([], dtype="int64")
+        if "row_version" not in df.columns:  # never edited: every row is at version 0
+            df["row_version"] = pd.Series(0, index=df.index, dtype="int64")
         if self.role != "planner":
             df = df.drop(columns=[c for c in TABLES[table].internal if c in df.columns])
         return df

@@ -14,7 +14,10 @@ Rules (《闲置土地处置办法》, 国土资源部令第53号, 2012):
   lasts: ``idle_days_net`` is the time since the clock started minus the days
   covered by the case's exemption periods (overlapping periods count once),
   and a full year is reached on the clock start + the exempt days + one year.
-  While an exemption lasts no art. 14 measure is due.
+  While an exemption lasts no art. 14 measure is due. The not-started clock
+  stops the day development starts (the contract's ``started_on``), a closed
+  case's clock at ``closed_on``; a case of an earlier contract (the parcel
+  re-supplied after 收回) keeps that contract's clock and price.
 - **Art. 14, the measures.** Idle (net) one full year → 征缴土地闲置费, 20 % of
   the 出让 or 划拨 price (``price_wan_yuan`` of the contract), computed to the
   元 and given in 万元 (``fee_due_wan_yuan``); two full years → 无偿收回
@@ -241,20 +244,27 @@ def idle_status(
             return None  # cannot apportion: the fee is not computed
         return float(price) * float(area[pid]) / float(sum(areas))
 
-    def contract_of(pid: str, cid: Any) -> tuple[Any, pd.Timestamp | None, float | None]:
+    def contract_of(pid: str, cid: Any) -> tuple[Any, pd.Timestamp | None, float | None, Any]:
+        """(contract, agreed start, the parcel's part of the price, actual start)."""
         if cid is not None and not pd.isna(cid) and str(cid) in by_contract.index:
             c = by_contract.loc[str(cid)]
-            return str(cid), _ts(c.get("agreed_start")), price_share(pid, c)
-        if pid in latest.index:
+        elif pid in latest.index:
             c = latest.loc[pid]
-            return c["contract_id"], _ts(c.get("agreed_start")), price_share(pid, c)
-        return None, None, None
+            cid = c["contract_id"]
+        else:
+            return None, None, None, None
+        return str(cid), _ts(c.get("agreed_start")), price_share(pid, c), _ts(c.get("started_on"))
 
     def measure(pid: str, case: dict[str, Any] | None, end: pd.Timestamp) -> dict[str, Any]:
-        cid, agreed, price = contract_of(pid, case.get("contract_id") if case else None)
-        rule, start = idle_by_parcel.get(pid, (None, None))
+        cid, agreed, price, started = contract_of(pid, case.get("contract_id") if case else None)
+        current = latest.at[pid, "contract_id"] if pid in latest.index else None
+        # the art. 2 finding is about the parcel's current contract; a case of an
+        # earlier contract (re-supplied after 收回) keeps that contract's clock
+        rule, start = idle_by_parcel.get(pid, (None, None)) if cid == current else (None, None)
         if start is None or pd.isna(start):
             start = agreed
+        if rule != "idle_halted" and started is not None and start is not None:
+            end = max(min(end, started), start)  # 未动工 stops the day development starts
         case_periods = periods.get(str(case["case_id"]), []) if case else []
         gross = (end - start).days if start is not None else None
         ex = exempt_days(case_periods, start, end) if start is not None else 0
