@@ -76,7 +76,8 @@ def test_contracts_file_without_key_and_with_formula(tiny_path, tmp_path):
     assert "formula" in res.output and "1 new contract(s)" in res.output
 
 
-def test_idle_procedure_from_the_command_line(tiny_path, tmp_path):
+def test_idle_procedure_from_the_command_line(tiny_target, tmp_path):
+    tiny_path = tiny_target  # a GeoPackage or a PostGIS schema
     src = _csv(tmp_path, "K1,P4,出让,丙公司,2020-06-01,2021-01-01,10000000,,\n")
     assert runner.invoke(app, ["contracts", str(tiny_path), str(src)]).exit_code == 0
     res = runner.invoke(app, ["idle", str(tiny_path), "--as-of", "2022-03-01"])
