@@ -113,3 +113,63 @@ def test_investor_card_has_no_supply_sections(monkeypatch, ws):
     assert not at.exception
     shown = " ".join(texts(at)).replace("\\", "")  # Markdown escapes
     assert "Supply contract" not in shown and CID not in shown
+
+
+def test_planner_edits_the_contract_from_the_card(monkeypatch, ws):
+    at = _card(monkeypatch, ws)
+    at.selectbox(key="sc_pick").set_value(CID).run()
+    at.number_input(key=f"sc_price_wan_yuan_{CID}").set_value(3000.0)
+    at.button(key="sc_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with open_store(ws, user="t", role="investment") as s:
+        assert s.record("contracts", CID).values["price_wan_yuan"] == 3000.0
+        h = s.history(CID, table="contracts")
+    mine = h[h["edit_id"] == h["edit_id"].iloc[-1]]  # the form's save: the price only
+    assert list(mine["field"]) == ["price_wan_yuan"] and list(mine["after"]) == ["3000.0"]
+    fee = next(m for m in at.metric if m.label == "Idle-land fee due (10k yuan)")
+    assert str(fee.value) == "600.0000"
+    # a negative price is refused with the rule's message, nothing written
+    at.number_input(key=f"sc_price_wan_yuan_{CID}").set_value(-1.0)
+    at.button(key="sc_save").click().run()
+    assert any("negative" in e.value for e in at.error)
+    with open_store(ws, user="t", role="investment") as s:
+        assert s.record("contracts", CID).values["price_wan_yuan"] == 3000.0
+
+
+def test_a_step_saved_by_someone_else_meanwhile_is_a_conflict(monkeypatch, ws):
+    with open_store(ws, user="王工") as s:
+        s.save_records(
+            [
+                RecordEdit(
+                    "idle_cases",
+                    "XZ-T-1",
+                    {
+                        "parcel_id": PID,
+                        "contract_id": CID,
+                        "stage": "found",
+                        "found_on": "2024-01-10",
+                    },
+                    create=True,
+                )
+            ]
+        )
+    at = _card(monkeypatch, ws)
+    assert "idle_to_determined" in {b.key for b in at.button}
+    with open_store(ws, user="李工") as s:  # the other editor saves the case meanwhile
+        s.save_records([RecordEdit("idle_cases", "XZ-T-1", {"note": "已约谈"}, expected_version=1)])
+    at.date_input(key="idle_step_on").set_value(dt.date(2024, 2, 1))
+    at.text_input(key="idle_step_no").input("闲认〔2024〕9号")
+    at.button(key="idle_to_determined").click().run()
+    warned = " ".join(w.value for w in at.warning)
+    assert "李工" in warned and "Not saved" in warned, warned
+    with open_store(ws, user="t", role="investment") as s:
+        row = s.record("idle_cases", "XZ-T-1")
+    assert row.values["stage"] == "found" and row.row_version == 2  # theirs is kept, not mine
+    # the card now shows their version: the step saves
+    at.date_input(key="idle_step_on").set_value(dt.date(2024, 2, 1))
+    at.text_input(key="idle_step_no").input("闲认〔2024〕9号")
+    at.button(key="idle_to_determined").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with open_store(ws, user="t", role="investment") as s:
+        row = s.record("idle_cases", "XZ-T-1")
+    assert row.values["stage"] == "determined" and row.row_version == 3

@@ -11,7 +11,11 @@ session's working copy when the workspace is a demo — as the status form of
 is not the next one, a date before the last step, an art. 14 disposal before
 its year are refused with the rule's message.
 
-Session state: ``_supply_done`` (the message shown after the rerun).
+Session state: ``_supply_done`` (the message shown after the rerun),
+``_supply_seen`` (workspace::table::key → the ``row_version`` the form was
+first drawn with: a save is checked against it, so a change saved by someone
+else in between is a conflict, never overwritten; after the conflict message
+the card shows the new values and the next save is checked against them).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from geo.workspace import Workspace
 logger = logging.getLogger(__name__)
 
 DONE = "_supply_done"
+SEEN = "_supply_seen"
 
 CONTRACT_FIELDS: tuple[str, ...] = (
     "supply_method",
@@ -94,8 +99,33 @@ def _bullets(rows: list[tuple[str, str]]) -> str:
     return "\n".join(f"- **{md(label)}**: {md(value)}" for label, value in rows)
 
 
-def _save(ws: Workspace, lang: Lang, role: str, write: Callable[[Any], Any], done: str) -> bool:
-    """Run ``write(store)`` on the workspace (a demo's working copy); report on the page."""
+def _seen_key(ws: Workspace, table: str, key: str) -> str:
+    return f"{Path(ws.path).resolve()}::{table}::{key}"
+
+
+def seen_version(ws: Workspace, table: str, key: str, shown: Any) -> int:
+    """The version of a row the user saw first (kept across reruns until a save or conflict)."""
+    now = 0 if is_missing(shown) else int(shown)
+    return int(st.session_state.setdefault(SEEN, {}).setdefault(_seen_key(ws, table, key), now))
+
+
+def _save(
+    ws: Workspace,
+    lang: Lang,
+    role: str,
+    write: Callable[[Any], Any],
+    done: str,
+    *,
+    row: tuple[str, str] | None = None,
+) -> bool:
+    """Run ``write(store)`` on the workspace (a demo's working copy); report on the page.
+
+    ``row`` (table, key) is the row the form edits: after the save or a
+    conflict, the version the user has seen is forgotten.
+    """
+    seen = st.session_state.setdefault(SEEN, {})
+    if row is not None:
+        forget = _seen_key(ws, *row)
     try:
         require_edit(role)
         target = state.writable_path(ws.path)
@@ -109,6 +139,8 @@ def _save(ws: Workspace, lang: Lang, role: str, write: Callable[[Any], Any], don
         return False
     except EditConflict as err:
         st.warning(conflict_message(err, lang), icon=":material/sync_problem:")
+        if row is not None:
+            seen.pop(forget, None)  # the card shows their values now
         return False
     except StoreBusyError as err:
         st.error(t("edit_busy", lang, error=err))
@@ -116,6 +148,8 @@ def _save(ws: Workspace, lang: Lang, role: str, write: Callable[[Any], Any], don
     except (InvalidEditError, StoreError, ValueError) as err:  # ProcedureError is a ValueError
         st.error(t("edit_invalid", lang, error=err))
         return False
+    if row is not None:
+        seen.pop(forget, None)
     message = done
     if state.working_copy_source(target) is not None:
         message += "  \n" + t("edit_in_working_copy", lang, name=Path(target).name)
@@ -154,16 +188,20 @@ def _contract_form(
     with st.expander(t("supply_contract_edit", lang)):
         picked = st.selectbox(t("supply_contract_pick", lang), choices, key="sc_pick")
         current = mine[mine["contract_id"] == picked].iloc[0].to_dict() if picked != new else {}
+        # the widgets' keys carry the contract: picking another one shows its own values
+        tag = "new" if picked == new else str(picked)
+        if current:  # remember the version the form is drawn with
+            seen_version(ws, "contracts", str(picked), current.get("row_version"))
         with st.form("supply_contract_form", border=False):
             cid = (
-                st.text_input(_label("contracts", "contract_id", lang), key="sc_id")
+                st.text_input(_label("contracts", "contract_id", lang), key=f"sc_id_{tag}")
                 if picked == new
                 else picked
             )
             pids = st.text_input(
                 _label("contracts", "parcel_ids", lang),
                 value=str(current.get("parcel_ids") or parcel_id),
-                key="sc_parcels",
+                key=f"sc_parcels_{tag}",
             )
             methods = list(schema.SUPPLY_METHODS)
             method = st.selectbox(
@@ -173,13 +211,13 @@ def _contract_form(
                 if current.get("supply_method") in methods
                 else 0,
                 format_func=lambda m: schema.label(schema.SUPPLY_METHODS, m, lang),
-                key="sc_method",
+                key=f"sc_method_{tag}",
             )
             values: dict[str, Any] = {"parcel_ids": pids, "supply_method": method}
             values["grantee"] = st.text_input(
                 _label("contracts", "grantee", lang),
                 value="" if is_missing(current.get("grantee")) else str(current["grantee"]),
-                key="sc_grantee",
+                key=f"sc_grantee_{tag}",
             )
             for col in ("signed_on", "agreed_start", "agreed_completion", "started_on"):
                 old = current.get(col)
@@ -188,7 +226,7 @@ def _contract_form(
                     value=None if is_missing(old) else pd.Timestamp(old).date(),
                     min_value=EARLIEST,
                     max_value=dt.date(2100, 12, 31),
-                    key=f"sc_{col}",
+                    key=f"sc_{col}_{tag}",
                 )
             for col in ("price_wan_yuan", "invest_wan_per_mu", "far", "tax_wan_per_mu"):
                 old = current.get(col)
@@ -197,7 +235,7 @@ def _contract_form(
                     value=None if is_missing(old) else float(old),
                     step=0.01,
                     format="%.4f" if col == "price_wan_yuan" else "%.2f",
-                    key=f"sc_{col}",
+                    key=f"sc_{col}_{tag}",
                 )
             submitted = st.form_submit_button(t("edit_save", lang), type="primary", key="sc_save")
         if submitted:
@@ -219,12 +257,11 @@ def _save_contract(
         changes = {
             k: v for k, v in values.items() if not (v is None and is_missing(current.get(k)))
         }
-        version = current.get("row_version")
         edit = RecordEdit(
             "contracts",
             cid,
             changes,
-            expected_version=0 if is_missing(version) else int(version),
+            expected_version=seen_version(ws, "contracts", cid, current.get("row_version")),
         )
     else:
         edit = RecordEdit(
@@ -236,6 +273,7 @@ def _save_contract(
         role,
         lambda store: store.save_records([edit]),
         t("supply_contract_saved", lang, id=cid),
+        row=("contracts", cid),
     ):
         st.rerun()
 
@@ -371,9 +409,9 @@ def _step_form(
             label = t("idle_step_to", lang, step=schema.label(schema.IDLE_STAGE_LABELS, to, lang))
             if st.form_submit_button(label, key=f"idle_to_{to}"):
                 pressed = to
+    expected = seen_version(ws, "idle_cases", str(case["case_id"]), case.get("row_version"))
     if pressed is None:
         return
-    version = case.get("row_version")
     if _save(
         ws,
         lang,
@@ -385,9 +423,10 @@ def _step_form(
             on=on,
             determination_no=number,
             disposal=disposal,
-            expected_version=0 if is_missing(version) else int(version),
+            expected_version=expected,
         ),
         t("idle_saved", lang, id=str(case["case_id"])),
+        row=("idle_cases", str(case["case_id"])),
     ):
         st.rerun()
 
