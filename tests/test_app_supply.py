@@ -173,3 +173,49 @@ def test_a_step_saved_by_someone_else_meanwhile_is_a_conflict(monkeypatch, ws):
     with open_store(ws, user="t", role="investment") as s:
         row = s.record("idle_cases", "XZ-T-1")
     assert row.values["stage"] == "determined" and row.row_version == 3
+
+
+def _contracts_xlsx() -> bytes:
+    """One new contract on FX-0001, a change of an existing one, a duplicate and a bad parcel."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "供地合同"
+    for row in (
+        ["电子监管号", "地块编号", "供地方式", "合同签订日期", "成交价款(万元)"],
+        ["1304042099B00001", "FX-0001", "挂牌出让", dt.datetime(2024, 5, 1), 880.5],
+        [CID, PID, "出让", None, 2600.0],
+        ["1304042099B00002", "FX-9999", "出让", None, 10.0],
+        ["1304042099B00003", "FX-0002", "出让", None, 10.0],
+        ["1304042099B00003", "FX-0003", "出让", None, 10.0],
+    ):
+        ws.append(row)
+    bio = io.BytesIO()
+    wb.save(bio)
+    return bio.getvalue()
+
+
+def test_import_page_imports_contracts_in_one_transaction(monkeypatch, ws):
+    at = run_page(monkeypatch, "import_data", workspace=ws, lang="en")
+    at.radio(key="import_kind").set_value("contracts").run()
+    assert not at.exception
+    at.get("file_uploader")[0].upload("c.xlsx", _contracts_xlsx(), "application/vnd.ms-excel")
+    at.run()
+    at.button(key="contracts_go").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    tables = [d.value for d in at.dataframe]
+    refused = next(t for t in tables if "reason" in t.columns)
+    assert len(refused) == 3  # the unknown parcel and both rows of the duplicate
+    reasons = " ".join(refused["reason"])
+    assert "FX-9999 are not in the workspace" in reasons and "appears in rows 5, 6" in reasons
+    at.button(key="contracts_apply").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("contract(s) in one transaction" in s.value for s in at.success)
+    with open_store(ws, user="t", role="investment") as s:
+        assert s.record("contracts", "1304042099B00001").values["supply_method"] == "transfer"
+        assert s.record("contracts", CID).values["price_wan_yuan"] == 2600.0
+        edits = set(s.history(table="contracts")["edit_id"].iloc[-4:])
+    assert len(edits) == 1  # one transaction

@@ -884,6 +884,39 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Nothing was saved: a parcel was changed by someone else after the preview. {detail} "
         "Preview again, then confirm.",
     ),
+    "import_kind_contracts": ("导入供地合同", "Import supply contracts"),
+    "contracts_intro": (
+        "上传供地合同表（xlsx 或 csv，一行一份合同，按电子监管号识别；"
+        "可用本系统导出的「供地合同」表修改后上传）。表头可为中文或英文（电子监管号、地块编号、供地方式、受让人、合同签订日期、"
+        "约定动工日期、成交价款等）；多宗地块用“;”或“、”分隔；空单元格不改变原值。电子监管号重复、"
+        "地块不存在、价款为负、日期早于签订日期的行不写入。确认后在一个事务中写入并记入修改记录。",
+        "Upload a table of supply contracts (xlsx or csv, one row per contract, keyed by the "
+        "supervision number; the Supply contracts sheet this tool exports can be edited and "
+        "uploaded). Headers may be Chinese or English (supervision number, parcel IDs, supply "
+        "method, grantee, signed on, agreed start, price …); several parcels are separated by ';'; "
+        "an empty cell keeps the stored value. Rows with a duplicate supervision number, an "
+        "unknown parcel, a negative price or a date before the signing are not written. "
+        "Confirming writes everything in one transaction, recorded in the audit log.",
+    ),
+    "contracts_file": ("合同文件（xlsx / csv）", "Contracts file (xlsx / csv)"),
+    "contracts_rows": ("表中行数", "Rows read"),
+    "contracts_new": ("新合同", "New contracts"),
+    "contracts_col_id": ("电子监管号", "supervision number"),
+    "contracts_role": (
+        "只有规划人员可以导入供地合同（{error}）。",
+        "Only planners may import supply contracts ({error}).",
+    ),
+    "contracts_failed": ("无法使用该合同表：{error}", "The contracts file cannot be used: {error}"),
+    "contracts_skipped": ("未写入的行", "Rows not written"),
+    "contracts_done": (
+        "已在一个事务中写入 {n} 份合同的 {fields} 个字段（修改编号 {edit}）。",
+        "Saved {fields} field(s) of {n} contract(s) in one transaction (edit {edit}).",
+    ),
+    "contracts_conflict": (
+        "未写入任何变更：预览之后有人修改了其中的合同。{detail} 请重新预览后再确认。",
+        "Nothing was saved: a contract was changed by someone else after the preview. {detail} "
+        "Preview again, then confirm.",
+    ),
     # --- export ----------------------------------------------------------------------
     "export_title": ("导出", "Export"),
     "export_intro": (

@@ -8,6 +8,9 @@ rejected ones are offered as a download to fix and import again
 (docs/architecture.md §3). A demo workspace is never modified: the import goes into a working
 copy, which becomes the open workspace.
 
+The third mode, 导入供地合同 / Import supply contracts, does the same for
+supply contracts (:mod:`geo.app.contracts_import`).
+
 The second mode, 更新台账 / Update from a ledger, compares an uploaded ledger
 with the parcels (:func:`geo.io.ledger.diff_ledger`: mapping, changes,
 unknown IDs, skipped rows) and, on confirmation, writes every change in one
@@ -318,7 +321,7 @@ def page() -> None:
         st.success(done)
     kind = st.radio(
         t("import_kind", lang),
-        ["file", "ledger"],
+        ["file", "ledger", "contracts"],
         format_func=lambda k: t_plain(f"import_kind_{k}", lang),
         key="import_kind",
         horizontal=True,
@@ -327,6 +330,11 @@ def page() -> None:
         st.info(t("import_demo_copy", lang))
     if kind == "ledger":
         _ledger_mode(ws, lang)
+        return
+    if kind == "contracts":
+        from geo.app.contracts_import import contracts_mode
+
+        contracts_mode(ws, lang)
         return
     st.markdown(t("import_intro", lang, formats=", ".join(FORMATS.values())))
     files = st.file_uploader(
