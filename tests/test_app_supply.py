@@ -219,3 +219,36 @@ def test_import_page_imports_contracts_in_one_transaction(monkeypatch, ws):
         assert s.record("contracts", CID).values["price_wan_yuan"] == 2600.0
         edits = set(s.history(table="contracts")["edit_id"].iloc[-4:])
     assert len(edits) == 1  # one transaction
+
+
+def test_planner_records_and_ends_an_art8_period(monkeypatch, ws):
+    with open_store(ws, user="王工") as s:
+        s.save_records(
+            [
+                RecordEdit(
+                    "idle_cases",
+                    "XZ-T-1",
+                    {
+                        "parcel_id": PID,
+                        "contract_id": CID,
+                        "stage": "found",
+                        "found_on": "2024-01-10",
+                    },
+                    create=True,
+                )
+            ]
+        )
+    at = _card(monkeypatch, ws)
+    at.selectbox(key="idle_ex_cause").set_value("government")
+    at.date_input(key="idle_ex_from").set_value(dt.date(2020, 3, 1))
+    at.text_input(key="idle_ex_text").input("规划调整")
+    at.button(key="idle_ex_save").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("ongoing" in m.value for m in at.markdown)
+    at.date_input(key="idle_ex_end_on_XZ-T-1-E1").set_value(dt.date(2020, 5, 29))
+    at.button(key="idle_ex_end_XZ-T-1-E1").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with open_store(ws, user="t", role="investment") as s:
+        e = s.record("idle_exemptions", "XZ-T-1-E1")
+    assert e.values["to_on"] == dt.date(2020, 5, 29) and e.row_version == 2
+    assert any("90 day(s) not counted" in c.value for c in at.caption)

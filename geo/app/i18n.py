@@ -316,6 +316,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "idle_saved": ("已保存 {id} 的处置记录。", "Idle-land record of {id} saved."),
     "idle_exempt_title": ("登记不计期间（第八条）", "Record a period not counted (art. 8)"),
     "idle_exempt_save": ("保存不计期间", "Save the period"),
+    "idle_exempt_end_on": ("{id} 结束日期", "Last day of {id}"),
+    "idle_exempt_end": ("结束该期间", "End the period"),
     "history_title": ("修改记录", "Change history"),
     "history_empty": ("此地块还没有修改记录。", "No changes recorded for this parcel yet."),
     "hist_at": ("时间（{tz}）", "When ({tz})"),

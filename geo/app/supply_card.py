@@ -46,7 +46,7 @@ from geo.store import (
     open_store,
 )
 from geo.supply import check_contract, idle_status, parcel_contracts
-from geo.supply.cases import add_exemption, advance_case, open_case
+from geo.supply.cases import add_exemption, advance_case, end_exemption, open_case
 from geo.supply.procedure import ART12_DISPOSALS, ART14_DISPOSALS, STAGE_DATE, allowed_next
 from geo.workspace import Workspace
 
@@ -470,6 +470,27 @@ def _exemption_form(ws: Workspace, case: pd.Series, lang: Lang, *, role: str) ->
         t("idle_saved", lang, id=str(case["case_id"])),
     ):
         st.rerun()
+    ex = ws.table("idle_exemptions")
+    ongoing = ex[(ex["case_id"].astype(str) == str(case["case_id"])) & ex["to_on"].isna()]
+    for _, e in ongoing.iterrows():
+        eid = str(e["exemption_id"])
+        with st.form(f"idle_ex_end_form_{eid}", border=False):
+            end = st.date_input(
+                t("idle_exempt_end_on", lang, id=eid),
+                value=dt.date.today(),
+                min_value=EARLIEST,
+                max_value=dt.date.today(),
+                key=f"idle_ex_end_on_{eid}",
+            )
+            stop = st.form_submit_button(t("idle_exempt_end", lang), key=f"idle_ex_end_{eid}")
+        if stop and _save(
+            ws,
+            lang,
+            role,
+            lambda store, eid=eid, end=end: end_exemption(store, eid, to_on=end),
+            t("idle_saved", lang, id=str(case["case_id"])),
+        ):
+            st.rerun()
 
 
 def supply_sections(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> None:
