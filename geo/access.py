@@ -165,7 +165,8 @@ INVESTOR_FIELDS: dict[str, tuple[str, ...]] = {
 }
 """The only columns (besides geometry and :data:`DERIVED_FIELDS`) an investor receives.
 
-A table not listed here (``enterprises``, ``audit``) is never given to an
+A table not listed here (``enterprises``, ``audit``, and the supply tables
+``contracts``, ``idle_cases``, ``idle_exemptions``) is never given to an
 investor. Parcel ``name`` is left out: parcel names often carry the former
 firm's name. ``industry_before`` (a GB/T 4754 class, not a firm) and
 ``polluting_history`` stay: they tell a buyer that a soil investigation is due.

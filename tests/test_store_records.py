@@ -140,3 +140,20 @@ def test_demo_with_supply_tables_migrates_to_postgis_and_edits(make_schema_url):
         assert s.record("idle_cases", case["case_id"]).values["found_on"] == case["found_on"].date()
         ws = s.load_workspace()
         assert len(ws.table("contracts")) == len(contracts)
+
+
+def test_no_investor_reader_receives_the_supply_tables():
+    from pathlib import Path
+
+    from geo.access import filter_workspace
+    from geo.dataset import load_for_mode
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "fuxing.gpkg"
+    ws = open_workspace(demo)
+    assert len(ws.table("contracts")) and len(ws.table("idle_cases"))
+    for role in ("investor", "public"):
+        view = filter_workspace(ws, role)
+        assert not {"contracts", "idle_cases", "idle_exemptions"} & set(view.tables)
+    assert "contracts" in filter_workspace(ws, "investment").tables
+    investor = load_for_mode(demo, "investor")
+    assert not {"contracts", "idle_cases", "idle_exemptions"} & set(investor.tables)

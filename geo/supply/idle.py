@@ -73,6 +73,9 @@ STATUS_COLUMNS: tuple[str, ...] = (
 def fee_wan_yuan(price_wan_yuan: float, rate: float = 0.2) -> float:
     """The art. 14 (一) idle-land fee in 万元, exact to the 元 (half up).
 
+    按照土地出让或者划拨价款的百分之二十征缴土地闲置费: ``rate`` 0.20 by default
+    (``geo/config/idle_procedure.toml``).
+
     Examples
     --------
     >>> fee_wan_yuan(1234.56789), fee_wan_yuan(0.00025)
@@ -91,7 +94,8 @@ def exempt_days(
 ) -> int:
     """Days of ``[start, end)`` covered by the periods (open ones run to ``end``), once each.
 
-    A period ``(from_on, to_on)`` covers ``from_on`` up to and including ``to_on``.
+    The art. 8 periods (政府原因, 不可抗力) that stop the idle clock. A period
+    ``(from_on, to_on)`` covers ``from_on`` up to and including ``to_on``.
 
     Examples
     --------
@@ -124,6 +128,9 @@ def exempt_days(
 
 def full_years(start: pd.Timestamp, end: pd.Timestamp) -> int:
     """Whole calendar years from ``start`` to ``end`` (29 Feb + 1 year = 28 Feb).
+
+    The 满一年 / 满两年 of art. 2 and art. 14: a year is full on the same date
+    one year later (365 or 366 days).
 
     Examples
     --------
