@@ -21,7 +21,7 @@ from geo.store import EditResult, ParcelNotFoundError, RecordEdit, RowNotFoundEr
 from geo.store.model import area_mu_of
 from geo.supply.contracts import parcel_contracts
 from geo.supply.idle import idle_status
-from geo.supply.procedure import ProcedureError, plan_transition
+from geo.supply.procedure import ProcedureError, load_procedure, plan_transition
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,11 @@ def advance_case(
         determination_no=determination_no,
         disposal=disposal,
         fee_wan_yuan=fee,
-        fee_due=bool(s is not None and s["idle_full_years"] >= 1 and not s["exemption_ongoing"]),
+        fee_due=bool(
+            s is not None
+            and s["idle_full_years"] >= load_procedure().fee_after_years
+            and not s["exemption_ongoing"]
+        ),
         recovery_due=bool(s is not None and s["recovery_due"]),
         exempt=bool(s is not None and s["exemption_ongoing"]),
         note=note,
