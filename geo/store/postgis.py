@@ -235,8 +235,13 @@ class PostgisStore(Store):
             raise StoreError(f"{self.target} is open read-only (role {self.role})")
         self._check_conn()
         try:
-            with self._conn.transaction():
-                yield
+            try:
+                with self._conn.transaction():
+                    yield
+            except BaseException:
+                # a rolled-back edit may have added columns (row_version, lineage): read again
+                self._kinds, self._schema_ok = None, False
+                raise
         except psycopg.errors.LockNotAvailable:
             raise StoreBusyError(
                 f"{self.target}: the parcel is being saved by another editor; try again"
