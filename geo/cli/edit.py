@@ -239,9 +239,12 @@ def history(
 
     def action() -> Any:
         with open_store(workspace, user=_user(None), role="investment") as store:
-            return store.history(parcel_id, limit=limit)
+            df = store.history(parcel_id, limit=limit)
+            if parcel_id is None or fmt is not HistoryFormat.table:
+                return df, None
+            return df, store.geometry_versions(parcel_id)
 
-    df = _run_edit(action)
+    df, versions = _run_edit(action)
     if fmt is HistoryFormat.csv:
         typer.echo(frame_csv(df), nl=False)
         return
@@ -261,6 +264,10 @@ def history(
         t.add_row(*cells)
     console.print(t)
     console.print(f"{len(df)} audit row(s); times in UTC", highlight=False)
+    if versions:
+        from geo.cli.geometry import print_versions
+
+        print_versions(console, versions)
 
 
 def migrate(
