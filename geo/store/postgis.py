@@ -302,6 +302,8 @@ class PostgisStore(Store):
     def _parcel_kinds(self) -> dict[str, Kind]:
         with self._lock:
             if self._kinds is None or "row_version" not in self._kinds:
+                if not self._in_transaction():
+                    self._check_conn()  # a failed edit may have left a dropped connection
                 kinds: dict[str, Kind] = {}
                 for name, declared in self._columns("parcels"):
                     if name in ("fid", self._geom_col):
