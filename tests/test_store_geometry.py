@@ -205,3 +205,18 @@ def test_geopackage_stays_readable_by_gdal_after_edits(tiny_path):
     import pyogrio
 
     assert pyogrio.read_info(tiny_path, layer="parcels")["features"] == 8
+
+
+@pytest.mark.parametrize("role", ["investor", "public"])
+def test_investors_never_receive_retired_parcels(tiny_target, role):
+    with open_store(tiny_target, user="王工") as s:
+        s.apply_geometry_edit(
+            GeometryEdit("split", ["P1"], split_into_lots(square(0, 0), 2)), crs=GK
+        )
+    with open_store(tiny_target, user="x", role=role) as s:
+        ids = sorted(s.load_workspace().parcels["parcel_id"].astype(str))
+        assert ids == ["P1-1", "P1-2", "P2"]  # P1 retired; P3, P4 not on offer
+        with pytest.raises(ParcelNotFoundError):
+            s.parcel("P1")
+        assert s.parcel("P1-1").values["status"] == "released"
+        assert "parent_id" not in s.parcel("P1-1").values  # not a whitelisted field

@@ -265,8 +265,6 @@ def history(
     console.print(t)
     console.print(f"{len(df)} audit row(s); times in UTC", highlight=False)
     if versions:
-        from geo.cli.geometry import print_versions
-
         print_versions(console, versions)
 
 
@@ -451,3 +449,22 @@ __all__ = [
     "set_field",
     "set_status",
 ]
+
+
+def print_versions(console: Console, versions: list[dict[str, Any]]) -> None:
+    """The geometry versions table of ``tenglong history WS ID``."""
+    t = RichTable("version", "who", "when (UTC)", "edit", "亩", "m²", title="geometry versions")
+    previous = None
+    for v in versions:
+        area = v["area_mu"]
+        shown = f"{area:,.4f}" if previous is None else f"{previous:,.4f} → {area:,.4f}"
+        t.add_row(
+            str(v["version"]),
+            v["who"] or "",
+            (v["at"] or "")[:19].replace("T", " "),
+            v["edit"],
+            shown,
+            f"{area * 10000 / 15:,.2f}",
+        )
+        previous = area
+    console.print(t)

@@ -166,7 +166,9 @@ def run_edit(
     target = workspace if dry_run else working_target(workspace, copy_to, console)
 
     def action() -> Any:
-        with open_store(target, user=_user(user)) as store:
+        # a dry run only reads: opened read-only, it never touches the file (nor a demo)
+        role = "investment" if dry_run else "planner"
+        with open_store(target, user=_user(user), role=role) as store:
             ws = store.load_workspace()
             edit = build(ws, store)
             n_new = {"split": len(edit.new_geometries), "merge": 1, "create": 1}.get(edit.kind, 0)
@@ -410,22 +412,3 @@ def create(
         copy_to=copy_to,
         sets=sets,
     )
-
-
-def print_versions(console: Console, versions: list[dict[str, Any]]) -> None:
-    """The geometry versions table of ``tenglong history WS ID``."""
-    t = RichTable("version", "who", "when (UTC)", "edit", "亩", "m²", title="geometry versions")
-    previous = None
-    for v in versions:
-        area = v["area_mu"]
-        shown = f"{area:,.4f}" if previous is None else f"{previous:,.4f} → {area:,.4f}"
-        t.add_row(
-            str(v["version"]),
-            v["who"] or "",
-            (v["at"] or "")[:19].replace("T", " "),
-            v["edit"],
-            shown,
-            f"{area * 10000 / 15:,.2f}",
-        )
-        previous = area
-    console.print(t)

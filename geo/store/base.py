@@ -38,7 +38,7 @@ from geo.access import (
     require_edit,
     require_internal_view,
 )
-from geo.schema import LAND_USES
+from geo.schema import LAND_USES, RETIRED_COLUMN
 from geo.store.errors import EditConflict, InvalidEditError, ParcelNotFoundError
 from geo.store.model import (
     GEOMETRY_FIELD,
@@ -223,7 +223,8 @@ class Store(ABC):
             )
         record = found[1]
         if self.role in RESTRICTED_ROLES:
-            if record.values.get("status") not in INVESTOR_STATUSES:
+            retired = record.values.get(RETIRED_COLUMN) is not None
+            if record.values.get("status") not in INVESTOR_STATUSES or retired:
                 raise ParcelNotFoundError(f"no parcel {parcel_id!r} available in {self.target}")
             keep = set(investor_columns("parcels", record.values))
             record = ParcelRecord(

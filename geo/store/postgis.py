@@ -531,15 +531,23 @@ class PostgisStore(Store):
                     sql.SQL(", ").join(select) if select else sql.SQL("fid"), self._table(name)
                 )
                 params: list[Any] = []
+                # a restricted read may leave out retired_on: drop retired parcels in SQL
+                live = (columns is not None or parcel_statuses is not None) and (
+                    RETIRED_COLUMN in dict(self._columns("parcels"))
+                )
+                alive = sql.SQL(f" AND {RETIRED_COLUMN} IS NULL" if live else "")
+                gone = sql.SQL(f" OR {RETIRED_COLUMN} IS NOT NULL" if live else "")
                 if parcel_statuses is not None and name == "parcels":
-                    query += sql.SQL(" WHERE status = ANY(%s)")
+                    query += sql.SQL(" WHERE status = ANY(%s)") + alive
                     params.append(sorted(parcel_statuses))
                 elif parcel_statuses is not None and name == "milestones":
                     query += sql.SQL(
                         " WHERE subject_id NOT IN (SELECT parcel_id FROM {} WHERE parcel_id IS "
-                        "NOT NULL AND (status IS NULL OR NOT status = ANY(%s)))"
-                    ).format(self._table("parcels"))
+                        "NOT NULL AND (status IS NULL OR NOT status = ANY(%s){}))"
+                    ).format(self._table("parcels"), gone)
                     params.append(sorted(parcel_statuses))
+                elif live and name == "parcels":
+                    query += sql.SQL(f" WHERE {RETIRED_COLUMN} IS NULL")
                 query += sql.SQL(" ORDER BY fid")
                 rows = self._conn.execute(query, params).fetchall()
                 kinds = {c: kind_of_column(name, c, t) for c, t in cols}
