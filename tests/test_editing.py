@@ -123,7 +123,7 @@ def test_merge_two_touching_squares_and_refuse_apart_ones():
 
 def test_reshape_refuses_a_self_intersecting_outline():
     bowtie = Polygon([(0, 0), (100, 100), (100, 0), (0, 100)])
-    with pytest.raises(GeometryError, match="invalid .*Self-intersection"):
+    with pytest.raises(GeometryError, match=r"invalid .*Self-intersection"):
         reshape(bowtie)
     assert reshape(SQ) is SQ
 

@@ -25,15 +25,10 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.ops import split as shapely_split
 
 from geo.crs import m2_to_mu, mu_to_m2
+from geo.editing.thresholds import ADJACENCY_TOLERANCE_M, LOT_AREA_TOLERANCE_M2
 from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
-
-LOT_AREA_TOLERANCE_M2 = 0.01
-"""How close each lot cut by :func:`split_into_lots` is to the area asked for (m²)."""
-
-ADJACENCY_TOLERANCE_M = 0.05
-"""Parcels closer than this (m) count as adjacent for :func:`merge` (digitising noise)."""
 
 DIRECTIONS = ("ew", "ns")
 

@@ -167,6 +167,10 @@ class Store(ABC):
         """Inside a write transaction: add ``parent_id`` and ``retired_on`` when missing."""
 
     @abstractmethod
+    def _parcel_bounds(self) -> tuple[float, float, float, float] | None:
+        """Total bounds (EPSG:4490) of the parcels' geometry, or None."""
+
+    @abstractmethod
     def _parcel_ids(self) -> set[str]:
         """Every parcel id, retired ones included."""
 
@@ -578,8 +582,9 @@ class Store(ABC):
         note
             Why; stored with every audit row.
         crs
-            CRS of the new geometries (e.g. ``ws.crs``, the GK zone); default
-            CGCS2000 degrees (EPSG:4490).
+            CRS of the new geometries (e.g. ``ws.crs``). Default: CGCS2000
+            degrees (EPSG:4490) for coordinates in degrees, else the GK zone
+            :func:`geo.workspace.open_workspace` chooses for this workspace.
 
         Returns
         -------

@@ -384,6 +384,16 @@ class PostgisStore(Store):
                 )
                 self._kinds = None
 
+    def _parcel_bounds(self) -> tuple[float, float, float, float] | None:
+        from psycopg import sql
+
+        q = sql.SQL(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            "(SELECT ST_Extent({}) AS e FROM {}) AS x"
+        ).format(_ident(self._geom_col), self._table("parcels"))
+        row = self._conn.execute(q).fetchone()
+        return None if row is None or row[0] is None else tuple(float(v) for v in row)  # type: ignore[return-value]
+
     def _parcel_ids(self) -> set[str]:
         from psycopg import sql
 
