@@ -685,6 +685,11 @@ class Store(ABC):
                 f"no parcel {parcel_id!r} in {self.target}; check the parcel_id"
             )
         key, current = found
+        if current.values.get(RETIRED_COLUMN) is not None:
+            raise InvalidEditError(
+                f"parcel {parcel_id} was retired on {current.values[RETIRED_COLUMN]} (split, "
+                f"merged or retired); edit its lots, or restore it first (`tenglong restore`)"
+            )
         if expected_version is not None and current.row_version != int(expected_version):
             theirs = self._select_audit(
                 table="parcels",

@@ -365,7 +365,7 @@ def apply_geometry_edit(
                         expected_version=expected[pid],
                         current_version=current.row_version,
                         theirs=theirs,
-                        attempted={GEOMETRY_FIELD: edit.kind},
+                        attempted={EDIT_FIELD: f"{edit.kind} of {', '.join(ids)}"},
                     )
                 is_retired = current.values.get(RETIRED_COLUMN) is not None
                 wants_live = edit.kind != "restore" or pid != ids[0]
