@@ -6,6 +6,7 @@ for the release summaries before and after a split and a merge.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import geopandas as gpd
@@ -161,6 +162,8 @@ def test_a_lot_crossing_a_neighbour_and_leaving_its_parent():
     problems = check_edit(frames, GeometryEdit("split", ["P1"], lots))
     overlap = next(p for p in problems if p.kind == "overlap")
     assert overlap.parcel_id == "P1-2" and "P2" in overlap.message_en and "P2" in overlap.message_zh
+    cjk = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+    assert not any(cjk.search(p.message_en) for p in problems)  # the UI's English mode
     assert overlap.geometry_of_problem.area == pytest.approx(1000)
 
 
