@@ -73,6 +73,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.benefit",
         "geo.checks",
         "geo.siting",
+        "geo.supervision",
     ),
     ("geo.engine",),
     ("geo.layers", "geo.render", "geo.io", "geo.export", "geo.demo"),
