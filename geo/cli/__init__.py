@@ -50,6 +50,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "export",
         "Write WORKSPACE as a standalone file for one role (xlsx, csv, GIS formats, PDF, HTML).",
     ),
+    "report": CommandEntry(
+        "geo.cli.report",
+        "report",
+        "Write a supervision report: the quarterly supply report or the park consolidation check.",
+    ),
     "new": CommandEntry(
         "geo.cli.new",
         "new",
