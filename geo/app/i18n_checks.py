@@ -1,4 +1,4 @@
-"""UI strings of the 检查与监管 / Checks & supervision page, merged into ``i18n.STRINGS``.
+"""UI strings of the 检查与监管 page and the supervision reports, merged into ``i18n.STRINGS``.
 
 Kept apart so that no module passes 800 lines; :func:`geo.app.i18n.t` finds
 them like every other string.
@@ -106,5 +106,24 @@ CHECKS_STRINGS: dict[str, tuple[str, str]] = {
     "chk_error": ("无法计算：{error}", "Cannot compute: {error}"),
     "chk_ws_findings": ("全域", "whole workspace"),
     "chk_outside": ("区外", "outside the parks"),
+    # the export page's supervision reports (planners)
+    "rep_title": ("监管报表", "Supervision reports"),
+    "rep_intro": (
+        "季度报告（本期供应、动工、竣工、闲置认定与处置，期末批供用台账）和园区整合核查表"
+        "（亩与公顷，平面与椭球面积）。仅供内部使用。",
+        "The quarterly report (supplied, started, completed, idle found and disposed of in the "
+        "quarter; the ledgers at its end) and the park consolidation check (mu and ha, planar "
+        "and ellipsoidal areas). Internal use only.",
+    ),
+    "rep_kind": ("报表", "Report"),
+    "rep_kind_quarterly": ("批供用季度报告", "quarterly supply report"),
+    "rep_kind_park_check": ("园区整合核查表", "park consolidation check"),
+    "rep_period": ("报告期（YYYYQn）", "Quarter (YYYYQn)"),
+    "rep_as_of": ("统计日期", "As of"),
+    "rep_format": ("格式", "Format"),
+    "rep_make": ("生成报表", "Make the report"),
+    "rep_failed": ("无法生成报表：{error}", "Cannot make the report: {error}"),
+    "rep_ready": ("{name} 已生成（{kb} KB）", "{name} is ready ({kb} KB)"),
+    "rep_download": ("下载报表", "Download the report"),
 }
-"""The page's strings, ``key: (Chinese, English)``."""
+"""The strings, ``key: (Chinese, English)``."""
