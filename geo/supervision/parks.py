@@ -129,11 +129,13 @@ def supply_years(
         }
     )
     df["in_window"] = df["year"].between(first, last)
-    g = df.groupby("key", sort=True)
+    df["available_m2"] = df["area_m2"].where(df["available"], 0.0)
+    df["window_m2"] = df["area_m2"].where(df["in_window"], 0.0)
+    sums = df.groupby("key", sort=True)[["available_m2", "window_m2"]].sum()
     out = pd.DataFrame(
         {
-            "available_mu": g.apply(lambda x: m2_to_mu(x.loc[x["available"], "area_m2"].sum())),
-            "supplied_mu": g.apply(lambda x: m2_to_mu(x.loc[x["in_window"], "area_m2"].sum())),
+            "available_mu": m2_to_mu(sums["available_m2"].astype(float)),
+            "supplied_mu": m2_to_mu(sums["window_m2"].astype(float)),
         }
     )
     if out.empty:
