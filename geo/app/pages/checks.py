@@ -34,6 +34,8 @@ CHECK_ROLES: tuple[str, ...] = ("planner", "investment")
 SELECTED = "chk_selected"
 FIT = "chk_fit"
 LIST_SEEN = "_chk_list_seen"
+LIST_KEY = "_chk_list_key"
+"""The widget key of this run's findings table (a new filter result gets a fresh one)."""
 PARKS = "__parks__"
 """The layout choice meaning "the parks" (:func:`geo.supervision.park_elements` without one)."""
 
@@ -289,6 +291,7 @@ def _findings_section(ws: Workspace, fig: Any, as_of: str, lang: Lang, role: str
     )
     digest = hashlib.sha1("\x1f".join(shown["subject_id"].astype(str)).encode()).hexdigest()[:10]
     key = f"chk_list_{digest}"
+    st.session_state[LIST_KEY] = key
     _pick(ws, key, shown["parcel_id"].tolist())
     left, right = st.columns([3.4, 1])
     with left:
