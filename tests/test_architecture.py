@@ -73,6 +73,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.benefit",
         "geo.checks",
         "geo.siting",
+        "geo.supply",
         "geo.supervision",
     ),
     ("geo.engine",),

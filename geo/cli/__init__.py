@@ -81,6 +81,16 @@ COMMANDS: dict[str, CommandEntry] = {
         "update",
         "Update parcels from a ledger (xlsx/csv keyed by 地块编号) in one audited transaction.",
     ),
+    "contracts": CommandEntry(
+        "geo.cli.supply",
+        "contracts",
+        "Import supply contracts (xlsx/csv keyed by 电子监管号) in one audited transaction.",
+    ),
+    "idle": CommandEntry(
+        "geo.cli.supply",
+        "idle",
+        "List idle-land cases (闲置土地) and take the procedure's steps, audited.",
+    ),
     "history": CommandEntry(
         "geo.cli.edit",
         "history",

@@ -57,6 +57,7 @@ from geo.store.model import (
     plan_status_change,
     to_date,
 )
+from geo.store.records import RecordsMixin
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ AUDIT_COLUMNS: tuple[str, ...] = (
 LAND_USE_FIELDS = ("land_use_now", "land_use_planned")
 
 
-class Store(ABC):
+class Store(RecordsMixin, ABC):
     """A workspace you can edit: a GeoPackage file or a PostGIS schema.
 
     Open one with :func:`geo.store.open_store`; use it as a context manager.
@@ -161,7 +162,7 @@ class Store(ABC):
     ) -> list[Change]:
         """Audit rows, oldest first (the last ``limit`` when given)."""
 
-    def _after_commit(self) -> None:  # noqa: B027 - optional hook
+    def _after_commit(self) -> None:
         """Called after a successful commit (e.g. a WAL checkpoint)."""
 
     @abstractmethod

@@ -1,4 +1,4 @@
-"""Supervision of supplied land (docs/architecture.md §5.9): the 批供用 ledgers and park figures.
+"""Supervision of supplied land (docs/architecture.md §5.10): the 批供用 ledgers and park figures.
 
 :mod:`geo.supervision.ledgers` puts every parcel of freed land in one of four
 ledgers (批而未供, 供而未用, 用而未尽, 已完成) and sums them by district, park and

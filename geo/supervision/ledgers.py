@@ -1,6 +1,6 @@
 """The 批供用 ledgers: every parcel of freed land in exactly one of four rows.
 
-Definitions (docs/architecture.md §5.9), after the categories of the
+Definitions (docs/architecture.md §5.10), after the categories of the
 土地市场动态监测与监管系统 and the 批供用补查 of 增存挂钩 (自然资源部《关于健全建设用地
 "增存挂钩"机制的通知》, 2018): land approved for construction and not yet
 supplied, supplied and not yet used, used and not yet fully built.

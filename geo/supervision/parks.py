@@ -10,7 +10,7 @@ current-use table does: nested elements each receive their land.
 尚可供应年限 (years of supply left) = available 亩 (批而未供) ÷ the average
 yearly supplied 亩 of the last three full years before the day; "—" (NaN)
 when nothing was supplied in those years. 批而未供率 = 批而未供 ÷ (批而未供 +
-已供应), the approved land in Tenglong's sense (docs/architecture.md §5.9);
+已供应), the approved land in Tenglong's sense (docs/architecture.md §5.10);
 闲置土地率 = 闲置土地 ÷ 已供应; 现状/规划工业用地率 = industrial land ÷ the
 element's area. These are the indicators of the 开发区整合优化核查 sheet (per
 园区: 现状工业用地率, 批而未供面积与批而未供率, 已供应, 闲置土地面积与闲置土地率,
