@@ -131,3 +131,31 @@ def write(path: Path) -> Path:
     return save_workspace(
         tables(), path, meta={"name": "监管测试区", "name_en": "Supervision test"}
     )
+
+
+CONTRACTS = {
+    "contract_id": ["1304042022B00017", "1304042023B00003"],
+    "parcel_ids": ["A3;A4", "A6"],
+    "supply_method": ["transfer", "transfer"],
+    "signed_on": ["2022-05-01", "2023-04-01"],
+    "agreed_start": ["2022-11-01", "2023-10-01"],
+    "price_wan_yuan": [900.0, 450.0],
+}
+"""A contract on two parcels (A3, A4) and the idle parcel's (A6)."""
+
+CASES = {
+    "case_id": ["XZ-2025-01", "XZ-2024-02"],
+    "parcel_id": ["A6", "A3"],
+    "stage": ["found", "closed"],
+    "found_on": ["2025-01-05", "2024-06-01"],
+    "closed_on": [None, "2024-12-20"],
+}
+"""An open case whose 认定 is overdue on 2025-06-30, and a closed one."""
+
+
+def write_with_supply(path: Path) -> Path:
+    """The workspace with :data:`CONTRACTS` and :data:`CASES`."""
+    t = tables()
+    t["contracts"] = pd.DataFrame(CONTRACTS)
+    t["idle_cases"] = pd.DataFrame(CASES)
+    return save_workspace(t, path, meta={"name": "监管测试区", "name_en": "Supervision test"})

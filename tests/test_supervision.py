@@ -263,3 +263,39 @@ def test_the_engine_gives_the_same_ledgers(ws, fig):
     pd.testing.assert_frame_equal(got, fig.by_park.drop(columns="park_name"), rtol=1e-9)
     with pytest.raises(EngineError, match="district, park or year"):
         engine_summary(ws, by=["status"])
+
+
+@pytest.fixture(scope="module")
+def supply_ws(tmp_path_factory):
+    return open_workspace(fx.write_with_supply(tmp_path_factory.mktemp("supply") / "s.gpkg"))
+
+
+def test_contracts_and_cases_of_the_workspace_refine_the_figures(supply_ws):
+    f = supervision_figures(supply_ws, as_of=fx.AS_OF)
+    assert f.has_contracts and f.has_cases
+    led = f.ledger.set_index("parcel_id")
+    assert led.loc["A6", "supplied_on"] == pd.Timestamp("2023-04-01")
+    assert led.loc["A3", "supplied_on"] == pd.Timestamp("2022-05-01")  # the contract's day
+    assert f.disposal["cases"] == 2 and f.disposal["rate"] == pytest.approx(0.5)
+    q = quarter_flows(supply_ws, parse_period("2024Q4")).set_index("flow")
+    assert q.loc["idle_disposed", "n_parcels"] == 1  # XZ-2024-02 closed 2024-12-20
+    assert q.loc["idle_disposed", "area_mu"] == pytest.approx(15.0, rel=REL)
+    assert (
+        quarter_flows(supply_ws, parse_period("2025Q1"))
+        .set_index("flow")
+        .loc["idle_found", "n_parcels"]
+        == 1
+    )
+
+
+def test_overdue_idle_case_steps_are_findings(supply_ws, ws):
+    from geo.checks import run_checks
+
+    found = run_checks(supply_ws, as_of=fx.AS_OF)
+    late = found[found["check"] == "idle_case"]
+    assert late["subject_id"].tolist() == ["A6"]  # the closed case is not late
+    assert late["severity"].tolist() == ["warning"]
+    assert late["required"].tolist() == ["2025-03-06"]  # 认定 due 60 days after 2025-01-05
+    assert "XZ-2025-01" in late["message_en"].iloc[0]
+    assert "idle_case" not in set(run_checks(ws, as_of=fx.AS_OF)["check"])  # no cases
+    assert run_checks(supply_ws, as_of="2025-02-01").query("check == 'idle_case'").empty
