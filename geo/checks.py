@@ -239,7 +239,9 @@ def _idle_case_findings(ws: Any, as_of: pd.Timestamp) -> list[dict[str, Any]]:
     status = idle_status(
         ws.parcels, full("contracts"), full("idle_cases"), full("idle_exemptions"), as_of
     )
-    late = status[status["overdue"] & status["case_id"].notna()]
+    # only the cases of these parcels: the dask engine checks one partition at a time
+    mine = status["parcel_id"].astype(str).isin(set(ws.parcels["parcel_id"].astype(str)))
+    late = status[status["overdue"] & status["case_id"].notna() & mine]
     rows = []
     for r in late.itertuples(index=False):
         due = pd.Timestamp(r.next_step_due_on).date()

@@ -299,3 +299,24 @@ def test_overdue_idle_case_steps_are_findings(supply_ws, ws):
     assert "XZ-2025-01" in late["message_en"].iloc[0]
     assert "idle_case" not in set(run_checks(ws, as_of=fx.AS_OF)["check"])  # no cases
     assert run_checks(supply_ws, as_of="2025-02-01").query("check == 'idle_case'").empty
+
+
+def test_the_dask_engine_gives_the_same_ledgers_and_case_findings(supply_ws, tmp_path):
+    from geo.dataset.parquet import convert_to_parquet
+    from geo.engine import dask_client, ledger_summary as engine_summary, run_checks
+
+    ds = convert_to_parquet(supply_ws.path, tmp_path / "ds", partition_rows=3)
+    memory = engine_summary(supply_ws, by=["park", "year"], as_of=fx.AS_OF)
+    expected = run_checks(supply_ws, as_of=fx.AS_OF)
+    with dask_client(workers=1) as client:
+        dask = engine_summary(ds, by=["park", "year"], as_of=fx.AS_OF, engine="dask", client=client)
+        found = run_checks(ds, as_of=fx.AS_OF, engine="dask", client=client)
+    keys = ["park", "year", "ledger"]
+    pd.testing.assert_frame_equal(
+        memory.sort_values(keys).reset_index(drop=True),
+        dask.sort_values(keys).reset_index(drop=True),
+        rtol=1e-9,
+    )
+    late = found[found["check"] == "idle_case"]
+    assert late["subject_id"].tolist() == ["A6"]
+    assert len(late) == (expected["check"] == "idle_case").sum()
