@@ -132,3 +132,41 @@ def test_investors_never_get_the_page(monkeypatch):
 def test_the_investment_officer_gets_the_page(monkeypatch):
     at = run(monkeypatch, state={"role": "investment"})
     assert at.title[0].value == "检查与监管" and len(at.dataframe) >= 3
+
+
+def _export_page(monkeypatch, lang: str, state: dict | None = None) -> AppTest:
+    monkeypatch.setenv("TENGLONG_WORKSPACE", str(WUAN))
+    monkeypatch.delenv("TENGLONG_MODE", raising=False)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = lang
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
+    at.run()
+    at.switch_page("geo/app/pages/export.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_export_page_makes_the_supervision_reports_for_planners(monkeypatch, lang):
+    at = _export_page(monkeypatch, lang)
+    assert [s.value for s in at.subheader] == [
+        "监管报表" if lang == "zh" else "Supervision reports"
+    ]
+    at.text_input(key="rep_period").set_value("2024Q5")
+    at.button(key="rep_go").click().run()
+    assert any("2024Q5" in e.value and "YYYYQn" in e.value for e in at.error)
+    at.text_input(key="rep_period").set_value("2024Q4")
+    at.button(key="rep_go").click().run()
+    assert not at.error and "wuan-quarterly-2024Q4.xlsx" in at.success[0].value.replace("\\", "")
+    at.radio(key="rep_kind").set_value("park-check").run()
+    at.radio(key="rep_format").set_value("pdf").run()
+    at.button(key="rep_go").click().run()
+    data, name, mime = at.session_state["rep_result"]
+    assert name.startswith("wuan-park-check-") and mime == "application/pdf"
+    assert data.startswith(b"%PDF")
+
+
+def test_the_investment_officer_gets_no_supervision_report(monkeypatch):
+    at = _export_page(monkeypatch, "zh", {"role": "investment"})
+    assert not at.subheader and "rep_go" not in [b.key for b in at.button]

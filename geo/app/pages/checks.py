@@ -271,9 +271,19 @@ def _pick(ws: Workspace, key: str, ids: list[Any]) -> None:
         return
     pid = str(picked[0])
     st.session_state[SELECTED] = pid
-    bounds = result_list.display_bounds(ws, [pid])
+    bounds = result_list.display_bounds(ws, [pid], gcj02=_gcj02())
     if bounds is not None:
         st.session_state[FIT] = bounds
+
+
+def _gcj02() -> bool:
+    """True when the session's basemap is in GCJ-02 (the bounds are shifted to match it)."""
+    from geo.basemaps import BasemapError, get_basemap
+
+    try:
+        return get_basemap(st.session_state.get("basemap", "none")).gcj02
+    except BasemapError:
+        return False
 
 
 def _findings_section(ws: Workspace, fig: Any, as_of: str, lang: Lang, role: str) -> None:
