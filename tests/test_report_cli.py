@@ -195,3 +195,18 @@ def test_only_planners_get_a_report(ws_path):
     for role in ("investment", "investor", "public"):
         with pytest.raises(ExportError, match="planners only"):
             report_bytes(ws_path, kind="park-check", role=role)
+
+
+def test_english_quarterly_sheet_names_and_the_reconciliation_row(ws_path, tmp_path):
+    out = tmp_path / "q-en.xlsx"
+    res = report(ws_path, "--kind", "quarterly", "--period", "2024Q4", "--out", out, "--lang", "en")
+    assert res.exit_code == 0, res.output
+    wb = load_workbook(out)
+    assert wb.sheetnames[1:5] == [
+        "Closing ledgers",
+        "Closing by park",
+        "Closing by district",
+        "Closing by year",
+    ]
+    prov = dict(_rows(wb, "Provenance")[1:])
+    assert prov["tables reconcile"] == "largest difference 0.0000 mu"

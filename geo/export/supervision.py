@@ -75,10 +75,17 @@ def _sheets(ctx: ExportContext, kind: str, period: Any, as_of: pd.Timestamp) -> 
             + (", idle-case table" if fig.has_cases else ", no idle-case table"),
         ),
     ]
+    gap = rs.ledgers_reconcile(fig)
+    extra.append(
+        (
+            "各表合计核对" if zh else "tables reconcile",
+            f"最大差额 {gap:.4f} 亩" if zh else f"largest difference {gap:.4f} mu",
+        )
+    )
     if kind == "quarterly":
         flows = quarter_flows(ctx.ws, period)
         extra.insert(0, ("报告期" if zh else "period", period.label))
-        prefix = "期末" if zh else "End: "
+        prefix = "期末" if zh else "Closing "
         return [
             rs.flows_sheet(flows, period, lang),
             *rs.ledger_sheets(fig, lang, prefix=prefix),

@@ -375,7 +375,11 @@ def ledger_sheets(fig: Any, lang: str, *, prefix: str = "") -> list[Sheet]:
     names = (
         ("台账合计", "按园区", "按区县", "按年度")
         if zh
-        else ("Ledgers", "By park", "By district", "By year")
+        else (
+            ("ledgers", "by park", "by district", "by year")
+            if prefix
+            else ("Ledgers", "By park", "By district", "By year")
+        )
     )
     return [
         ledger_sheet(fig, lang, by, key=f"ledger_{by or 'total'}", title=prefix + name)
