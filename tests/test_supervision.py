@@ -320,3 +320,12 @@ def test_the_dask_engine_gives_the_same_ledgers_and_case_findings(supply_ws, tmp
     late = found[found["check"] == "idle_case"]
     assert late["subject_id"].tolist() == ["A6"]
     assert len(late) == (expected["check"] == "idle_case").sum()
+
+
+def test_a_past_day_puts_each_parcel_where_it_was_then(ws):
+    led = parcel_ledger(ws.parcels, as_of="2024-06-30").set_index("parcel_id")
+    assert "A2" not in led.index  # released 2024-12-01: not freed yet
+    assert led.loc["A5", "ledger"] == "supplied_unused"  # in production only from 2024-11-15
+    assert led.loc["A1", "ledger"] == "unsupplied"
+    later = parcel_ledger(ws.parcels, as_of="2024-12-31").set_index("parcel_id")
+    assert later.loc["A5", "ledger"] == "completed" and "A2" in later.index

@@ -33,8 +33,12 @@ is unknown: never guessed, counted in ``date_note``. A contract also gives
 ``started_on`` and ``completed_on`` when the parcel has none.
 
 Parcels in any other status (operating, to release, low efficiency,
-unknown) are not in a ledger. Every function takes ``as_of`` and is a
-function of frames (no I/O), so the engine can run it on one partition.
+unknown) are not in a ledger, nor is land freed after the day (``released_on``,
+else ``status_since`` of a released parcel). For a past day (a quarter's
+end) the dates also say where a parcel was then: supplied after the day it
+was unsupplied, in production since after the day it was not complete.
+Every function takes ``as_of`` and is a function of frames (no I/O), so the
+engine can run it on one partition.
 """
 
 from __future__ import annotations
@@ -274,7 +278,9 @@ def parcel_ledger(
                 completed = completed.where(completed.notna(), got)
     # a parcel supplied after the day was still unsupplied on it (quarter-end stock)
     is_supplied = status.isin(list(SUPPLIED_STATUSES)) & ~(supplied > day)
-    done = (status == "in_production") | (completed.notna() & (completed <= day)) | (share >= 1)
+    # in production since after the day (no completion date): not complete on the day
+    producing = (status == "in_production") & ~(completed.isna() & (since > day))
+    done = producing | (completed.notna() & (completed <= day)) | (share >= 1)
     began = (started.notna() & (started <= day)) | (share > 0)
     ledger = np.select(
         [~is_supplied, done, began],
@@ -318,7 +324,9 @@ def parcel_ledger(
             "date_note": note,
         }
     )
-    return out.reset_index(drop=True)
+    # land freed after the day was not in a ledger on it
+    freed_on = released.where(released.notna(), since.where(status == "released"))
+    return out[~(freed_on > day).to_numpy()].reset_index(drop=True)
 
 
 def ledger_summary(
