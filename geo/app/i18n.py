@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from geo.app.i18n_checks import CHECKS_STRINGS
-
 Lang = Literal["zh", "en"]
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -949,8 +947,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
-STRINGS.update(CHECKS_STRINGS)  # the checks page (geo/app/i18n_checks.py)
-
 TERMS_EN: dict[str, str] = {
     # layouts
     "一区一园一廊": "one zone, one park, one corridor",
@@ -1126,3 +1122,10 @@ def term(value: object, lang: Lang = "zh") -> str:
     if lang == "en":
         return TERMS_EN.get(text, text)
     return text
+
+
+# The 检查与监管 page and the supervision reports keep their strings apart
+# (geo/app/i18n_checks.py); one lookup for all.
+from geo.app.i18n_checks import CHECKS_STRINGS  # noqa: E402
+
+STRINGS.update(CHECKS_STRINGS)
