@@ -123,3 +123,38 @@ def test_idle_procedure_from_the_command_line(tiny_path, tmp_path):
     with open_store(ws, user="x") as s:
         h = s.history("XZ-P4-1", table="idle_cases")
         assert "determination_no" in set(h["field"])
+
+
+def _export(ws, out, *extra):
+    res = runner.invoke(app, ["export", str(ws), "--format", "xlsx", "--out", str(out), *extra])
+    assert res.exit_code == 0, res.output
+    return openpyxl.load_workbook(out)
+
+
+def test_planner_export_has_supply_sheets_that_read_back_unchanged(tiny_path, tmp_path):
+    # a grantee that looks like a formula stays text in the workbook
+    src = _csv(
+        tmp_path, "1304042020B00077,P4,出让,=HYPERLINK(x),2020-06-01,2021-01-01,10000000,1.5,\n"
+    )
+    assert runner.invoke(app, ["contracts", str(tiny_path), str(src)]).exit_code == 0
+    wb = _export(tiny_path, tmp_path / "p.xlsx")
+    assert "供地合同" in wb.sheetnames and "闲置土地" in wb.sheetnames
+    sheet = wb["供地合同"]
+    head = [c.value for c in sheet[1]]
+    assert head[:4] == ["电子监管号", "地块编号", "供地方式", "受让人"]
+    row = {h: c for h, c in zip(head, sheet[2], strict=True)}
+    assert row["受让人"].data_type == "s" and row["受让人"].value == "=HYPERLINK(x)"
+    assert row["成交价款(万元)"].value == pytest.approx(1000.0)
+    idle = wb["闲置土地"]
+    ihead = [c.value for c in idle[1]]
+    assert "应缴土地闲置费(万元)" in ihead
+    res = runner.invoke(app, ["contracts", str(tiny_path), str(tmp_path / "p.xlsx"), "--dry-run"])
+    assert res.exit_code == 0 and "0 new contract(s), 0 to change, 1 unchanged" in res.output
+    # the investment officer's export has the sheets without the grantee
+    wb = _export(tiny_path, tmp_path / "i.xlsx", "--role", "investment")
+    assert "受让人" not in [c.value for c in wb["供地合同"][1]]
+    # the investor's has neither sheet nor any contract value
+    wb = _export(tiny_path, tmp_path / "v.xlsx", "--role", "investor")
+    assert not {"供地合同", "闲置土地"} & set(wb.sheetnames)
+    values = {str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value}
+    assert not any("1304042020B00077" in v or "HYPERLINK" in v for v in values)

@@ -68,6 +68,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "note": ("备注",),
 }
 
+TOTAL_WORDS = frozenset(norm_header(w) for w in ("合计", "总计", "小计", "Total", "Subtotal"))
+"""Key cells of total rows, which are skipped."""
+
 MONEY_UNITS: dict[str, float] = {"万元": 1.0, "元": 1e-4, "亿元": 1e4, "10kyuan": 1.0}
 """Unit of a 成交价款 header → factor to 万元 (default 万元)."""
 
@@ -183,10 +186,7 @@ def _value(raw: Any, col: str, unit: str | None) -> Any:
                 raise ValueError(f"unit {unit!r} of 成交价款 is unknown; use 万元 or 元")
             x *= factor
         return x
-    text = str(raw).strip()
-    if is_formula_like(text):
-        raise ValueError(f"{col} {text!r} looks like a formula; give the value itself")
-    return text
+    return str(raw).strip()  # text is text, also when it starts with = (a cell writes it so)
 
 
 def diff_contracts(
@@ -244,6 +244,15 @@ def diff_contracts(
     for i, rec in enumerate(frame.to_dict("records")):
         row_no = rows_of[i]
         cid = ids.iloc[i] or ""
+        if all(
+            v is None or (not isinstance(v, str) and pd.isna(v)) or str(v).strip() == ""
+            for v in rec.values()
+        ):
+            diff.rows -= 1  # a blank row
+            continue
+        if norm_header(cid) in TOTAL_WORDS:
+            diff.rows -= 1  # a total row
+            continue
         if i in formulas:
             diff.refused.append((row_no, cid, "a cell holds a formula; give values, not formulas"))
             continue
