@@ -147,6 +147,8 @@ def test_pdf_names_the_parks_with_an_embedded_font(ws_path, tmp_path, kind):
     ).stdout
     assert "甲园" in text and "乙园" in text
     assert ("园区整合核查" if kind == "park-check" else "批供用季度报告") in text
+    if kind == "park-check":  # park areas planar and ellipsoidal, in 亩 and 公顷
+        assert "园区面积 亩·椭球面" in text and "园区面积 公顷·平面" in text
     fonts = subprocess.run(
         ["pdffonts", str(out)], check=True, capture_output=True, text=True
     ).stdout

@@ -224,11 +224,31 @@ def build_pdf(ctx: ExportContext, kind: str, sheets: list[Sheet], as_of: pd.Time
             story.append(sheet_table(sheet, st, lang=ctx.lang))
         if sheet.note:
             story.append(Paragraph(esc(sheet.note), st["small"]))
+        if kind == "park-check" and n == 1:
+            story.append(Spacer(1, 3 * mm))
+            story.append(sheet_table(_bases_sheet(sheets[:4], ctx.lang), st, lang=ctx.lang))
         story.append(Spacer(1, 3 * mm))
     buf = io.BytesIO()
     doc = new_doc(buf, title=f"{ctx.workspace_name('zh')} {zh_title}", subject=en_title)
     doc.build(story, canvasmaker=numbered_canvas(Furniture(ctx, zh_title, en_title)))
     return buf.getvalue()
+
+
+def _bases_sheet(park_checks: list[Sheet], lang: str) -> Sheet:
+    """园区面积 in 亩 and 公顷, planar and ellipsoidal: the four park-check sheets side by side."""
+    from geo.export.report.sheet import Col
+
+    first = park_checks[0]
+    frame = pd.DataFrame({"name": first.frame["name"].to_numpy()})
+    cols = [Col("name", next(c.header for c in first.columns if c.key == "name"))]
+    for n, sheet in enumerate(park_checks):
+        key = f"element_{n}"
+        frame[key] = sheet.frame["element"].to_numpy()
+        unit = sheet.title[sheet.title.find("（") + 1 : -1] if lang == "zh" else sheet.title[12:-1]
+        head = ("园区面积 " if lang == "zh" else "park area, ") + unit
+        cols.append(Col(key, head, "area"))
+    title = "园区面积" if lang == "zh" else "Park areas"
+    return Sheet("park_areas", title, frame, cols, total=False)
 
 
 def _split_tables(sheet: Sheet, st: dict[str, Any], lang: str) -> list[Any]:
