@@ -97,6 +97,15 @@ class Workspace:
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
 
+    def table(self, name: str) -> pd.DataFrame:
+        """A table, or an empty one with the schema's columns when the workspace lacks it.
+
+        Old workspaces have no supply tables (``contracts``, ``idle_cases``,
+        ``idle_exemptions``): they read as empty, and nothing is written.
+        """
+        found = self.tables.get(name)
+        return found if found is not None else empty_table(name)
+
     @property
     def parcels(self) -> gpd.GeoDataFrame:
         return self["parcels"]  # type: ignore[return-value]
@@ -116,6 +125,24 @@ class Workspace:
     @property
     def schematic(self) -> bool:
         return self.meta.get("schematic", "0") == "1"
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty attribute table with the columns and dtypes of :data:`geo.schema.TABLES`.
+
+    Examples
+    --------
+    >>> list(empty_table("idle_exemptions").columns)[:3]
+    ['exemption_id', 'case_id', 'cause']
+    """
+    spec = TABLES[name]
+    dtypes = {"str": "object", "int": "Int64", "float": "float64", "bool": "object"}
+    return pd.DataFrame(
+        {
+            c.name: pd.Series([], dtype="datetime64[ns]" if c.dtype == "date" else dtypes[c.dtype])
+            for c in spec.columns
+        }
+    )
 
 
 def list_layers(path: str | os.PathLike[str]) -> list[str]:

@@ -74,6 +74,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.checks",
         "geo.siting",
         "geo.editing",
+        "geo.supply",
+        "geo.supervision",
     ),
     ("geo.engine",),
     ("geo.layers", "geo.render", "geo.io", "geo.export", "geo.demo"),

@@ -5,8 +5,8 @@ The menu depends on the role:
 =============  ================================================================
 role           pages
 =============  ================================================================
-planner        总览, 腾退土地, 空间布局, 厂区转型, 亩均效益, 招商选址, 导入, 导出
-investment     总览, 腾退土地, 空间布局, 厂区转型, 招商选址, 导出
+planner        总览, 腾退土地, 空间布局, 厂区转型, 亩均效益, 检查与监管, 招商选址, 导入, 导出
+investment     总览, 腾退土地, 空间布局, 厂区转型, 检查与监管, 招商选址, 导出
 investor       招商选址 in presentation mode only (no sidebar, investor fields)
 =============  ================================================================
 
@@ -77,6 +77,9 @@ PAGES: tuple[PageDef, ...] = (
     PageDef("layout.py", "nav_layout", ":material/dashboard:", "layout", ("planner", "investment")),
     PageDef("sites.py", "nav_sites", ":material/factory:", "sites", ("planner", "investment")),
     PageDef("benefit.py", "nav_benefit", ":material/leaderboard:", "benefit", ("planner",)),
+    PageDef(
+        "checks.py", "nav_checks", ":material/fact_check:", "checks", ("planner", "investment")
+    ),
     PageDef(
         "site_finder.py",
         "nav_finder",

@@ -50,6 +50,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "export",
         "Write WORKSPACE as a standalone file for one role (xlsx, csv, GIS formats, PDF, HTML).",
     ),
+    "report": CommandEntry(
+        "geo.cli.report",
+        "report",
+        "Write a supervision report: the quarterly supply report or the park consolidation check.",
+    ),
     "new": CommandEntry(
         "geo.cli.new",
         "new",
@@ -106,6 +111,16 @@ COMMANDS: dict[str, CommandEntry] = {
         "geo.cli.geometry",
         "create",
         "Create a parcel from an outline; fields not given with --set are unknown.",
+    ),
+    "contracts": CommandEntry(
+        "geo.cli.supply",
+        "contracts",
+        "Import supply contracts (xlsx/csv keyed by 电子监管号) in one audited transaction.",
+    ),
+    "idle": CommandEntry(
+        "geo.cli.supply",
+        "idle",
+        "List idle-land cases (闲置土地) and take the procedure's steps, audited.",
     ),
     "history": CommandEntry(
         "geo.cli.edit",

@@ -44,6 +44,7 @@ from geo.store.model import (
     ParcelRecord,
     encode_value,
 )
+from geo.store.records import RECORD_TABLES, RecordEdit, RecordRow, RowNotFoundError
 
 
 def is_postgres_url(target: str | os.PathLike[str]) -> bool:
@@ -127,6 +128,7 @@ def revision_token(target: str | os.PathLike[str]) -> str:
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "AUDIT_COLUMNS",
+    "RECORD_TABLES",
     "Change",
     "EditConflict",
     "EditResult",
@@ -138,6 +140,9 @@ __all__ = [
     "ParcelNotFoundError",
     "ParcelRecord",
     "ReadOnlyError",
+    "RecordEdit",
+    "RecordRow",
+    "RowNotFoundError",
     "StorageFullError",
     "Store",
     "StoreBusyError",

@@ -58,6 +58,7 @@ from geo.store.model import (
     to_date,
     to_storage_geometry,
 )
+from geo.store.records import RecordsMixin
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ AUDIT_COLUMNS: tuple[str, ...] = (
 LAND_USE_FIELDS = ("land_use_now", "land_use_planned")
 
 
-class Store(ABC):
+class Store(RecordsMixin, ABC):
     """A workspace you can edit: a GeoPackage file or a PostGIS schema.
 
     Open one with :func:`geo.store.open_store`; use it as a context manager.
@@ -178,7 +179,7 @@ class Store(ABC):
     def _insert_parcel_row(self, values: Mapping[str, Any], geometry: Any, row_version: int) -> Any:
         """Insert one parcel (values, EPSG:4490 geometry, version); its storage key."""
 
-    def _after_commit(self) -> None:  # noqa: B027 - optional hook
+    def _after_commit(self) -> None:
         """Called after a successful commit (e.g. a WAL checkpoint)."""
 
     @abstractmethod

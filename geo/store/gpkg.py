@@ -60,7 +60,7 @@ from typing import Any
 import pandas as pd
 
 from geo.errors import OperationError
-from geo.store import gpkgblob
+from geo.store import gpkg_records, gpkgblob
 from geo.store.base import AUDIT_COLUMNS, Store, audit_row
 from geo.store.errors import (
     ReadOnlyError,
@@ -71,7 +71,8 @@ from geo.store.errors import (
     storage_error,
 )
 from geo.store.geometry import LINEAGE_FIELDS
-from geo.store.model import GEOMETRY_FIELD, Change, Kind, ParcelRecord, kind_of_column, to_date
+from geo.store.gpkg_records import from_sqlite as _from_sqlite, to_sqlite as _to_sqlite
+from geo.store.model import GEOMETRY_FIELD, Change, Kind, ParcelRecord, kind_of_column
 from geo.store.retry import EDIT_WAIT_ENV, edit_wait_s, retry_busy
 
 logger = logging.getLogger(__name__)
@@ -610,6 +611,24 @@ class GpkgStore(Store):
             rows.reverse()
         return [_change(r) for r in rows]
 
+    def _ensure_record_table(self, table: str) -> None:
+        if gpkg_records.ensure_table(self._conn, table):
+            self._kinds = None
+
+    def _select_record(self, table: str, key: str, *, for_update: bool) -> Any:
+        return gpkg_records.select_row(self._conn, table, key)
+
+    def _insert_record(self, table: str, values: Mapping[str, Any], row_version: int) -> None:
+        gpkg_records.insert_row(self._conn, table, values, row_version)
+
+    def _update_record(
+        self, table: str, storage_key: Any, values: Mapping[str, Any], row_version: int
+    ) -> None:
+        gpkg_records.update_row(self._conn, table, storage_key, values, row_version)
+
+    def _read_record_table(self, table: str) -> pd.DataFrame | None:
+        return gpkg_records.read_table(self._conn, table)
+
     def revision(self) -> int:
         with self._lock:
             row = self._conn.execute(
@@ -679,30 +698,3 @@ def _change(row: Sequence[Any]) -> Change:
         edit_id=str(edit_id or ""),
         note=note,
     )
-
-
-def _from_sqlite(value: Any, kind: Kind) -> Any:
-    if value is None:
-        return None
-    if kind == "bool":
-        return bool(value)
-    if kind == "date":
-        try:
-            return to_date(value)
-        except ValueError:
-            return value  # keep what is stored; validation reports it
-    if kind == "float":
-        return float(value)
-    if kind == "int":
-        return int(value)
-    return value
-
-
-def _to_sqlite(value: Any) -> Any:
-    import datetime as dt
-
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value

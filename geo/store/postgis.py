@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 
 from geo.schema import PARENT_COLUMN, RETIRED_COLUMN, TABLES
+from geo.store import postgis_records
 from geo.store.base import AUDIT_COLUMNS, Store, audit_row
 from geo.store.errors import StoreBusyError, StoreError
 from geo.store.geometry import LINEAGE_FIELDS
@@ -483,6 +484,28 @@ class PostgisStore(Store):
             )
             for w, at, t, r, f, b, a, v, e, n in rows
         ]
+
+    def _ensure_record_table(self, table: str) -> None:
+        postgis_records.ensure_table(self._conn, self.schema, table)
+
+    def _select_record(self, table: str, key: str, *, for_update: bool) -> Any:
+        def read() -> Any:
+            return postgis_records.select_row(
+                self._conn, self.schema, table, key, for_update=for_update
+            )
+
+        return read() if self._in_transaction() else self._retry_read(read)
+
+    def _insert_record(self, table: str, values: Mapping[str, Any], row_version: int) -> None:
+        postgis_records.insert_row(self._conn, self.schema, table, values, row_version)
+
+    def _update_record(
+        self, table: str, storage_key: Any, values: Mapping[str, Any], row_version: int
+    ) -> None:
+        postgis_records.update_row(self._conn, self.schema, table, storage_key, values, row_version)
+
+    def _read_record_table(self, table: str) -> pd.DataFrame | None:
+        return self._retry_read(lambda: postgis_records.read_table(self._conn, self.schema, table))
 
     def _revision(self) -> int:
         from psycopg import sql
