@@ -74,6 +74,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.benefit",
         "geo.checks",
         "geo.siting",
+        "geo.editing",
     ),
     ("geo.engine",),
     ("geo.layers", "geo.render", "geo.io", "geo.export", "geo.demo"),

@@ -33,6 +33,7 @@ from geo.store.errors import (
     StoreError,
     storage_error,
 )
+from geo.store.geometry import GeometryEdit, GeometryEditResult, child_ids, merged_id
 from geo.store.model import (
     ALLOWED_TRANSITIONS,
     Change,
@@ -127,6 +128,8 @@ __all__ = [
     "Change",
     "EditConflict",
     "EditResult",
+    "GeometryEdit",
+    "GeometryEditResult",
     "InvalidEditError",
     "InvalidTransitionError",
     "ParcelEdit",
@@ -137,8 +140,10 @@ __all__ = [
     "Store",
     "StoreBusyError",
     "StoreError",
+    "child_ids",
     "encode_value",
     "is_postgres_url",
+    "merged_id",
     "open_store",
     "revision_token",
     "storage_error",

@@ -56,6 +56,7 @@ from geo.store.model import (
     now_utc,
     plan_status_change,
     to_date,
+    to_storage_geometry,
 )
 
 logger = logging.getLogger(__name__)
@@ -160,6 +161,18 @@ class Store(ABC):
         self, *, table: str | None, row_id: str | None, since_version: int | None, limit: int | None
     ) -> list[Change]:
         """Audit rows, oldest first (the last ``limit`` when given)."""
+
+    @abstractmethod
+    def _ensure_lineage_schema(self) -> None:
+        """Inside a write transaction: add ``parent_id`` and ``retired_on`` when missing."""
+
+    @abstractmethod
+    def _parcel_ids(self) -> set[str]:
+        """Every parcel id, retired ones included."""
+
+    @abstractmethod
+    def _insert_parcel_row(self, values: Mapping[str, Any], geometry: Any, row_version: int) -> Any:
+        """Insert one parcel (values, EPSG:4490 geometry, version); its storage key."""
 
     def _after_commit(self) -> None:  # noqa: B027 - optional hook
         """Called after a successful commit (e.g. a WAL checkpoint)."""
@@ -415,7 +428,7 @@ class Store(ABC):
         if GEOMETRY_FIELD in wanted:
             geom = wanted[GEOMETRY_FIELD]
             if geometry_crs is not None and geom is not None:
-                geom = _to_storage_geometry(geom, geometry_crs)
+                geom = to_storage_geometry(geom, geometry_crs)
             wanted[GEOMETRY_FIELD] = check_parcel_geometry(
                 geom, allowed_types=self._geometry_types()
             )
@@ -537,6 +550,57 @@ class Store(ABC):
             edit_id,
         )
         return results
+
+    def apply_geometry_edit(
+        self,
+        edit: Any,
+        *,
+        user: str | None = None,
+        role: str | None = None,
+        expected: Mapping[str, int] | None = None,
+        note: str | None = None,
+        crs: Any = None,
+    ) -> Any:
+        """Split, merge, reshape, retire, restore or create parcels in one audited transaction.
+
+        Parameters
+        ----------
+        edit
+            A :class:`geo.store.geometry.GeometryEdit` (also :mod:`geo.editing`'s).
+        user
+            Who edits, for the audit (default: the store's user).
+        role
+            The caller's role; refused unless both it and the store's role are planner.
+        expected
+            Parcel id → the ``row_version`` the editor read; a parcel changed
+            since raises :class:`EditConflict` and nothing is written.
+        note
+            Why; stored with every audit row.
+        crs
+            CRS of the new geometries (e.g. ``ws.crs``, the GK zone); default
+            CGCS2000 degrees (EPSG:4490).
+
+        Returns
+        -------
+        geo.store.geometry.GeometryEditResult
+            New, retired and changed ids, versions and the audit rows.
+
+        Raises
+        ------
+        geo.access.RoleError, InvalidEditError, EditConflict, ParcelNotFoundError
+            Nothing was written.
+        """
+        from geo.store.geometry import apply_geometry_edit
+
+        return apply_geometry_edit(
+            self, edit, user=user, role=role, expected=expected, note=note, crs=crs
+        )
+
+    def geometry_versions(self, parcel_id: str) -> list[dict[str, Any]]:
+        """The geometry versions of a parcel (:func:`geo.store.geometry.geometry_versions`)."""
+        from geo.store.geometry import geometry_versions
+
+        return geometry_versions(self, parcel_id)
 
     def _checked_changes(
         self, changes: Mapping[str, Any], kinds: Mapping[str, Kind], *, who: str = ""
@@ -660,17 +724,3 @@ def audit_row(c: Change) -> tuple[Any, ...]:
         c.edit_id,
         c.note,
     )
-
-
-def _to_storage_geometry(geom: Any, crs: Any) -> Any:
-    import numpy as np
-    import shapely
-    from pyproj import CRS, Transformer
-
-    from geo.crs import STORAGE_EPSG
-
-    source = CRS.from_user_input(crs)
-    if source.to_epsg() == STORAGE_EPSG:
-        return geom
-    tr = Transformer.from_crs(source, STORAGE_EPSG, always_xy=True)
-    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))

@@ -34,9 +34,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.schema import TABLES
+from geo.schema import PARENT_COLUMN, RETIRED_COLUMN, TABLES
 from geo.store.base import AUDIT_COLUMNS, Store, audit_row
 from geo.store.errors import StoreBusyError, StoreError
+from geo.store.geometry import LINEAGE_FIELDS
 from geo.store.model import GEOMETRY_FIELD, Change, Kind, ParcelRecord, kind_of_column
 from geo.store.retry import edit_wait_s
 
@@ -234,8 +235,13 @@ class PostgisStore(Store):
             raise StoreError(f"{self.target} is open read-only (role {self.role})")
         self._check_conn()
         try:
-            with self._conn.transaction():
-                yield
+            try:
+                with self._conn.transaction():
+                    yield
+            except BaseException:
+                # a rolled-back edit may have added columns (row_version, lineage): read again
+                self._kinds, self._schema_ok = None, False
+                raise
         except psycopg.errors.LockNotAvailable:
             raise StoreBusyError(
                 f"{self.target}: the parcel is being saved by another editor; try again"
@@ -358,6 +364,45 @@ class PostgisStore(Store):
         cur = self._conn.execute(query, (*params, key))
         if cur.rowcount != 1:
             raise StoreError(f"{self.target}: parcel row {key} vanished during the edit")
+
+    def _ensure_lineage_schema(self) -> None:
+        from psycopg import sql
+
+        cols = dict(self._columns("parcels"))
+        types = {PARENT_COLUMN: "text", RETIRED_COLUMN: "date"}
+        for name in LINEAGE_FIELDS:
+            if name not in cols:
+                self._conn.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"tenglong:{self.schema}",)
+                )
+                self._conn.execute(
+                    sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} " + types[name]).format(
+                        self._table("parcels"), _ident(name)
+                    )
+                )
+                self._kinds = None
+
+    def _parcel_ids(self) -> set[str]:
+        from psycopg import sql
+
+        q = sql.SQL("SELECT parcel_id FROM {}").format(self._table("parcels"))
+        return {str(r[0]) for r in self._conn.execute(q).fetchall()}
+
+    def _insert_parcel_row(self, values: Mapping[str, Any], geometry: Any, row_version: int) -> Any:
+        from psycopg import sql
+
+        names = [n for n in values if n != GEOMETRY_FIELD]
+        query = sql.SQL(
+            "INSERT INTO {} ({}) VALUES (ST_GeomFromWKB(%s, %s), {}) RETURNING fid"
+        ).format(
+            self._table("parcels"),
+            sql.SQL(", ").join(
+                [_ident(self._geom_col), *(_ident(n) for n in names), _ident("row_version")]
+            ),
+            sql.SQL(", ").join(sql.Placeholder() * (len(names) + 1)),
+        )
+        params = [shapely.to_wkb(geometry), self._srid, *(values[n] for n in names), row_version]
+        return self._conn.execute(query, params).fetchone()[0]
 
     def _insert_audit(self, changes: Sequence[Change]) -> None:
         from psycopg import sql
