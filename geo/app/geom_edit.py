@@ -40,6 +40,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.errors import ShapelyError
 from shapely.geometry import mapping, shape
 
 from geo import crs as crs_mod
@@ -111,11 +112,11 @@ def display_to_work(geojson: Mapping[str, Any], crs: Any, *, gcj02: bool) -> Any
     --------
     >>> g = display_to_work({"type": "Point", "coordinates": [114.3, 36.6]}, 4547, gcj02=False)
     >>> round(g.x), round(g.y)
-    (526778, 4051334)
+    (526843, 4052163)
     """
     try:
         geom = shape(dict(geojson))
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as err:
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, ShapelyError) as err:
         raise InputError(f"the drawn shape is no GeoJSON geometry ({err})") from err
     coords = shapely.get_coordinates(geom)
     if not len(coords) or not np.isfinite(coords).all():
@@ -306,7 +307,8 @@ def edit_value(
         {"kind": r["kind"], "label": r.get("label") or "", "geometry": g}
         for r, g in zip(rows, shown, strict=True)
     ]
-    overlay_sig = hashlib.sha1(repr([(f["kind"], f["label"], f["geometry"]) for f in features]).encode()).hexdigest()[:16]
+    drawn = repr([(f["kind"], f["label"], f["geometry"]) for f in features])
+    overlay_sig = hashlib.sha1(drawn.encode()).hexdigest()[:16]
     return {
         "sig": sig,
         "mode": mode,
@@ -323,6 +325,40 @@ def edit_value(
 # ---------------------------------------------------------------------------
 # Checks, summary, save
 # ---------------------------------------------------------------------------
+
+
+def tidy(edit: GeometryEdit, crs: Any) -> GeometryEdit:
+    """``edit`` with new geometries that would be invalid once stored made storable, if trivially.
+
+    A cut can leave a vertex that runs back along an edge (a zero-width
+    spike): valid in the projected zone, a self-intersection once stored in
+    CGCS2000 degrees. Such a geometry is put on a 1 µm grid (which drops the
+    spike) when that changes its area by less than 0.001 m² and makes it
+    valid in storage; anything else is left as it is for the checks and the
+    store to report (nothing else is repaired).
+
+    Examples
+    --------
+    A geometry valid in storage is left as it is:
+
+    >>> square = shapely.box(529000, 4059000, 529100, 4059100)
+    >>> tidy(GeometryEdit("reshape", ["A"], [square]), 4547).new_geometries[0] is square
+    True
+    """
+    geoms = list(edit.new_geometries)
+    if not geoms:
+        return edit
+    stored = gpd.GeoSeries(geoms, crs=crs).to_crs(crs_mod.STORAGE_EPSG)
+    out = []
+    for g, s in zip(geoms, stored, strict=True):
+        if g is None or s is None or s.is_valid:
+            out.append(g)
+            continue
+        clean = shapely.set_precision(g, 1e-6)
+        back = gpd.GeoSeries([clean], crs=crs).to_crs(crs_mod.STORAGE_EPSG).iloc[0]
+        ok = not clean.is_empty and back.is_valid and abs(clean.area - g.area) < 1e-3
+        out.append(clean if ok else g)
+    return dataclasses.replace(edit, new_geometries=out)
 
 
 def problems_of(ws: Workspace, edit: GeometryEdit) -> list[Problem]:
@@ -459,6 +495,7 @@ __all__ = [
     "row_versions",
     "save",
     "summary",
+    "tidy",
     "to_work",
     "tools_unavailable",
     "with_new_parcels",

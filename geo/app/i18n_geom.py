@@ -28,9 +28,15 @@ GEOM_STRINGS: dict[str, tuple[str, str]] = {
     "ge_parcel": ("地块", "Parcel"),
     "ge_parcel_near": ("在此地块附近绘制", "Draw next to this parcel"),
     "ge_parcel_help": (
-        "也可以在地图上单击地块选择。", "You can also click a parcel on the map to choose it."
+        "也可以在地图上单击地块选择。",
+        "You can also click a parcel on the map to choose it.",
     ),
-    "ge_merge_ids": ("要合并的地块（在地图上单击添加）", "Parcels to merge (click them on the map)"),
+    "ge_pick": ("选择地块", "Choose a parcel"),
+    "ge_pick_many": ("选择两个或更多地块", "Choose two or more parcels"),
+    "ge_merge_ids": (
+        "要合并的地块（在地图上单击添加）",
+        "Parcels to merge (click them on the map)",
+    ),
     "ge_snap_m": ("吸附容差（米）", "Snapping tolerance (m)"),
     "ge_lots_n": ("地块数", "Number of lots"),
     "ge_lots_areas": (
@@ -42,8 +48,7 @@ GEOM_STRINGS: dict[str, tuple[str, str]] = {
     "ge_dir_ns": ("自北向南", "north to south"),
     "ge_areas_bad": (
         "面积“{text}”无法识别：请输入以逗号分隔的数字（亩），如 20, 30.5",
-        "The areas “{text}” cannot be read: give numbers in mu separated by commas, "
-        "e.g. 20, 30.5",
+        "The areas “{text}” cannot be read: give numbers in mu separated by commas, e.g. 20, 30.5",
     ),
     "ge_hint_create": (
         "在地图上逐点单击绘制新地块，单击第一个顶点闭合；可用“挖洞”工具画出洞；完成后点“采用此图形”。",
@@ -70,9 +75,7 @@ GEOM_STRINGS: dict[str, tuple[str, str]] = {
     "ge_map_parcel_area": ("地块面积", "Parcel area"),
     "ge_map_line_length": ("线长", "Line"),
     "ge_map_snap": ("吸附容差 {m} 米", "Snapping within {m} m"),
-    "ge_draw_first": (
-        "请先在地图上绘制（{what}）。", "Draw on the map first ({what})."
-    ),
+    "ge_draw_first": ("请先在地图上绘制（{what}）。", "Draw on the map first ({what})."),
     "ge_choose_parcel": ("请先选择地块。", "Choose a parcel first."),
     "ge_choose_two": ("请至少选择两个相邻地块。", "Choose at least two adjacent parcels."),
     "ge_cannot": ("无法生成编辑：{error}", "Cannot make this edit: {error}"),
@@ -104,7 +107,8 @@ GEOM_STRINGS: dict[str, tuple[str, str]] = {
         "Saved: {kind}. New: {new}; retired: {retired}.",
     ),
     "ge_conflict": (
-        "未保存：地块 {ids} 在您打开后已被 {who} 于 {at} 修改。没有覆盖任何内容；请重新载入后再编辑。",
+        "未保存：地块 {ids} 在您打开后已被 {who} 于 {at} 修改。"
+        "没有覆盖任何内容；请重新载入后再编辑。",
         "Not saved: parcel {ids} was changed by {who} at {at} after you opened it. Nothing "
         "was overwritten; reload and edit again.",
     ),
@@ -120,7 +124,8 @@ GEOM_STRINGS: dict[str, tuple[str, str]] = {
         "This parcel has no geometry changes yet (only its imported geometry).",
     ),
     "ge_restore_children": (
-        "恢复后以下子地块将被注销：{ids}", "Restoring retires these lots: {ids}"
+        "恢复后以下子地块将被注销：{ids}",
+        "Restoring retires these lots: {ids}",
     ),
     "ge_retired_tag": ("（已注销）", " (retired)"),
     "ge_kind_split": ("分割", "split"),

@@ -110,7 +110,12 @@ def _controls(ws: Workspace, lang: Lang, tools: bool) -> dict[str, Any]:
     if op == "merge":
         chosen = [i for i in st.session_state.get("ge_merge_ids") or [] if i in set(ids)]
         st.session_state["ge_merge_ids"] = chosen
-        out["targets"] = st.multiselect(t("ge_merge_ids", lang), ids, key="ge_merge_ids")
+        out["targets"] = st.multiselect(
+            t("ge_merge_ids", lang),
+            ids,
+            key="ge_merge_ids",
+            placeholder=t_plain("ge_pick_many", lang),
+        )
     else:
         if st.session_state.get("ge_target") not in set(ids):
             st.session_state["ge_target"] = None
@@ -122,7 +127,7 @@ def _controls(ws: Workspace, lang: Lang, tools: bool) -> dict[str, Any]:
             key="ge_target",
             format_func=lambda i: f"{i}{tag}" if i in retired else i,
             help=t_plain("ge_parcel_help", lang),
-            placeholder="—",
+            placeholder=t_plain("ge_pick", lang),
         )
         out["targets"] = [target] if target else []
     if op in geom_edit.DRAWING_OPS:
@@ -138,7 +143,9 @@ def _controls(ws: Workspace, lang: Lang, tools: bool) -> dict[str, Any]:
         )
     if op == "split_lots":
         out["n"] = int(
-            st.number_input(t("ge_lots_n", lang), min_value=2, max_value=50, value=3, key="ge_lots_n")
+            st.number_input(
+                t("ge_lots_n", lang), min_value=2, max_value=50, value=3, key="ge_lots_n"
+            )
         )
         out["areas_text"] = st.text_input(t("ge_lots_areas", lang), key="ge_lots_areas")
         out["direction"] = st.radio(
@@ -240,9 +247,7 @@ def _build(
             except InputError:
                 st.error(t("ge_areas_bad", lang, text=c.get("areas_text", "")))
                 return None
-            return plan_split_into_lots(
-                ws, pid, n=c["n"], areas_mu=areas, direction=c["direction"]
-            )
+            return plan_split_into_lots(ws, pid, n=c["n"], areas_mu=areas, direction=c["direction"])
         if op == "retire":
             return plan_retire(ws, [pid])
         if op == "restore":
@@ -280,7 +285,8 @@ def _new_rows(ws: Workspace, edit: GeometryEdit) -> pd.DataFrame | None:
         row: dict[str, Any] = {"new_id": new_id}
         for f in ATTRIBUTE_FIELDS:
             value = None if parent is None else parent.get(f)
-            row[f] = None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+            missing = value is None or (not isinstance(value, str) and pd.isna(value))
+            row[f] = None if missing else str(value)
         if parent is None:
             row["status"] = schema.UNKNOWN_STATUS
         rows.append(row)
@@ -316,8 +322,15 @@ def _attributes(ws: Workspace, edit: GeometryEdit, lang: Lang, sig: str) -> Geom
     return geom_edit.with_new_parcels(edit, pd.DataFrame(shown))
 
 
-def _overlay(ws: Workspace, edit: GeometryEdit | None, problems: list, c: dict, drawn: Any,
-             version_geom: Any, lang: Lang) -> list[dict[str, Any]]:
+def _overlay(
+    ws: Workspace,
+    edit: GeometryEdit | None,
+    problems: list,
+    c: dict,
+    drawn: Any,
+    version_geom: Any,
+    lang: Lang,
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     if version_geom is not None:
         rows.append({"kind": "version", "geometry": version_geom, "label": ""})
@@ -464,8 +477,13 @@ def page() -> None:
     drawn = _drawn(draw_key)
     with right:
         edit = _build(ws, c, lang, drawn, version)
-        sig = hashlib.sha1(repr((draw_key, edit and len(edit.new_geometries),
-                                 st.session_state.get(NONCE, 0))).encode()).hexdigest()[:12]
+        if edit is not None:
+            edit = geom_edit.tidy(edit, ws.crs)
+        sig = hashlib.sha1(
+            repr(
+                (draw_key, edit and len(edit.new_geometries), st.session_state.get(NONCE, 0))
+            ).encode()
+        ).hexdigest()[:12]
         if edit is not None:
             edit = _attributes(ws, edit, lang, sig)
         problems = geom_edit.problems_of(ws, edit) if edit is not None else []
@@ -516,9 +534,7 @@ def page() -> None:
         note = st.text_input(t("ge_note", lang), key="ge_note")
         if state.is_demo(ws.path):
             st.caption(t("edit_demo_copy", lang))
-        if st.button(
-            t("ge_save", lang), type="primary", key="ge_save", disabled=bool(problems)
-        ):
+        if st.button(t("ge_save", lang), type="primary", key="ge_save", disabled=bool(problems)):
             _save(ws, edit, lang, role, note)
 
 
