@@ -291,6 +291,8 @@ def edit_value(
     """
     mode = DRAWING_OPS.get(op, "select") if tools else "select"
     geoms = [g for g in (parcel_geometry(ws, p) for p in targets) if g is not None]
+    if mode in ("line", "reshape") and not geoms:
+        mode = "select"  # a parcel first: clicking one on the map chooses it
     target = None
     if geoms and mode in ("line", "reshape"):
         target = work_to_display([shapely.union_all(geoms)], ws.crs, gcj02=gcj02)[0]
@@ -389,7 +391,7 @@ def summary(ws: Workspace, edit: GeometryEdit, lang: Lang) -> tuple[pd.DataFrame
         lang,
         old=f"{crs_mod.m2_to_mu(old):,.2f}",
         new=f"{crs_mod.m2_to_mu(new):,.2f}",
-        diff=f"{new - old:+,.2f}",
+        diff=f"{round(new - old, 2) + 0.0:+,.2f}",  # never "-0.00"
     )
     return shown, totals
 

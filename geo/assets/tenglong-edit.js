@@ -33,6 +33,23 @@
   L.PM.setOptIn(true);
 
   var M2_PER_MU = 10000 / 15;
+  // The editing panel's look (kept here: the shared tenglong.css is untouched).
+  var CSS =
+    ".tl-edit-info{background:rgba(255,255,255,.95);padding:6px 9px;border-radius:4px;" +
+    "box-shadow:0 1px 4px rgba(0,0,0,.3);font:13px/1.45 system-ui,sans-serif;max-width:340px}" +
+    ".tl-edit-title{font-weight:600}.tl-edit-hint{color:#555;font-size:12px}" +
+    ".tl-edit-area{font-variant-numeric:tabular-nums;margin-top:3px;font-weight:600;color:#1b5e20}" +
+    ".tl-edit-snap{color:#555;font-size:12px}.tl-edit-buttons{margin-top:4px}" +
+    ".tl-edit-buttons button{margin-right:6px;padding:2px 8px;cursor:pointer}" +
+    ".tl-edit-tooltip{font-weight:600;font-size:11px;line-height:1.25;padding:1px 4px;" +
+    "white-space:pre;text-align:center;background:rgba(255,255,255,.85)}" +
+    ".tl-edit-tooltip.tl-edit-problem{color:#b71c1c}";
+  if (!document.getElementById("tl-edit-css")) {
+    var style = document.createElement("style");
+    style.id = "tl-edit-css";
+    style.textContent = CSS;
+    document.head.appendChild(style);
+  }
   var ZH = {
     tooltips: {
       placeMarker: "单击放置标记",
@@ -164,6 +181,8 @@
   };
 
   Editor.prototype._start = function () {
+    // With opt-in a map made before or after this file gets no geoman of its own.
+    if (!this.map.pm) this.map.pm = new L.PM.Map(this.map);
     var self = this,
       map = this.map,
       e = this.edit,

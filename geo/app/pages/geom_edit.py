@@ -313,9 +313,13 @@ def _attributes(ws: Workspace, edit: GeometryEdit, lang: Lang, sig: str) -> Geom
             "land_use_planned": st.column_config.SelectboxColumn(
                 schema.column_label("parcels", "land_use_planned", lang, with_unit=False),
                 options=uses,
+                format_func=lambda c: f"{c} {schema.land_use_label(c, lang)}",
             ),
             "status": st.column_config.SelectboxColumn(
-                t_plain("status", lang), options=statuses, required=True
+                t_plain("status", lang),
+                options=statuses,
+                required=True,
+                format_func=lambda s: schema.label(schema.STATUS_LABELS, str(s), lang),
             ),
         },
     )
@@ -346,7 +350,7 @@ def _overlay(
         unit = "亩" if lang == "zh" else "mu"
         for pid, g in zip(ids, edit.new_geometries, strict=False):
             mu = g.area * 15 / 10000
-            rows.append({"kind": "preview", "geometry": g, "label": f"{pid} · {mu:,.2f} {unit}"})
+            rows.append({"kind": "preview", "geometry": g, "label": f"{pid}\n{mu:,.2f} {unit}"})
     if c["op"] == "split_line" and drawn is not None:
         rows.append({"kind": "line", "geometry": drawn, "label": ""})
     for p in problems:

@@ -1,0 +1,181 @@
+"""地块编辑 in a real Chromium: draw a split line with the mouse, see the live figures, save.
+
+The app runs on a copy of the Fuxing demo (so the save goes into that file
+and is read back with the workspace reader); the network beyond localhost is
+cut off, so leaflet-geoman is served by the app itself or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shapely
+
+from geo import jsassets
+from geo.app import geom_edit
+from geo.workspace import open_workspace
+from tests.appserver import free_port, wait_healthy
+from tests.test_app_browser import FUXING, MAP_ELEMENT, ROOT, SCREEN, map_frame, offline, settle
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not jsassets.available("geoman"),
+        reason="leaflet-geoman is not fetched: run `python scripts/fetch-js.py` (make test does)",
+    ),
+]
+
+PID = "FX-0001"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("geomedit") / "fx.gpkg"
+    shutil.copy2(FUXING, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def edit_url(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on the copy, for this module."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("streamlit-geomedit") / "server.log"
+    env = {k: v for k, v in os.environ.items() if k != "TENGLONG_MODE"}
+    env["TENGLONG_WORKSPACE"] = str(workspace)
+    env["TENGLONG_CACHE_DIR"] = str(tmp_path_factory.mktemp("tl-cache"))
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _to_page(page: Any, lnglat: list[float]) -> tuple[float, float]:
+    """Page pixels of a display coordinate on the map element."""
+    xy = page.evaluate(
+        """([lng, lat]) => {
+            const holder = document.querySelector('.tl-holder');
+            const p = holder.__tl.map.latLngToContainerPoint([lat, lng]);
+            const r = holder.getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y];
+        }""",
+        lnglat,
+    )
+    return float(xy[0]), float(xy[1])
+
+
+def test_a_split_line_drawn_with_the_mouse_splits_the_parcel_in_the_store(
+    edit_url, chromium, workspace, screenshots
+):
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        assert page.locator("h1").first.inner_text() == "地块编辑"
+        # choose the parcel (the default operation is 按线分割 / split by a line)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="地块").first
+        box.click()
+        page.keyboard.type(PID)
+        page.keyboard.press("Enter")
+        settle(page)
+        page.wait_for_function(
+            "() => { const h = document.querySelector('.tl-holder');"
+            " return h && h.__tl && h.__tl.edit && h.__tl.edit.edit.target; }",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(800)  # the fit to the parcel
+        info = page.locator(".tl-edit-info")
+        assert "吸附容差 2 米" in info.inner_text()
+        live = page.locator('[data-testid="tl-edit-area"]')
+        assert "地块面积 18.84 亩" in live.inner_text()  # the parcel's area before drawing
+        # a north-south line through the parcel's middle, beyond both edges
+        ws = open_workspace(workspace)
+        x0, y0, x1, y1 = geom_edit.parcel_geometry(ws, PID).bounds
+        mid = x0 + (x1 - x0) * 0.4
+        line = shapely.LineString([(mid, y1 + 15), (mid, y0 - 15)])
+        start, end = geom_edit.work_to_display([line], ws.crs, gcj02=False)[0]["coordinates"]
+        sx, sy = _to_page(page, start)
+        ex, ey = _to_page(page, end)
+        page.mouse.click(sx, sy)
+        page.mouse.move((sx + ex) / 2, (sy + ey) / 2, steps=6)
+        assert "线长" in live.inner_text()  # the figures follow the pointer
+        page.mouse.move(ex, ey, steps=6)
+        page.mouse.click(ex, ey)
+        page.wait_for_timeout(300)
+        page.mouse.click(ex, ey)  # a click on the last vertex finishes the line
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        page.locator(".tl-edit-preview").first.wait_for()  # the lots, labelled on the map
+        labels = page.locator(".tl-edit-preview").all_inner_texts()
+        assert len(labels) == 2 and all("亩" in x for x in labels), labels
+        save = page.get_by_role("button", name="保存")
+        save.wait_for()
+        settle(page)
+        page.screenshot(path=str(screenshots / "geom-edit.png"))
+        assert save.is_enabled()
+        save.click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        after = open_workspace(workspace)
+        assert PID in after.retired_ids
+        lots = after.parcels[after.parcels["parent_id"].astype(str) == PID]
+        assert sorted(lots["parcel_id"]) == [f"{PID}-1", f"{PID}-2"]
+        assert lots.geometry.area.sum() == pytest.approx(
+            geom_edit.parcel_geometry(ws, PID).area, abs=0.01
+        )
+        assert ap.blocked == [] and ap.errors == [], (ap.blocked, ap.errors)
+        assert not page.locator("[data-testid='stException']").count()
+        map_frame(page)  # the map is drawn again, with the lots
+        page.wait_for_function(
+            "() => document.querySelector('.tl-holder').textContent.includes('FX-0001-1')",
+            timeout=30_000,
+        )
+        assert page.locator(MAP_ELEMENT).count() == 1
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Path:
+    out = ROOT / "artifacts" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
