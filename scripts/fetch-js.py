@@ -72,6 +72,34 @@ def _download(url: str) -> bytes:
     return data
 
 
+def checked_files(data: bytes, pin: dict) -> dict[str, bytes]:
+    """The pinned files of an npm tarball, by served name, after every check.
+
+    Raises
+    ------
+    SystemExit
+        The tarball does not match ``integrity``, a file is missing, is not a
+        regular file, or does not match its sha256: nothing is written.
+    """
+    label = f"{pin['package']}@{pin['version']}"
+    if not _integrity_ok(data, pin["integrity"]):
+        raise SystemExit(f"error: {label}: the tarball does not match the pinned integrity")
+    out: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        for served, (member, sha) in pin["files"].items():
+            try:
+                info = tar.getmember(member)
+            except KeyError:
+                raise SystemExit(f"error: {label}: {member} is not in the tarball") from None
+            if not info.isfile():
+                raise SystemExit(f"error: {label}: {member} is not a file")
+            blob = tar.extractfile(info).read()  # type: ignore[union-attr]
+            if _sha256(blob) != sha:
+                raise SystemExit(f"error: {label}: {member} does not match its pinned sha256")
+            out[served] = blob
+    return out
+
+
 def fetch_one(name: str, pin: dict, dest: Path) -> str:
     """Fetch one library into ``dest/name``; a one-line outcome."""
     folder = dest / name
@@ -79,19 +107,7 @@ def fetch_one(name: str, pin: dict, dest: Path) -> str:
     label = f"{pin['package']}@{pin['version']}"
     if _present(folder, files):
         return f"{label}: present in {folder}"
-    data = _download(pin["tarball"])
-    if not _integrity_ok(data, pin["integrity"]):
-        raise SystemExit(f"error: {label}: the tarball does not match the pinned integrity")
-    out: dict[str, bytes] = {}
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        for served, (member, sha) in files.items():
-            info = tar.getmember(member)
-            if not info.isfile():
-                raise SystemExit(f"error: {label}: {member} is not a file")
-            blob = tar.extractfile(info).read()  # type: ignore[union-attr]
-            if _sha256(blob) != sha:
-                raise SystemExit(f"error: {label}: {member} does not match its pinned sha256")
-            out[served] = blob
+    out = checked_files(_download(pin["tarball"]), pin)
     folder.mkdir(parents=True, exist_ok=True)
     for served, blob in out.items():
         tmp = folder / (served + ".tmp")

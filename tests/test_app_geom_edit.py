@@ -266,3 +266,28 @@ def test_bad_lot_areas_are_named(monkeypatch, copy):
     at.text_input(key="ge_lots_areas").input("5, 五").run()
     assert any("无法识别" in e.value for e in at.error)
     assert "ge_save" not in {b.key for b in at.button}
+
+
+def test_history_shows_geometry_versions_and_the_parent_is_restored(monkeypatch, copy):
+    at = _choose(_open(monkeypatch, workspace=copy), "split_lots")
+    at.button(key="ge_save").click().run()
+    assert f"{PID}-1" in set(open_workspace(copy).parcels["parcel_id"])
+    # the card's history names the outline by its area, not by its text
+    at = run_page(monkeypatch, workspace=copy, lang="en", state={"overview_selected": f"{PID}-2"})
+    history = next(e for e in at.expander if e.label == "Change history")
+    shown = history.dataframe[0].value.to_csv(index=False)
+    assert "outline (" in shown and "POLYGON" not in shown, shown
+    assert "split from FX-0001" in shown
+    at.button(key=f"history_versions_{PID}-2").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["ge_op"] == "restore" and at.session_state["ge_target"] == f"{PID}-2"
+    # restore the parent: it is live again and its lots are retired, in one save
+    at.selectbox(key="ge_target").set_value(PID).run()
+    assert any("retires these lots" in c.value for c in at.caption), [c.value for c in at.caption]
+    summary = next(d.value for d in at.dataframe if "Change" in d.value.columns)
+    assert list(summary["Change"]) == ["restored", "retired", "retired", "retired"]
+    at.button(key="ge_save").click().run()
+    assert not at.error, [e.value for e in at.error]
+    ws = open_workspace(copy)
+    assert PID in set(ws.parcels["parcel_id"]) and {f"{PID}-1", f"{PID}-3"} <= ws.retired_ids
+    assert ws.parcels.geometry.area.sum() == pytest.approx(_live_area_m2(FUXING), abs=0.01)

@@ -134,6 +134,15 @@ GEOM_STRINGS: dict[str, tuple[str, str]] = {
     "ge_kind_retire": ("注销", "retirement"),
     "ge_kind_restore": ("恢复", "restoration"),
     "ge_kind_create": ("新建", "new parcel"),
+    "hist_field_geometry": ("图形", "geometry"),
+    "hist_field_geometry_edit": ("图形编辑", "geometry edit"),
+    "hist_field_retired_on": ("注销日期", "retired on"),
+    "hist_field_parent_id": ("来源地块", "source parcel"),
+    "hist_outline": ("图形（{mu} 亩）", "outline ({mu} mu)"),
+    "ge_open_versions": (
+        "在地块编辑中查看和恢复图形版本",
+        "See and restore geometry versions in Edit parcels",
+    ),
     "ge_drawn_ok": ("已收到所画图形（{mu} 亩）。", "Shape received ({mu} mu)."),
     "ge_drawn_bad": ("所画图形无法使用：{error}", "The drawn shape cannot be used: {error}"),
 }
