@@ -205,3 +205,46 @@ def test_geopackage_stays_readable_by_gdal_after_edits(tiny_path):
     import pyogrio
 
     assert pyogrio.read_info(tiny_path, layer="parcels")["features"] == 8
+
+
+@pytest.mark.parametrize("role", ["investor", "public"])
+def test_investors_never_receive_retired_parcels(tiny_target, role):
+    with open_store(tiny_target, user="王工") as s:
+        s.apply_geometry_edit(
+            GeometryEdit("split", ["P1"], split_into_lots(square(0, 0), 2)), crs=GK
+        )
+    with open_store(tiny_target, user="x", role=role) as s:
+        ids = sorted(s.load_workspace().parcels["parcel_id"].astype(str))
+        assert ids == ["P1-1", "P1-2", "P2"]  # P1 retired; P3, P4 not on offer
+        with pytest.raises(ParcelNotFoundError):
+            s.parcel("P1")
+        assert s.parcel("P1-1").values["status"] == "released"
+        assert "parent_id" not in s.parcel("P1-1").values  # not a whitelisted field
+
+
+def test_attribute_edits_of_a_retired_parcel_are_refused(tiny_target):
+    with open_store(tiny_target, user="王工") as s:
+        s.apply_geometry_edit(GeometryEdit("retire", ["P2"]))
+        with pytest.raises(InvalidEditError, match="P2 was retired"):
+            s.set_status("P2", "supplied")
+        with pytest.raises(InvalidEditError, match="P2 was retired"):
+            s.update_parcel("P2", {"name": "x"})
+
+
+def test_lineage_and_geometry_history_survive_a_migration(tiny_path, make_schema_url, tmp_path):
+    from geo.store.migrate import migrate
+
+    with open_store(tiny_path, user="王工") as s:
+        s.apply_geometry_edit(
+            GeometryEdit("split", ["P1"], split_into_lots(square(0, 0), 2)), crs=GK
+        )
+    url = make_schema_url()
+    migrate(tiny_path, url)
+    back = tmp_path / "back.gpkg"
+    migrate(url, back)
+    for target in (url, str(back)):
+        with open_store(target, user="t") as s:
+            assert s.parcel("P1").values["retired_on"] == dt.date.today()
+            assert s.parcel("P1-2").values["parent_id"] == "P1"
+            assert [v["version"] for v in s.geometry_versions("P1-2")] == [1]
+        assert _live_ids(target) == ["P1-1", "P1-2", "P2", "P3", "P4"]

@@ -16,16 +16,15 @@ Usage::
 Geometry is in the workspace's projected GK zone (metres) throughout; the
 store converts it to CGCS2000 for storage. The operations are pure
 (:mod:`geo.editing.ops`), the checks need only frames (:mod:`geo.editing.checks`),
+every threshold is in :mod:`geo.editing.thresholds`,
 and :mod:`geo.editing.plan` builds, checks and saves edits for the command
 line and the app (docs/architecture.md §3).
 """
 
 from __future__ import annotations
 
-from geo.editing.checks import DEFAULT_TOLERANCES, Problem, Tolerances, check_edit, check_geometry
+from geo.editing.checks import Problem, check_edit, check_geometry
 from geo.editing.ops import (
-    ADJACENCY_TOLERANCE_M,
-    LOT_AREA_TOLERANCE_M2,
     GeometryError,
     merge,
     reshape,
@@ -35,6 +34,7 @@ from geo.editing.ops import (
 from geo.editing.plan import (
     EditProblemsError,
     edit_summary,
+    expected_versions,
     live_children,
     plan_merge,
     plan_reshape,
@@ -44,6 +44,12 @@ from geo.editing.plan import (
     plan_split_into_lots,
     save_edit,
     to_workspace_crs,
+)
+from geo.editing.thresholds import (
+    ADJACENCY_TOLERANCE_M,
+    DEFAULT_TOLERANCES,
+    LOT_AREA_TOLERANCE_M2,
+    Tolerances,
 )
 from geo.store.geometry import GeometryEdit, GeometryEditResult, child_ids, merged_id
 
@@ -61,6 +67,7 @@ __all__ = [
     "check_geometry",
     "child_ids",
     "edit_summary",
+    "expected_versions",
     "live_children",
     "merge",
     "merged_id",

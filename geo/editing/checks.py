@@ -3,9 +3,9 @@
 :func:`check_edit` looks at what a :class:`~geo.store.GeometryEdit` would
 write against the live parcels and the district boundary of a workspace
 (projected, metres) and returns :class:`Problem` rows, empty when the edit
-may be saved. Nothing is repaired (no ``make_valid``). The thresholds are the
-fields of :class:`Tolerances` (units in the names); the defaults are those of
-docs/architecture.md §3.
+may be saved. Nothing is repaired (no ``make_valid``). The thresholds are
+the fields of :class:`~geo.editing.thresholds.Tolerances` (units in the
+names); the defaults are those of docs/architecture.md §3.
 
 Kinds of problem: ``unknown_id``, ``retired_id``, ``id_taken``, ``invalid``,
 ``overlap``, ``outside_parent``, ``outside_district``, ``sliver``,
@@ -24,31 +24,11 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
+from geo.editing.thresholds import DEFAULT_TOLERANCES, Tolerances
 from geo.store.errors import InvalidEditError
 from geo.store.geometry import GeometryEdit, plan_new_ids
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Tolerances:
-    """Every threshold of :func:`check_edit`, in one place."""
-
-    overlap_m2: float = 0.5
-    """Overlap with another live parcel above this is a problem."""
-    outside_parent_m2: float = 0.5
-    """Land of a lot outside its parent above this is a problem."""
-    outside_district_m2: float = 0.5
-    """Land outside the district boundary above this is a problem."""
-    sliver_width_m: float = 1.0
-    """A parcel narrower than this (a negative buffer of half of it vanishes) is a sliver."""
-    sliver_area_m2: float = 10.0
-    """A parcel smaller than this is a sliver."""
-    conservation_m2: float = 0.01
-    """The lots of a split must add up to their parent within this."""
-
-
-DEFAULT_TOLERANCES = Tolerances()
 
 
 @dataclass(frozen=True)

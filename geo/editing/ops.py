@@ -25,15 +25,10 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.ops import split as shapely_split
 
 from geo.crs import m2_to_mu, mu_to_m2
+from geo.editing.thresholds import ADJACENCY_TOLERANCE_M, LOT_AREA_TOLERANCE_M2
 from geo.errors import InputError
 
 logger = logging.getLogger(__name__)
-
-LOT_AREA_TOLERANCE_M2 = 0.01
-"""How close each lot cut by :func:`split_into_lots` is to the area asked for (m²)."""
-
-ADJACENCY_TOLERANCE_M = 0.05
-"""Parcels closer than this (m) count as adjacent for :func:`merge` (digitising noise)."""
 
 DIRECTIONS = ("ew", "ns")
 
@@ -215,11 +210,15 @@ def split_into_lots(
     minx, miny, maxx, maxy = geom.bounds
     pad = 1.0 + 1e-6 * max(maxx - minx, maxy - miny)
 
-    def near_side(pos: float) -> Any:
-        """The part of the parcel before the cut at ``pos`` (west of x, or north of y)."""
+    def between(start: float | None, end: float | None) -> Any:
+        """The part of the parcel between two cuts (None: the parcel's own edge)."""
         if direction == "ew":
-            return geom.intersection(box(minx - pad, miny - pad, pos, maxy + pad))
-        return geom.intersection(box(minx - pad, pos, maxx + pad, maxy + pad))
+            x0 = minx - pad if start is None else start
+            x1 = maxx + pad if end is None else end
+            return geom.intersection(box(x0, miny - pad, x1, maxy + pad))
+        y1 = maxy + pad if start is None else start
+        y0 = miny - pad if end is None else end
+        return geom.intersection(box(minx - pad, y0, maxx + pad, y1))
 
     lo_end, hi_end = (minx, maxx) if direction == "ew" else (maxy, miny)
     cuts: list[float] = []
@@ -229,7 +228,7 @@ def split_into_lots(
         lo, hi = (cuts[-1] if cuts else lo_end), hi_end
         for _ in range(200):
             mid = (lo + hi) / 2
-            area = near_side(mid).area
+            area = between(None, mid).area
             if abs(area - cumulative) <= LOT_AREA_TOLERANCE_M2 / 10:
                 break
             if area < cumulative:
@@ -238,16 +237,10 @@ def split_into_lots(
                 hi = mid
         cuts.append(mid)
     lots: list[Any] = []
-    previous: Any = None
-    for pos in [*cuts, None]:
-        if pos is None:
-            piece = geom if previous is None else geom.difference(previous)
-        else:
-            upto = near_side(pos)
-            piece = upto if previous is None else upto.difference(previous)
-            previous = upto
-        parts = _polygons(piece)
-        parts = [p for p in parts if p.area > 1e-6]
+    for start, end in zip([None, *cuts], [*cuts, None], strict=True):
+        # a lot is cut straight out of the parcel (never a difference of two cuts, which
+        # leaves collinear back-tracking vertices that turn invalid once reprojected)
+        parts = [p for p in _polygons(between(start, end).simplify(0)) if p.area > 1e-6]
         lots.append(parts[0] if len(parts) == 1 else MultiPolygon(parts))
     for i, (lot, target) in enumerate(zip(lots, targets, strict=True)):
         if lot.is_empty or abs(lot.area - target) > LOT_AREA_TOLERANCE_M2:
@@ -319,7 +312,7 @@ def merge(geoms: Sequence[Any], ids: Sequence[str] | None = None) -> Polygon:
         # close digitising gaps: grow and shrink by the tolerance, mitred to keep corners
         t = ADJACENCY_TOLERANCE_M
         closed = union.buffer(t, join_style="mitre").buffer(-t, join_style="mitre")
-        if isinstance(closed, Polygon) and abs(closed.area - union.area) < 1.0:
+        if isinstance(closed, Polygon) and closed.area - union.area <= t * union.length:
             union = closed
     if not isinstance(union, Polygon):
         raise GeometryError(

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.editing.checks import DEFAULT_TOLERANCES, Problem, Tolerances, check_edit
+from geo.editing.checks import Problem, check_edit
 from geo.editing.ops import GeometryError, merge, reshape, split_by_line, split_into_lots
+from geo.editing.thresholds import DEFAULT_TOLERANCES, Tolerances
 from geo.schema import PARENT_COLUMN
 from geo.store.geometry import GeometryEdit
 
@@ -201,3 +202,19 @@ def edit_summary(ws: Any, edit: GeometryEdit) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["parcel_id", "change", "area_m2"])
     df["area_mu"] = m2_to_mu(df["area_m2"])
     return df
+
+
+def expected_versions(ws: Any, parcel_ids: Sequence[str]) -> dict[str, int]:
+    """Parcel id → the ``row_version`` the workspace was read at (0 before any edit).
+
+    Pass it as ``expected`` to :func:`save_edit`: a parcel saved by someone
+    else since ``ws`` was read is then a conflict, not overwritten.
+    """
+    frames = [ws.parcels] + ([ws.retired] if ws.retired is not None else [])
+    out: dict[str, int] = {}
+    for df in frames:
+        if "row_version" not in df.columns:
+            continue
+        for pid, v in zip(df["parcel_id"].astype(str), df["row_version"], strict=True):
+            out[pid] = 0 if pd.isna(v) else int(v)
+    return {str(i): out.get(str(i), 0) for i in parcel_ids}

@@ -38,7 +38,7 @@ from geo.access import (
     require_edit,
     require_internal_view,
 )
-from geo.schema import LAND_USES
+from geo.schema import LAND_USES, RETIRED_COLUMN
 from geo.store.errors import EditConflict, InvalidEditError, ParcelNotFoundError
 from geo.store.model import (
     GEOMETRY_FIELD,
@@ -167,6 +167,10 @@ class Store(ABC):
         """Inside a write transaction: add ``parent_id`` and ``retired_on`` when missing."""
 
     @abstractmethod
+    def _parcel_bounds(self) -> tuple[float, float, float, float] | None:
+        """Total bounds (EPSG:4490) of the parcels' geometry, or None."""
+
+    @abstractmethod
     def _parcel_ids(self) -> set[str]:
         """Every parcel id, retired ones included."""
 
@@ -223,7 +227,8 @@ class Store(ABC):
             )
         record = found[1]
         if self.role in RESTRICTED_ROLES:
-            if record.values.get("status") not in INVESTOR_STATUSES:
+            retired = record.values.get(RETIRED_COLUMN) is not None
+            if record.values.get("status") not in INVESTOR_STATUSES or retired:
                 raise ParcelNotFoundError(f"no parcel {parcel_id!r} available in {self.target}")
             keep = set(investor_columns("parcels", record.values))
             record = ParcelRecord(
@@ -577,8 +582,9 @@ class Store(ABC):
         note
             Why; stored with every audit row.
         crs
-            CRS of the new geometries (e.g. ``ws.crs``, the GK zone); default
-            CGCS2000 degrees (EPSG:4490).
+            CRS of the new geometries (e.g. ``ws.crs``). Default: CGCS2000
+            degrees (EPSG:4490) for coordinates in degrees, else the GK zone
+            :func:`geo.workspace.open_workspace` chooses for this workspace.
 
         Returns
         -------
@@ -679,6 +685,11 @@ class Store(ABC):
                 f"no parcel {parcel_id!r} in {self.target}; check the parcel_id"
             )
         key, current = found
+        if current.values.get(RETIRED_COLUMN) is not None:
+            raise InvalidEditError(
+                f"parcel {parcel_id} was retired on {current.values[RETIRED_COLUMN]} (split, "
+                f"merged or retired); edit its lots, or restore it first (`tenglong restore`)"
+            )
         if expected_version is not None and current.row_version != int(expected_version):
             theirs = self._select_audit(
                 table="parcels",

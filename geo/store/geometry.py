@@ -221,6 +221,36 @@ def plan_new_ids(edit: GeometryEdit, existing: set[str]) -> list[str]:
     return ids
 
 
+def _in_degrees(geoms: Sequence[Any]) -> bool:
+    """True when every geometry's bounds look like lon/lat in China."""
+    for g in geoms:
+        if g is None or g.is_empty:
+            continue
+        xmin, ymin, xmax, ymax = g.bounds
+        if not (xmin >= 70.0 and xmax <= 140.0 and ymin >= 0.0 and ymax <= 56.0):
+            return False
+    return True
+
+
+def default_crs(store: Store, geoms: Sequence[Any]) -> Any:
+    """The CRS of geometries given without one: EPSG:4490 for degrees, else the workspace's GK zone.
+
+    The zone is the one :func:`geo.workspace.open_workspace` chooses (the
+    centre of the parcels' extent), so the workspace's ``ws.crs``.
+    """
+    from geo.crs import STORAGE_EPSG, projected_crs_for_bounds
+
+    if not geoms or _in_degrees(geoms):
+        return None
+    bounds = store._parcel_bounds()
+    if bounds is None:  # an empty workspace: nothing to choose from but the boundary
+        raise InvalidEditError(
+            "the new geometry is not in degrees and the workspace has no parcels to choose a "
+            "GK zone from; pass crs= (e.g. the workspace's ws.crs)"
+        )
+    return projected_crs_for_bounds(bounds, STORAGE_EPSG)
+
+
 def _storage_geoms(edit: GeometryEdit, crs: Any, allowed: tuple[str, ...]) -> list[Any]:
     out = []
     for i, g in enumerate(edit.new_geometries):
@@ -293,7 +323,10 @@ def apply_geometry_edit(
     who = str(user).strip() if user is not None and str(user).strip() else store.user
     _check_shape(edit)
     day = today or dt.date.today()
-    geoms = _storage_geoms(edit, crs, store._geometry_types())
+    with store._lock:
+        if crs is None:
+            crs = default_crs(store, edit.new_geometries)
+        geoms = _storage_geoms(edit, crs, store._geometry_types())
     expected = {str(k): int(v) for k, v in (expected or {}).items()}
     ids = [str(i) for i in edit.parcel_ids]
     at, edit_id = now_utc(), uuid.uuid4().hex
@@ -332,7 +365,7 @@ def apply_geometry_edit(
                         expected_version=expected[pid],
                         current_version=current.row_version,
                         theirs=theirs,
-                        attempted={GEOMETRY_FIELD: edit.kind},
+                        attempted={EDIT_FIELD: f"{edit.kind} of {', '.join(ids)}"},
                     )
                 is_retired = current.values.get(RETIRED_COLUMN) is not None
                 wants_live = edit.kind != "restore" or pid != ids[0]

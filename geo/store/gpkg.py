@@ -544,6 +544,12 @@ class GpkgStore(Store):
                 self._kinds = None
                 logger.info("%s: added parcels.%s", self.path, name)
 
+    def _parcel_bounds(self) -> tuple[float, float, float, float] | None:
+        from geo.workspace import layer_bounds
+
+        b = layer_bounds(self.path, "parcels")
+        return None if b is None else (b[0], b[1], b[2], b[3])
+
     def _parcel_ids(self) -> set[str]:
         return {str(r[0]) for r in self._conn.execute('SELECT "parcel_id" FROM "parcels"')}
 

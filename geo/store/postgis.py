@@ -302,6 +302,8 @@ class PostgisStore(Store):
     def _parcel_kinds(self) -> dict[str, Kind]:
         with self._lock:
             if self._kinds is None or "row_version" not in self._kinds:
+                if not self._in_transaction():
+                    self._check_conn()  # a failed edit may have left a dropped connection
                 kinds: dict[str, Kind] = {}
                 for name, declared in self._columns("parcels"):
                     if name in ("fid", self._geom_col):
@@ -381,6 +383,16 @@ class PostgisStore(Store):
                     )
                 )
                 self._kinds = None
+
+    def _parcel_bounds(self) -> tuple[float, float, float, float] | None:
+        from psycopg import sql
+
+        q = sql.SQL(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            "(SELECT ST_Extent({}) AS e FROM {}) AS x"
+        ).format(_ident(self._geom_col), self._table("parcels"))
+        row = self._conn.execute(q).fetchone()
+        return None if row is None or row[0] is None else tuple(float(v) for v in row)  # type: ignore[return-value]
 
     def _parcel_ids(self) -> set[str]:
         from psycopg import sql
@@ -529,15 +541,23 @@ class PostgisStore(Store):
                     sql.SQL(", ").join(select) if select else sql.SQL("fid"), self._table(name)
                 )
                 params: list[Any] = []
+                # a restricted read may leave out retired_on: drop retired parcels in SQL
+                live = (columns is not None or parcel_statuses is not None) and (
+                    RETIRED_COLUMN in dict(self._columns("parcels"))
+                )
+                alive = sql.SQL(f" AND {RETIRED_COLUMN} IS NULL" if live else "")
+                gone = sql.SQL(f" OR {RETIRED_COLUMN} IS NOT NULL" if live else "")
                 if parcel_statuses is not None and name == "parcels":
-                    query += sql.SQL(" WHERE status = ANY(%s)")
+                    query += sql.SQL(" WHERE status = ANY(%s)") + alive
                     params.append(sorted(parcel_statuses))
                 elif parcel_statuses is not None and name == "milestones":
                     query += sql.SQL(
                         " WHERE subject_id NOT IN (SELECT parcel_id FROM {} WHERE parcel_id IS "
-                        "NOT NULL AND (status IS NULL OR NOT status = ANY(%s)))"
-                    ).format(self._table("parcels"))
+                        "NOT NULL AND (status IS NULL OR NOT status = ANY(%s){}))"
+                    ).format(self._table("parcels"), gone)
                     params.append(sorted(parcel_statuses))
+                elif live and name == "parcels":
+                    query += sql.SQL(f" WHERE {RETIRED_COLUMN} IS NULL")
                 query += sql.SQL(" ORDER BY fid")
                 rows = self._conn.execute(query, params).fetchall()
                 kinds = {c: kind_of_column(name, c, t) for c, t in cols}
