@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.access import RoleError
 from geo.app import geom_edit
+from geo.app.i18n import md
 from geo.app.map_view import EDITS
 from geo.editing import plan_split_into_lots
 from geo.store import open_store
@@ -74,6 +75,9 @@ def test_split_into_three_lots_saves_one_audited_transaction_in_a_working_copy(m
     assert list(summary["Change"]) == ["retired", "new", "new", "new"]
     assert summary["Area (m²)"].iloc[1:].sum() == pytest.approx(
         summary["Area (m²)"].iloc[0], abs=0.05
+    )
+    assert any(
+        md("Before 18.84 mu, after 18.84 mu (difference +0.00 m²)") in c.value for c in at.caption
     )
     # the new lots' attributes are set in the same form (the parent's by default)
     lots_form = next(d for d in at.dataframe if "new_id" in d.value.columns)
@@ -291,3 +295,53 @@ def test_history_shows_geometry_versions_and_the_parent_is_restored(monkeypatch,
     ws = open_workspace(copy)
     assert PID in set(ws.parcels["parcel_id"]) and {f"{PID}-1", f"{PID}-3"} <= ws.retired_ids
     assert ws.parcels.geometry.area.sum() == pytest.approx(_live_area_m2(FUXING), abs=0.01)
+
+
+def test_merge_adjacent_lots_and_refuse_parcels_apart(monkeypatch, copy):
+    at = _choose(_open(monkeypatch, workspace=copy), "split_lots")
+    at.button(key="ge_save").click().run()
+    at.radio(key="ge_op").set_value("merge").run()
+    at.multiselect(key="ge_merge_ids").set_value([PID + "-1", "FX-0002"]).run()
+    errors = [e.value for e in at.error]
+    assert any("Cannot make this edit" in e for e in errors), errors  # 200 m apart
+    assert "ge_save" not in {b.key for b in at.button}
+    at.multiselect(key="ge_merge_ids").set_value([PID + "-1", PID + "-2"]).run()
+    summary = next(d.value for d in at.dataframe if "Change" in d.value.columns)
+    assert list(summary["Change"]) == ["retired", "retired", "new"]
+    at.button(key="ge_save").click().run()
+    assert not at.error, [e.value for e in at.error]
+    ws = open_workspace(copy)
+    merged = ws.parcels[ws.parcels["parcel_id"] == f"{PID}-1-M"]
+    assert len(merged) == 1 and merged["parent_id"].iloc[0] == f"{PID}-1,{PID}-2"
+    assert merged.geometry.iloc[0].area == pytest.approx(2 * 12562.04 / 3, abs=0.5)
+
+
+def test_a_drawn_parcel_with_a_hole_is_created_with_its_attributes(monkeypatch, copy):
+    ws = open_workspace(copy)
+    _, y0, x1, _ = geom_edit.parcel_geometry(ws, PID).bounds
+    outer = shapely.box(x1 + 30, y0, x1 + 130, y0 + 100)
+    hole = shapely.box(x1 + 60, y0 + 30, x1 + 80, y0 + 50)
+    drawn = shapely.Polygon(outer.exterior.coords, [hole.exterior.coords])
+    at = _choose(_open(monkeypatch, workspace=copy), "create")
+    at = _send(at, _display(ws, drawn))
+    assert not at.exception
+    summary = next(d.value for d in at.dataframe if "Change" in d.value.columns)
+    assert list(summary["Change"]) == ["new"]
+    assert summary["Area (m²)"].iloc[0] == pytest.approx(10000 - 400, abs=0.01)
+    at.button(key="ge_save").click().run()
+    assert not at.error, [e.value for e in at.error]
+    after = open_workspace(copy)
+    created = after.parcels[after.parcels["parcel_id"] == "FX-1201"]
+    assert len(created) == 1 and len(created.geometry.iloc[0].interiors) == 1
+    assert created["status"].iloc[0] == "unknown"
+
+
+def test_retire_takes_the_parcel_out_of_every_total(monkeypatch, copy):
+    at = _choose(_open(monkeypatch, workspace=copy, lang="zh"), "retire")
+    summary = next(d.value for d in at.dataframe if "变更" in d.value.columns)
+    assert list(summary["变更"]) == ["注销"]
+    at.button(key="ge_save").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("已保存" in s.value for s in at.success)
+    ws = open_workspace(copy)
+    assert PID in ws.retired_ids and PID not in set(ws.parcels["parcel_id"])

@@ -376,8 +376,11 @@ def problem_message(p: Problem, lang: Lang) -> str:
 def summary(ws: Workspace, edit: GeometryEdit, lang: Lang) -> tuple[pd.DataFrame, str]:
     """What the save changes (a table in ``lang``) and a line of totals."""
     df = edit_summary(ws, edit)
-    old = float(df.loc[df["change"] == "retired", "area_m2"].sum())
+    live = ws.parcels.set_index(ws.parcels["parcel_id"].astype(str)).geometry
+    old = float(sum(live[i].area for i in map(str, edit.parcel_ids) if i in live.index))
     new = float(df.loc[df["change"] != "retired", "area_m2"].sum())
+    if edit.kind == "retire":
+        new = 0.0
     shown = pd.DataFrame(
         {
             t_plain("col_parcel_id", lang): df["parcel_id"].astype(str),

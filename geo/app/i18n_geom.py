@@ -92,8 +92,8 @@ GEOM_STRINGS: dict[str, tuple[str, str]] = {
     "ge_col_change": ("变更", "Change"),
     "ge_col_area_m2": ("面积（m²）", "Area (m²)"),
     "ge_totals": (
-        "注销 {old} 亩，新建/修改 {new} 亩（差 {diff} m²）",
-        "Retired {old} mu, new or changed {new} mu (difference {diff} m²)",
+        "变更前 {old} 亩，变更后 {new} 亩（差 {diff} m²）",
+        "Before {old} mu, after {new} mu (difference {diff} m²)",
     ),
     "ge_attributes": (
         "新地块的属性（默认取自原地块，可修改）",
