@@ -174,6 +174,81 @@ def test_a_split_line_drawn_with_the_mouse_splits_the_parcel_in_the_store(
         context.close()
 
 
+def test_over_gaode_a_snapped_vertex_is_stored_on_the_neighbours_vertex(
+    edit_url, chromium, workspace
+):
+    """Drawn over the GCJ-02 basemap, a corner snapped to a parcel's corner is stored on it."""
+    near = "FX-0003"
+    ws = open_workspace(workspace)
+    parcel = geom_edit.parcel_geometry(ws, near)
+    corner = max(shapely.get_coordinates(parcel).tolist(), key=lambda p: p[0] + p[1])  # NE
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        page.locator('[data-testid="stSidebar"]').get_by_text("高德 矢量 (GCJ-02)").click()
+        settle(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("绘制新地块").click()
+        settle(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="附近").first
+        box.click()
+        page.keyboard.type(near)
+        page.keyboard.press("Enter")
+        settle(page)
+        snap = (
+            page.locator('[data-testid="stNumberInput"]').filter(has_text="吸附").locator("input")
+        )
+        snap.fill("5")
+        snap.press("Enter")
+        settle(page)
+        page.wait_for_function(
+            "() => { const h = document.querySelector('.tl-holder');"
+            " return h && h.__tl && h.__tl.edit && h.__tl.edit.edit.snap_m === 5"
+            " && h.__tl.edit.layers.length > 0; }",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(800)
+        assert "吸附容差 5 米" in page.locator(".tl-edit-info").inner_text()
+        shown = geom_edit.work_to_display([shapely.Point(corner)], ws.crs, gcj02=True)[0]
+        cx, cy = _to_page(page, shown["coordinates"])
+        # a 60 m square north-east of the corner; its first vertex 2 px off the corner
+        far = geom_edit.work_to_display(
+            [shapely.Point(corner[0] + 60, corner[1] + 60)], ws.crs, gcj02=True
+        )[0]
+        fx, fy = _to_page(page, far["coordinates"])
+        points = [(cx + 2, cy - 2), (fx, cy), (fx, fy), (cx, fy)]
+        for x, y in points:
+            page.mouse.move(x, y, steps=4)
+            page.mouse.click(x, y)
+            page.wait_for_timeout(150)
+        assert "亩" in page.locator('[data-testid="tl-edit-area"]').inner_text()
+        page.mouse.move(cx, cy, steps=4)
+        page.mouse.click(cx, cy)  # the first vertex closes the shape
+        page.wait_for_timeout(300)
+        live = page.locator('[data-testid="tl-edit-area"]').inner_text()
+        assert "亩" in live and "m²" in live, live
+        page.locator(".tl-edit-use").click()
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        page.get_by_role("button", name="保存").click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        after = open_workspace(workspace)
+        created = after.parcels[~after.parcels["parcel_id"].isin(ws.parcels["parcel_id"])]
+        created = created[created["parent_id"].isna()]
+        assert len(created) == 1
+        got = shapely.get_coordinates(created.geometry.iloc[0])
+        dist_m = float(((got - corner) ** 2).sum(axis=1).min() ** 0.5)
+        assert dist_m < 0.005, dist_m  # on the neighbour's corner within 5 mm
+        assert ap.errors == []
+        assert all("autonavi" in u or "amap" in u for u in ap.blocked), ap.blocked[:3]
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="module")
 def screenshots() -> Path:
     out = ROOT / "artifacts" / "screenshots"
