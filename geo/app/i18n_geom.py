@@ -143,7 +143,6 @@ GEOM_STRINGS: dict[str, tuple[str, str]] = {
         "在地块编辑中查看和恢复图形版本",
         "See and restore geometry versions in Edit parcels",
     ),
-    "ge_drawn_ok": ("已收到所画图形（{mu} 亩）。", "Shape received ({mu} mu)."),
     "ge_drawn_bad": ("所画图形无法使用：{error}", "The drawn shape cannot be used: {error}"),
 }
 """``key: (zh, en)``."""

@@ -37,6 +37,7 @@ from geo import schema
 from geo.access import RESTRICTED_ROLES, RoleError, can_edit
 from geo.app import editing, geom_edit, map_view, session, state
 from geo.app.i18n import Lang, md, t, t_plain
+from geo.crs import m2_to_mu
 from geo.editing import (
     EditProblemsError,
     GeometryEdit,
@@ -349,7 +350,7 @@ def _overlay(
             ids = list(edit.parcel_ids)
         unit = "亩" if lang == "zh" else "mu"
         for pid, g in zip(ids, edit.new_geometries, strict=False):
-            mu = g.area * 15 / 10000
+            mu = m2_to_mu(g.area)
             rows.append({"kind": "preview", "geometry": g, "label": f"{pid}\n{mu:,.2f} {unit}"})
     if c["op"] == "split_line" and drawn is not None:
         rows.append({"kind": "line", "geometry": drawn, "label": ""})
