@@ -73,6 +73,11 @@ def test_split_along_a_lonlat_line_and_in_the_gk_zone(tiny_target):
     res = _run("split", tiny_target, "P1", "--line", f"LINESTRING ({a[0]} {a[1]}, {b[0]} {b[1]})")
     assert res.exit_code == 0, res.output
     assert "4.5000" in res.output and "10.5000" in res.output  # 30 m and 70 m of 100 m
+    c, d = to_deg.transform(X0 + 60, Y0 - 20), to_deg.transform(X0 + 60, Y0 + 120)
+    wgs84 = f"LINESTRING ({c[0]} {c[1]}, {d[0]} {d[1]})"  # WGS84 ≈ CGCS2000 at this scale
+    res = _run("split", tiny_target, "P1-2", "--line", wgs84, "--crs", "EPSG:4326", "--dry-run")
+    assert res.exit_code == 0, res.output
+    assert "6.0000" in res.output and "P1-2-2" in res.output  # 30 m + 40 m of the 70 m lot
     gk = f"LINESTRING ({X0 + 200 - 1} {Y0 + 50}, {X0 + 301} {Y0 + 50})"
     res = _run("split", tiny_target, "P2", "--line", gk, "--crs", "EPSG:4547", "--dry-run")
     assert res.exit_code == 0, res.output

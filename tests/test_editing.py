@@ -6,6 +6,7 @@ for the release summaries before and after a split and a merge.
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import geopandas as gpd
@@ -161,6 +162,8 @@ def test_a_lot_crossing_a_neighbour_and_leaving_its_parent():
     problems = check_edit(frames, GeometryEdit("split", ["P1"], lots))
     overlap = next(p for p in problems if p.kind == "overlap")
     assert overlap.parcel_id == "P1-2" and "P2" in overlap.message_en and "P2" in overlap.message_zh
+    cjk = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+    assert not any(cjk.search(p.message_en) for p in problems)  # the UI's English mode
     assert overlap.geometry_of_problem.area == pytest.approx(1000)
 
 
@@ -229,6 +232,16 @@ def test_split_and_merge_conserve_every_release_summary(fuxing_copy):
     kids = ws2.parcels[ws2.parcels["parcel_id"].isin(r.new_ids)]
     assert abs(kids.geometry.area.sum() - parent_m2) < 0.01  # to 0.01 m²
     after = _totals(_summaries(ws2))
+    # the selective reader (summaries of large workspaces) leaves the parent out too
+    from geo.workspace import read_selection
+
+    cols = ["parcel_id", "status", "area_mu"]
+    sel0 = read_selection("data/fuxing.gpkg", parcel_columns=cols, statuses=["released"])
+    sel = read_selection(fuxing_copy, parcel_columns=cols, statuses=["released"])
+    assert parent not in set(sel.parcels["parcel_id"]) and set(r.new_ids) <= set(
+        sel.parcels["parcel_id"]
+    )
+    assert sel.parcels["area_mu"].sum() == pytest.approx(sel0.parcels["area_mu"].sum(), abs=1e-5)
     for name in before:
         pd.testing.assert_series_equal(before[name], after[name], atol=0.01, check_exact=False)
     # merge two of the lots back: the same figures again

@@ -72,7 +72,12 @@ def _where_invalid(geom: Any) -> Any:
 
 
 def _fmt(m2: float) -> str:
-    return f"{m2:.2f} m² ({m2 / (10000 / 15):.4f} 亩)"
+    return f"{m2:.2f} m²（{m2 / (10000 / 15):.4f} 亩）"
+
+
+def _fmt_en(m2: float) -> str:
+    """English messages carry no CJK character (the UI's English mode shows them)."""
+    return f"{m2:.2f} m² ({m2 / (10000 / 15):.4f} mu)"
 
 
 def check_geometry(
@@ -237,7 +242,7 @@ def _check_one(
                         "overlap",
                         pid,
                         f"{pid} 与地块 {other} 重叠 {_fmt(overlap.area)}",
-                        f"{pid} overlaps parcel {other} by {_fmt(overlap.area)}",
+                        f"{pid} overlaps parcel {other} by {_fmt_en(overlap.area)}",
                         overlap,
                     )
                 )
@@ -251,7 +256,7 @@ def _check_one(
                         "overlap",
                         pid,
                         f"{pid} 与新地块 {other} 重叠 {_fmt(overlap.area)}",
-                        f"{pid} overlaps the new parcel {other} by {_fmt(overlap.area)}",
+                        f"{pid} overlaps the new parcel {other} by {_fmt_en(overlap.area)}",
                         overlap,
                     )
                 )
@@ -263,7 +268,7 @@ def _check_one(
                         "outside_district",
                         pid,
                         f"{pid} 有 {_fmt(outside.area)} 位于辖区边界之外",
-                        f"{pid}: {_fmt(outside.area)} lies outside the district boundary",
+                        f"{pid}: {_fmt_en(outside.area)} lies outside the district boundary",
                         outside,
                     )
                 )
@@ -277,7 +282,7 @@ def _check_one(
                         "outside_parent",
                         pid,
                         f"子地块 {pid} 有 {_fmt(outside.area)} 超出原地块 {sources[0]}",
-                        f"lot {pid}: {_fmt(outside.area)} lies outside its parent {sources[0]}",
+                        f"lot {pid}: {_fmt_en(outside.area)} lies outside its parent {sources[0]}",
                         outside,
                     )
                 )
@@ -291,8 +296,8 @@ def _check_one(
                         sources[0],
                         f"子地块合计 {_fmt(lots_m2)}，与原地块 {_fmt(float(parent.area))} 相差 "
                         f"{gap:+.2f} m²；子地块须恰好覆盖原地块",
-                        f"the lots add up to {_fmt(lots_m2)}, the parent {sources[0]} has "
-                        f"{_fmt(float(parent.area))} ({gap:+.2f} m²); the lots must cover it "
+                        f"the lots add up to {_fmt_en(lots_m2)}, the parent {sources[0]} has "
+                        f"{_fmt_en(float(parent.area))} ({gap:+.2f} m²); the lots must cover it "
                         f"exactly",
                         parent.symmetric_difference(shapely.union_all([g for _, g in valid])),
                     )

@@ -11,7 +11,9 @@ Usage::
 
 Every edit is one transaction with its audit rows; two editors saving the same
 parcel get :class:`EditConflict` (with the other change), not a silent
-overwrite. Only planners edit (:mod:`geo.access`). See :mod:`geo.store.base`
+overwrite. Geometry edits (split, merge, reshape, retire, restore, create) go
+through :meth:`Store.apply_geometry_edit` (:mod:`geo.store.geometry`), one
+audited transaction too. Only planners edit (:mod:`geo.access`). See :mod:`geo.store.base`
 for the algorithm, :mod:`geo.store.gpkg` and :mod:`geo.store.postgis` for the
 backends, :mod:`geo.store.migrate` to copy a workspace between them.
 """
