@@ -338,7 +338,7 @@ def show_rendered(
         on_edit_change=_ignore,
     )
     drawn = getattr(result, "edit", None)
-    if isinstance(drawn, dict):
+    if edit is not None and isinstance(drawn, dict):  # a map without tools accepts no drawing
         st.session_state.setdefault(EDITS, {})[key] = drawn
     chosen = getattr(result, "basemap", None)
     if chosen in BASEMAP_NAMES and chosen != st.session_state.get("basemap", "none"):
