@@ -367,7 +367,8 @@
     var self = this,
       map = this.map,
       t = this.edit.text || {};
-    var target = this._targetLayers(false);
+    if (!this.target) this.target = this._targetLayers(false); // once: "redraw" reuses it
+    var target = this.target;
     var area = 0;
     target.forEach(function (l) {
       area += areaM2(l);
