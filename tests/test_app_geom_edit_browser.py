@@ -249,6 +249,72 @@ def test_over_gaode_a_snapped_vertex_is_stored_on_the_neighbours_vertex(
         context.close()
 
 
+def test_a_drawn_parcel_with_a_cut_hole_is_checked_and_its_overlap_shown_in_red(
+    edit_url, chromium, workspace
+):
+    near = "FX-0004"
+    ws = open_workspace(workspace)
+    centre = geom_edit.parcel_geometry(ws, near).centroid
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("绘制新地块").click()
+        settle(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="附近").first
+        box.click()
+        page.keyboard.type(near)
+        page.keyboard.press("Enter")
+        settle(page)
+        page.wait_for_function(
+            "() => { const h = document.querySelector('.tl-holder');"
+            " return h && h.__tl && h.__tl.edit && h.__tl.edit.layers.length > 0; }"
+        )
+        page.wait_for_timeout(800)
+        shown = geom_edit.work_to_display([centre], ws.crs, gcj02=False)[0]
+        cx, cy = _to_page(page, shown["coordinates"])
+        live = page.locator('[data-testid="tl-edit-area"]')
+
+        def draw(points):
+            for x, y in [*points, points[0]]:  # the first vertex again closes the shape
+                page.mouse.move(x, y, steps=3)
+                page.mouse.click(x, y)
+                page.wait_for_timeout(150)
+
+        # a square from the parcel's centre to the north-east: it overlaps the parcel
+        draw([(cx, cy), (cx + 120, cy), (cx + 120, cy - 120), (cx, cy - 120)])
+        outer = live.inner_text()
+        page.locator(".leaflet-pm-icon-cut").click()  # 挖洞: a hole, away from the parcel
+        draw([(cx + 80, cy - 80), (cx + 105, cy - 80), (cx + 105, cy - 105), (cx + 80, cy - 105)])
+        page.wait_for_timeout(400)
+        holed = live.inner_text()
+
+        def m2(text):
+            return float(text.split("·")[1].replace("m²", "").replace(",", "").strip())
+
+        assert m2(holed) < m2(outer) * 0.99, (outer, holed)  # the area follows the cut
+        page.locator(".tl-edit-use").click()
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        alerts = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+        assert "保存前检查发现" in alerts, alerts
+        problems = " ".join(
+            page.locator('[data-testid="stMarkdownContainer"] li').all_inner_texts()
+        )
+        assert near in problems and "重叠" in problems, problems
+        assert page.get_by_role("button", name="保存").is_disabled()
+        # the overlap is drawn in red on the map
+        page.wait_for_function(
+            "() => document.querySelectorAll(\"path[stroke='#d50000']\").length > 0"
+        )
+        assert ap.errors == [] and ap.blocked == []
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="module")
 def screenshots() -> Path:
     out = ROOT / "artifacts" / "screenshots"

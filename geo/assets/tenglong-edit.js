@@ -230,7 +230,8 @@
       allowSelfIntersection: false,
       templineStyle: STYLES.line,
       hintlineStyle: L.extend({}, STYLES.line, { dashArray: "5 5" }),
-      pathOptions: STYLES.drawn,
+      // opt-in: what is drawn takes part in editing and cutting (holes)
+      pathOptions: L.extend({}, STYLES.drawn, { pmIgnore: false }),
     });
   };
 
@@ -328,6 +329,16 @@
         return l !== ev.layer;
       });
     });
+    // After any drawing (a hole cut too) the area of everything drawn so far.
+    this._on("pm:drawend", function () {
+      root.setTimeout(function () {
+        var a = 0;
+        self.drawn.forEach(function (l) {
+          a += areaM2(l);
+        });
+        if (self.drawn.length) self._showArea(a);
+      }, 0);
+    });
     this._on("pm:globalcutmodetoggled", function (ev) {
       if (ev.enabled) map.pm.Draw.Cut.setOptions({ layersToCut: self.drawn });
     });
@@ -338,7 +349,7 @@
   Editor.prototype._onDrawStart = function (ev) {
     var self = this,
       wl = ev.workingLayer;
-    if (!wl || ev.shape === "Line") return;
+    if (!wl || ev.shape === "Line" || ev.shape === "Cut") return; // a hole: the area after the cut
     var update = function (pointer) {
       var lls = wl.getLatLngs().slice();
       if (pointer) lls.push(pointer);
