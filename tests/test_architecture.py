@@ -59,6 +59,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.cells",
         "geo.gdal",
         "geo.sharing",
+        "geo.jsassets",
     ),
     ("geo.validate", "geo.basemaps", "geo.grid", "geo.district"),
     ("geo.workspace", "geo.workspace_new", "geo.store", "geo.dataset"),

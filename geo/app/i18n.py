@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from geo.app.i18n_geom import GEOM_STRINGS
+
 Lang = Literal["zh", "en"]
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -989,6 +991,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The engine is computing the summary by {dims}…",
     ),
 }
+
+STRINGS.update(GEOM_STRINGS)  # the 地块编辑 page (geo/app/i18n_geom.py)
 
 TERMS_EN: dict[str, str] = {
     # layouts
