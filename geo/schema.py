@@ -228,8 +228,22 @@ PARCELS = Table(
         Column(
             "invest_wan_per_mu", "float", "投资强度", "investment intensity", False, unit="万元/亩"
         ),
+        # optional: lineage of geometry edits (docs/architecture.md §3, geo/store/geometry.py)
+        Column("parent_id", "str", "来源地块", "source parcel(s)", required=False),
+        Column("retired_on", "date", "注销日期", "retired on", required=False),
     ),
 )
+
+RETIRED_COLUMN = "retired_on"
+"""A parcel with a date here was retired by a split, a merge or a retirement.
+
+It stays in the parcels table (never erased: its history and geometry remain)
+but counts nowhere: :func:`geo.workspace.workspace_from_tables` and
+:func:`geo.workspace.read_selection` leave it out of every workspace."""
+
+PARENT_COLUMN = "parent_id"
+"""The parcel(s) a parcel was cut from: one id for a split, the sources of a
+merge comma-separated in the order given (``FX-0001,FX-0002``)."""
 
 AREAS = Table(
     "areas",

@@ -13,7 +13,8 @@ request that tried to leave the machine is reported, and the run fails
 What is shot (``NAME-ROLE-LANG-WxH.png``):
 
 - *planner*, zh and en: overview, freed land, layout, factory sites (Wu'an,
-  the demo that has sites), 亩均 benefit, site finder, import, export, and the
+  the demo that has sites), 亩均 benefit, checks and supervision, site finder,
+  import, export, and the
   site finder's presentation mode (``?present=1`` with one site chosen);
 - *investor*, zh and en: the presentation an investor's share link opens
   (a token made with :mod:`geo.sharing`; the investor sees only it);
@@ -95,6 +96,7 @@ PLANNER_PAGES: tuple[Page, ...] = (
     Page("layout", "/layout"),
     Page("sites", "/sites", "ws=wuan"),
     Page("benefit", "/benefit"),
+    Page("checks", "/checks"),
     Page("site-finder", "/site-finder", "ws=fuxing"),
     Page("import", "/import", has_map=False),
     Page("export", "/export", has_map=False),

@@ -41,6 +41,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "sites": ("厂区转型", "Factory sites"),
     "benefit": ("亩均效益评价", "Benefit per mu evaluation"),
     "site_finder": ("招商选址", "Site finder"),
+    "geom_edit": ("地块编辑", "Edit parcels"),
     "import_data": ("导入数据", "Import data"),
     "export": ("导出", "Export"),
 }
@@ -570,7 +571,9 @@ def test_benefit_page_says_when_the_preset_is_not_local(monkeypatch, workspace, 
     assert shown is note
 
 
-@pytest.mark.parametrize("page", ["overview", "site_finder", "import_data", "freed_land"])
+@pytest.mark.parametrize(
+    "page", ["overview", "site_finder", "import_data", "freed_land", "geom_edit"]
+)
 def test_no_select_box_falls_back_to_streamlits_english_placeholder(monkeypatch, page):
     """A select box showing no choice says so in the UI language, not "Choose an option"."""
     at = run_page(monkeypatch, page, lang="zh")

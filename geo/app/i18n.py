@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from geo.app.i18n_geom import GEOM_STRINGS
+
 Lang = Literal["zh", "en"]
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -1025,6 +1027,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
+STRINGS.update(GEOM_STRINGS)  # the 地块编辑 page (geo/app/i18n_geom.py)
+
 TERMS_EN: dict[str, str] = {
     # layouts
     "一区一园一廊": "one zone, one park, one corridor",
@@ -1200,3 +1204,10 @@ def term(value: object, lang: Lang = "zh") -> str:
     if lang == "en":
         return TERMS_EN.get(text, text)
     return text
+
+
+# The 检查与监管 page and the supervision reports keep their strings apart
+# (geo/app/i18n_checks.py); one lookup for all.
+from geo.app.i18n_checks import CHECKS_STRINGS  # noqa: E402
+
+STRINGS.update(CHECKS_STRINGS)

@@ -70,6 +70,7 @@ from geo.store.errors import (
     nearly_full,
     storage_error,
 )
+from geo.store.geometry import LINEAGE_FIELDS
 from geo.store.gpkg_records import from_sqlite as _from_sqlite, to_sqlite as _to_sqlite
 from geo.store.model import GEOMETRY_FIELD, Change, Kind, ParcelRecord, kind_of_column
 from geo.store.retry import EDIT_WAIT_ENV, edit_wait_s, retry_busy
@@ -325,6 +326,9 @@ class GpkgStore(Store):
         try:
             self._conn.execute(f'EXPLAIN UPDATE "parcels" SET {sets} WHERE 0')
             self._conn.execute('EXPLAIN DELETE FROM "parcels" WHERE 0')
+            self._conn.execute(
+                f'EXPLAIN INSERT INTO "parcels" ({_q(self._geom_col)}) VALUES (NULL)'
+            )
         except sqlite3.OperationalError as err:
             if _is_busy(err):
                 raise  # retried by the caller
@@ -532,6 +536,41 @@ class GpkgStore(Store):
             self._conn.execute(
                 "UPDATE gpkg_contents SET last_change = ? WHERE table_name = 'parcels'", (now,)
             )
+
+    def _ensure_lineage_schema(self) -> None:
+        cols = dict(self._columns("parcels"))
+        for name in LINEAGE_FIELDS:
+            if name not in cols:
+                self._conn.execute(f'ALTER TABLE "parcels" ADD COLUMN {_q(name)} TEXT')
+                self._kinds = None
+                logger.info("%s: added parcels.%s", self.path, name)
+
+    def _parcel_bounds(self) -> tuple[float, float, float, float] | None:
+        from geo.workspace import layer_bounds
+
+        b = layer_bounds(self.path, "parcels")
+        return None if b is None else (b[0], b[1], b[2], b[3])
+
+    def _parcel_ids(self) -> set[str]:
+        return {str(r[0]) for r in self._conn.execute('SELECT "parcel_id" FROM "parcels"')}
+
+    def _insert_parcel_row(self, values: Mapping[str, Any], geometry: Any, row_version: int) -> Any:
+        names = [n for n in values if n != GEOMETRY_FIELD]
+        cols = ", ".join([_q(self._geom_col), *map(_q, names), '"row_version"'])
+        params = [gpkgblob.encode(geometry, self._srs_id)]
+        params += [_to_sqlite(values[n]) for n in names] + [row_version]
+        cur = self._conn.execute(
+            f'INSERT INTO "parcels" ({cols}) VALUES ({", ".join("?" * len(params))})', params
+        )
+        xmin, ymin, xmax, ymax = geometry.bounds
+        self._conn.execute(
+            "UPDATE gpkg_contents SET last_change = ?, "
+            "min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?), "
+            "max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?) "
+            "WHERE table_name = 'parcels'",
+            (_gpkg_now(), xmin, xmin, ymin, ymin, xmax, xmax, ymax, ymax),
+        )
+        return cur.lastrowid
 
     def _insert_audit(self, changes: Sequence[Change]) -> None:
         cols = ", ".join(map(_q, AUDIT_COLUMNS))
