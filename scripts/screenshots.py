@@ -13,7 +13,7 @@ request that tried to leave the machine is reported, and the run fails
 What is shot (``NAME-ROLE-LANG-WxH.png``):
 
 - *planner*, zh and en: overview, freed land, layout, factory sites (Wu'an,
-  the demo that has sites), 亩均 benefit, checks and supervision, site finder,
+  the demo that has sites), 亩均 benefit, checks and supervision, site finder, edit parcels,
   import, export, and the
   site finder's presentation mode (``?present=1`` with one site chosen);
 - *investor*, zh and en: the presentation an investor's share link opens
@@ -98,6 +98,7 @@ PLANNER_PAGES: tuple[Page, ...] = (
     Page("benefit", "/benefit"),
     Page("checks", "/checks"),
     Page("site-finder", "/site-finder", "ws=fuxing"),
+    Page("edit-parcels", "/edit-parcels"),
     Page("import", "/import", has_map=False),
     Page("export", "/export", has_map=False),
 )
