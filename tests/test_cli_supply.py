@@ -159,3 +159,36 @@ def test_planner_export_has_supply_sheets_that_read_back_unchanged(tiny_path, tm
     assert not {"供地合同", "闲置土地"} & set(wb.sheetnames)
     values = {str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value}
     assert not any("1304042020B00077" in v or "HYPERLINK" in v for v in values)
+
+
+def test_csv_export_of_contracts_reads_back_and_investors_get_none(tmp_path):
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "wuan.gpkg"
+    out = tmp_path / "c.csv"
+    res = runner.invoke(
+        app, ["export", str(demo), "--format", "csv", "--table", "contracts", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].startswith("电子监管号,地块编号,供地方式,受让人")
+    copy = tmp_path / "w.gpkg"
+    copy.write_bytes(demo.read_bytes())
+    res = runner.invoke(app, ["contracts", str(copy), str(out), "--dry-run"])
+    assert res.exit_code == 0 and "0 to change" in res.output and "0 refused" in res.output
+    res = runner.invoke(
+        app,
+        [
+            "export",
+            str(demo),
+            "--format",
+            "csv",
+            "--table",
+            "idle",
+            "--role",
+            "investor",
+            "--out",
+            str(tmp_path / "i.csv"),
+        ],
+    )
+    assert res.exit_code != 0 and "may not receive" in res.output

@@ -62,6 +62,7 @@ TEXT_COLUMNS: dict[str, list[str]] = {
     "areas": ["name", "name_full", "name_en"],
     "enterprises": ["name", "alliance"],
     "roads": ["name", "name_en"],
+    "contracts": ["grantee", "note"],
 }
 
 
@@ -206,10 +207,16 @@ def test_csv_export_prefixes_payloads(payload_ws, role, table):
         with pytest.raises(ExportError, match="needs the land survey"):
             export_bytes(payload_ws, fmt="csv", role=role, table=table)
         return
+    if table in ("contracts", "idle") and role == "investor":  # supply tables are internal
+        with pytest.raises(ExportError, match="may not receive"):
+            export_bytes(payload_ws, fmt="csv", role=role, table=table)
+        return
     data, _, _ = export_bytes(payload_ws, fmt="csv", role=role, table=table)
     text = data.decode("utf-8-sig")
     # the tables that show free text hold every payload; the others none unprefixed
-    expect = PAYLOADS if table in ("area", "parcels", "industry", "current_use") else []
+    expect = (
+        PAYLOADS if table in ("area", "parcels", "industry", "current_use", "contracts") else []
+    )
     assert_csv_plain_text(text, payloads=expect)
 
 

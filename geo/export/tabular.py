@@ -41,6 +41,8 @@ CSV_TABLES: dict[str, str] = {
     "parcels": "parcels",
     "soil": "soil",
     "current_use": "current_use",
+    "contracts": "contracts",
+    "idle": "idle_land",
 }
 """``--table`` choices of the csv export → report sheet."""
 
@@ -207,6 +209,11 @@ def csv_sheet(ctx: ExportContext) -> Sheet:
             f"unknown csv table {name!r}; choose one of {', '.join(CSV_TABLES)} (--table)"
         )
     sheets = report_sheets(ctx, only=[key])
+    if not sheets and key in ("contracts", "idle_land"):
+        raise ExportError(
+            f"the csv table {name!r} holds supply contracts or idle-land cases, which this "
+            f"workspace does not have or the role {ctx.role} may not receive"
+        )
     if not sheets:  # current_use without a land survey
         raise ExportError(
             f"the csv table {name!r} needs the land survey (landuse_survey), which this "
