@@ -252,3 +252,24 @@ def test_planner_records_and_ends_an_art8_period(monkeypatch, ws):
         e = s.record("idle_exemptions", "XZ-T-1-E1")
     assert e.values["to_on"] == dt.date(2020, 5, 29) and e.row_version == 2
     assert any("90 day(s) not counted" in c.value for c in at.caption)
+
+
+def test_case_without_a_contract_shows_no_clock_and_no_error(monkeypatch, ws):
+    """A case opened on a parcel with no contract (no agreed start): nothing to count yet."""
+    with open_store(ws, user="王工") as s:
+        s.save_records(
+            [
+                RecordEdit(
+                    "idle_cases",
+                    "XZ-N-1",
+                    {"parcel_id": "FX-0002", "stage": "found", "found_on": "2024-01-10"},
+                    create=True,
+                )
+            ]
+        )
+    state = {"overview_selected": "FX-0002", "role": "planner"}
+    at = run_page(monkeypatch, workspace=ws, lang="en", state=state)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    days = next(m for m in at.metric if m.label == "Idle days (net)")
+    assert str(days.value) in ("—", "")

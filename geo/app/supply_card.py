@@ -332,7 +332,7 @@ def _case_view(s: pd.Series, case: pd.Series | None, ws: Workspace, lang: Lang) 
         t("idle_recovery_due", lang),
         t("yes", lang) if s["recovery_due"] else t("no", lang),
     )
-    if s["exempt_days"] and not pd.isna(s["exempt_days"]):
+    if not pd.isna(s["exempt_days"]) and s["exempt_days"] > 0:
         st.caption(t("idle_exempt_days", lang, days=fmt_num(s["exempt_days"])))
     if isinstance(s["next_step"], str):
         due = fmt_date(s["next_step_due_on"])
