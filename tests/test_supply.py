@@ -280,6 +280,7 @@ def test_deadlines_come_from_the_config():
         dt.date(2024, 1, 31),
     )
     assert next_deadline({"stage": "closed"}, cfg) == (None, None)
+    assert next_deadline({"stage": "archived"}, cfg) == (None, None)  # bad data: no step
 
 
 def test_overdue_step_is_flagged():

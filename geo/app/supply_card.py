@@ -47,7 +47,7 @@ from geo.store import (
 )
 from geo.supply import check_contract, idle_status, parcel_contracts
 from geo.supply.cases import add_exemption, advance_case, end_exemption, open_case
-from geo.supply.procedure import ART12_DISPOSALS, ART14_DISPOSALS, STAGE_DATE, allowed_next
+from geo.supply.procedure import ART12_DISPOSALS, ART14_DISPOSALS, STAGE_DATE, TRANSITIONS
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -380,7 +380,7 @@ def _open_form(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> None:
 def _step_form(
     ws: Workspace, case: pd.Series, s: pd.Series | None, lang: Lang, *, role: str
 ) -> None:
-    nexts = allowed_next(str(case["stage"]))
+    nexts = TRANSITIONS.get(str(case["stage"]), ())  # an unknown stage: no step offered
     if not nexts:
         return
     with st.form("idle_step_form", border=False):

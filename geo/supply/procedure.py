@@ -305,6 +305,9 @@ def next_deadline(
 ) -> tuple[str | None, dt.date | None]:
     """(next stage, its due date) of an open case; (None, None) for a closed one.
 
+    A stage that is not one of :data:`geo.schema.IDLE_STAGES` (bad data, which
+    :mod:`geo.validate` reports) has no next step either.
+
     From ``found`` the next step is ``determined`` (``closed`` is the exit when
     the land is found not to be idle).
 
@@ -314,7 +317,7 @@ def next_deadline(
     ('determined', datetime.date(2024, 3, 5))
     """
     stage = str(case.get("stage") or "")
-    nexts = allowed_next(stage)
+    nexts = TRANSITIONS.get(stage, ())  # an unknown stage (validation reports it): no next step
     if not nexts:
         return None, None
     to = nexts[0]
