@@ -395,3 +395,20 @@ def test_duplicate_supervision_number_is_refused(ws):
     edit = RecordEdit("contracts", "K1", contract("K1", pids="P4"), create=True)
     with open_store(ws, user="王工") as s, pytest.raises(InvalidEditError, match="exists already"):
         s.save_records([edit])
+
+
+def test_contracts_without_optional_columns_still_give_a_status():
+    # no price, no signing date, no indicators: the clock runs, the fee cannot be computed
+    minimal = pd.DataFrame(
+        {
+            "contract_id": ["K9"],
+            "parcel_ids": ["A"],
+            "agreed_start": ["2021-01-01"],
+            "started_on": [None],
+        }
+    )
+    r = idle_status(parcels("A"), minimal, EMPTY, EMPTY, "2022-06-01").iloc[0]
+    assert r["idle_full_years"] == 1 and pd.isna(r["fee_due_wan_yuan"])
+    # without any start information nothing is guessed: no finding (idle_rules: not_checked)
+    bare = minimal.drop(columns="started_on")
+    assert idle_status(parcels("A"), bare, EMPTY, EMPTY, "2022-06-01").empty

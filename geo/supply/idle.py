@@ -206,7 +206,9 @@ def idle_status(
     sel["parcel_id"] = sel["parcel_id"].astype(str)
     latest = links.drop_duplicates("parcel_id", keep="last").set_index("parcel_id")
     for col in ("agreed_start", "started_on"):
-        from_contract = sel["parcel_id"].map(latest[col]) if len(latest) else None
+        from_contract = (
+            sel["parcel_id"].map(latest[col]) if len(latest) and col in latest.columns else None
+        )
         if from_contract is None:
             continue
         if col in sel.columns:
