@@ -351,14 +351,41 @@ def _is_geo(df: pd.DataFrame) -> bool:
     return hasattr(df, "geometry") and getattr(df, "_geometry_column_name", None) in df.columns
 
 
-def _investor_table(name: str, df: pd.DataFrame, visible_subjects: set[str]) -> pd.DataFrame:
+OPEN_CASE_SQL = (
+    "SELECT parcel_id FROM {cases} WHERE parcel_id IS NOT NULL "
+    "AND (stage IS NULL OR stage <> 'closed')"
+)
+"""The parcels under an open idle-land case, as SQL (``{cases}``: the quoted table)."""
+
+
+def open_case_parcels(cases: pd.DataFrame | None) -> set[str]:
+    """Parcels under an idle-land case that is not closed: never offered to an investor.
+
+    Examples
+    --------
+    >>> open_case_parcels(pd.DataFrame({"parcel_id": ["A", "B"], "stage": ["found", "closed"]}))
+    {'A'}
+    """
+    if cases is None or not len(cases) or "parcel_id" not in cases.columns:
+        return set()
+    stage = cases["stage"] if "stage" in cases.columns else pd.Series(None, index=cases.index)
+    open_ = cases[(stage.astype(object) != "closed").to_numpy() & cases["parcel_id"].notna()]
+    return set(open_["parcel_id"].astype(str))
+
+
+def _investor_table(
+    name: str, df: pd.DataFrame, visible_subjects: set[str], held: set[str] | None = None
+) -> pd.DataFrame:
     cols = investor_columns(name, df.columns)
     if _is_geo(df):
         cols.append(df.geometry.name)
     out = df[cols]
     if name == "parcels":
         status = df["status"] if "status" in df.columns else pd.Series(None, index=df.index)
-        out = out[status.isin(INVESTOR_STATUSES).to_numpy()]
+        offered = status.isin(INVESTOR_STATUSES)
+        if held and "parcel_id" in df.columns:
+            offered &= ~df["parcel_id"].astype(str).isin(held)
+        out = out[offered.to_numpy()]
     elif name == "milestones" and "subject_id" in out.columns:
         out = out[out["subject_id"].astype(str).isin(visible_subjects).to_numpy()]
     return out.copy()
@@ -369,23 +396,26 @@ def filter_tables(tables: Mapping[str, pd.DataFrame], role: str) -> dict[str, pd
 
     Planner and investment officer receive every table unchanged. Investor and
     public receive only the tables of :data:`INVESTOR_FIELDS`: parcels with
-    status ``released`` or ``stored``, whitelisted columns (plus geometry and
+    status ``released`` or ``stored`` and under no open idle-land case
+    (:func:`open_case_parcels`), whitelisted columns (plus geometry and
     ``area_m2``/``area_mu``), milestones of those parcels and of planning areas.
     """
     check_role(role)
     if role not in RESTRICTED_ROLES:
         return dict(tables)
     visible: set[str] = set()
+    held = open_case_parcels(tables.get("idle_cases"))
     parcels = tables.get("parcels")
     if parcels is not None and "parcel_id" in parcels.columns and "status" in parcels.columns:
         visible |= set(
             parcels.loc[parcels["status"].isin(INVESTOR_STATUSES), "parcel_id"].astype(str)
         )
+        visible -= held
     areas = tables.get("areas")
     if areas is not None and "area_id" in areas.columns:
         visible |= set(areas["area_id"].astype(str))
     return {
-        name: _investor_table(name, df, visible)
+        name: _investor_table(name, df, visible, held)
         for name, df in tables.items()
         if name in INVESTOR_FIELDS
     }
@@ -550,6 +580,7 @@ __all__ = [
     "INVESTOR_STATUSES",
     "MODES",
     "MODE_ENV",
+    "OPEN_CASE_SQL",
     "RESTRICTED_ROLES",
     "ROLES",
     "Role",
@@ -563,6 +594,7 @@ __all__ = [
     "filter_workspace",
     "investor_columns",
     "load_role_mapping",
+    "open_case_parcels",
     "parse_role_mapping",
     "process_mode",
     "require_edit",

@@ -157,3 +157,48 @@ def test_no_investor_reader_receives_the_supply_tables():
     assert "contracts" in filter_workspace(ws, "investment").tables
     investor = load_for_mode(demo, "investor")
     assert not {"contracts", "idle_cases", "idle_exemptions"} & set(investor.tables)
+
+
+def test_a_parcel_under_an_open_idle_case_is_not_offered_to_investors(tiny_target):
+    """P2 is stored (on offer) until a case is opened on it, and again once it is closed."""
+    from geo.access import filter_workspace
+    from geo.store import ParcelNotFoundError
+
+    def offered() -> tuple[set[str], set[str]]:
+        with open_store(tiny_target, user="投资人", role="investor") as s:
+            ws = s.load_workspace()
+            try:
+                s.parcel("P2")
+                single = {"P2"}
+            except ParcelNotFoundError:
+                single = set()
+        with open_store(tiny_target, user="招商", role="investment") as s:
+            full = s.load_workspace(validate=False)
+        memory = set(filter_workspace(full, "investor").parcels["parcel_id"])
+        return set(ws.parcels["parcel_id"]) | single, memory
+
+    assert offered() == ({"P1", "P2"}, {"P1", "P2"})
+    with open_store(tiny_target, user="王工") as s:
+        s.save_records(
+            [
+                RecordEdit(
+                    "idle_cases",
+                    "XZ-P2-1",
+                    {"parcel_id": "P2", "stage": "disposing", "found_on": "2024-01-02"},
+                    create=True,
+                )
+            ]
+        )
+    assert offered() == ({"P1"}, {"P1"})
+    with open_store(tiny_target, user="王工") as s:
+        s.save_records(
+            [
+                RecordEdit(
+                    "idle_cases",
+                    "XZ-P2-1",
+                    {"stage": "closed", "closed_on": "2024-06-01"},
+                    expected_version=1,
+                )
+            ]
+        )
+    assert offered() == ({"P1", "P2"}, {"P1", "P2"})

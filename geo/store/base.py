@@ -35,6 +35,7 @@ from geo.access import (
     check_role,
     filter_meta,
     investor_columns,
+    open_case_parcels,
     require_edit,
     require_internal_view,
 )
@@ -229,7 +230,9 @@ class Store(RecordsMixin, ABC):
         record = found[1]
         if self.role in RESTRICTED_ROLES:
             retired = record.values.get(RETIRED_COLUMN) is not None
-            if record.values.get("status") not in INVESTOR_STATUSES or retired:
+            with self._lock:  # a parcel under an open idle-land case is not offered
+                held = str(parcel_id) in open_case_parcels(self._read_record_table("idle_cases"))
+            if record.values.get("status") not in INVESTOR_STATUSES or retired or held:
                 raise ParcelNotFoundError(f"no parcel {parcel_id!r} available in {self.target}")
             keep = set(investor_columns("parcels", record.values))
             record = ParcelRecord(

@@ -19,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo.access import OPEN_CASE_SQL
 from geo.schema import RETIRED_COLUMN, TABLES
 from geo.store.errors import StoreError
 from geo.workspace import LIVE_PARCELS_SQL, parse_dates
@@ -75,8 +76,9 @@ def read_gpkg_tables(
         Table → the only columns to read; tables not in the mapping are not
         read at all. None reads every table and column.
     parcel_statuses
-        Read only the parcels with these statuses (and the milestones of those
-        parcels and of planning areas): a SQL filter, the other rows are never read.
+        Read only the parcels with these statuses and under no open idle-land
+        case (and the milestones of those parcels and of planning areas): a SQL
+        filter, the other rows are never read.
 
     Returns
     -------
@@ -94,6 +96,14 @@ def read_gpkg_tables(
         if restricted and "parcels" in layers and RETIRED_COLUMN in _fields(path, "parcels")
         else ""
     )
+    # parcels under an open idle-land case are not offered either (geo.access.open_case_parcels)
+    held = (
+        OPEN_CASE_SQL.format(cases='"idle_cases"')
+        if parcel_statuses is not None
+        and "idle_cases" in layers
+        and {"parcel_id", "stage"} <= set(_fields(path, "idle_cases"))
+        else None
+    )
     tables: dict[str, pd.DataFrame] = {}
     for name in layers:
         if name not in TABLES or (columns is not None and name not in columns):
@@ -105,10 +115,12 @@ def read_gpkg_tables(
             wanted = set(columns[name])
             kwargs["columns"] = [c for c in _fields(path, name) if c in wanted]
         if parcel_statuses is not None:
+            held_sql = f" AND parcel_id NOT IN ({held})" if held else ""
             if name == "parcels":
-                kwargs["where"] = f"status IN ({_sql_list(parcel_statuses)}){live}"
+                kwargs["where"] = f"status IN ({_sql_list(parcel_statuses)}){live}{held_sql}"
             elif name == "milestones":
                 gone = f" OR NOT ({LIVE_PARCELS_SQL})" if live else ""
+                gone += f" OR parcel_id IN ({held})" if held else ""
                 kwargs["where"] = (
                     "subject_id NOT IN (SELECT parcel_id FROM parcels WHERE parcel_id IS NOT "
                     f"NULL AND (status IS NULL OR status NOT IN ({_sql_list(parcel_statuses)})"

@@ -34,6 +34,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.access import OPEN_CASE_SQL
 from geo.schema import PARENT_COLUMN, RETIRED_COLUMN, TABLES
 from geo.store import postgis_records
 from geo.store.base import AUDIT_COLUMNS, Store, audit_row
@@ -536,6 +537,12 @@ class PostgisStore(Store):
                     (self.schema,),
                 )
             }
+            case_cols = dict(self._columns("idle_cases")) if "idle_cases" in present else {}
+            held_sql = (
+                sql.SQL(OPEN_CASE_SQL.replace("{cases}", "{}")).format(self._table("idle_cases"))
+                if {"parcel_id", "stage"} <= set(case_cols)
+                else None
+            )
             geo_cols = {
                 str(r[0]): (str(r[1]), int(r[2]))
                 for r in self._conn.execute(
@@ -570,6 +577,10 @@ class PostgisStore(Store):
                 )
                 alive = sql.SQL(f" AND {RETIRED_COLUMN} IS NULL" if live else "")
                 gone = sql.SQL(f" OR {RETIRED_COLUMN} IS NOT NULL" if live else "")
+                if parcel_statuses is not None and held_sql is not None:
+                    # parcels under an open idle-land case are not offered either
+                    alive += sql.SQL(" AND parcel_id NOT IN (") + held_sql + sql.SQL(")")
+                    gone += sql.SQL(" OR parcel_id IN (") + held_sql + sql.SQL(")")
                 if parcel_statuses is not None and name == "parcels":
                     query += sql.SQL(" WHERE status = ANY(%s)") + alive
                     params.append(sorted(parcel_statuses))
