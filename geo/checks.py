@@ -46,6 +46,24 @@ FINDING_COLUMNS: tuple[str, ...] = (
 )
 """Columns of the ``tenglong check`` findings table."""
 
+OBJECT_COLUMNS: tuple[str, ...] = ("required", "actual", "area_mu")
+"""Findings columns that hold values of several kinds; every other column is text."""
+
+
+def typed_findings(df: pd.DataFrame) -> pd.DataFrame:
+    """The findings with their column types fixed: text columns ``str``, mixed ones object.
+
+    Both engines end with it, so a findings table has the same types however it was
+    computed (a dask partition's missing text would otherwise be ``pd.NA`` in object).
+    """
+    out = df.astype({c: "str" for c in FINDING_COLUMNS if c in df and c not in OBJECT_COLUMNS})
+    for c in OBJECT_COLUMNS:
+        if c in out:
+            col = out[c].astype("object")
+            out[c] = col.where(col.notna(), float("nan"))  # one missing marker, not pd.NA
+    return out
+
+
 SEVERITIES: tuple[str, ...] = ("blocking", "warning", "info")
 
 _PROJECT_FIGURES = ("far", "coverage", "admin_ratio", "green_ratio", "invest_wan_per_mu")
@@ -291,8 +309,7 @@ def run_checks(ws: Any, *, as_of: Any = None, control_config: Path | None = None
         day.date(),
         ", ".join(f"{s}={int((out['severity'] == s).sum())}" for s in SEVERITIES),
     )
-    for col in ("required", "actual"):
-        out[col] = out[col].astype("object")
+    out = typed_findings(out)
     order = {s: n for n, s in enumerate(SEVERITIES)}
     out = out.assign(_o=out["severity"].map(order)).sort_values(["_o", "check"], kind="stable")
     return out.drop(columns="_o").reset_index(drop=True)

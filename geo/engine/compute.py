@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.checks import SEVERITIES, run_checks as _run_checks
+from geo.checks import SEVERITIES, run_checks as _run_checks, typed_findings
 from geo.dataset.parquet import ENGINES, Engine, LazyWorkspace, hilbert_order, open_dataset
 from geo.engine._errors import EngineError
 from geo.engine.cluster import compute_partitions, dask_client, default_workers
@@ -360,9 +360,7 @@ def run_checks(
             results = run(cl)
     frames = [f for f in [whole, *results] if len(f)]
     out = pd.concat(frames, ignore_index=True) if frames else whole
-    for col in ("required", "actual"):
-        out[col] = out[col].astype("object")
-    return _sort_findings(out)
+    return _sort_findings(typed_findings(out))
 
 
 # ---------------------------------------------------------------------------
