@@ -485,6 +485,76 @@ def test_first_click_on_a_parcel_opens_its_card(app_url, chromium, screenshots, 
         ctx.close()
 
 
+def _tab_to(page: Any, pane: str, limit: int = 120) -> dict[str, Any]:
+    """Press Tab until a feature of ``pane`` has the focus; its label and tab order."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        hit = page.evaluate(
+            "(pane) => { const a = document.activeElement;"
+            " if (!a || a.tagName.toLowerCase() !== 'path' || !a.closest('.leaflet-' + pane + '-pane'))"
+            " return null; return {label: a.getAttribute('aria-label'), role: a.getAttribute('role'),"
+            " outline: getComputedStyle(a).strokeDasharray}; }",
+            pane,
+        )
+        if hit:
+            return hit
+    raise AssertionError(f"no feature of {pane} reached with {limit} presses of Tab")
+
+
+def test_keyboard_tab_to_a_parcel_and_enter_opens_its_card(app_url, chromium, screenshots):
+    """Tab reaches the parcels in view (within a budget), Enter selects one as a click
+    would (its card opens the first time, the map highlights it), Space selects the next."""
+    ctx = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        ap = offline(ctx.new_page())
+        page = ap.page
+        page.set_default_timeout(30_000)
+        page.goto(app_url + "/?lang=zh")
+        frame = map_frame(page, lang="zh")
+        settle(page)
+        pane = "tl-parcels_status"
+        order = frame.evaluate(
+            "() => { const i = TL.instances[0]; TL.keyboardOrder(i);"
+            " return {n: i.tabbable, budget: TL.KEYBOARD_BUDGET,"
+            " dom: document.querySelectorAll('.tl-holder path[tabindex=\"0\"]').length}; }"
+        )
+        assert 0 < order["n"] <= order["budget"], order
+        assert order["dom"] == order["n"], order
+        page.locator(MAP_ELEMENT).first.focus()
+        hit = _tab_to(page, pane)
+        assert hit["role"] == "button"
+        first = re.match(r"FX-\d{4}", hit["label"] or "")
+        assert first, hit
+        assert hit["outline"] not in ("none", ""), hit  # a visible focus style
+        assert not page.locator(".st-key-parcel_card").count()
+        page.keyboard.press("Enter")
+        card = page.locator(".st-key-parcel_card")
+        card.wait_for(timeout=30_000)
+        from playwright.sync_api import expect
+
+        expect(card).to_contain_text(first.group(0), timeout=30_000)
+        selected = frame.evaluate(
+            "() => { const s = TL.instances[0].selected;"
+            " return s ? s.feature.properties.parcel_id : null; }"
+        )
+        assert selected == first.group(0)
+        # the map did not move inside its own box (a focused path can scroll it)
+        assert frame.evaluate(
+            "() => document.querySelector('.tl-holder').scrollTop"
+        ) == 0
+        settle(page)
+        page.screenshot(path=str(screenshots / "keyboard-selection.png"))
+        # Space on the next parcel
+        nxt = _tab_to(page, pane)
+        other = re.match(r"FX-\d{4}", nxt["label"] or "").group(0)
+        assert other != first.group(0)
+        page.keyboard.press(" ")
+        expect(card).to_contain_text(other, timeout=30_000)
+        assert ap.blocked == [] and ap.errors == []
+    finally:
+        ctx.close()
+
+
 @pytest.mark.parametrize("screen", [(1440, 900), (1920, 1080)])
 def test_map_is_tall_readable_and_its_controls_cover_under_15_percent(
     app_url, chromium, screenshots, screen

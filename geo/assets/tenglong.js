@@ -330,6 +330,7 @@
     });
     group.addLayer(gj);
     entry.geojson = gj;
+    scheduleKeyboardOrder(inst);
     if (!lyr.labels) return;
     var labels = L.layerGroup();
     var pts = store.labels || [];
@@ -534,6 +535,107 @@
     }
     if (evt) root.dispatchEvent(evt);
   }
+
+  // ------------------------------------------------------ keyboard selection
+  // Features of a layer with a key (parcels, sites, areas) can be reached with
+  // Tab and selected with Enter or Space: the same as a click (identify: the
+  // card opens, the feature is highlighted). Only the features whose bounds
+  // meet the view are in the tab order, at most TL.KEYBOARD_BUDGET of them,
+  // top layer first; the order is chosen again once per finished move or zoom
+  // and when a layer is switched (never during a pan). Each one gets
+  // role="button" and an aria-label (its id and, when the role may see it,
+  // its name), set with setAttribute: text, never markup.
+  TL.KEYBOARD_BUDGET = 300;
+
+  function keyboardLabel(lyr, props) {
+    var id = lyr.key ? props[lyr.key] : null;
+    var parts = [];
+    if (id !== null && id !== undefined && id !== "") parts.push(String(id));
+    var name = props.name;
+    if (name !== null && name !== undefined && name !== "" && String(name) !== String(id)) parts.push(String(name));
+    if (!parts.length) parts.push(String(lyr.title));
+    return parts.join(" ");
+  }
+
+  function setTabbable(path, on) {
+    if (on) {
+      if (path.getAttribute("tabindex") !== "0") path.setAttribute("tabindex", "0");
+    } else if (path.hasAttribute("tabindex")) {
+      path.removeAttribute("tabindex");
+    }
+  }
+
+  TL.keyboardOrder = function (inst) {
+    var map = inst.map,
+      view = map.getBounds(),
+      n = 0;
+    var entries = inst.layers.slice().sort(function (a, b) {
+      return (b.spec.z || 0) - (a.spec.z || 0);
+    });
+    entries.forEach(function (entry) {
+      var gj = entry.geojson,
+        lyr = entry.spec;
+      if (!gj || !lyr.key) return;
+      var on = map.hasLayer(entry.group);
+      gj.eachLayer(function (layer) {
+        var path = layer._path; // Leaflet's SVG element (a new one each time the layer is added)
+        if (!path) return;
+        var take = on && n < TL.KEYBOARD_BUDGET && !!layer.getBounds && view.intersects(layer.getBounds());
+        if (take) {
+          n++;
+          if (!path._tlKb) {
+            path._tlKb = { lyr: lyr, gj: gj, layer: layer };
+            path.setAttribute("role", "button");
+            path.setAttribute("aria-label", keyboardLabel(lyr, layer.feature.properties));
+          }
+        }
+        setTabbable(path, take);
+      });
+    });
+    inst.tabbable = n;
+    return n;
+  };
+
+  function scheduleKeyboardOrder(inst) {
+    if (inst._kbOrder) return;
+    inst._kbOrder = true;
+    var run = function () {
+      inst._kbOrder = false;
+      TL.keyboardOrder(inst);
+    };
+    if (root.requestAnimationFrame) root.requestAnimationFrame(run);
+    else setTimeout(run, 0);
+  }
+
+  function keyboardSelection(inst) {
+    var map = inst.map,
+      c = map.getContainer();
+    L.DomEvent.on(c, "keydown", function (e) {
+      if (e.key !== "Enter" && e.key !== " " && e.key !== "Spacebar") return;
+      var hit = e.target && e.target._tlKb;
+      if (!hit) return;
+      L.DomEvent.preventDefault(e);
+      L.DomEvent.stopPropagation(e);
+      identify(inst, hit.lyr, hit.gj, hit.layer);
+      if (inst.options.popups && hit.layer.getPopup && hit.layer.getPopup()) hit.layer.openPopup();
+    });
+    // Focusing a path at the edge of the view would scroll the map's own
+    // (overflow: hidden) container and shift every pane: undo it at once.
+    L.DomEvent.on(c, "scroll", function () {
+      if (c.scrollTop || c.scrollLeft) {
+        c.scrollTop = 0;
+        c.scrollLeft = 0;
+      }
+    });
+    map.on("moveend zoomend", function () {
+      scheduleKeyboardOrder(inst);
+    });
+    inst.root.on("layeradd layerremove", function () {
+      scheduleKeyboardOrder(inst);
+    });
+    scheduleKeyboardOrder(inst);
+  }
+  TL.scheduleKeyboardOrder = scheduleKeyboardOrder;
 
   // ------------------------------------------------------ collapsible panel
   // A map panel with a header button that opens and closes its body (layer
@@ -977,6 +1079,7 @@
     L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
     inst.layerControl = new LayerControl(inst).addTo(map);
     inst.legend = new Legend(inst).addTo(map);
+    keyboardSelection(inst);
     fitControls(inst, null);
     map.on("resize", function () {
       fitControls(inst, null);
