@@ -491,8 +491,9 @@ def _tab_to(page: Any, pane: str, limit: int = 120) -> dict[str, Any]:
         page.keyboard.press("Tab")
         hit = page.evaluate(
             "(pane) => { const a = document.activeElement;"
-            " if (!a || a.tagName.toLowerCase() !== 'path' || !a.closest('.leaflet-' + pane + '-pane'))"
-            " return null; return {label: a.getAttribute('aria-label'), role: a.getAttribute('role'),"
+            " if (!a || a.tagName.toLowerCase() !== 'path'"
+            " || !a.closest('.leaflet-' + pane + '-pane')) return null;"
+            " return {label: a.getAttribute('aria-label'), role: a.getAttribute('role'),"
             " outline: getComputedStyle(a).strokeDasharray}; }",
             pane,
         )
@@ -539,9 +540,7 @@ def test_keyboard_tab_to_a_parcel_and_enter_opens_its_card(app_url, chromium, sc
         )
         assert selected == first.group(0)
         # the map did not move inside its own box (a focused path can scroll it)
-        assert frame.evaluate(
-            "() => document.querySelector('.tl-holder').scrollTop"
-        ) == 0
+        assert frame.evaluate("() => document.querySelector('.tl-holder').scrollTop") == 0
         settle(page)
         page.screenshot(path=str(screenshots / "keyboard-selection.png"))
         # Space on the next parcel
