@@ -655,6 +655,17 @@ def test_language_switch_keeps_the_filters(app_url, app_page):
         "() => document.querySelectorAll('.leaflet-tl-parcels_status-pane path').length"
     )
     assert n == 16
+    # the filter is a chip above the map, in English; one click on it removes the filter
+    chip = page.locator(".st-key-ov_chip_0").get_by_role("button", name="Status: idle")
+    expect(chip).to_contain_text("Status: idle")
+    assert chip.bounding_box()["y"] < page.locator(MAP_ELEMENT).first.bounding_box()["y"]
+    assert page.locator(".st-key-ov_clear").get_by_role("button", name="Clear all").count() == 1
+    chip.click()
+    settle(page)
+    expect(page.locator(".st-key-ov_chip_0")).to_have_count(0)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-tl-parcels_status-pane path').length === 1200"
+    )
     assert app_page.blocked == []
 
 

@@ -36,7 +36,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import sharing
-from geo.app import compute, session, state, widgets
+from geo.app import chips, compute, session, state, widgets
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.siting import assembly, finder
@@ -347,7 +347,23 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
     statuses = set(finder.AVAILABLE_STATUSES)
     on_offer = view.parcels[view.parcels["status"].isin(statuses).to_numpy()]
     left_out = int((~finder.offerable(on_offer, brief.use or None)).sum())
+    _chips(ws, brief, lang)
     return brief, sites, left_out
+
+
+def _chips(ws: Workspace, brief: Brief, lang: Lang) -> None:
+    """The brief's criteria as chips above the map (one click removes one), and 清除全部."""
+    rows = ws.areas[ws.areas["area_id"].astype(str) == brief.area] if brief.area else ws.areas[:0]
+    found, clear = chips.finder_chips(
+        brief,
+        lang,
+        use_label=load_admits().label(brief.use, lang) if brief.use else None,
+        area_label=widgets.area_name(rows.iloc[0], lang) if len(rows) else None,
+        industry_label=term(brief.industry, lang) if brief.industry else None,
+        road_label=_road_names(ws, lang).get(brief.road) if brief.road else None,
+    )
+    with st.container(horizontal=True, vertical_alignment="center", key="sf_chips"):
+        chips.show(found, lang, key="sf_chip", clear_all=clear)
 
 
 def _max_mu(sites: pd.DataFrame) -> float:
