@@ -611,6 +611,57 @@ def test_map_is_tall_readable_and_its_controls_cover_under_15_percent(
         ctx.close()
 
 
+LEGEND_ROWS_CUT = """() => {
+    const body = document.querySelector('.tl-legend .tl-legend-body');
+    if (!body) return null;
+    const b = body.getBoundingClientRect();
+    const rows = [...body.querySelectorAll('.tl-legend-row, .tl-legend-layer-title')];
+    return {rows: rows.length, cut: rows.filter(r => { const x = r.getBoundingClientRect();
+        return x.top < b.bottom - 1 && x.bottom > b.bottom + 1; }).length,
+        scrolls: body.scrollHeight > body.clientHeight + 1};
+}"""
+TABLES_SCROLL_SIDEWAYS = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')]
+    .map(d => d.querySelector('.dvn-scroller')).filter(Boolean)
+    .filter(s => s.scrollWidth > s.clientWidth + 2).map(s => [s.scrollWidth, s.clientWidth])"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_at_1440x900_no_legend_row_is_cut_and_the_tables_fit(app_url, chromium, screenshots, lang):
+    """The legend's last row used to be cut in half, and the tables beside the maps of the
+    benefit and factory-site pages were cut at the right edge: a legend that scrolls ends
+    between two rows; those tables now sit at the page's width and fit."""
+    ctx = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        ap = offline(ctx.new_page())
+        page = ap.page
+        page.set_default_timeout(30_000)
+        page.goto(f"{app_url}/?lang={lang}")
+        map_frame(page, lang=lang)
+        settle(page)
+        legend = page.evaluate(LEGEND_ROWS_CUT)
+        assert legend and legend["rows"] > 3 and legend["cut"] == 0, legend
+        # switching a layer on changes the legend: still no row cut
+        page.locator(".tl-layers .tl-head").click()
+        page.locator(".tl-layers input[data-layer=planned_use]").check()
+        page.locator(".tl-layers .tl-head").click()
+        page.locator(".tl-legend.tl-collapsed .tl-head").click() if page.locator(
+            ".tl-legend.tl-collapsed"
+        ).count() else None
+        page.wait_for_timeout(300)
+        legend = page.evaluate(LEGEND_ROWS_CUT)
+        assert legend and legend["cut"] == 0 and legend["scrolls"], legend
+        for path in ("/benefit", "/sites?ws=wuan"):
+            page.goto(f"{app_url}{path}{'&' if '?' in path else '?'}lang={lang}")
+            map_frame(page, lang=lang)
+            settle(page)
+            page.wait_for_timeout(800)
+            assert page.locator("[data-testid=stDataFrame]").count() >= 1
+            assert page.evaluate(TABLES_SCROLL_SIDEWAYS) == [], path
+        assert ap.blocked == [] and ap.errors == []
+    finally:
+        ctx.close()
+
+
 def test_language_switch_keeps_the_filters(app_url, app_page):
     """Status 闲置 chosen in Chinese, then English and two clicks on parcels: still
     "Filters (1)" and 16 parcels (the closed popover's widgets used to send their Chinese

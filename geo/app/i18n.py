@@ -342,8 +342,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_value_added_wan": ("增加值(万元)", "Value added (10k yuan)"),
     "col_rank": ("排名", "Rank"),
     "col_scale": ("规模", "Scale"),
-    "col_tax_per_mu": ("亩均税收(万元/亩)", "Tax per mu (10k yuan/mu)"),
-    "col_va_per_mu": ("亩均增加值(万元/亩)", "Value added per mu (10k yuan/mu)"),
+    "col_tax_per_mu": ("亩均税收(万元/亩)", "Tax/mu (10k yuan)"),
+    "col_va_per_mu": ("亩均增加值(万元/亩)", "Value added/mu (10k yuan)"),
     "col_score": ("综合得分", "Score"),
     # --- overview --------------------------------------------------------------------
     "overview_title": ("总览", "Overview"),

@@ -774,6 +774,7 @@
           box.appendChild(sec);
         });
       this._box.style.display = any ? "" : "none";
+      snapLegend(this._box);
     },
   });
 
@@ -802,6 +803,7 @@
       legend = c.querySelector(".tl-legend");
     if (layers) layers.style.maxHeight = Math.max(120, Math.round(h * 0.6)) + "px";
     if (legend) legend.style.maxHeight = Math.max(90, Math.round(h * 0.4)) + "px";
+    snapLegend(legend);
     if (!opened || opened.classList.contains("tl-collapsed")) return;
     if (TL.controlCover(inst) <= TL.CONTROL_BUDGET) return;
     var other = opened === layers ? legend : layers;
@@ -812,6 +814,34 @@
     }
   }
   TL.fitControls = fitControls;
+
+  // ------------------------------------------------------------ legend rows
+  // A legend taller than its cap scrolls in its body; the body's height ends
+  // between two rows, never through one (a row cut in half looked broken),
+  // and a shadow at its foot says that more rows follow.
+  function snapLegend(legend) {
+    if (!legend) return;
+    var body = legend.querySelector(".tl-legend-body"),
+      head = legend.querySelector(".tl-head");
+    if (!body) return;
+    body.style.maxHeight = "";
+    legend.classList.remove("tl-scrolls");
+    if (legend.classList.contains("tl-collapsed") || legend.style.display === "none") return;
+    var cap = parseFloat(legend.style.maxHeight);
+    if (!isFinite(cap)) return;
+    var room = cap - (head ? head.offsetHeight : 0);
+    if (body.scrollHeight <= room) return;
+    var top = body.getBoundingClientRect().top - body.scrollTop,
+      fit = 0;
+    var rows = body.querySelectorAll(".tl-legend-layer-title, .tl-legend-row, .tl-legend-note");
+    for (var i = 0; i < rows.length; i++) {
+      var bottom = rows[i].getBoundingClientRect().bottom - top;
+      if (bottom <= room - 4 && bottom > fit) fit = bottom;
+    }
+    body.style.maxHeight = Math.max(24, Math.round(fit)) + "px";
+    legend.classList.add("tl-scrolls");
+  }
+  TL.snapLegend = snapLegend;
 
   // ------------------------------------------------------------------ notice
   var Notice = L.Control.extend({
