@@ -299,6 +299,7 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
         0.0,
         ROAD_MAX_KM,
         step=0.5,
+        format="%.1f",
         key="sf_road_km",
         persist_state="session",
         help=t("sf_road_help", lang),
@@ -325,11 +326,17 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
         min_value=0.0,
         max_value=GAP_MAX_M,
         step=5.0,
+        format="%.0f",
         key="sf_gap",
         persist_state="session",
         help=t("sf_gap_help", lang),
     )
-    available = d4.toggle(t("sf_available", lang), key="sf_avail", persist_state="session")
+    available = d4.toggle(
+        t("sf_available", lang),
+        key="sf_avail",
+        persist_state="session",
+        help=t("sf_available_help", lang),
+    )
     old = _brief()
     brief = Brief(
         min_mu=float(lo),
@@ -659,7 +666,7 @@ def page() -> None:
     params = _sync_url(ws, brief, lang, present)
     st.markdown(
         t("sf_found", lang, n=f"{len(hits):,}", mu=widgets.fmt_num(hits["area_mu"].sum(), 1))
-        + f"  \n{widgets.md(_criteria(ws, brief, lang))}"
+        + f" · {widgets.md(_criteria(ws, brief, lang))}"
     )
     if left_out:
         st.caption(t("sf_not_offered", lang, n=f"{left_out:,}"))
