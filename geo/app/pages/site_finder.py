@@ -687,6 +687,9 @@ def page() -> None:
             key="finder_map",
             layers=MAP_LAYERS,
             show=_shown_layers(brief, role),
+            # an assembled site is drawn by its own layer, never as an "available parcel"
+            # labelled "S:…"
+            where=(("available_sites", "assembled", "is_null", None),),
             parcel_ids=[*members, *ids],
             cache_key=(state.ws_key(ws), "site-finder", brief.use, brief.gap_m, brief.available),
             center=_center(ws, brief.site) if brief.site else None,
