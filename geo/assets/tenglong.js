@@ -542,7 +542,7 @@
   // card opens, the feature is highlighted). Only the features whose bounds
   // meet the view are in the tab order, at most TL.KEYBOARD_BUDGET of them,
   // top layer first; the order is chosen again once per finished move or zoom
-  // and when a layer is switched (never during a pan). Each one gets
+  // and when a layer is switched, when the browser is idle (never during a pan). Each one gets
   // role="button" and an aria-label (its id and, when the role may see it,
   // its name), set with setAttribute: text, never markup.
   TL.KEYBOARD_BUDGET = 300;
@@ -603,8 +603,9 @@
       inst._kbOrder = false;
       TL.keyboardOrder(inst);
     };
-    if (root.requestAnimationFrame) root.requestAnimationFrame(run);
-    else setTimeout(run, 0);
+    // when the browser is idle: never in the frame that follows the end of a drag
+    if (root.requestIdleCallback) root.requestIdleCallback(run, { timeout: 400 });
+    else setTimeout(run, 50);
   }
 
   function keyboardSelection(inst) {
