@@ -514,8 +514,9 @@ def _site_lines(row: pd.Series, lang: Lang) -> list[tuple[str, str]]:
     uses = [widgets.land_use(u, lang) for u in row.get("land_uses") or ()] or ["—"]
     lines = [(t_plain("status", lang), widgets.status_label(row["status"], lang))]
     if bool(row.get("assembled")):
-        lines.append((t_plain("sf_members", lang), "、".join(row["member_ids"])))
-    lines.append((t_plain("sf_planned_uses", lang), "；".join(uses)))
+        sep = "、" if lang == "zh" else ", "
+        lines.append((t_plain("sf_members", lang), sep.join(row["member_ids"])))
+    lines.append((t_plain("sf_planned_uses", lang), ("；" if lang == "zh" else "; ").join(uses)))
     if not widgets.is_missing(row.get("place_id")):
         lines.append((t_plain("in_area", lang), widgets.area_name(row, lang, prefix="place_")))
         lines.append(
