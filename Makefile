@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+JS     := $(VENV)/share/tenglong/js
 WORKSPACE ?= data/fuxing.gpkg
 
 .PHONY: run test lint bench demo clean
@@ -22,11 +23,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(VENV)/.installed $@
 
-run: $(VENV)/.installed
+# Pinned browser libraries (geo/config/js_assets.toml), fetched from the npm registry
+# with their integrity checked; offline, the app runs and the editing tools say why not.
+$(JS)/.fetched: geo/config/js_assets.toml scripts/fetch-js.py | $(BIN)/python
+	$(BIN)/python scripts/fetch-js.py --strict --dest $(JS) && touch $@ || true
+
+run: $(VENV)/.installed $(JS)/.fetched
 	TENGLONG_WORKSPACE=$(WORKSPACE) $(BIN)/streamlit run app.py \
 		--server.port $(PORT) --server.address localhost
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(JS)/.fetched
 	bash scripts/ensure-chromium.sh
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-export-tools.sh

@@ -10,7 +10,10 @@ Each family of rule is a function of the workspace that returns finding rows
 - the soil gate (:mod:`geo.soil`): polluting land planned for a sensitive use
   without a soil investigation;
 - milestones past due (:mod:`geo.lifecycle`);
-- idle land (:mod:`geo.lifecycle`, 《闲置土地处置办法》 art. 2).
+- idle land (:mod:`geo.lifecycle`, 《闲置土地处置办法》 art. 2);
+- overdue steps of idle-land cases (:func:`geo.supply.idle_status`), when the
+  workspace keeps cases (``idle_cases``): check ``idle_case``, a warning per
+  case whose next step is past its deadline.
 
 Severities: ``blocking`` (must be fixed before supply), ``warning``, ``info``
 (a rule that could not be applied because its data is absent: reported, never
@@ -218,6 +221,51 @@ def _idle_findings(ws: Any, as_of: pd.Timestamp) -> list[dict[str, Any]]:
     return rows
 
 
+def _idle_case_findings(ws: Any, as_of: pd.Timestamp) -> list[dict[str, Any]]:
+    """Idle-land cases whose next step is overdue (none without an ``idle_cases`` table)."""
+    cases = ws.get("idle_cases")
+    if cases is None or cases.empty:
+        return []
+    from geo.schema import IDLE_STAGE_LABELS, TABLES
+    from geo.supply import idle_status
+
+    def full(name: str) -> pd.DataFrame:
+        """The table with every column of its schema (an optional one absent is empty)."""
+        df = ws.get(name)
+        df = pd.DataFrame() if df is None else df
+        cols = [c.name for c in TABLES[name].columns]
+        return df.reindex(columns=[*df.columns, *[c for c in cols if c not in df.columns]])
+
+    status = idle_status(
+        ws.parcels, full("contracts"), full("idle_cases"), full("idle_exemptions"), as_of
+    )
+    # only the cases of these parcels: the dask engine checks one partition at a time
+    mine = status["parcel_id"].astype(str).isin(set(ws.parcels["parcel_id"].astype(str)))
+    late = status[status["overdue"] & status["case_id"].notna() & mine]
+    rows = []
+    for r in late.itertuples(index=False):
+        due = pd.Timestamp(r.next_step_due_on).date()
+        days = (as_of - pd.Timestamp(r.next_step_due_on)).days
+        zh, en = IDLE_STAGE_LABELS.get(str(r.next_step), (str(r.next_step), str(r.next_step)))
+        rows.append(
+            _finding(
+                "idle_case",
+                "warning",
+                subject_id=r.parcel_id,
+                rule_id=f"idle_step_{r.next_step}",
+                status="fail",
+                required=str(due),
+                actual=f"{days} d",
+                unit="date",
+                area_mu=r.area_mu,
+                message_zh=f"闲置土地处置逾期{days}天：案件{r.case_id}下一步“{zh}”（期限{due}）",
+                message_en=f"idle-land case {r.case_id} overdue by {days} days: next step "
+                f"{en} (due {due})",
+            )
+        )
+    return rows
+
+
 def run_checks(ws: Any, *, as_of: Any = None, control_config: Path | None = None) -> pd.DataFrame:
     """All the checks of ``tenglong check`` on an open workspace, as one findings table.
 
@@ -235,6 +283,7 @@ def run_checks(ws: Any, *, as_of: Any = None, control_config: Path | None = None
     rows += _soil_findings(ws)
     rows += _milestone_findings(ws, day)
     rows += _idle_findings(ws, day)
+    rows += _idle_case_findings(ws, day)
     out = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
     logger.info(
         "%s as of %s: %s",

@@ -228,8 +228,22 @@ PARCELS = Table(
         Column(
             "invest_wan_per_mu", "float", "投资强度", "investment intensity", False, unit="万元/亩"
         ),
+        # optional: lineage of geometry edits (docs/architecture.md §3, geo/store/geometry.py)
+        Column("parent_id", "str", "来源地块", "source parcel(s)", required=False),
+        Column("retired_on", "date", "注销日期", "retired on", required=False),
     ),
 )
+
+RETIRED_COLUMN = "retired_on"
+"""A parcel with a date here was retired by a split, a merge or a retirement.
+
+It stays in the parcels table (never erased: its history and geometry remain)
+but counts nowhere: :func:`geo.workspace.workspace_from_tables` and
+:func:`geo.workspace.read_selection` leave it out of every workspace."""
+
+PARENT_COLUMN = "parent_id"
+"""The parcel(s) a parcel was cut from: one id for a split, the sources of a
+merge comma-separated in the order given (``FX-0001,FX-0002``)."""
 
 AREAS = Table(
     "areas",
@@ -348,6 +362,130 @@ MILESTONES = Table(
     ),
 )
 
+SUPPLY_METHODS: dict[str, tuple[str, str]] = {
+    "transfer": ("出让", "transfer (grant)"),
+    "allocation": ("划拨", "allocation"),
+    "lease": ("租赁", "lease"),
+    "capital": ("作价出资", "capital contribution"),
+}
+"""供地方式 of a supply contract (《土地管理法》 art. 54, 国有土地有偿使用)."""
+
+IDLE_STAGES: tuple[str, ...] = ("found", "determined", "notified", "disposing", "closed")
+"""Stages of an idle-land case in order: 调查 → 认定 → 告知 → 处置中 → 结案."""
+
+IDLE_STAGE_LABELS: dict[str, tuple[str, str]] = {
+    "found": ("调查", "under investigation"),
+    "determined": ("已认定", "determined"),
+    "notified": ("已告知", "notified"),
+    "disposing": ("处置中", "disposal under way"),
+    "closed": ("已结案", "closed"),
+}
+
+IDLE_DISPOSALS: dict[str, tuple[str, str]] = {
+    "extend_start": ("延长动工开发期限", "extend the start deadline"),
+    "change_use": ("调整土地用途、规划条件", "change the use or planning conditions"),
+    "temporary_use": ("由政府安排临时使用", "temporary use arranged by the government"),
+    "negotiated_recovery": ("协议有偿收回", "negotiated paid recovery"),
+    "swap": ("置换土地", "land swap"),
+    "other": ("其他", "other"),
+    "idle_fee": ("征缴土地闲置费", "idle-land fee"),
+    "free_recovery": ("无偿收回", "recovery without compensation"),
+}
+"""处置方式: art. 12 options (government-caused idleness) and art. 14 (the user's own)."""
+
+IDLE_EXEMPTION_CAUSES: dict[str, tuple[str, str]] = {
+    "government": ("政府、政府有关部门原因", "government or its departments"),
+    "force_majeure": ("不可抗力", "force majeure"),
+}
+"""Causes of 《闲置土地处置办法》 art. 8 that stop the idle clock."""
+
+CONTRACTS = Table(
+    "contracts",
+    "供地合同",
+    "supply contracts",
+    key="contract_id",
+    geometry=None,
+    columns=(
+        Column("contract_id", "str", "电子监管号", "supervision number"),
+        Column("parcel_ids", "str", "地块编号", "parcel IDs"),
+        Column("supply_method", "str", "供地方式", "supply method"),
+        Column("grantee", "str", "受让人", "grantee", False, True),
+        Column("signed_on", "date", "合同签订日期", "signed on", required=False),
+        Column("agreed_start", "date", "约定动工日期", "agreed start", required=False),
+        Column("agreed_completion", "date", "约定竣工日期", "agreed completion", False),
+        Column("started_on", "date", "实际动工日期", "started on", required=False),
+        Column("completed_on", "date", "实际竣工日期", "completed on", required=False),
+        Column("price_wan_yuan", "float", "成交价款", "price", False, unit="万元"),
+        Column(
+            "invest_wan_per_mu",
+            "float",
+            "固定资产投资强度",
+            "investment intensity",
+            False,
+            unit="万元/亩",
+        ),
+        Column("far", "float", "容积率", "FAR", required=False),
+        Column("tax_wan_per_mu", "float", "亩均税收", "tax per mu", False, unit="万元/亩"),
+        Column(
+            "energy_tce_per_wan",
+            "float",
+            "单位能耗",
+            "energy intensity",
+            False,
+            unit="tce/万元",
+        ),
+        Column("note", "str", "备注", "note", required=False),
+    ),
+)
+"""供地合同 (出让合同 or 划拨决定书): one row per contract, keyed by its 电子监管号.
+
+``parcel_ids`` lists the parcels the contract covers, separated by ``;``
+(one contract may cover several parcels; a parcel may have successive
+contracts). ``energy_tce_per_wan`` is tonnes of standard coal per 万元 of
+value added (吨标准煤/万元)."""
+
+IDLE_CASES = Table(
+    "idle_cases",
+    "闲置土地处置",
+    "idle-land cases",
+    key="case_id",
+    geometry=None,
+    columns=(
+        Column("case_id", "str", "案件编号", "case ID"),
+        Column("parcel_id", "str", "地块编号", "parcel ID"),
+        Column("contract_id", "str", "电子监管号", "supervision number", required=False),
+        Column("stage", "str", "处置阶段", "stage"),
+        Column("found_on", "date", "调查日期", "found on"),
+        Column("determined_on", "date", "认定日期", "determined on", required=False),
+        Column("determination_no", "str", "认定书编号", "determination number", False),
+        Column("notified_on", "date", "告知日期", "notified on", required=False),
+        Column("disposal", "str", "处置方式", "disposal", required=False),
+        Column("disposal_on", "date", "处置决定日期", "disposal decided on", required=False),
+        Column("fee_wan_yuan", "float", "土地闲置费", "idle-land fee", False, unit="万元"),
+        Column("closed_on", "date", "结案日期", "closed on", required=False),
+        Column("note", "str", "备注", "note", required=False),
+    ),
+)
+"""闲置土地处置 cases (《闲置土地处置办法》): one row per case of one parcel."""
+
+IDLE_EXEMPTIONS = Table(
+    "idle_exemptions",
+    "闲置原因(不计期间)",
+    "idle-clock exemptions",
+    key="exemption_id",
+    geometry=None,
+    columns=(
+        Column("exemption_id", "str", "编号", "exemption ID"),
+        Column("case_id", "str", "案件编号", "case ID"),
+        Column("cause", "str", "原因类别", "cause"),
+        Column("cause_text", "str", "原因说明", "cause described", required=False),
+        Column("from_on", "date", "起始日期", "from"),
+        Column("to_on", "date", "结束日期", "to", required=False),
+    ),
+)
+"""Art. 8 periods (government or force majeure) during which the idle clock stops;
+``to_on`` empty: still lasting."""
+
 AUDIT = Table(
     "audit",
     "修改记录",
@@ -370,12 +508,30 @@ AUDIT = Table(
 
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (PARCELS, AREAS, ROADS, ENTERPRISES, BOUNDARIES, LANDUSE_SURVEY, MILESTONES, AUDIT)
+    for t in (
+        PARCELS,
+        AREAS,
+        ROADS,
+        ENTERPRISES,
+        BOUNDARIES,
+        LANDUSE_SURVEY,
+        MILESTONES,
+        CONTRACTS,
+        IDLE_CASES,
+        IDLE_EXEMPTIONS,
+        AUDIT,
+    )
 }
 """Every workspace table by name."""
 
 REQUIRED_TABLES: tuple[str, ...] = ("parcels", "areas", "boundaries")
 """Tables a workspace must have; the others may be absent or empty."""
+
+SUPPLY_TABLES: tuple[str, ...] = ("contracts", "idle_cases", "idle_exemptions")
+"""Attribute tables of supply supervision, edited row by row with audit (:mod:`geo.store`).
+
+They are internal as a whole: no investor or public reader ever receives them
+(they are absent from :data:`geo.access.INVESTOR_FIELDS`)."""
 
 INTERNAL_FIELDS: frozenset[str] = frozenset(
     c.name for t in TABLES.values() for c in t.columns if c.internal

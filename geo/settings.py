@@ -65,6 +65,9 @@ import, so a test or a long-running server sees a changed variable.
     How long an edit waits for another editor's save, in seconds. Default: ``60``.
 ``TENGLONG_PG_BIN``
     PostgreSQL binaries for the test server. Default: found on ``PATH``.
+``TENGLONG_JS_DIR``
+    Folder of the pinned browser libraries fetched by ``scripts/fetch-js.py``
+    (the drawing tools of 地块编辑). Default: ``<sys.prefix>/share/tenglong/js``.
 ``TENGLONG_TIMEZONE``
     The time zone the app shows times in (change history, conflicts), an
     IANA name. Default: ``Asia/Shanghai``; the audit log itself stays in UTC.
@@ -108,6 +111,7 @@ NEW_WORKSPACE_DIR_ENV = "TENGLONG_NEW_WORKSPACE_DIR"
 PG_BIN_ENV = "TENGLONG_PG_BIN"
 EDIT_WAIT_ENV = "TENGLONG_EDIT_WAIT_S"
 TIMEZONE_ENV = "TENGLONG_TIMEZONE"
+JS_DIR_ENV = "TENGLONG_JS_DIR"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
@@ -191,6 +195,18 @@ def cache_dir() -> Path:
     return Path(base) / "tenglong"
 
 
+def js_dir() -> Path:
+    """Where ``scripts/fetch-js.py`` put the pinned browser libraries.
+
+    ``$TENGLONG_JS_DIR``, else ``<sys.prefix>/share/tenglong/js`` (inside the
+    virtual environment, ignored by git).
+    """
+    import sys
+
+    own = get_path(JS_DIR_ENV)
+    return own if own is not None else Path(sys.prefix) / "share" / "tenglong" / "js"
+
+
 __all__ = [
     "ALLOW_OPEN_PLANNER_ENV",
     "CACHE_ENV",
@@ -198,6 +214,7 @@ __all__ = [
     "EDIT_WAIT_ENV",
     "ENGINE_ENV",
     "FONT_ENV",
+    "JS_DIR_ENV",
     "LAYERS_DIR_ENV",
     "MODE_ENV",
     "NEW_WORKSPACE_DIR_ENV",
@@ -222,5 +239,6 @@ __all__ = [
     "get_flag",
     "get_int",
     "get_path",
+    "js_dir",
     "timezone",
 ]

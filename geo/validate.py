@@ -18,7 +18,18 @@ import pandas as pd
 import shapely
 
 from geo.errors import InputError
-from geo.schema import AREA_KINDS, LAND_USES, STATUS_LABELS, TABLES, UNKNOWN_STATUS, Table
+from geo.schema import (
+    AREA_KINDS,
+    IDLE_DISPOSALS,
+    IDLE_EXEMPTION_CAUSES,
+    IDLE_STAGE_LABELS,
+    LAND_USES,
+    STATUS_LABELS,
+    SUPPLY_METHODS,
+    TABLES,
+    UNKNOWN_STATUS,
+    Table,
+)
 
 Severity = Literal["error", "warning"]
 
@@ -285,7 +296,22 @@ def validate_table(name: str, df: pd.DataFrame) -> list[Problem]:
             )
     elif name == "areas":
         problems += _check_vocab(name, df, ids, "kind", AREA_KINDS, "unknown_area_kind")
+    elif name in SUPPLY_VOCABS:
+        col, vocab, code, required = SUPPLY_VOCABS[name]
+        problems += _check_vocab(name, df, ids, col, vocab, code, required=required)
+        if name == "idle_cases":
+            problems += _check_vocab(
+                name, df, ids, "disposal", IDLE_DISPOSALS, "unknown_disposal", required=False
+            )
     return problems
+
+
+SUPPLY_VOCABS: dict[str, tuple[str, dict[str, tuple[str, str]], str, bool]] = {
+    "contracts": ("supply_method", SUPPLY_METHODS, "unknown_supply_method", True),
+    "idle_cases": ("stage", IDLE_STAGE_LABELS, "unknown_idle_stage", True),
+    "idle_exemptions": ("cause", IDLE_EXEMPTION_CAUSES, "unknown_exemption_cause", True),
+}
+"""The vocabulary column of each supply table (docs/architecture.md §3)."""
 
 
 def validate_references(tables: dict[str, pd.DataFrame]) -> list[Problem]:

@@ -34,7 +34,7 @@ from pyproj import CRS
 from geo import crs as crs_mod
 from geo.errors import OperationError
 from geo.gdal import gdal_message
-from geo.schema import REQUIRED_TABLES, TABLES
+from geo.schema import REQUIRED_TABLES, RETIRED_COLUMN, TABLES
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,16 @@ class Workspace:
     crs: CRS
     meta: dict[str, str] = field(default_factory=dict)
     problems: list[Any] = field(default_factory=list)
+    retired: pd.DataFrame | None = None
+    """Retired parcels (:data:`geo.schema.RETIRED_COLUMN` set), projected like
+    the others: kept for lineage and new ids, never in :attr:`tables`."""
+
+    @property
+    def retired_ids(self) -> set[str]:
+        """The ids of the retired parcels (empty when there are none)."""
+        if self.retired is None or not len(self.retired):
+            return set()
+        return set(self.retired["parcel_id"].astype(str))
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:
@@ -86,6 +96,15 @@ class Workspace:
 
     def get(self, name: str) -> pd.DataFrame | None:
         return self.tables.get(name)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table, or an empty one with the schema's columns when the workspace lacks it.
+
+        Old workspaces have no supply tables (``contracts``, ``idle_cases``,
+        ``idle_exemptions``): they read as empty, and nothing is written.
+        """
+        found = self.tables.get(name)
+        return found if found is not None else empty_table(name)
 
     @property
     def parcels(self) -> gpd.GeoDataFrame:
@@ -106,6 +125,24 @@ class Workspace:
     @property
     def schematic(self) -> bool:
         return self.meta.get("schematic", "0") == "1"
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty attribute table with the columns and dtypes of :data:`geo.schema.TABLES`.
+
+    Examples
+    --------
+    >>> list(empty_table("idle_exemptions").columns)[:3]
+    ['exemption_id', 'case_id', 'cause']
+    """
+    spec = TABLES[name]
+    dtypes = {"str": "object", "int": "Int64", "float": "float64", "bool": "object"}
+    return pd.DataFrame(
+        {
+            c.name: pd.Series([], dtype="datetime64[ns]" if c.dtype == "date" else dtypes[c.dtype])
+            for c in spec.columns
+        }
+    )
 
 
 def list_layers(path: str | os.PathLike[str]) -> list[str]:
@@ -141,6 +178,32 @@ def read_table(path: str | os.PathLike[str], table: str) -> pd.DataFrame:
     if not is_geo and isinstance(df, gpd.GeoDataFrame):
         df = pd.DataFrame(df.drop(columns=df.geometry.name, errors="ignore"))
     return parse_dates(df, table)
+
+
+def split_retired(parcels: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(live parcels, retired parcels or None): the one place retired parcels are set aside.
+
+    A parcel is retired when :data:`geo.schema.RETIRED_COLUMN` holds a date
+    (docs/architecture.md §3). Without that column every parcel is live and
+    the frame is returned as it is.
+
+    Examples
+    --------
+    >>> live, retired = split_retired(pd.DataFrame({"parcel_id": ["A", "B"],
+    ...                                             "retired_on": [None, "2025-01-02"]}))
+    >>> list(live["parcel_id"]), list(retired["parcel_id"])
+    (['A'], ['B'])
+    """
+    if RETIRED_COLUMN not in parcels.columns:
+        return parcels, None
+    gone = parcels[RETIRED_COLUMN].notna().to_numpy()
+    if not gone.any():
+        return parcels, parcels.iloc[0:0]
+    return parcels.loc[~gone].copy(), parcels.loc[gone].copy()
+
+
+LIVE_PARCELS_SQL = f"{RETIRED_COLUMN} IS NULL"
+"""The OGR SQL / SQL filter of live parcels (see :func:`split_retired`)."""
 
 
 def _workspace_layers(p: Path) -> list[str]:
@@ -359,9 +422,10 @@ def read_selection(
         )
     columns = list(dict.fromkeys([*required, *(c for c in optional_columns if c in have)]))
     read_cols = [c for c in columns if c not in ("area_m2", "area_mu")]
-    where = None
+    filters = [LIVE_PARCELS_SQL] if RETIRED_COLUMN in have else []
     if statuses is not None and "status" in have:  # else the calculation says what is missing
-        where = f"status IN ({', '.join(_sql_text(str(s)) for s in statuses) or 'NULL'})"
+        filters.append(f"status IN ({', '.join(_sql_text(str(s)) for s in statuses) or 'NULL'})")
+    where = " AND ".join(f"({f})" for f in filters) or None
     parcels = pyogrio.read_dataframe(
         p, layer="parcels", columns=read_cols, where=where, use_arrow=True
     )
@@ -486,6 +550,10 @@ def workspace_from_tables(
         A geometry table has no CRS.
     """
     what = what or str(path)
+    retired = None
+    if isinstance(tables.get("parcels"), pd.DataFrame):
+        tables = dict(tables)
+        tables["parcels"], retired = split_retired(tables["parcels"])
     problems: list[Any] = []
     if validate:
         from geo.validate import validate_tables
@@ -516,7 +584,18 @@ def workspace_from_tables(
         from geo.validate import validate_parcels_in_district
 
         problems += validate_parcels_in_district(out)
-    return Workspace(path=Path(path), tables=out, crs=target, meta=dict(meta), problems=problems)
+    if isinstance(retired, gpd.GeoDataFrame):
+        retired = retired.to_crs(target)
+        retired["area_m2"] = retired.geometry.area
+        retired["area_mu"] = crs_mod.m2_to_mu(retired["area_m2"])
+    return Workspace(
+        path=Path(path),
+        tables=out,
+        crs=target,
+        meta=dict(meta),
+        problems=problems,
+        retired=retired,
+    )
 
 
 def _to_storage_frame(df: pd.DataFrame, table: str) -> pd.DataFrame:

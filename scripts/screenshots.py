@@ -13,9 +13,9 @@ request that tried to leave the machine is reported, and the run fails
 What is shot (``NAME-ROLE-LANG-WxH.png``):
 
 - *planner*, zh and en: overview, freed land, layout, factory sites (Wu'an,
-  the demo that has sites), 亩均 benefit, site finder, import, export, and the
-  site finder's presentation mode (``?present=1`` with the largest site, a
-  连片 one, chosen: its card beside the map);
+  the demo that has sites), 亩均 benefit, checks and supervision, site finder, edit parcels,
+  import, export, and the site finder's presentation mode (``?present=1`` with
+  the largest site, a 连片 one, chosen: its card beside the map);
 - *investor*, zh and en: the presentation an investor's share link opens
   (a token made with :mod:`geo.sharing`; the investor sees only it);
 - sizes 1440×900 for everything and 1920×1080 for the overview, the site
@@ -97,7 +97,9 @@ PLANNER_PAGES: tuple[Page, ...] = (
     Page("layout", "/layout"),
     Page("sites", "/sites", "ws=wuan"),
     Page("benefit", "/benefit"),
+    Page("checks", "/checks"),
     Page("site-finder", "/site-finder", "ws=fuxing"),
+    Page("edit-parcels", "/edit-parcels"),
     Page("import", "/import", has_map=False),
     Page("export", "/export", has_map=False),
 )

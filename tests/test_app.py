@@ -41,6 +41,7 @@ PAGES: dict[str, tuple[str, str]] = {
     "sites": ("厂区转型", "Factory sites"),
     "benefit": ("亩均效益评价", "Benefit per mu evaluation"),
     "site_finder": ("招商选址", "Site finder"),
+    "geom_edit": ("地块编辑", "Edit parcels"),
     "import_data": ("导入数据", "Import data"),
     "export": ("导出", "Export"),
 }
@@ -309,7 +310,7 @@ def test_a_200_mu_class_two_site_near_g309_is_found_scored_and_its_sheet_printed
     n, mu = re.match(r"\*\*Assembled site · (\d+) parcels · ([\d,.\\]+) mu", card).groups()
     assert float(mu.replace("\\", "").replace(",", "")) >= 200
     lines = next(m.value for m in at.markdown if m.value.startswith("- Status"))
-    members = re.search(r"Parcels: (.*)", lines).group(1).replace("\\", "").split("、")
+    members = re.search(r"Parcels: (.*)", lines).group(1).replace("\\", "").split(", ")
     assert len(members) == int(n) >= 2
     ws = open_workspace(FUXING, validate=False)
     planned = ws.parcels.set_index("parcel_id").loc[members, "land_use_planned"]
@@ -570,7 +571,9 @@ def test_benefit_page_says_when_the_preset_is_not_local(monkeypatch, workspace, 
     assert shown is note
 
 
-@pytest.mark.parametrize("page", ["overview", "site_finder", "import_data", "freed_land"])
+@pytest.mark.parametrize(
+    "page", ["overview", "site_finder", "import_data", "freed_land", "geom_edit"]
+)
 def test_no_select_box_falls_back_to_streamlits_english_placeholder(monkeypatch, page):
     """A select box showing no choice says so in the UI language, not "Choose an option"."""
     at = run_page(monkeypatch, page, lang="zh")

@@ -36,7 +36,20 @@ PDF_LIBS = all(importlib.util.find_spec(m) for m in ("reportlab", "matplotlib"))
 TESTED = tuple(f for f in FORMATS if PDF_LIBS or f != "pdf")
 WORKSPACES = ("fuxing", "wuan", "hebi", "wuzhi", "choujiang")
 EXT = {f.name: f.ext for f in FORMATS.values()}
-INTERNAL_NAMES = ("former_enterprise", "compensation_wan_yuan", "原企业", "权利人", "补偿金额")
+INTERNAL_NAMES = (
+    "former_enterprise",
+    "compensation_wan_yuan",
+    "原企业",
+    "权利人",
+    "补偿金额",
+    # supply supervision: contracts and idle-land cases never reach an investor
+    "grantee",
+    "受让人",
+    "电子监管号",
+    "contract_id",
+    "determination_no",
+    "认定书编号",
+)
 runner = CliRunner()
 
 
@@ -73,6 +86,14 @@ def forbidden_values(ws_name: str) -> tuple[set[str], list[str], set[float]]:
     ent = ws.get("enterprises")
     if ent is not None:
         strings |= {str(v) for v in ent["name"].dropna()}
+    for table, cols in (
+        ("contracts", ("contract_id", "grantee")),
+        ("idle_cases", ("case_id", "determination_no")),
+        ("idle_exemptions", ("exemption_id", "cause_text")),
+    ):
+        df = ws.table(table)
+        for col in cols:
+            strings |= {str(v) for v in df[col].dropna() if str(v).strip()}
     areas = ws.areas
     if "former_enterprise" in areas.columns:  # wuan: the steel firm of a site
         strings |= {str(v) for v in areas["former_enterprise"].dropna()}

@@ -16,6 +16,7 @@ from pyproj import Geod
 from shapely.geometry import LineString, box
 from typer.testing import CliRunner
 
+from geo import jsassets
 from geo.basemaps import BASEMAP_NAMES, BasemapError, BasemapSettings, get_basemap
 from geo.cli import app
 from geo.crs import gcj02_to_wgs84
@@ -25,6 +26,7 @@ from geo.render import (
     RenderError,
     asset_files,
     component_data,
+    edit_asset_files,
     layer_summary,
     map_html,
     remote_references,
@@ -197,7 +199,8 @@ def test_served_mode_links_local_files(ws, tmp_path):
     assert f'href="{STATIC_URL}/leaflet.css"' in html
     written = write_static_assets(tmp_path / "static")
     names = {p.relative_to(tmp_path / "static" / "tenglong").as_posix() for p in written}
-    assert names == set(asset_files())
+    editing = set(edit_asset_files()) if jsassets.available("geoman") else set()
+    assert names == set(asset_files()) | editing  # the editing tools when fetched
     assert (tmp_path / "static/tenglong/images/layers.png").stat().st_size > 0
     assert write_static_assets(tmp_path / "static") == written  # idempotent
 

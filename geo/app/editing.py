@@ -193,10 +193,27 @@ def _fmt_value(field: str, value: object, lang: Lang) -> str:
             return "∅"
     except (TypeError, ValueError):
         pass
+    if field == "geometry":  # a geometry version (WKT, CGCS2000): its area, not its text
+        return _outline(str(value), lang)
     return _status(value, lang) if field == "status" else str(value)
 
 
+def _outline(wkt: str, lang: Lang) -> str:
+    """``图形（7.24 亩）``: a geometry version of the audit log as its area."""
+    import shapely
+
+    from geo.store.model import area_mu_of
+
+    try:
+        mu = area_mu_of(shapely.from_wkt(wkt))
+    except (shapely.errors.ShapelyError, ValueError, TypeError):
+        return t_plain("hist_field_geometry", lang)
+    return t_plain("hist_outline", lang, mu=f"{mu:,.2f}")
+
+
 def _field(field: str, lang: Lang) -> str:
+    if field in ("geometry", "geometry_edit", "retired_on", "parent_id"):
+        return t_plain(f"hist_field_{field}", lang)
     try:
         return schema.column_label("parcels", field, lang, with_unit=False)
     except (KeyError, ValueError):
@@ -405,6 +422,12 @@ def history_panel(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> No
             key=f"history_{parcel_id}",
             placeholder="—",
         )
+        if can_edit(role) and st.button(
+            t("ge_open_versions", lang), key=f"history_versions_{parcel_id}"
+        ):  # the geometry versions are drawn and restored on the 地块编辑 page
+            st.session_state["ge_op"] = "restore"
+            st.session_state["_ge_pending"] = parcel_id
+            st.switch_page(Path(__file__).resolve().parent / "pages" / "geom_edit.py")
 
 
 def _capital(text: str) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from geo.app.i18n_geom import GEOM_STRINGS
+
 Lang = Literal["zh", "en"]
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -273,6 +275,49 @@ STRINGS: dict[str, tuple[str, str]] = {
         "but not changed, and the file is unchanged. Copy it to a writable folder and open "
         "the copy to edit it.",
     ),
+    # --- parcel card: supply contract and idle-land case -----------------------------
+    "supply_contract": ("供地合同", "Supply contract"),
+    "supply_contract_none": (
+        "此地块没有登记供地合同。",
+        "No supply contract recorded for this parcel.",
+    ),
+    "supply_contract_edit": ("录入或修改供地合同", "Add or edit a supply contract"),
+    "supply_contract_pick": ("合同", "Contract"),
+    "supply_contract_new": ("新合同", "New contract"),
+    "supply_contract_saved": ("已保存供地合同 {id}。", "Supply contract {id} saved."),
+    "idle_case": ("闲置土地处置", "Idle-land case"),
+    "idle_case_none": (
+        "此地块不是闲置土地，也没有闲置土地处置案件。",
+        "This parcel is not idle land and has no idle-land case.",
+    ),
+    "idle_basis": (
+        "依据《闲置土地处置办法》（国土资源部令第53号）第二条（认定）、第八条（政府原因、不可抗力期间不计）、"
+        "第十四条（满一年征缴出让或划拨价款20%的土地闲置费，满两年无偿收回）。",
+        "Under the Measures on the Disposal of Idle Land (MLR Order No. 53): art. 2 (definition), "
+        "art. 8 (periods caused by the government or force majeure are not counted), art. 14 "
+        "(one full year: a fee of 20% of the price; two full years: recovery without "
+        "compensation).",
+    ),
+    "idle_days_net": ("净闲置天数", "Idle days (net)"),
+    "idle_fee_due": ("应缴闲置费(万元)", "Idle-land fee due (10k yuan)"),
+    "idle_recovery_due": ("满两年可无偿收回", "Recovery due (two years)"),
+    "idle_exempt_days": (
+        "其中 {days} 天因政府原因或不可抗力不计。",
+        "{days} day(s) not counted (government cause or force majeure).",
+    ),
+    "idle_next": ("下一步：{step}，期限 {due}。", "Next step: {step}, due {due}."),
+    "idle_next_overdue": (
+        "下一步：{step}，期限 {due}，已逾期。",
+        "Next step: {step}, due {due}: overdue.",
+    ),
+    "idle_ongoing": ("持续中", "ongoing"),
+    "idle_found_on": ("立案调查日期", "Investigation opened on"),
+    "idle_open": ("立案调查", "Open an idle-land case"),
+    "idle_step_on": ("办理日期", "Date of the step"),
+    "idle_step_to": ("办理：{step}", "Record: {step}"),
+    "idle_saved": ("已保存 {id} 的处置记录。", "Idle-land record of {id} saved."),
+    "idle_exempt_title": ("登记不计期间（第八条）", "Record a period not counted (art. 8)"),
+    "idle_exempt_save": ("保存不计期间", "Save the period"),
     "history_title": ("修改记录", "Change history"),
     "history_empty": ("此地块还没有修改记录。", "No changes recorded for this parcel yet."),
     "hist_at": ("时间（{tz}）", "When ({tz})"),
@@ -952,6 +997,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
+STRINGS.update(GEOM_STRINGS)  # the 地块编辑 page (geo/app/i18n_geom.py)
+
 TERMS_EN: dict[str, str] = {
     # layouts
     "一区一园一廊": "one zone, one park, one corridor",
@@ -1127,3 +1174,10 @@ def term(value: object, lang: Lang = "zh") -> str:
     if lang == "en":
         return TERMS_EN.get(text, text)
     return text
+
+
+# The 检查与监管 page and the supervision reports keep their strings apart
+# (geo/app/i18n_checks.py); one lookup for all.
+from geo.app.i18n_checks import CHECKS_STRINGS  # noqa: E402
+
+STRINGS.update(CHECKS_STRINGS)

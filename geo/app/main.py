@@ -5,8 +5,9 @@ The menu depends on the role:
 =============  ================================================================
 role           pages
 =============  ================================================================
-planner        总览, 腾退土地, 空间布局, 厂区转型, 亩均效益, 招商选址, 导入, 导出
-investment     总览, 腾退土地, 空间布局, 厂区转型, 招商选址, 导出
+planner        总览, 腾退土地, 空间布局, 厂区转型, 亩均效益, 检查与监管, 招商选址,
+               地块编辑, 导入, 导出
+investment     总览, 腾退土地, 空间布局, 厂区转型, 检查与监管, 招商选址, 导出
 investor       招商选址 in presentation mode only (no sidebar, investor fields)
 =============  ================================================================
 
@@ -83,11 +84,17 @@ PAGES: tuple[PageDef, ...] = (
     PageDef("sites.py", "nav_sites", ":material/factory:", "sites", ("planner", "investment")),
     PageDef("benefit.py", "nav_benefit", ":material/leaderboard:", "benefit", ("planner",)),
     PageDef(
+        "checks.py", "nav_checks", ":material/fact_check:", "checks", ("planner", "investment")
+    ),
+    PageDef(
         "site_finder.py",
         "nav_finder",
         ":material/travel_explore:",
         "site-finder",
         ("planner", "investment", "investor"),
+    ),
+    PageDef(
+        "geom_edit.py", "nav_geom_edit", ":material/edit_square:", "edit-parcels", ("planner",)
     ),
     PageDef("import_data.py", "nav_import", ":material/upload_file:", "import", ("planner",)),
     PageDef("export.py", "nav_export", ":material/download:", "export", ("planner", "investment")),

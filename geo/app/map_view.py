@@ -14,7 +14,10 @@ from the cache key) and the key carries ``(path, mtime)`` instead.
 Reruns: the element sends only a click on a feature (the one-shot trigger
 ``identify``) and a choice in its basemap switcher (``basemap``: stored in
 the session's ``basemap``, the sidebar's choice too), so panning and zooming
-never rerun the script.
+never rerun the script. On the 地块编辑 page the element also carries the
+editing tools (``edit``: :mod:`geo.app.geom_edit` builds the value) and
+sends a drawn geometry as the trigger ``edit``; :func:`take_edit` hands it to
+the page once.
 
 Size: a map takes the page's width and, by default, most of the viewport's
 height (:data:`MAP_HEIGHT`, a CSS length), so that it starts near the top of
@@ -145,6 +148,7 @@ def show_map(
     fit: FitBounds | None = None,
     height: Height = MAP_HEIGHT,
     selected: str | None = None,
+    edit: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """Draw the workspace map for ``role`` and return the properties of a newly clicked feature.
 
@@ -178,6 +182,9 @@ def show_map(
     selected
         The id (``parcel_id``, or a site's id) of the feature to highlight, as
         a click would (the selection made in a list or a card is shown too).
+    edit
+        The editing tools' value (planners only: the page checks the role);
+        a drawn geometry is then read with :func:`take_edit`.
 
     Returns
     -------
@@ -214,6 +221,7 @@ def show_map(
         fit=fit,
         basemaps=basemap_choices(lang),
         selected=selected,
+        edit=edit,
     )
 
 
@@ -266,6 +274,7 @@ def show_rendered(
     basemaps: list[dict[str, Any]] | None = None,
     basemap_title: str | None = None,
     selected: str | None = None,
+    edit: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """Put a map made by :func:`geo.render.render_map` on the page.
 
@@ -290,6 +299,8 @@ def show_rendered(
         The switcher's label (default: 底图 / Basemap in the session's language).
     selected
         The key value of the feature to highlight (first layer that has it).
+    edit
+        The editing tools' value (see :func:`show_map`).
 
     Returns
     -------
@@ -316,13 +327,19 @@ def show_rendered(
         data["basemaps"] = basemaps
         data["basemap"] = str(fmap_basemap(cfg_data))
         data["basemapTitle"] = basemap_title or t_plain("basemap", state.lang())
+    if edit is not None:
+        data["edit"] = edit
     result = _MAP_ELEMENT(
         key=key,
         data=data,
         height="content",
         on_identify_change=_ignore,
         on_basemap_change=_ignore,
+        on_edit_change=_ignore,
     )
+    drawn = getattr(result, "edit", None)
+    if edit is not None and isinstance(drawn, dict):  # a map without tools accepts no drawing
+        st.session_state.setdefault(EDITS, {})[key] = drawn
     chosen = getattr(result, "basemap", None)
     if chosen in BASEMAP_NAMES and chosen != st.session_state.get("basemap", "none"):
         logger.info("basemap switched in the map: %s", chosen)
@@ -330,6 +347,18 @@ def show_rendered(
         st.rerun()
     props = getattr(result, "identify", None)
     return props if isinstance(props, dict) else None
+
+
+EDITS = "_map_edits"
+"""Session state: map key → the geometry its editing tools sent last, until taken."""
+
+
+def take_edit(key: str) -> dict[str, Any] | None:
+    """The geometry the editing tools of map ``key`` sent since the last call, once.
+
+    ``{"mode", "geometry" (GeoJSON in display degrees), "seq", "nonce"}``, or None.
+    """
+    return st.session_state.setdefault(EDITS, {}).pop(key, None)
 
 
 def fmap_basemap(data: dict[str, Any]) -> str:

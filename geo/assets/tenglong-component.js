@@ -11,7 +11,10 @@
  * Streamlit calls the default export on mount and whenever the data change.
  * The map is rebuilt only when the map itself changes (data.sig); a new
  * centre or zoom, or new bounds to fit (data.view.bounds: a filter result, a
- * parcel picked in the list), only moves the view. Performance marks: tl-element (the
+ * parcel picked in the list), only moves the view. With data.edit (the
+ * 地块编辑 page only) the editing tools are loaded too (tenglong-edit.js, on
+ * leaflet-geoman) and send the drawn geometry as the trigger value "edit".
+ * Performance marks: tl-element (the
  * element got its data), tl-assets (Leaflet ready), tl-drawn (map built).
  */
 const loading = {};
@@ -45,9 +48,15 @@ function assets(base) {
   return load("script", base + "/leaflet.js").then(() => load("script", base + "/tenglong.js"));
 }
 
+function editAssets(base) {
+  load("link", base + "/geoman/leaflet-geoman.css");
+  return load("script", base + "/geoman/leaflet-geoman.js").then(() => load("script", base + "/tenglong-edit.js"));
+}
+
 function destroy(holder) {
   const state = holder.__tl;
   if (!state) return;
+  if (state.edit) state.edit.remove();
   window.removeEventListener("tenglong:identify", state.onIdentify);
   const i = window.TL ? window.TL.instances.indexOf(state.inst) : -1;
   if (i >= 0) window.TL.instances.splice(i, 1);
@@ -120,6 +129,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
   performance.mark("tl-element");
   let alive = true;
   assets(data.assets)
+    .then(() => (data.edit ? editAssets(data.assets) : null))
     .then(() => {
       if (!alive) return;
       const state = holder.__tl;
@@ -144,6 +154,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
         window.TL.select(holder.__tl.inst, data.selected || null);
         holder.__tl.selected = data.selected;
       }
+      if (window.TLEdit) window.TLEdit.update(holder.__tl, data.edit || null, setTriggerValue);
       holder.__tl.map.invalidateSize(false);
     })
     .catch((err) => {

@@ -50,6 +50,11 @@ COMMANDS: dict[str, CommandEntry] = {
         "export",
         "Write WORKSPACE as a standalone file for one role (xlsx, csv, GIS formats, PDF, HTML).",
     ),
+    "report": CommandEntry(
+        "geo.cli.report",
+        "report",
+        "Write a supervision report: the quarterly supply report or the park consolidation check.",
+    ),
     "new": CommandEntry(
         "geo.cli.new",
         "new",
@@ -75,6 +80,47 @@ COMMANDS: dict[str, CommandEntry] = {
         "geo.cli.update",
         "update",
         "Update parcels from a ledger (xlsx/csv keyed by 地块编号) in one audited transaction.",
+    ),
+    "split": CommandEntry(
+        "geo.cli.geometry",
+        "split",
+        "Split a parcel along a line or into lots; the parent is retired, the lots are new "
+        "parcels.",
+    ),
+    "merge": CommandEntry(
+        "geo.cli.geometry",
+        "merge",
+        "Merge adjacent parcels into one; the sources are retired and recorded as its parent_id.",
+    ),
+    "reshape": CommandEntry(
+        "geo.cli.geometry",
+        "reshape",
+        "Replace a parcel's outline (e.g. after 勘测定界); checked, never repaired.",
+    ),
+    "retire": CommandEntry(
+        "geo.cli.geometry",
+        "retire",
+        "Retire parcels: they stay in the table with their history but count nowhere.",
+    ),
+    "restore": CommandEntry(
+        "geo.cli.geometry",
+        "restore",
+        "Bring back a geometry version of a parcel, as a new audited change.",
+    ),
+    "create": CommandEntry(
+        "geo.cli.geometry",
+        "create",
+        "Create a parcel from an outline; fields not given with --set are unknown.",
+    ),
+    "contracts": CommandEntry(
+        "geo.cli.supply",
+        "contracts",
+        "Import supply contracts (xlsx/csv keyed by 电子监管号) in one audited transaction.",
+    ),
+    "idle": CommandEntry(
+        "geo.cli.supply",
+        "idle",
+        "List idle-land cases (闲置土地) and take the procedure's steps, audited.",
     ),
     "history": CommandEntry(
         "geo.cli.edit",

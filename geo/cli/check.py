@@ -14,8 +14,9 @@ prints one table of findings, each with a severity:
   planned for a sensitive use without a soil investigation (:mod:`geo.soil`);
   a milestone is past due and not done (:mod:`geo.lifecycle`);
 - ``warning``: a planning area's target is looser than the national control;
-  supplied land meets an idle-land rule; the polluting history of land planned
-  for a sensitive use is unknown;
+  supplied land meets an idle-land rule; an idle-land case's next step is past
+  its deadline (``idle_case``, with an ``idle_cases`` table); the polluting
+  history of land planned for a sensitive use is unknown;
 - ``info``: a rule that could not be applied because its data is absent (it
   is reported, never guessed).
 

@@ -239,9 +239,12 @@ def history(
 
     def action() -> Any:
         with open_store(workspace, user=_user(None), role="investment") as store:
-            return store.history(parcel_id, limit=limit)
+            df = store.history(parcel_id, limit=limit)
+            if parcel_id is None or fmt is not HistoryFormat.table:
+                return df, None
+            return df, store.geometry_versions(parcel_id)
 
-    df = _run_edit(action)
+    df, versions = _run_edit(action)
     if fmt is HistoryFormat.csv:
         typer.echo(frame_csv(df), nl=False)
         return
@@ -261,6 +264,8 @@ def history(
         t.add_row(*cells)
     console.print(t)
     console.print(f"{len(df)} audit row(s); times in UTC", highlight=False)
+    if versions:
+        print_versions(console, versions)
 
 
 def migrate(
@@ -444,3 +449,22 @@ __all__ = [
     "set_field",
     "set_status",
 ]
+
+
+def print_versions(console: Console, versions: list[dict[str, Any]]) -> None:
+    """The geometry versions table of ``tenglong history WS ID``."""
+    t = RichTable("version", "who", "when (UTC)", "edit", "亩", "m²", title="geometry versions")
+    previous = None
+    for v in versions:
+        area = v["area_mu"]
+        shown = f"{area:,.4f}" if previous is None else f"{previous:,.4f} → {area:,.4f}"
+        t.add_row(
+            str(v["version"]),
+            v["who"] or "",
+            (v["at"] or "")[:19].replace("T", " "),
+            v["edit"],
+            shown,
+            f"{area * 10000 / 15:,.2f}",
+        )
+        previous = area
+    console.print(t)

@@ -654,6 +654,16 @@ def area_mu(geom: BaseGeometry) -> float:
 def write_workspace(
     tables: dict[str, pd.DataFrame], out_dir: str | Path, stem: str, meta: dict[str, str]
 ) -> Path:
-    """Save a demo workspace as ``out_dir/stem.gpkg`` (atomic, EPSG:4490)."""
+    """Save a demo workspace as ``out_dir/stem.gpkg`` (atomic, EPSG:4490).
+
+    The invented supply contracts and idle-land cases of :mod:`geo.demo.supply`
+    are added to the tables (the parcels are untouched).
+    """
+    from geo.demo.supply import supply_tables
+
     path = Path(out_dir) / f"{stem}.gpkg"
+    tables = {
+        **tables,
+        **supply_tables(tables["parcels"], stem=stem, adcode=str(meta.get("adcode", "000000"))),
+    }
     return save_workspace(tables, path, meta={k: str(v) for k, v in meta.items()})

@@ -2,7 +2,7 @@
 
 - :mod:`geo.dataset.parquet`: the GeoParquet dataset directory (write, read,
   convert, :func:`open_dataset`);
-- :mod:`geo.engine.compute`: release summaries and checks with
+- :mod:`geo.engine.compute`: release summaries, checks and the 批供用 ledgers with
   ``engine="memory"`` or ``engine="dask"``, the same figures either way;
 - :mod:`geo.engine.cluster`: the dask client (local worker processes or a
   scheduler's address, ``$TENGLONG_DASK_SCHEDULER``) and progress;
@@ -24,7 +24,7 @@ from geo.dataset.parquet import (
 )
 from geo.engine._errors import DatasetError, EngineError
 from geo.engine.cluster import SCHEDULER_ENV, dask_client, scheduler_address
-from geo.engine.compute import release_summary, run_checks
+from geo.engine.compute import ledger_summary, release_summary, run_checks
 from geo.engine.mapview import aggregate_for_map, parcels_in_bounds
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "convert_to_parquet",
     "dask_client",
     "is_dataset",
+    "ledger_summary",
     "open_dataset",
     "open_selection",
     "parcels_in_bounds",

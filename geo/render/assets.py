@@ -89,6 +89,21 @@ def inline_assets_html() -> str:
     return "\n".join(parts)
 
 
+def edit_asset_files() -> dict[str, Path]:
+    """The files of the editing tools (served only): geoman (pinned, fetched) and ours.
+
+    Raises
+    ------
+    geo.jsassets.JsAssetMissing
+        leaflet-geoman is not installed or does not match its pin.
+    """
+    from geo.jsassets import library_files
+
+    files = {f"geoman/{name}": path for name, path in library_files("geoman").items()}
+    files["tenglong-edit.js"] = ASSETS_DIR / "tenglong-edit.js"
+    return files
+
+
 def write_static_assets(static_dir: str | os.PathLike[str]) -> list[Path]:
     """Copy the map assets into ``static_dir/tenglong/`` for ``asset_mode="served"``.
 
@@ -101,9 +116,16 @@ def write_static_assets(static_dir: str | os.PathLike[str]) -> list[Path]:
     list of Path
         The files written or already present.
     """
+    from geo.jsassets import JsAssetMissing
+
     dest = Path(static_dir) / STATIC_SUBDIR
     out = []
-    for name, src in asset_files().items():
+    files = asset_files()
+    try:
+        files.update(edit_asset_files())
+    except JsAssetMissing as err:  # the map works; the editing tools say they are unavailable
+        logger.warning("editing tools unavailable: %s", err)
+    for name, src in files.items():
         target = dest / name
         data = src.read_bytes()
         if not target.exists() or target.read_bytes() != data:

@@ -11,7 +11,9 @@ Usage::
 
 Every edit is one transaction with its audit rows; two editors saving the same
 parcel get :class:`EditConflict` (with the other change), not a silent
-overwrite. Only planners edit (:mod:`geo.access`). See :mod:`geo.store.base`
+overwrite. Geometry edits (split, merge, reshape, retire, restore, create) go
+through :meth:`Store.apply_geometry_edit` (:mod:`geo.store.geometry`), one
+audited transaction too. Only planners edit (:mod:`geo.access`). See :mod:`geo.store.base`
 for the algorithm, :mod:`geo.store.gpkg` and :mod:`geo.store.postgis` for the
 backends, :mod:`geo.store.migrate` to copy a workspace between them.
 """
@@ -33,6 +35,7 @@ from geo.store.errors import (
     StoreError,
     storage_error,
 )
+from geo.store.geometry import GeometryEdit, GeometryEditResult, child_ids, merged_id
 from geo.store.model import (
     ALLOWED_TRANSITIONS,
     Change,
@@ -41,6 +44,7 @@ from geo.store.model import (
     ParcelRecord,
     encode_value,
 )
+from geo.store.records import RECORD_TABLES, RecordEdit, RecordRow, RowNotFoundError
 
 
 def is_postgres_url(target: str | os.PathLike[str]) -> bool:
@@ -124,21 +128,29 @@ def revision_token(target: str | os.PathLike[str]) -> str:
 __all__ = [
     "ALLOWED_TRANSITIONS",
     "AUDIT_COLUMNS",
+    "RECORD_TABLES",
     "Change",
     "EditConflict",
     "EditResult",
+    "GeometryEdit",
+    "GeometryEditResult",
     "InvalidEditError",
     "InvalidTransitionError",
     "ParcelEdit",
     "ParcelNotFoundError",
     "ParcelRecord",
     "ReadOnlyError",
+    "RecordEdit",
+    "RecordRow",
+    "RowNotFoundError",
     "StorageFullError",
     "Store",
     "StoreBusyError",
     "StoreError",
+    "child_ids",
     "encode_value",
     "is_postgres_url",
+    "merged_id",
     "open_store",
     "revision_token",
     "storage_error",

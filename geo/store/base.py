@@ -38,7 +38,7 @@ from geo.access import (
     require_edit,
     require_internal_view,
 )
-from geo.schema import LAND_USES
+from geo.schema import LAND_USES, RETIRED_COLUMN
 from geo.store.errors import EditConflict, InvalidEditError, ParcelNotFoundError
 from geo.store.model import (
     GEOMETRY_FIELD,
@@ -56,7 +56,9 @@ from geo.store.model import (
     now_utc,
     plan_status_change,
     to_date,
+    to_storage_geometry,
 )
+from geo.store.records import RecordsMixin
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +79,7 @@ AUDIT_COLUMNS: tuple[str, ...] = (
 LAND_USE_FIELDS = ("land_use_now", "land_use_planned")
 
 
-class Store(ABC):
+class Store(RecordsMixin, ABC):
     """A workspace you can edit: a GeoPackage file or a PostGIS schema.
 
     Open one with :func:`geo.store.open_store`; use it as a context manager.
@@ -161,7 +163,23 @@ class Store(ABC):
     ) -> list[Change]:
         """Audit rows, oldest first (the last ``limit`` when given)."""
 
-    def _after_commit(self) -> None:  # noqa: B027 - optional hook
+    @abstractmethod
+    def _ensure_lineage_schema(self) -> None:
+        """Inside a write transaction: add ``parent_id`` and ``retired_on`` when missing."""
+
+    @abstractmethod
+    def _parcel_bounds(self) -> tuple[float, float, float, float] | None:
+        """Total bounds (EPSG:4490) of the parcels' geometry, or None."""
+
+    @abstractmethod
+    def _parcel_ids(self) -> set[str]:
+        """Every parcel id, retired ones included."""
+
+    @abstractmethod
+    def _insert_parcel_row(self, values: Mapping[str, Any], geometry: Any, row_version: int) -> Any:
+        """Insert one parcel (values, EPSG:4490 geometry, version); its storage key."""
+
+    def _after_commit(self) -> None:
         """Called after a successful commit (e.g. a WAL checkpoint)."""
 
     @abstractmethod
@@ -210,7 +228,8 @@ class Store(ABC):
             )
         record = found[1]
         if self.role in RESTRICTED_ROLES:
-            if record.values.get("status") not in INVESTOR_STATUSES:
+            retired = record.values.get(RETIRED_COLUMN) is not None
+            if record.values.get("status") not in INVESTOR_STATUSES or retired:
                 raise ParcelNotFoundError(f"no parcel {parcel_id!r} available in {self.target}")
             keep = set(investor_columns("parcels", record.values))
             record = ParcelRecord(
@@ -415,7 +434,7 @@ class Store(ABC):
         if GEOMETRY_FIELD in wanted:
             geom = wanted[GEOMETRY_FIELD]
             if geometry_crs is not None and geom is not None:
-                geom = _to_storage_geometry(geom, geometry_crs)
+                geom = to_storage_geometry(geom, geometry_crs)
             wanted[GEOMETRY_FIELD] = check_parcel_geometry(
                 geom, allowed_types=self._geometry_types()
             )
@@ -538,6 +557,58 @@ class Store(ABC):
         )
         return results
 
+    def apply_geometry_edit(
+        self,
+        edit: Any,
+        *,
+        user: str | None = None,
+        role: str | None = None,
+        expected: Mapping[str, int] | None = None,
+        note: str | None = None,
+        crs: Any = None,
+    ) -> Any:
+        """Split, merge, reshape, retire, restore or create parcels in one audited transaction.
+
+        Parameters
+        ----------
+        edit
+            A :class:`geo.store.geometry.GeometryEdit` (also :mod:`geo.editing`'s).
+        user
+            Who edits, for the audit (default: the store's user).
+        role
+            The caller's role; refused unless both it and the store's role are planner.
+        expected
+            Parcel id → the ``row_version`` the editor read; a parcel changed
+            since raises :class:`EditConflict` and nothing is written.
+        note
+            Why; stored with every audit row.
+        crs
+            CRS of the new geometries (e.g. ``ws.crs``). Default: CGCS2000
+            degrees (EPSG:4490) for coordinates in degrees, else the GK zone
+            :func:`geo.workspace.open_workspace` chooses for this workspace.
+
+        Returns
+        -------
+        geo.store.geometry.GeometryEditResult
+            New, retired and changed ids, versions and the audit rows.
+
+        Raises
+        ------
+        geo.access.RoleError, InvalidEditError, EditConflict, ParcelNotFoundError
+            Nothing was written.
+        """
+        from geo.store.geometry import apply_geometry_edit
+
+        return apply_geometry_edit(
+            self, edit, user=user, role=role, expected=expected, note=note, crs=crs
+        )
+
+    def geometry_versions(self, parcel_id: str) -> list[dict[str, Any]]:
+        """The geometry versions of a parcel (:func:`geo.store.geometry.geometry_versions`)."""
+        from geo.store.geometry import geometry_versions
+
+        return geometry_versions(self, parcel_id)
+
     def _checked_changes(
         self, changes: Mapping[str, Any], kinds: Mapping[str, Kind], *, who: str = ""
     ) -> dict[str, Any]:
@@ -615,6 +686,11 @@ class Store(ABC):
                 f"no parcel {parcel_id!r} in {self.target}; check the parcel_id"
             )
         key, current = found
+        if current.values.get(RETIRED_COLUMN) is not None:
+            raise InvalidEditError(
+                f"parcel {parcel_id} was retired on {current.values[RETIRED_COLUMN]} (split, "
+                f"merged or retired); edit its lots, or restore it first (`tenglong restore`)"
+            )
         if expected_version is not None and current.row_version != int(expected_version):
             theirs = self._select_audit(
                 table="parcels",
@@ -660,17 +736,3 @@ def audit_row(c: Change) -> tuple[Any, ...]:
         c.edit_id,
         c.note,
     )
-
-
-def _to_storage_geometry(geom: Any, crs: Any) -> Any:
-    import numpy as np
-    import shapely
-    from pyproj import CRS, Transformer
-
-    from geo.crs import STORAGE_EPSG
-
-    source = CRS.from_user_input(crs)
-    if source.to_epsg() == STORAGE_EPSG:
-        return geom
-    tr = Transformer.from_crs(source, STORAGE_EPSG, always_xy=True)
-    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))

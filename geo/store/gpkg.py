@@ -60,7 +60,7 @@ from typing import Any
 import pandas as pd
 
 from geo.errors import OperationError
-from geo.store import gpkgblob
+from geo.store import gpkg_records, gpkgblob
 from geo.store.base import AUDIT_COLUMNS, Store, audit_row
 from geo.store.errors import (
     ReadOnlyError,
@@ -70,7 +70,9 @@ from geo.store.errors import (
     nearly_full,
     storage_error,
 )
-from geo.store.model import GEOMETRY_FIELD, Change, Kind, ParcelRecord, kind_of_column, to_date
+from geo.store.geometry import LINEAGE_FIELDS
+from geo.store.gpkg_records import from_sqlite as _from_sqlite, to_sqlite as _to_sqlite
+from geo.store.model import GEOMETRY_FIELD, Change, Kind, ParcelRecord, kind_of_column
 from geo.store.retry import EDIT_WAIT_ENV, edit_wait_s, retry_busy
 
 logger = logging.getLogger(__name__)
@@ -324,6 +326,9 @@ class GpkgStore(Store):
         try:
             self._conn.execute(f'EXPLAIN UPDATE "parcels" SET {sets} WHERE 0')
             self._conn.execute('EXPLAIN DELETE FROM "parcels" WHERE 0')
+            self._conn.execute(
+                f'EXPLAIN INSERT INTO "parcels" ({_q(self._geom_col)}) VALUES (NULL)'
+            )
         except sqlite3.OperationalError as err:
             if _is_busy(err):
                 raise  # retried by the caller
@@ -532,6 +537,41 @@ class GpkgStore(Store):
                 "UPDATE gpkg_contents SET last_change = ? WHERE table_name = 'parcels'", (now,)
             )
 
+    def _ensure_lineage_schema(self) -> None:
+        cols = dict(self._columns("parcels"))
+        for name in LINEAGE_FIELDS:
+            if name not in cols:
+                self._conn.execute(f'ALTER TABLE "parcels" ADD COLUMN {_q(name)} TEXT')
+                self._kinds = None
+                logger.info("%s: added parcels.%s", self.path, name)
+
+    def _parcel_bounds(self) -> tuple[float, float, float, float] | None:
+        from geo.workspace import layer_bounds
+
+        b = layer_bounds(self.path, "parcels")
+        return None if b is None else (b[0], b[1], b[2], b[3])
+
+    def _parcel_ids(self) -> set[str]:
+        return {str(r[0]) for r in self._conn.execute('SELECT "parcel_id" FROM "parcels"')}
+
+    def _insert_parcel_row(self, values: Mapping[str, Any], geometry: Any, row_version: int) -> Any:
+        names = [n for n in values if n != GEOMETRY_FIELD]
+        cols = ", ".join([_q(self._geom_col), *map(_q, names), '"row_version"'])
+        params = [gpkgblob.encode(geometry, self._srs_id)]
+        params += [_to_sqlite(values[n]) for n in names] + [row_version]
+        cur = self._conn.execute(
+            f'INSERT INTO "parcels" ({cols}) VALUES ({", ".join("?" * len(params))})', params
+        )
+        xmin, ymin, xmax, ymax = geometry.bounds
+        self._conn.execute(
+            "UPDATE gpkg_contents SET last_change = ?, "
+            "min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?), "
+            "max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?) "
+            "WHERE table_name = 'parcels'",
+            (_gpkg_now(), xmin, xmin, ymin, ymin, xmax, xmax, ymax, ymax),
+        )
+        return cur.lastrowid
+
     def _insert_audit(self, changes: Sequence[Change]) -> None:
         cols = ", ".join(map(_q, AUDIT_COLUMNS))
         self._conn.executemany(
@@ -570,6 +610,24 @@ class GpkgStore(Store):
         if limit:
             rows.reverse()
         return [_change(r) for r in rows]
+
+    def _ensure_record_table(self, table: str) -> None:
+        if gpkg_records.ensure_table(self._conn, table):
+            self._kinds = None
+
+    def _select_record(self, table: str, key: str, *, for_update: bool) -> Any:
+        return gpkg_records.select_row(self._conn, table, key)
+
+    def _insert_record(self, table: str, values: Mapping[str, Any], row_version: int) -> None:
+        gpkg_records.insert_row(self._conn, table, values, row_version)
+
+    def _update_record(
+        self, table: str, storage_key: Any, values: Mapping[str, Any], row_version: int
+    ) -> None:
+        gpkg_records.update_row(self._conn, table, storage_key, values, row_version)
+
+    def _read_record_table(self, table: str) -> pd.DataFrame | None:
+        return gpkg_records.read_table(self._conn, table)
 
     def revision(self) -> int:
         with self._lock:
@@ -640,30 +698,3 @@ def _change(row: Sequence[Any]) -> Change:
         edit_id=str(edit_id or ""),
         note=note,
     )
-
-
-def _from_sqlite(value: Any, kind: Kind) -> Any:
-    if value is None:
-        return None
-    if kind == "bool":
-        return bool(value)
-    if kind == "date":
-        try:
-            return to_date(value)
-        except ValueError:
-            return value  # keep what is stored; validation reports it
-    if kind == "float":
-        return float(value)
-    if kind == "int":
-        return int(value)
-    return value
-
-
-def _to_sqlite(value: Any) -> Any:
-    import datetime as dt
-
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value

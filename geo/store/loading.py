@@ -19,9 +19,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from geo.schema import TABLES
+from geo.schema import RETIRED_COLUMN, TABLES
 from geo.store.errors import StoreError
-from geo.workspace import parse_dates
+from geo.workspace import LIVE_PARCELS_SQL, parse_dates
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,14 @@ def read_gpkg_tables(
     from geo.workspace import META_TABLE, list_layers
 
     layers = list_layers(path)
+    # a restricted read may leave out retired_on: retired parcels are then dropped here,
+    # in SQL, instead of by geo.workspace.split_retired (docs/architecture.md §3)
+    restricted = columns is not None or parcel_statuses is not None
+    live = (
+        f" AND {LIVE_PARCELS_SQL}"
+        if restricted and "parcels" in layers and RETIRED_COLUMN in _fields(path, "parcels")
+        else ""
+    )
     tables: dict[str, pd.DataFrame] = {}
     for name in layers:
         if name not in TABLES or (columns is not None and name not in columns):
@@ -98,12 +106,16 @@ def read_gpkg_tables(
             kwargs["columns"] = [c for c in _fields(path, name) if c in wanted]
         if parcel_statuses is not None:
             if name == "parcels":
-                kwargs["where"] = f"status IN ({_sql_list(parcel_statuses)})"
+                kwargs["where"] = f"status IN ({_sql_list(parcel_statuses)}){live}"
             elif name == "milestones":
+                gone = f" OR NOT ({LIVE_PARCELS_SQL})" if live else ""
                 kwargs["where"] = (
                     "subject_id NOT IN (SELECT parcel_id FROM parcels WHERE parcel_id IS NOT "
-                    f"NULL AND (status IS NULL OR status NOT IN ({_sql_list(parcel_statuses)})))"
+                    f"NULL AND (status IS NULL OR status NOT IN ({_sql_list(parcel_statuses)})"
+                    f"{gone}))"
                 )
+        elif name == "parcels" and live:
+            kwargs["where"] = live.removeprefix(" AND ")
         df = pyogrio.read_dataframe(
             path, layer=name, read_geometry=is_geo, use_arrow=False, **kwargs
         )

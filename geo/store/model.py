@@ -446,3 +446,18 @@ def changed_fields(
         if before != after:
             out[name] = (before, after, value)
     return out
+
+
+def to_storage_geometry(geom: Any, crs: Any) -> Any:
+    """A geometry from ``crs`` into CGCS2000 degrees (EPSG:4490), the stored CRS."""
+    import numpy as np
+    import shapely
+    from pyproj import CRS, Transformer
+
+    from geo.crs import STORAGE_EPSG
+
+    source = CRS.from_user_input(crs)
+    if source.to_epsg() == STORAGE_EPSG:
+        return geom
+    tr = Transformer.from_crs(source, STORAGE_EPSG, always_xy=True)
+    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))

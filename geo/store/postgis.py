@@ -34,9 +34,11 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.schema import TABLES
+from geo.schema import PARENT_COLUMN, RETIRED_COLUMN, TABLES
+from geo.store import postgis_records
 from geo.store.base import AUDIT_COLUMNS, Store, audit_row
 from geo.store.errors import StoreBusyError, StoreError
+from geo.store.geometry import LINEAGE_FIELDS
 from geo.store.model import GEOMETRY_FIELD, Change, Kind, ParcelRecord, kind_of_column
 from geo.store.retry import edit_wait_s
 
@@ -234,8 +236,13 @@ class PostgisStore(Store):
             raise StoreError(f"{self.target} is open read-only (role {self.role})")
         self._check_conn()
         try:
-            with self._conn.transaction():
-                yield
+            try:
+                with self._conn.transaction():
+                    yield
+            except BaseException:
+                # a rolled-back edit may have added columns (row_version, lineage): read again
+                self._kinds, self._schema_ok = None, False
+                raise
         except psycopg.errors.LockNotAvailable:
             raise StoreBusyError(
                 f"{self.target}: the parcel is being saved by another editor; try again"
@@ -296,6 +303,8 @@ class PostgisStore(Store):
     def _parcel_kinds(self) -> dict[str, Kind]:
         with self._lock:
             if self._kinds is None or "row_version" not in self._kinds:
+                if not self._in_transaction():
+                    self._check_conn()  # a failed edit may have left a dropped connection
                 kinds: dict[str, Kind] = {}
                 for name, declared in self._columns("parcels"):
                     if name in ("fid", self._geom_col):
@@ -358,6 +367,55 @@ class PostgisStore(Store):
         cur = self._conn.execute(query, (*params, key))
         if cur.rowcount != 1:
             raise StoreError(f"{self.target}: parcel row {key} vanished during the edit")
+
+    def _ensure_lineage_schema(self) -> None:
+        from psycopg import sql
+
+        cols = dict(self._columns("parcels"))
+        types = {PARENT_COLUMN: "text", RETIRED_COLUMN: "date"}
+        for name in LINEAGE_FIELDS:
+            if name not in cols:
+                self._conn.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"tenglong:{self.schema}",)
+                )
+                self._conn.execute(
+                    sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} " + types[name]).format(
+                        self._table("parcels"), _ident(name)
+                    )
+                )
+                self._kinds = None
+
+    def _parcel_bounds(self) -> tuple[float, float, float, float] | None:
+        from psycopg import sql
+
+        q = sql.SQL(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+            "(SELECT ST_Extent({}) AS e FROM {}) AS x"
+        ).format(_ident(self._geom_col), self._table("parcels"))
+        row = self._conn.execute(q).fetchone()
+        return None if row is None or row[0] is None else tuple(float(v) for v in row)  # type: ignore[return-value]
+
+    def _parcel_ids(self) -> set[str]:
+        from psycopg import sql
+
+        q = sql.SQL("SELECT parcel_id FROM {}").format(self._table("parcels"))
+        return {str(r[0]) for r in self._conn.execute(q).fetchall()}
+
+    def _insert_parcel_row(self, values: Mapping[str, Any], geometry: Any, row_version: int) -> Any:
+        from psycopg import sql
+
+        names = [n for n in values if n != GEOMETRY_FIELD]
+        query = sql.SQL(
+            "INSERT INTO {} ({}) VALUES (ST_GeomFromWKB(%s, %s), {}) RETURNING fid"
+        ).format(
+            self._table("parcels"),
+            sql.SQL(", ").join(
+                [_ident(self._geom_col), *(_ident(n) for n in names), _ident("row_version")]
+            ),
+            sql.SQL(", ").join(sql.Placeholder() * (len(names) + 1)),
+        )
+        params = [shapely.to_wkb(geometry), self._srid, *(values[n] for n in names), row_version]
+        return self._conn.execute(query, params).fetchone()[0]
 
     def _insert_audit(self, changes: Sequence[Change]) -> None:
         from psycopg import sql
@@ -427,6 +485,28 @@ class PostgisStore(Store):
             for w, at, t, r, f, b, a, v, e, n in rows
         ]
 
+    def _ensure_record_table(self, table: str) -> None:
+        postgis_records.ensure_table(self._conn, self.schema, table)
+
+    def _select_record(self, table: str, key: str, *, for_update: bool) -> Any:
+        def read() -> Any:
+            return postgis_records.select_row(
+                self._conn, self.schema, table, key, for_update=for_update
+            )
+
+        return read() if self._in_transaction() else self._retry_read(read)
+
+    def _insert_record(self, table: str, values: Mapping[str, Any], row_version: int) -> None:
+        postgis_records.insert_row(self._conn, self.schema, table, values, row_version)
+
+    def _update_record(
+        self, table: str, storage_key: Any, values: Mapping[str, Any], row_version: int
+    ) -> None:
+        postgis_records.update_row(self._conn, self.schema, table, storage_key, values, row_version)
+
+    def _read_record_table(self, table: str) -> pd.DataFrame | None:
+        return self._retry_read(lambda: postgis_records.read_table(self._conn, self.schema, table))
+
     def _revision(self) -> int:
         from psycopg import sql
 
@@ -484,15 +564,23 @@ class PostgisStore(Store):
                     sql.SQL(", ").join(select) if select else sql.SQL("fid"), self._table(name)
                 )
                 params: list[Any] = []
+                # a restricted read may leave out retired_on: drop retired parcels in SQL
+                live = (columns is not None or parcel_statuses is not None) and (
+                    RETIRED_COLUMN in dict(self._columns("parcels"))
+                )
+                alive = sql.SQL(f" AND {RETIRED_COLUMN} IS NULL" if live else "")
+                gone = sql.SQL(f" OR {RETIRED_COLUMN} IS NOT NULL" if live else "")
                 if parcel_statuses is not None and name == "parcels":
-                    query += sql.SQL(" WHERE status = ANY(%s)")
+                    query += sql.SQL(" WHERE status = ANY(%s)") + alive
                     params.append(sorted(parcel_statuses))
                 elif parcel_statuses is not None and name == "milestones":
                     query += sql.SQL(
                         " WHERE subject_id NOT IN (SELECT parcel_id FROM {} WHERE parcel_id IS "
-                        "NOT NULL AND (status IS NULL OR NOT status = ANY(%s)))"
-                    ).format(self._table("parcels"))
+                        "NOT NULL AND (status IS NULL OR NOT status = ANY(%s){}))"
+                    ).format(self._table("parcels"), gone)
                     params.append(sorted(parcel_statuses))
+                elif live and name == "parcels":
+                    query += sql.SQL(f" WHERE {RETIRED_COLUMN} IS NULL")
                 query += sql.SQL(" ORDER BY fid")
                 rows = self._conn.execute(query, params).fetchall()
                 kinds = {c: kind_of_column(name, c, t) for c, t in cols}

@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from geo.app import session, state
-from geo.app.i18n import t
+from geo.app.i18n import t, t_plain
 from geo.export import FORMATS, ExportError, export_bytes
 
 logger = logging.getLogger(__name__)
@@ -110,6 +110,56 @@ def page() -> None:
         st.download_button(
             t("export_download", lang), data, file_name=name, mime=mime, key="export_dl"
         )
+    if state.role() == "planner":
+        st.divider()
+        supervision_reports(ws, lang)
+
+
+def supervision_reports(ws: object, lang: str) -> None:
+    """监管报表: the quarterly report and the park check (:mod:`geo.export.supervision`).
+
+    Planners only: the section is not drawn for another role, and
+    :func:`geo.export.supervision.report_bytes` refuses any other role.
+    """
+    import datetime as dt
+
+    from geo.export.supervision import report_bytes
+    from geo.supervision import parse_period
+
+    st.subheader(t("rep_title", lang))
+    st.caption(t("rep_intro", lang))
+    c1, c2, c3 = st.columns(3)
+    kind = c1.radio(
+        t("rep_kind", lang),
+        ["quarterly", "park-check"],
+        format_func=lambda k: t_plain(f"rep_kind_{k.replace('-', '_')}", lang),
+        key="rep_kind",
+    )
+    period = as_of = None
+    if kind == "quarterly":
+        period = c2.text_input(
+            t("rep_period", lang), value=parse_period(None).label, key="rep_period"
+        ).strip()
+    else:
+        day = c2.date_input(t("rep_as_of", lang), value=dt.date.today(), key="rep_as_of")
+        as_of = (day or dt.date.today()).isoformat()
+    fmt = c3.radio(t("rep_format", lang), ["xlsx", "pdf"], horizontal=True, key="rep_format")
+    if st.button(t("rep_make", lang), key="rep_go"):
+        try:
+            made = report_bytes(
+                ws, kind=kind, fmt=fmt, period=period, as_of=as_of, lang=lang, role=state.role()
+            )
+        except (ExportError, ValueError, OSError) as err:
+            logger.warning("report %s failed: %s", kind, err)
+            st.session_state.pop("rep_result", None)
+            st.error(t("rep_failed", lang, error=err))
+        else:
+            st.session_state["rep_result"] = made
+    done = st.session_state.get("rep_result")
+    if done:
+        data, name, mime = done
+        st.success(t("rep_ready", lang, name=name, kb=f"{len(data) / 1024:,.0f}"))
+        st.download_button(t("rep_download", lang), data, file_name=name, mime=mime, key="rep_dl")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,17 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import chips, compute, editing, province, result_list, session, state, widgets
+from geo.app import (
+    chips,
+    compute,
+    editing,
+    province,
+    result_list,
+    session,
+    state,
+    supply_card,
+    widgets,
+)
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.siting import finder
@@ -527,6 +537,7 @@ def page() -> None:
             widgets.parcel_card(ws, selected, lang, role=role)
             if hit is not None and len(hit):
                 editing.status_editor(ws, hit.iloc[0], lang, role=role)
+                supply_card.supply_sections(ws, str(selected), lang, role=role)
             if st.button(t("card_close", lang), key="ov_close"):
                 st.session_state.pop(SELECTED, None)
                 st.rerun()

@@ -29,6 +29,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "benefit_firms": ("亩均企业", "Per-mu firms"),
     "soil": ("土壤门槛", "Soil gate"),
     "current_use": ("现状用地", "Current land use"),
+    "contracts": ("供地合同", "Supply contracts"),
+    "idle_land": ("闲置土地", "Idle land"),
     "provenance": ("数据说明", "Provenance"),
     "total": ("合计", "Total"),
     "level_total": ("第{level}层合计", "Level {level} total"),

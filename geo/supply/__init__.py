@@ -1,0 +1,34 @@
+"""Supply supervision: contracts and the 闲置土地 procedure (docs/architecture.md §5.9).
+
+- :mod:`geo.supply.contracts`: what a valid supply contract is, its parcels.
+- :mod:`geo.supply.procedure`: the procedure's stages, transitions and deadlines.
+- :mod:`geo.supply.idle`: :func:`idle_status` — net idle time (art. 8), the art. 14
+  fee and recovery, the next step and whether it is overdue.
+- :mod:`geo.supply.cases`: the steps written to a store (audited).
+"""
+
+from __future__ import annotations
+
+from geo.supply.contracts import check_contract, parcel_contracts, split_parcel_ids
+from geo.supply.idle import STATUS_COLUMNS, fee_wan_yuan, idle_status
+from geo.supply.procedure import (
+    TRANSITIONS,
+    ProcedureError,
+    allowed_next,
+    load_procedure,
+    plan_transition,
+)
+
+__all__ = [
+    "STATUS_COLUMNS",
+    "TRANSITIONS",
+    "ProcedureError",
+    "allowed_next",
+    "check_contract",
+    "fee_wan_yuan",
+    "idle_status",
+    "load_procedure",
+    "parcel_contracts",
+    "plan_transition",
+    "split_parcel_ids",
+]

@@ -1,0 +1,322 @@
+"""地块编辑 in a real Chromium: draw a split line with the mouse, see the live figures, save.
+
+The app runs on a copy of the Fuxing demo (so the save goes into that file
+and is read back with the workspace reader); the network beyond localhost is
+cut off, so leaflet-geoman is served by the app itself or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shapely
+
+from geo import jsassets
+from geo.app import geom_edit
+from geo.workspace import open_workspace
+from tests.appserver import free_port, wait_healthy
+from tests.test_app_browser import FUXING, MAP_ELEMENT, ROOT, SCREEN, map_frame, offline, settle
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not jsassets.available("geoman"),
+        reason="leaflet-geoman is not fetched: run `python scripts/fetch-js.py` (make test does)",
+    ),
+]
+
+PID = "FX-0001"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("geomedit") / "fx.gpkg"
+    shutil.copy2(FUXING, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def edit_url(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on the copy, for this module."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("streamlit-geomedit") / "server.log"
+    env = {k: v for k, v in os.environ.items() if k != "TENGLONG_MODE"}
+    env["TENGLONG_WORKSPACE"] = str(workspace)
+    env["TENGLONG_CACHE_DIR"] = str(tmp_path_factory.mktemp("tl-cache"))
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _to_page(page: Any, lnglat: list[float]) -> tuple[float, float]:
+    """Page pixels of a display coordinate on the map element."""
+    xy = page.evaluate(
+        """([lng, lat]) => {
+            const holder = document.querySelector('.tl-holder');
+            const p = holder.__tl.map.latLngToContainerPoint([lat, lng]);
+            const r = holder.getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y];
+        }""",
+        lnglat,
+    )
+    return float(xy[0]), float(xy[1])
+
+
+def test_a_split_line_drawn_with_the_mouse_splits_the_parcel_in_the_store(
+    edit_url, chromium, workspace, screenshots
+):
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        assert page.locator("h1").first.inner_text() == "地块编辑"
+        # choose the parcel (the default operation is 按线分割 / split by a line)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="地块").first
+        box.click()
+        page.keyboard.type(PID)
+        page.keyboard.press("Enter")
+        settle(page)
+        page.wait_for_function(
+            "() => { const h = document.querySelector('.tl-holder');"
+            " return h && h.__tl && h.__tl.edit && h.__tl.edit.edit.target; }",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(800)  # the fit to the parcel
+        info = page.locator(".tl-edit-info")
+        assert "吸附容差 2 米" in info.inner_text()
+        live = page.locator('[data-testid="tl-edit-area"]')
+        assert "地块面积 18.84 亩" in live.inner_text()  # the parcel's area before drawing
+        # a north-south line through the parcel's middle, beyond both edges
+        ws = open_workspace(workspace)
+        x0, y0, x1, y1 = geom_edit.parcel_geometry(ws, PID).bounds
+        mid = x0 + (x1 - x0) * 0.4
+        line = shapely.LineString([(mid, y1 + 15), (mid, y0 - 15)])
+        start, end = geom_edit.work_to_display([line], ws.crs, gcj02=False)[0]["coordinates"]
+        sx, sy = _to_page(page, start)
+        ex, ey = _to_page(page, end)
+        page.mouse.click(sx, sy)
+        page.mouse.move((sx + ex) / 2, (sy + ey) / 2, steps=6)
+        assert "线长" in live.inner_text()  # the figures follow the pointer
+        page.mouse.move(ex, ey, steps=6)
+        page.mouse.click(ex, ey)
+        page.wait_for_timeout(300)
+        page.mouse.click(ex, ey)  # a click on the last vertex finishes the line
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        page.locator(".tl-edit-preview").first.wait_for()  # the lots, labelled on the map
+        labels = page.locator(".tl-edit-preview").all_inner_texts()
+        assert len(labels) == 2 and all("亩" in x for x in labels), labels
+        save = page.get_by_role("button", name="保存")
+        save.wait_for()
+        settle(page)
+        page.screenshot(path=str(screenshots / "geom-edit.png"))
+        assert save.is_enabled()
+        save.click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        after = open_workspace(workspace)
+        assert PID in after.retired_ids
+        lots = after.parcels[after.parcels["parent_id"].astype(str) == PID]
+        assert sorted(lots["parcel_id"]) == [f"{PID}-1", f"{PID}-2"]
+        assert lots.geometry.area.sum() == pytest.approx(
+            geom_edit.parcel_geometry(ws, PID).area, abs=0.01
+        )
+        assert ap.blocked == [] and ap.errors == [], (ap.blocked, ap.errors)
+        assert not page.locator("[data-testid='stException']").count()
+        map_frame(page)  # the map is drawn again, with the lots
+        page.wait_for_function(
+            "() => document.querySelector('.tl-holder').textContent.includes('FX-0001-1')",
+            timeout=30_000,
+        )
+        assert page.locator(MAP_ELEMENT).count() == 1
+    finally:
+        context.close()
+
+
+def test_over_gaode_a_snapped_vertex_is_stored_on_the_neighbours_vertex(
+    edit_url, chromium, workspace
+):
+    """Drawn over the GCJ-02 basemap, a corner snapped to a parcel's corner is stored on it."""
+    near = "FX-0003"
+    ws = open_workspace(workspace)
+    parcel = geom_edit.parcel_geometry(ws, near)
+    corner = max(shapely.get_coordinates(parcel).tolist(), key=lambda p: p[0] + p[1])  # NE
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        page.locator('[data-testid="stSidebar"]').get_by_text("高德 矢量 (GCJ-02)").click()
+        settle(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("绘制新地块").click()
+        settle(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="附近").first
+        box.click()
+        page.keyboard.type(near)
+        page.keyboard.press("Enter")
+        settle(page)
+        snap = (
+            page.locator('[data-testid="stNumberInput"]').filter(has_text="吸附").locator("input")
+        )
+        snap.fill("5")
+        snap.press("Enter")
+        settle(page)
+        page.wait_for_function(
+            "() => { const h = document.querySelector('.tl-holder');"
+            " return h && h.__tl && h.__tl.edit && h.__tl.edit.edit.snap_m === 5"
+            " && h.__tl.edit.layers.length > 0; }",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(800)
+        assert "吸附容差 5 米" in page.locator(".tl-edit-info").inner_text()
+        shown = geom_edit.work_to_display([shapely.Point(corner)], ws.crs, gcj02=True)[0]
+        cx, cy = _to_page(page, shown["coordinates"])
+        # a 60 m square north-east of the corner; its first vertex 2 px off the corner
+        far = geom_edit.work_to_display(
+            [shapely.Point(corner[0] + 60, corner[1] + 60)], ws.crs, gcj02=True
+        )[0]
+        fx, fy = _to_page(page, far["coordinates"])
+        points = [(cx + 2, cy - 2), (fx, cy), (fx, fy), (cx, fy)]
+        for x, y in points:
+            page.mouse.move(x, y, steps=4)
+            page.mouse.click(x, y)
+            page.wait_for_timeout(150)
+        assert "亩" in page.locator('[data-testid="tl-edit-area"]').inner_text()
+        page.mouse.move(cx, cy, steps=4)
+        page.mouse.click(cx, cy)  # the first vertex closes the shape
+        page.wait_for_timeout(300)
+        live = page.locator('[data-testid="tl-edit-area"]').inner_text()
+        assert "亩" in live and "m²" in live, live
+        page.locator(".tl-edit-use").click()
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        page.get_by_role("button", name="保存").click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        after = open_workspace(workspace)
+        created = after.parcels[~after.parcels["parcel_id"].isin(ws.parcels["parcel_id"])]
+        created = created[created["parent_id"].isna()]
+        assert len(created) == 1
+        got = shapely.get_coordinates(created.geometry.iloc[0])
+        dist_m = float(((got - corner) ** 2).sum(axis=1).min() ** 0.5)
+        assert dist_m < 0.005, dist_m  # on the neighbour's corner within 5 mm
+        assert ap.errors == []
+        assert all("autonavi" in u or "amap" in u for u in ap.blocked), ap.blocked[:3]
+    finally:
+        context.close()
+
+
+def test_a_drawn_parcel_with_a_cut_hole_is_checked_and_its_overlap_shown_in_red(
+    edit_url, chromium, workspace
+):
+    near = "FX-0004"
+    ws = open_workspace(workspace)
+    centre = geom_edit.parcel_geometry(ws, near).centroid
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("绘制新地块").click()
+        settle(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="附近").first
+        box.click()
+        page.keyboard.type(near)
+        page.keyboard.press("Enter")
+        settle(page)
+        page.wait_for_function(
+            "() => { const h = document.querySelector('.tl-holder');"
+            " return h && h.__tl && h.__tl.edit && h.__tl.edit.layers.length > 0; }"
+        )
+        page.wait_for_timeout(800)
+        shown = geom_edit.work_to_display([centre], ws.crs, gcj02=False)[0]
+        cx, cy = _to_page(page, shown["coordinates"])
+        live = page.locator('[data-testid="tl-edit-area"]')
+
+        def draw(points):
+            for x, y in [*points, points[0]]:  # the first vertex again closes the shape
+                page.mouse.move(x, y, steps=3)
+                page.mouse.click(x, y)
+                page.wait_for_timeout(150)
+
+        # a square from the parcel's centre to the north-east: it overlaps the parcel
+        draw([(cx, cy), (cx + 120, cy), (cx + 120, cy - 120), (cx, cy - 120)])
+        outer = live.inner_text()
+        page.locator(".leaflet-pm-icon-cut").click()  # 挖洞: a hole, away from the parcel
+        draw([(cx + 80, cy - 80), (cx + 105, cy - 80), (cx + 105, cy - 105), (cx + 80, cy - 105)])
+        page.wait_for_timeout(400)
+        holed = live.inner_text()
+
+        def m2(text):
+            return float(text.split("·")[1].replace("m²", "").replace(",", "").strip())
+
+        assert m2(holed) < m2(outer) * 0.99, (outer, holed)  # the area follows the cut
+        page.locator(".tl-edit-use").click()
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        alerts = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+        assert "保存前检查发现" in alerts, alerts
+        problems = " ".join(
+            page.locator('[data-testid="stMarkdownContainer"] li').all_inner_texts()
+        )
+        assert near in problems and "重叠" in problems, problems
+        assert page.get_by_role("button", name="保存").is_disabled()
+        # the overlap is drawn in red on the map
+        page.wait_for_function(
+            "() => document.querySelectorAll(\"path[stroke='#d50000']\").length > 0"
+        )
+        assert ap.errors == [] and ap.blocked == []
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Path:
+    out = ROOT / "artifacts" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
