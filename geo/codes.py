@@ -8,7 +8,9 @@ header says which source it follows and which entries are uncertain):
   ``0508``, ``0601`` …) with the 三调 map colours;
 - ``land_use_2023.csv``: 国土空间调查、规划、用途管制用地用海分类 (2023), levels 1-3,
   the vocabulary of ``parcels.land_use_now`` / ``land_use_planned``
-  (:data:`geo.schema.LAND_USES` is built from it);
+  (:data:`geo.schema.LAND_USES` is built from it), with the colours of the
+  制图规范's 用地用海分类 colour table, each marked verified, inherited or
+  approximated;
 - ``crosswalk_sandiao_2023.csv``: 三调 code → 用地用海 code.
 
 The same digits mean different things in different tables (三调 ``1001`` is
@@ -46,7 +48,10 @@ class Code:
     note: str = ""
     """``?`` when the entry is uncertain (see the file header), or a remark."""
     color: str | None = None
-    """Fill colour (三调 map style), ``#rrggbb``."""
+    """Fill colour, ``#rrggbb``: the 三调 map style for a 三调 code, the 用地用海分类 colour
+    table for a 用地用海 code (see each file's header)."""
+    color_source: str = ""
+    """For a 用地用海 code: ``verified``, ``inherited`` or ``approximated`` (the file header)."""
     gbt21010: str = ""
     """For a 三调 code: the GB/T 21010-2017 class it belongs to."""
     first_class_soil: bool = False
@@ -83,6 +88,7 @@ def code_table(key: str) -> dict[str, Code]:
             en=row["en"].strip(),
             note=(row.get("note") or "").strip(),
             color=(row.get("color") or "").strip() or None,
+            color_source=(row.get("color_source") or "").strip(),
             gbt21010=(row.get("gbt21010") or "").strip(),
             first_class_soil=(row.get("first_class_soil") or "").strip() == "1",
         )

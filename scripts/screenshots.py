@@ -14,8 +14,8 @@ What is shot (``NAME-ROLE-LANG-WxH.png``):
 
 - *planner*, zh and en: overview, freed land, layout, factory sites (Wu'an,
   the demo that has sites), 亩均 benefit, checks and supervision, site finder, edit parcels,
-  import, export, and the
-  site finder's presentation mode (``?present=1`` with one site chosen);
+  import, export, and the site finder's presentation mode (``?present=1`` with
+  the largest site, a 连片 one, chosen: its card beside the map);
 - *investor*, zh and en: the presentation an investor's share link opens
   (a token made with :mod:`geo.sharing`; the investor sees only it);
 - sizes 1440×900 for everything and 1920×1080 for the overview, the site
@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,9 +227,19 @@ def save_png(data: bytes, path: Path) -> None:
     tmp.replace(path)
 
 
+def largest_site(workspace: Path) -> str:
+    """The id of the largest candidate site (a 连片 site ``S:…`` when one is largest)."""
+    from geo.siting import finder
+    from geo.workspace import open_workspace
+
+    ws = open_workspace(workspace, validate=False)
+    sites = finder.candidate_sites(ws.parcels, areas=ws.areas)
+    return str(sites.sort_values("area_mu", ascending=False)["site_id"].iloc[0])
+
+
 def url_of(base: str, shot: Shot, *, token: str, site: str) -> str:
     """The URL a shot opens (planner pages get ``lang``; a share link carries its own)."""
-    query = shot.page.query.format(token=token, site=site)
+    query = shot.page.query.format(token=token, site=urllib.parse.quote(site, safe=""))
     if shot.page.role == "planner":
         query = "&".join(q for q in (query, f"lang={shot.lang}") if q)
     return f"{base}{shot.page.path}" + (f"?{query}" if query else "")
@@ -296,6 +307,7 @@ def run(shots: list[Shot], out: Path, browser: Any = None) -> list[Result]:
 
     out.mkdir(parents=True, exist_ok=True)
     sites = available_sites(REPO / "data" / "fuxing.gpkg")
+    present_site = largest_site(REPO / "data" / "fuxing.gpkg")
     secret = secrets.token_hex(24)
     tokens = {
         lang: sharing.make_token(
@@ -306,7 +318,7 @@ def run(shots: list[Shot], out: Path, browser: Any = None) -> list[Result]:
     results = []
     with serve(secret) as base, _browser(browser) as chromium:
         for shot in shots:
-            r = take(chromium, base, shot, out, token=tokens[shot.lang], site=sites[0])
+            r = take(chromium, base, shot, out, token=tokens[shot.lang], site=present_site)
             print(
                 f"{shot.filename:48} {r.seconds:5.1f} s  {r.features:5d} features"
                 + ("  " + "; ".join(r.problems) if r.problems else "")

@@ -310,7 +310,7 @@ def test_a_200_mu_class_two_site_near_g309_is_found_scored_and_its_sheet_printed
     n, mu = re.match(r"\*\*Assembled site · (\d+) parcels · ([\d,.\\]+) mu", card).groups()
     assert float(mu.replace("\\", "").replace(",", "")) >= 200
     lines = next(m.value for m in at.markdown if m.value.startswith("- Status"))
-    members = re.search(r"Parcels: (.*)", lines).group(1).replace("\\", "").split("、")
+    members = re.search(r"Parcels: (.*)", lines).group(1).replace("\\", "").split(", ")
     assert len(members) == int(n) >= 2
     ws = open_workspace(FUXING, validate=False)
     planned = ws.parcels.set_index("parcel_id").loc[members, "land_use_planned"]

@@ -485,6 +485,75 @@ def test_first_click_on_a_parcel_opens_its_card(app_url, chromium, screenshots, 
         ctx.close()
 
 
+def _tab_to(page: Any, pane: str, limit: int = 120) -> dict[str, Any]:
+    """Press Tab until a feature of ``pane`` has the focus; its label and tab order."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        hit = page.evaluate(
+            "(pane) => { const a = document.activeElement;"
+            " if (!a || a.tagName.toLowerCase() !== 'path'"
+            " || !a.closest('.leaflet-' + pane + '-pane')) return null;"
+            " return {label: a.getAttribute('aria-label'), role: a.getAttribute('role'),"
+            " outline: getComputedStyle(a).strokeDasharray}; }",
+            pane,
+        )
+        if hit:
+            return hit
+    raise AssertionError(f"no feature of {pane} reached with {limit} presses of Tab")
+
+
+def test_keyboard_tab_to_a_parcel_and_enter_opens_its_card(app_url, chromium, screenshots):
+    """Tab reaches the parcels in view (within a budget), Enter selects one as a click
+    would (its card opens the first time, the map highlights it), Space selects the next."""
+    ctx = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        ap = offline(ctx.new_page())
+        page = ap.page
+        page.set_default_timeout(30_000)
+        page.goto(app_url + "/?lang=zh")
+        frame = map_frame(page, lang="zh")
+        settle(page)
+        pane = "tl-parcels_status"
+        order = frame.evaluate(
+            "() => { const i = TL.instances[0]; TL.keyboardOrder(i);"
+            " return {n: i.tabbable, budget: TL.KEYBOARD_BUDGET,"
+            " dom: document.querySelectorAll('.tl-holder path[tabindex=\"0\"]').length}; }"
+        )
+        assert 0 < order["n"] <= order["budget"], order
+        assert order["dom"] == order["n"], order
+        page.locator(MAP_ELEMENT).first.focus()
+        hit = _tab_to(page, pane)
+        assert hit["role"] == "button"
+        first = re.match(r"FX-\d{4}", hit["label"] or "")
+        assert first, hit
+        assert hit["outline"] not in ("none", ""), hit  # a visible focus style
+        assert not page.locator(".st-key-parcel_card").count()
+        page.keyboard.press("Enter")
+        card = page.locator(".st-key-parcel_card")
+        card.wait_for(timeout=30_000)
+        from playwright.sync_api import expect
+
+        expect(card).to_contain_text(first.group(0), timeout=30_000)
+        selected = frame.evaluate(
+            "() => { const s = TL.instances[0].selected;"
+            " return s ? s.feature.properties.parcel_id : null; }"
+        )
+        assert selected == first.group(0)
+        # the map did not move inside its own box (a focused path can scroll it)
+        assert frame.evaluate("() => document.querySelector('.tl-holder').scrollTop") == 0
+        settle(page)
+        page.screenshot(path=str(screenshots / "keyboard-selection.png"))
+        # Space on the next parcel
+        nxt = _tab_to(page, pane)
+        other = re.match(r"FX-\d{4}", nxt["label"] or "").group(0)
+        assert other != first.group(0)
+        page.keyboard.press(" ")
+        expect(card).to_contain_text(other, timeout=30_000)
+        assert ap.blocked == [] and ap.errors == []
+    finally:
+        ctx.close()
+
+
 @pytest.mark.parametrize("screen", [(1440, 900), (1920, 1080)])
 def test_map_is_tall_readable_and_its_controls_cover_under_15_percent(
     app_url, chromium, screenshots, screen
@@ -542,6 +611,57 @@ def test_map_is_tall_readable_and_its_controls_cover_under_15_percent(
         ctx.close()
 
 
+LEGEND_ROWS_CUT = """() => {
+    const body = document.querySelector('.tl-legend .tl-legend-body');
+    if (!body) return null;
+    const b = body.getBoundingClientRect();
+    const rows = [...body.querySelectorAll('.tl-legend-row, .tl-legend-layer-title')];
+    return {rows: rows.length, cut: rows.filter(r => { const x = r.getBoundingClientRect();
+        return x.top < b.bottom - 1 && x.bottom > b.bottom + 1; }).length,
+        scrolls: body.scrollHeight > body.clientHeight + 1};
+}"""
+TABLES_SCROLL_SIDEWAYS = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')]
+    .map(d => d.querySelector('.dvn-scroller')).filter(Boolean)
+    .filter(s => s.scrollWidth > s.clientWidth + 2).map(s => [s.scrollWidth, s.clientWidth])"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_at_1440x900_no_legend_row_is_cut_and_the_tables_fit(app_url, chromium, screenshots, lang):
+    """The legend's last row used to be cut in half, and the tables beside the maps of the
+    benefit and factory-site pages were cut at the right edge: a legend that scrolls ends
+    between two rows; those tables now sit at the page's width and fit."""
+    ctx = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        ap = offline(ctx.new_page())
+        page = ap.page
+        page.set_default_timeout(30_000)
+        page.goto(f"{app_url}/?lang={lang}")
+        map_frame(page, lang=lang)
+        settle(page)
+        legend = page.evaluate(LEGEND_ROWS_CUT)
+        assert legend and legend["rows"] > 3 and legend["cut"] == 0, legend
+        # switching a layer on changes the legend: still no row cut
+        page.locator(".tl-layers .tl-head").click()
+        page.locator(".tl-layers input[data-layer=planned_use]").check()
+        page.locator(".tl-layers .tl-head").click()
+        page.locator(".tl-legend.tl-collapsed .tl-head").click() if page.locator(
+            ".tl-legend.tl-collapsed"
+        ).count() else None
+        page.wait_for_timeout(300)
+        legend = page.evaluate(LEGEND_ROWS_CUT)
+        assert legend and legend["cut"] == 0 and legend["scrolls"], legend
+        for path in ("/benefit", "/sites?ws=wuan"):
+            page.goto(f"{app_url}{path}{'&' if '?' in path else '?'}lang={lang}")
+            map_frame(page, lang=lang)
+            settle(page)
+            page.wait_for_timeout(800)
+            assert page.locator("[data-testid=stDataFrame]").count() >= 1
+            assert page.evaluate(TABLES_SCROLL_SIDEWAYS) == [], path
+        assert ap.blocked == [] and ap.errors == []
+    finally:
+        ctx.close()
+
+
 def test_language_switch_keeps_the_filters(app_url, app_page):
     """Status 闲置 chosen in Chinese, then English and two clicks on parcels: still
     "Filters (1)" and 16 parcels (the closed popover's widgets used to send their Chinese
@@ -586,6 +706,17 @@ def test_language_switch_keeps_the_filters(app_url, app_page):
         "() => document.querySelectorAll('.leaflet-tl-parcels_status-pane path').length"
     )
     assert n == 16
+    # the filter is a chip above the map, in English; one click on it removes the filter
+    chip = page.locator(".st-key-ov_chip_0").get_by_role("button", name="Status: idle")
+    expect(chip).to_contain_text("Status: idle")
+    assert chip.bounding_box()["y"] < page.locator(MAP_ELEMENT).first.bounding_box()["y"]
+    assert page.locator(".st-key-ov_clear").get_by_role("button", name="Clear all").count() == 1
+    chip.click()
+    settle(page)
+    expect(page.locator(".st-key-ov_chip_0")).to_have_count(0)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-tl-parcels_status-pane path').length === 1200"
+    )
     assert app_page.blocked == []
 
 

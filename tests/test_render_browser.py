@@ -111,6 +111,14 @@ def test_script_in_data_never_runs_and_shows_as_text(offline_page, planner_html,
     assert XSS[5].split("\u2028")[0].strip() in body  # layout name in the legend
     assert XSS[3] in body  # boundary label
     assert XSS[2] in body  # plate label with a template literal
+    # keyboard selection: the features' aria-labels carry the names as text
+    labels = op.page.evaluate(
+        "() => { const i = TL.instances[0]; TL.keyboardOrder(i);"
+        " return [...document.querySelectorAll('path[role=button]')]"
+        ".map(p => p.getAttribute('aria-label')); }"
+    )
+    assert any(XSS[0] in lab for lab in labels), labels[:5]
+    assert op.page.evaluate("window.__pwned") == 0
     op.page.mouse.move(640, 400)  # a real hover: one tooltip on a parcel
     op.page.wait_for_timeout(300)
     op.page.screenshot(path=str(artifacts_dir / "map_test_escaping.png"))

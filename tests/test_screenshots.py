@@ -36,8 +36,8 @@ def test_plan_names_every_page_role_language_and_size():
     assert len(names) == len(shots)
     pages = {s.page.name for s in shots}
     assert pages == {
-        "overview", "freed-land", "layout", "sites", "benefit", "site-finder", "import",
-        "export", "presentation",
+        "overview", "freed-land", "layout", "sites", "benefit", "checks", "site-finder",
+        "edit-parcels", "import", "export", "presentation",
     }  # fmt: skip
 
 
@@ -47,7 +47,7 @@ def test_every_page_renders_in_both_languages_for_planner_and_investor(chromium,
     mod = _script()
     shots = mod.plan(sizes=[(1440, 900)])
     results = mod.run(shots, tmp_path, chromium)
-    assert len(results) == len(shots) == 20
+    assert len(results) == len(shots) == 24
     problems = {r.shot.filename: r.problems for r in results if r.problems}
     assert problems == {}
     for r in results:

@@ -389,13 +389,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col_value_added_wan": ("增加值(万元)", "Value added (10k yuan)"),
     "col_rank": ("排名", "Rank"),
     "col_scale": ("规模", "Scale"),
-    "col_tax_per_mu": ("亩均税收(万元/亩)", "Tax per mu (10k yuan/mu)"),
-    "col_va_per_mu": ("亩均增加值(万元/亩)", "Value added per mu (10k yuan/mu)"),
+    "col_tax_per_mu": ("亩均税收(万元/亩)", "Tax/mu (10k yuan)"),
+    "col_va_per_mu": ("亩均增加值(万元/亩)", "Value added/mu (10k yuan)"),
     "col_score": ("综合得分", "Score"),
     # --- overview --------------------------------------------------------------------
     "overview_title": ("总览", "Overview"),
     "filters": ("筛选", "Filters"),
     "filter_clear": ("清除筛选", "Clear filters"),
+    "chip_label": ("{field}：{value}", "{field}: {value}"),
+    "chip_remove": ("去掉这个筛选条件：{label}", "Remove this filter: {label}"),
+    "chips_clear_all": ("清除全部", "Clear all"),
+    "chip_project": ("项目类别", "Project"),
     "filter_status": ("状态", "Status"),
     "filter_area": ("规划片区", "Planning area"),
     "filter_industry": ("原行业", "Former industry"),
@@ -632,9 +636,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fit_industry": ("产业", "industry"),
     "fit_ready": ("可供应", "ready"),
     "sf_sheet": ("地块信息表(PDF)", "Site sheet (PDF)"),
-    "sf_available": (
-        "只看可供应地块（已腾退、已收储）",
-        "Only sites available to supply (released, stored)",
+    "sf_available": ("只看可供应", "Available only"),
+    "sf_available_help": (
+        "只列出可供应的地块：已腾退、已收储。",
+        "List only sites available to supply: released or stored.",
     ),
     "sf_all_sites": ("全部可供应地块", "All available sites"),
     "sf_found": ("**{n}** 块地符合条件，共 **{mu}** 亩", "**{n}** sites match, **{mu}** mu in all"),
@@ -737,10 +742,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "import_report": ("检查报告", "Findings"),
     "import_accept_repairs": ("接受几何修复", "Accept the geometry repairs"),
     "import_strict": ("严格模式：缺少必填字段即拒绝", "Strict: refuse missing required fields"),
-    "import_skip_invalid": (
-        "跳过有错误的行（导入其余行，错误行另存供修改后重新导入）",
-        "Skip rows with errors (import the others; the rejected rows are kept to fix and "
-        "import again)",
+    "import_skip_invalid": ("跳过有错误的行", "Skip rows with errors"),
+    "import_skip_invalid_help": (
+        "导入其余行，错误行另存供修改后重新导入。",
+        "The other rows are imported; the rejected rows are kept to fix and import again.",
     ),
     "import_rejected": ("被拒行数", "Rows rejected"),
     "import_rejected_download": (

@@ -47,7 +47,12 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 APP_CSS = """<style>
 [data-testid="stMainBlockContainer"] {padding-top: 2.2rem;}
+[class*="st-key-parcel_card"] [data-testid="stMetricLabel"] *,
+[class*="st-key-site_card"] [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
 </style>"""
+"""Page style: the cards beside a map are narrow; their figures' labels wrap, never cut."""
 
 HIDE_SIDEBAR_CSS = """<style>
 section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],

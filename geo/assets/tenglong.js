@@ -330,6 +330,7 @@
     });
     group.addLayer(gj);
     entry.geojson = gj;
+    scheduleKeyboardOrder(inst);
     if (!lyr.labels) return;
     var labels = L.layerGroup();
     var pts = store.labels || [];
@@ -535,6 +536,108 @@
     if (evt) root.dispatchEvent(evt);
   }
 
+  // ------------------------------------------------------ keyboard selection
+  // Features of a layer with a key (parcels, sites, areas) can be reached with
+  // Tab and selected with Enter or Space: the same as a click (identify: the
+  // card opens, the feature is highlighted). Only the features whose bounds
+  // meet the view are in the tab order, at most TL.KEYBOARD_BUDGET of them,
+  // top layer first; the order is chosen again once per finished move or zoom
+  // and when a layer is switched, when the browser is idle (never during a pan). Each one gets
+  // role="button" and an aria-label (its id and, when the role may see it,
+  // its name), set with setAttribute: text, never markup.
+  TL.KEYBOARD_BUDGET = 300;
+
+  function keyboardLabel(lyr, props) {
+    var id = lyr.key ? props[lyr.key] : null;
+    var parts = [];
+    if (id !== null && id !== undefined && id !== "") parts.push(String(id));
+    var name = props.name;
+    if (name !== null && name !== undefined && name !== "" && String(name) !== String(id)) parts.push(String(name));
+    if (!parts.length) parts.push(String(lyr.title));
+    return parts.join(" ");
+  }
+
+  function setTabbable(path, on) {
+    if (on) {
+      if (path.getAttribute("tabindex") !== "0") path.setAttribute("tabindex", "0");
+    } else if (path.hasAttribute("tabindex")) {
+      path.removeAttribute("tabindex");
+    }
+  }
+
+  TL.keyboardOrder = function (inst) {
+    var map = inst.map,
+      view = map.getBounds(),
+      n = 0;
+    var entries = inst.layers.slice().sort(function (a, b) {
+      return (b.spec.z || 0) - (a.spec.z || 0);
+    });
+    entries.forEach(function (entry) {
+      var gj = entry.geojson,
+        lyr = entry.spec;
+      if (!gj || !lyr.key) return;
+      var on = map.hasLayer(entry.group);
+      gj.eachLayer(function (layer) {
+        var path = layer._path; // Leaflet's SVG element (a new one each time the layer is added)
+        if (!path) return;
+        var take = on && n < TL.KEYBOARD_BUDGET && !!layer.getBounds && view.intersects(layer.getBounds());
+        if (take) {
+          n++;
+          if (!path._tlKb) {
+            path._tlKb = { lyr: lyr, gj: gj, layer: layer };
+            path.setAttribute("role", "button");
+            path.setAttribute("aria-label", keyboardLabel(lyr, layer.feature.properties));
+          }
+        }
+        setTabbable(path, take);
+      });
+    });
+    inst.tabbable = n;
+    return n;
+  };
+
+  function scheduleKeyboardOrder(inst) {
+    if (inst._kbOrder) return;
+    inst._kbOrder = true;
+    var run = function () {
+      inst._kbOrder = false;
+      TL.keyboardOrder(inst);
+    };
+    // when the browser is idle: never in the frame that follows the end of a drag
+    if (root.requestIdleCallback) root.requestIdleCallback(run, { timeout: 400 });
+    else setTimeout(run, 50);
+  }
+
+  function keyboardSelection(inst) {
+    var map = inst.map,
+      c = map.getContainer();
+    L.DomEvent.on(c, "keydown", function (e) {
+      if (e.key !== "Enter" && e.key !== " " && e.key !== "Spacebar") return;
+      var hit = e.target && e.target._tlKb;
+      if (!hit) return;
+      L.DomEvent.preventDefault(e);
+      L.DomEvent.stopPropagation(e);
+      identify(inst, hit.lyr, hit.gj, hit.layer);
+      if (inst.options.popups && hit.layer.getPopup && hit.layer.getPopup()) hit.layer.openPopup();
+    });
+    // Focusing a path at the edge of the view would scroll the map's own
+    // (overflow: hidden) container and shift every pane: undo it at once.
+    L.DomEvent.on(c, "scroll", function () {
+      if (c.scrollTop || c.scrollLeft) {
+        c.scrollTop = 0;
+        c.scrollLeft = 0;
+      }
+    });
+    map.on("moveend zoomend", function () {
+      scheduleKeyboardOrder(inst);
+    });
+    inst.root.on("layeradd layerremove", function () {
+      scheduleKeyboardOrder(inst);
+    });
+    scheduleKeyboardOrder(inst);
+  }
+  TL.scheduleKeyboardOrder = scheduleKeyboardOrder;
+
   // ------------------------------------------------------ collapsible panel
   // A map panel with a header button that opens and closes its body (layer
   // control, legend, the app's basemap switcher): classes "tl-control CLS",
@@ -672,6 +775,7 @@
           box.appendChild(sec);
         });
       this._box.style.display = any ? "" : "none";
+      snapLegend(this._box);
     },
   });
 
@@ -700,6 +804,7 @@
       legend = c.querySelector(".tl-legend");
     if (layers) layers.style.maxHeight = Math.max(120, Math.round(h * 0.6)) + "px";
     if (legend) legend.style.maxHeight = Math.max(90, Math.round(h * 0.4)) + "px";
+    snapLegend(legend);
     if (!opened || opened.classList.contains("tl-collapsed")) return;
     if (TL.controlCover(inst) <= TL.CONTROL_BUDGET) return;
     var other = opened === layers ? legend : layers;
@@ -710,6 +815,34 @@
     }
   }
   TL.fitControls = fitControls;
+
+  // ------------------------------------------------------------ legend rows
+  // A legend taller than its cap scrolls in its body; the body's height ends
+  // between two rows, never through one (a row cut in half looked broken),
+  // and a shadow at its foot says that more rows follow.
+  function snapLegend(legend) {
+    if (!legend) return;
+    var body = legend.querySelector(".tl-legend-body"),
+      head = legend.querySelector(".tl-head");
+    if (!body) return;
+    body.style.maxHeight = "";
+    legend.classList.remove("tl-scrolls");
+    if (legend.classList.contains("tl-collapsed") || legend.style.display === "none") return;
+    var cap = parseFloat(legend.style.maxHeight);
+    if (!isFinite(cap)) return;
+    var room = cap - (head ? head.offsetHeight : 0);
+    if (body.scrollHeight <= room) return;
+    var top = body.getBoundingClientRect().top - body.scrollTop,
+      fit = 0;
+    var rows = body.querySelectorAll(".tl-legend-layer-title, .tl-legend-row, .tl-legend-note");
+    for (var i = 0; i < rows.length; i++) {
+      var bottom = rows[i].getBoundingClientRect().bottom - top;
+      if (bottom <= room - 4 && bottom > fit) fit = bottom;
+    }
+    body.style.maxHeight = Math.max(24, Math.round(fit)) + "px";
+    legend.classList.add("tl-scrolls");
+  }
+  TL.snapLegend = snapLegend;
 
   // ------------------------------------------------------------------ notice
   var Notice = L.Control.extend({
@@ -977,6 +1110,7 @@
     L.control.scale({ imperial: false, maxWidth: 160 }).addTo(map);
     inst.layerControl = new LayerControl(inst).addTo(map);
     inst.legend = new Legend(inst).addTo(map);
+    keyboardSelection(inst);
     fitControls(inst, null);
     map.on("resize", function () {
       fitControls(inst, null);

@@ -35,6 +35,7 @@ VOCABULARIES: dict[str, dict[str, tuple[str, str]]] = {
 VOCABULARY_COLORS: dict[str, dict[str, str]] = {
     "status": schema.STATUS_COLORS,
     "sandiao": {c.code: c.color for c in codes.code_table("sandiao").values() if c.color},
+    "land_use": {c.code: c.color for c in codes.code_table("land_use").values() if c.color},
 }
 """Default category colours of a vocabulary."""
 

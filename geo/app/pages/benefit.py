@@ -128,7 +128,8 @@ def page() -> None:
             ],
         ]
     )
-    left, right = st.columns([1.6, 1])
+    # the map at the page's width, the table by class below it (it fits there unscrolled)
+    left, right = st.container(), st.container()
     with left:
         st.subheader(t("benefit_map", lang))
         mws = _map_workspace(ws, result)

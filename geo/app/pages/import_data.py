@@ -364,7 +364,11 @@ def page() -> None:
     )
     o1, o2, o3 = st.columns([1, 1, 2])
     strict = o1.checkbox(t("import_strict", lang), key="import_strict")
-    skip_invalid = o2.checkbox(t("import_skip_invalid", lang), key="import_skip_invalid")
+    skip_invalid = o2.checkbox(
+        t("import_skip_invalid", lang),
+        key="import_skip_invalid",
+        help=t("import_skip_invalid_help", lang),
+    )
     preset = o3.selectbox(
         t("import_survey_preset", lang),
         [None, *SURVEY_PRESETS],

@@ -20,7 +20,17 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, editing, province, result_list, session, state, supply_card, widgets
+from geo.app import (
+    chips,
+    compute,
+    editing,
+    province,
+    result_list,
+    session,
+    state,
+    supply_card,
+    widgets,
+)
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.siting import finder
@@ -140,14 +150,39 @@ def _filter_sig() -> str:
     return repr([st.session_state.get(k) for k in FILTER_KEYS])
 
 
-def _clear_filters(years: pd.Series) -> None:
-    """The one-click clear beside the filter result: every filter back to "all"."""
-    st.session_state["ov_status"] = []
-    st.session_state["ov_area"] = None
-    st.session_state["ov_industry"] = []
-    st.session_state["ov_days"] = 0
-    if years.notna().any():
-        st.session_state["ov_year"] = (int(years.min()), int(years.max()))
+def _chips(ws: Workspace, years: pd.Series, lang: Lang) -> tuple[list[chips.Chip], dict]:
+    """Every active filter as a chip (one per chosen status or industry), and "clear all"."""
+    out: list[chips.Chip] = []
+    statuses = list(st.session_state.get("ov_status") or [])
+    for s in statuses:
+        rest = [v for v in statuses if v != s]
+        label = widgets.status_label(s, lang)
+        out.append(chips.chip(t_plain("filter_status", lang), label, lang, {"ov_status": rest}))
+    area = st.session_state.get("ov_area")
+    if area:
+        row = finder.latest_areas(ws.areas)
+        row = row[row["area_id"].astype(str) == str(area)]
+        name = widgets.area_name(row.iloc[0], lang) if len(row) else str(area)
+        out.append(chips.chip(t_plain("filter_area", lang), name, lang, {"ov_area": None}))
+    industries = list(st.session_state.get("ov_industry") or [])
+    for v in industries:
+        rest = [x for x in industries if x != v]
+        out.append(
+            chips.chip(t_plain("filter_industry", lang), term(v, lang), lang, {"ov_industry": rest})
+        )
+    full = (int(years.min()), int(years.max())) if years.notna().any() else None
+    if full is not None and _year_filtered(years):
+        lo, hi = st.session_state["ov_year"]
+        text = f"{int(lo)}–{int(hi)}" if lo != hi else f"{int(lo)}"
+        out.append(chips.chip(t_plain("filter_year", lang), text, lang, {"ov_year": full}))
+    days = _min_days()
+    if days:
+        text = f"{t_plain('filter_days', lang)} {widgets.fmt_num(days)}"
+        out.append(chips.Chip(text, {"ov_days": 0}))
+    clear: dict = {"ov_status": [], "ov_area": None, "ov_industry": [], "ov_days": 0}
+    if full is not None:
+        clear["ov_year"] = full
+    return out, clear
 
 
 def _year_filtered(years: pd.Series) -> bool:
@@ -471,6 +506,9 @@ def page() -> None:
         label = t("filters", lang) + (f" ({active})" if active else "")
         with st.popover(label, icon=":material/filter_list:"):
             _filter_widgets(ws, years, lang)
+        # every active filter as a chip with its own remove, and 清除全部
+        active_chips, clear_all = _chips(ws, years, lang)
+        chips.show(active_chips, lang, key="ov_chip", clear_all=clear_all, clear_key="ov_clear")
         if ids is not None:
             sel = ws.parcels[ws.parcels["parcel_id"].astype(str).isin(ids)]
             st.caption(
@@ -480,13 +518,6 @@ def page() -> None:
                     n=widgets.fmt_num(len(sel)),
                     mu=widgets.fmt_num(sel["area_mu"].sum(), 1),
                 )
-            )
-            st.button(
-                t("filter_clear", lang),
-                key="ov_clear",
-                icon=":material/filter_list_off:",
-                on_click=_clear_filters,
-                args=(years,),
             )
     if ids is not None and not ids:
         with filters_box:

@@ -36,7 +36,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import sharing
-from geo.app import compute, session, state, widgets
+from geo.app import chips, compute, session, state, widgets
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.siting import assembly, finder
@@ -299,6 +299,7 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
         0.0,
         ROAD_MAX_KM,
         step=0.5,
+        format="%.1f",
         key="sf_road_km",
         persist_state="session",
         help=t("sf_road_help", lang),
@@ -325,11 +326,17 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
         min_value=0.0,
         max_value=GAP_MAX_M,
         step=5.0,
+        format="%.0f",
         key="sf_gap",
         persist_state="session",
         help=t("sf_gap_help", lang),
     )
-    available = d4.toggle(t("sf_available", lang), key="sf_avail", persist_state="session")
+    available = d4.toggle(
+        t("sf_available", lang),
+        key="sf_avail",
+        persist_state="session",
+        help=t("sf_available_help", lang),
+    )
     old = _brief()
     brief = Brief(
         min_mu=float(lo),
@@ -347,7 +354,23 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
     statuses = set(finder.AVAILABLE_STATUSES)
     on_offer = view.parcels[view.parcels["status"].isin(statuses).to_numpy()]
     left_out = int((~finder.offerable(on_offer, brief.use or None)).sum())
+    _chips(ws, brief, lang)
     return brief, sites, left_out
+
+
+def _chips(ws: Workspace, brief: Brief, lang: Lang) -> None:
+    """The brief's criteria as chips above the map (one click removes one), and 清除全部."""
+    rows = ws.areas[ws.areas["area_id"].astype(str) == brief.area] if brief.area else ws.areas[:0]
+    found, clear = chips.finder_chips(
+        brief,
+        lang,
+        use_label=load_admits().label(brief.use, lang) if brief.use else None,
+        area_label=widgets.area_name(rows.iloc[0], lang) if len(rows) else None,
+        industry_label=term(brief.industry, lang) if brief.industry else None,
+        road_label=_road_names(ws, lang).get(brief.road) if brief.road else None,
+    )
+    with st.container(horizontal=True, vertical_alignment="center", key="sf_chips"):
+        chips.show(found, lang, key="sf_chip", clear_all=clear)
 
 
 def _max_mu(sites: pd.DataFrame) -> float:
@@ -491,8 +514,9 @@ def _site_lines(row: pd.Series, lang: Lang) -> list[tuple[str, str]]:
     uses = [widgets.land_use(u, lang) for u in row.get("land_uses") or ()] or ["—"]
     lines = [(t_plain("status", lang), widgets.status_label(row["status"], lang))]
     if bool(row.get("assembled")):
-        lines.append((t_plain("sf_members", lang), "、".join(row["member_ids"])))
-    lines.append((t_plain("sf_planned_uses", lang), "；".join(uses)))
+        sep = "、" if lang == "zh" else ", "
+        lines.append((t_plain("sf_members", lang), sep.join(row["member_ids"])))
+    lines.append((t_plain("sf_planned_uses", lang), ("；" if lang == "zh" else "; ").join(uses)))
     if not widgets.is_missing(row.get("place_id")):
         lines.append((t_plain("in_area", lang), widgets.area_name(row, lang, prefix="place_")))
         lines.append(
@@ -643,7 +667,7 @@ def page() -> None:
     params = _sync_url(ws, brief, lang, present)
     st.markdown(
         t("sf_found", lang, n=f"{len(hits):,}", mu=widgets.fmt_num(hits["area_mu"].sum(), 1))
-        + f"  \n{widgets.md(_criteria(ws, brief, lang))}"
+        + f" · {widgets.md(_criteria(ws, brief, lang))}"
     )
     if left_out:
         st.caption(t("sf_not_offered", lang, n=f"{left_out:,}"))
@@ -664,6 +688,9 @@ def page() -> None:
             key="finder_map",
             layers=MAP_LAYERS,
             show=_shown_layers(brief, role),
+            # an assembled site is drawn by its own layer, never as an "available parcel"
+            # labelled "S:…"
+            where=(("available_sites", "assembled", "is_null", None),),
             parcel_ids=[*members, *ids],
             cache_key=(state.ws_key(ws), "site-finder", brief.use, brief.gap_m, brief.available),
             center=_center(ws, brief.site) if brief.site else None,

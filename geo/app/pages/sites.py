@@ -269,15 +269,13 @@ def page() -> None:
             widgets.parcel_card(ws, selected, lang, role=role)
         else:
             st.caption(t("site_map_hint", lang))
-    left, right = st.columns([1.2, 1])
-    with left:
-        st.subheader(t("plates_title", lang))
-        _plates_table(ws, site_id, lang)
-        st.subheader(t("planned_uses", lang))
-        _planned_uses(ws, ids, lang)
-    with right:
-        st.subheader(t("soil_title", lang))
-        _soil(ws, ids, lang)
+    # the tables at the page's width: at 1440 px each fits without scrolling sideways
+    st.subheader(t("plates_title", lang))
+    _plates_table(ws, site_id, lang)
+    st.subheader(t("planned_uses", lang))
+    _planned_uses(ws, ids, lang)
+    st.subheader(t("soil_title", lang))
+    _soil(ws, ids, lang)
     st.subheader(t("milestones_title", lang))
     _milestones(ws, [site_id, *plates["area_id"].astype(str), *ids], lang)
 
