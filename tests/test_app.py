@@ -567,7 +567,7 @@ def test_sites_page_without_sites_offers_the_wuan_workspace(monkeypatch):
 def test_benefit_page_says_when_the_preset_is_not_local(monkeypatch, workspace, note):
     """A Handan (Hebei) workspace on the 黄岩 (Zhejiang) preset says so; a Yiwu one does not."""
     at = run_page(monkeypatch, "benefit", lang="zh", workspace=workspace)
-    shown = any("本地没有亩均评价预设" in i.value for i in at.info)
+    shown = any("本地没有亩均评价预设" in c.value for c in at.caption)
     assert shown is note
 
 

@@ -582,7 +582,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "benefit_error": ("无法评价：{error}", "The evaluation cannot run: {error}"),
     "firms_evaluated": ("参评企业", "Firms evaluated"),
     "unclassified": ("未分类", "unclassified"),
-    "benefit_map": ("亩均效益等级地图", "Benefit classes on the map"),
     "benefit_summary": ("按等级汇总", "By class"),
     "benefit_firms": ("企业评价结果", "Firms"),
     "low_eff_title": ("低效用地（可腾退候选）", "Low-efficiency land (candidates for release)"),

@@ -105,7 +105,10 @@ def page() -> None:
     adcode = str(ws.meta.get("adcode") or "")
     local = PRESET_PROVINCES.get(preset)
     if local and adcode and not adcode.startswith(local):
-        st.info(t("preset_not_local", lang, preset=_preset_title(preset, lang)))
+        # a caption beside the preset, not a banner: the map stays above the fold
+        c2.caption(
+            ":material/info: " + t("preset_not_local", lang, preset=_preset_title(preset, lang))
+        )
     weights = _weights(preset, lang)
     try:
         result = compute.benefit_result(ws, preset, weights)
@@ -115,23 +118,9 @@ def page() -> None:
     summary = benefit.summarize(result)
     counts = dict(zip(summary["class"], summary["firms"], strict=True))
     land = dict(zip(summary["class"], summary["land_mu"], strict=True))
-    widgets.metric_row(
-        [
-            (t("firms_evaluated", lang), widgets.fmt_num(len(result)), None),
-            *[
-                (
-                    _class_label(c, lang),
-                    widgets.fmt_num(counts.get(c, 0)),
-                    f"{widgets.fmt_num(land.get(c, 0), 1)} {t('mu', lang)}",
-                )
-                for c in benefit.CLASSES
-            ],
-        ]
-    )
-    # the map at the page's width, the table by class below it (it fits there unscrolled)
+    # the map first, at the page's width; the figures and the table by class below it
     left, right = st.container(), st.container()
     with left:
-        st.subheader(t("benefit_map", lang))
         mws = _map_workspace(ws, result)
         show_map(
             mws,
@@ -141,6 +130,19 @@ def page() -> None:
             layers=MAP_LAYERS,
             show=MAP_LAYERS,
             cache_key=(*state.ws_key(ws), "benefit", preset, repr(sorted((weights or {}).items()))),
+        )
+        widgets.metric_row(
+            [
+                (t("firms_evaluated", lang), widgets.fmt_num(len(result)), None),
+                *[
+                    (
+                        _class_label(c, lang),
+                        widgets.fmt_num(counts.get(c, 0)),
+                        f"{widgets.fmt_num(land.get(c, 0), 1)} {t('mu', lang)}",
+                    )
+                    for c in benefit.CLASSES
+                ],
+            ]
         )
     with right:
         st.subheader(t("benefit_summary", lang))
