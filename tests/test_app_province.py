@@ -241,7 +241,7 @@ def test_area_and_status_filters_narrow_the_map(
     monkeypatch, fuxing_dataset, fuxing_engine, fuxing_parcels
 ):
     engine = fuxing_engine["by_area"]
-    areas = open_dataset(fuxing_dataset, engine="dask", validate=False).areas
+    areas = open_dataset(fuxing_dataset, validate=False).areas
     rows = engine[(engine["area_id"] != "outside")]
     small = rows[(rows["n_parcels"] > 0) & (rows["n_parcels"] <= 100)].iloc[0]
     large = rows[rows["n_parcels"] > 100].iloc[0]
@@ -408,7 +408,7 @@ def test_app_on_1m_parcels(monkeypatch, province_1m, engine_1m):
     n, _, _, cells = numbers(note)[:4]
     cell_m = cell_metres(note)
     assert n == engine_1m["freed_n"] and cells <= MAX_MAP_CELLS
-    info = open_dataset(province_1m, engine="dask", validate=False).info
+    info = open_dataset(province_1m, validate=False).info
     assert cell_m == cell_size_for(info.total_bounds)
     # open the cell at the middle of the extent
     b = info.total_bounds

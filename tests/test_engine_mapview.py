@@ -126,7 +126,7 @@ def test_parcels_in_bounds_reads_only_what_meets_the_view(fuxing, monkeypatch):
     if not views:
         pytest.skip("every parcel of the first partition meets another partition")
     view = views[0]
-    lazy = open_dataset(fuxing, engine="dask")  # the app opens the dataset once
+    lazy = open_dataset(fuxing)  # the app opens the dataset once
     opened: list[str] = []
     real_dataset, real_read = pads.dataset, gpd.read_parquet
 
@@ -175,7 +175,7 @@ def test_one_million_parcels_for_the_app(tmp_path):
         {"parcels": parcels, "areas": areas, "boundaries": boundary}, tmp_path / "province"
     )
     del parcels
-    lazy = open_dataset(path, engine="dask")
+    lazy = open_dataset(path)
     assert lazy.n_parcels == 1_000_000 and len(lazy.info.partitions) == 2
 
     t0 = time.perf_counter()

@@ -152,7 +152,7 @@ def test_summary_with_the_dask_engine_has_the_same_figures(dataset):
 
 
 def test_cell_parcels_are_the_parcels_the_cell_counts(dataset, parcels):
-    lazy = open_dataset(dataset, engine="dask", validate=False)  # opened once: small tables read
+    lazy = open_dataset(dataset, validate=False)  # opened once: small tables read
     summ = summarize(lazy)
     cm = summ.cell_m
     cx, cy = _centres(parcels)
@@ -175,7 +175,7 @@ def test_cell_parcels_are_the_parcels_the_cell_counts(dataset, parcels):
 
 
 def test_area_parcels_meet_the_area_inside(dataset, parcels):
-    ws = open_dataset(dataset, engine="dask", validate=False)
+    ws = open_dataset(dataset, validate=False)
     area = ws.areas.iloc[0]
     got = area_parcels(dataset, area.geometry)
     geoms = np.asarray(parcels.geometry.array)
@@ -209,7 +209,7 @@ def test_a_geopackage_is_converted_once_per_version(tmp_path, monkeypatch):
 
 
 def test_a_finer_grid_within_an_area_counts_the_parcels_centred_in_it(dataset, parcels):
-    area = open_dataset(dataset, engine="dask", validate=False).areas.geometry.iloc[2]
+    area = open_dataset(dataset, validate=False).areas.geometry.iloc[2]
     cells = aggregate_for_map(dataset, cell_m=100.0, within=area)
     cx, cy = _centres(parcels)
     inside = shapely.intersects_xy(area, cx, cy) & parcels["status"].isin(FREED_STATUSES).to_numpy()

@@ -50,7 +50,8 @@ from geo.app import map_view, state, widgets
 from geo.app.i18n import Lang, t, t_plain
 from geo.app.state import ViewWorkspace, WorkspaceKey
 from geo.crs import DISPLAY_EPSG
-from geo.dataset.parquet import LazyWorkspace, open_dataset
+from geo.dataset import open_dataset
+from geo.dataset.parquet import ParquetDataset
 from geo.engine.compute import release_summary
 from geo.engine.mapview import aggregate_for_map, area_aggregate, parcels_in_bounds
 from geo.engine.province import (
@@ -122,7 +123,7 @@ class ProvinceWorkspace:
 
     path: Path
     key: WorkspaceKey
-    dataset: LazyWorkspace
+    dataset: ParquetDataset
     source: Literal["parquet", "gpkg"]
 
     @property
@@ -169,8 +170,8 @@ class ProvinceWorkspace:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _open(path: str, revision: str) -> ProvinceWorkspace:
     p = Path(path)
-    lazy = open_dataset(dataset_for(p), engine="dask", validate=False)
-    assert isinstance(lazy, LazyWorkspace)
+    lazy = open_dataset(dataset_for(p), validate=False)
+    assert isinstance(lazy, ParquetDataset)
     return ProvinceWorkspace(
         path=p, key=(path, revision), dataset=lazy, source="parquet" if p.is_dir() else "gpkg"
     )

@@ -81,11 +81,10 @@ from geo.access import (
     role_for_claims,
 )
 from geo.app.i18n import Lang
-from geo.dataset import load_for_mode
-from geo.dataset.parquet import META_FILE, is_dataset, open_dataset
-from geo.engine.province import count_parcels, dataset_token, province_threshold
-from geo.store import revision_token
-from geo.workspace import Workspace, WorkspaceError, open_workspace
+from geo.dataset import open_dataset, revision_of
+from geo.dataset.parquet import is_dataset
+from geo.engine.province import count_parcels, province_threshold
+from geo.workspace import Workspace, WorkspaceError
 
 logger = logging.getLogger(__name__)
 
@@ -149,10 +148,7 @@ def demo_workspaces() -> list[Path]:
 
 
 def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
-    """``(resolved path, revision token)`` of a workspace file or dataset directory.
-
-    A GeoPackage's token is :func:`geo.store.revision_token`; a GeoParquet
-    dataset's is :func:`geo.engine.province.dataset_token`.
+    """``(resolved path, revision token)`` of a workspace (:func:`geo.dataset.revision_of`).
 
     Raises
     ------
@@ -160,23 +156,7 @@ def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
         The file does not exist, or a folder is not a dataset (the message
         says what to do).
     """
-    p = Path(path)
-    try:
-        if p.is_dir():
-            if not is_dataset(p):
-                raise WorkspaceError(
-                    f"{p} is a folder but not a Tenglong GeoParquet dataset (no {META_FILE}); "
-                    f"create one with `tenglong convert WORKSPACE.gpkg --to parquet {p}`"
-                )
-            return (str(p.resolve()), dataset_token(p))
-        if not p.is_file():
-            raise FileNotFoundError(p)
-        return (str(p.resolve()), revision_token(p))
-    except OSError:
-        raise WorkspaceError(
-            f"workspace file {p} does not exist; pick a demo workspace in the sidebar "
-            f"or give the path of a .gpkg file or a GeoParquet dataset directory"
-        ) from None
+    return (str(Path(path).resolve()), revision_of(path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -210,19 +190,10 @@ def province_mode(path: str | os.PathLike[str]) -> bool:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _load(path: str, revision: str, investor_only: bool) -> Workspace:
     # Keyed on the revision token: an edited file is read again, an unchanged one never.
-    if Path(path).is_dir():
-        if investor_only:
-            raise WorkspaceError(
-                "an investor-mode server opens GeoPackage or PostGIS workspaces only, "
-                "not GeoParquet datasets (their internal columns would be read)"
-            )
-        ws = open_dataset(path, engine="memory")
-        assert isinstance(ws, Workspace)
-        return ws
-    if investor_only:
-        # TENGLONG_MODE=investor: internal fields are never read into this process.
-        return load_for_mode(path, "investor")
-    return open_workspace(path)
+    # TENGLONG_MODE=investor: internal fields are never read into this process.
+    ws = open_dataset(path, in_memory=True, mode="investor" if investor_only else "planner")
+    assert isinstance(ws, Workspace)
+    return ws
 
 
 def load_workspace(path: str | os.PathLike[str]) -> Workspace:

@@ -2,6 +2,9 @@
 
 - :mod:`geo.dataset.parquet`: the GeoParquet dataset directory (write, read,
   convert, :func:`open_dataset`);
+- :mod:`geo.engine.registry`: the one engine interface,
+  ``run(measure, dataset, engine="memory"|"dask")``, and the registered
+  measures (per-partition work and a combine step);
 - :mod:`geo.engine.compute`: release summaries and checks with
   ``engine="memory"`` or ``engine="dask"``, the same figures either way;
 - :mod:`geo.engine.cluster`: the dask client (local worker processes or a
@@ -9,15 +12,15 @@
 - :mod:`geo.engine.mapview`: map aggregates and the parcels in a view.
 """
 
+from geo.dataset import open_dataset
 from geo.dataset.parquet import (
     ENGINES,
     DatasetInfo,
     Engine,
-    LazyWorkspace,
+    ParquetDataset,
     convert_to_gpkg,
     convert_to_parquet,
     is_dataset,
-    open_dataset,
     open_selection,
     read_info,
     write_dataset,
@@ -26,15 +29,18 @@ from geo.engine._errors import DatasetError, EngineError
 from geo.engine.cluster import SCHEDULER_ENV, dask_client, scheduler_address
 from geo.engine.compute import release_summary, run_checks
 from geo.engine.mapview import aggregate_for_map, parcels_in_bounds
+from geo.engine.registry import MEASURES, Measure, register, run
 
 __all__ = [
     "ENGINES",
+    "MEASURES",
     "SCHEDULER_ENV",
     "DatasetError",
     "DatasetInfo",
     "Engine",
     "EngineError",
-    "LazyWorkspace",
+    "Measure",
+    "ParquetDataset",
     "aggregate_for_map",
     "convert_to_gpkg",
     "convert_to_parquet",
@@ -44,7 +50,9 @@ __all__ = [
     "open_selection",
     "parcels_in_bounds",
     "read_info",
+    "register",
     "release_summary",
+    "run",
     "run_checks",
     "scheduler_address",
     "write_dataset",

@@ -26,9 +26,8 @@ time, and only summary rows travel back.
 from __future__ import annotations
 
 import logging
-import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,9 +37,9 @@ import pandas as pd
 import shapely
 
 from geo.checks import SEVERITIES, run_checks as _run_checks
-from geo.dataset.parquet import ENGINES, Engine, LazyWorkspace, hilbert_order, open_dataset
-from geo.engine._errors import EngineError
-from geo.engine.cluster import compute_partitions, dask_client, default_workers
+from geo.dataset import Dataset
+from geo.dataset.parquet import Engine
+from geo.engine.registry import Measure, Target, empty_parcels, register, run
 from geo.lifecycle import as_of_date
 from geo.release import (
     OverlapRule,
@@ -57,50 +56,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 logger = logging.getLogger(__name__)
 
-Dataset = Workspace | LazyWorkspace | str | os.PathLike[str]
-"""What the engine functions accept: an open workspace or dataset, or a path."""
-
 _SOURCE_COLUMNS = {"year": "released_on", "industry": "industry_before", "district": "district"}
-
-
-def _check_engine(engine: str) -> None:
-    if engine not in ENGINES:
-        raise EngineError(f"unknown engine {engine!r}; choose {' or '.join(ENGINES)}")
-
-
-def _open(dataset: Dataset, engine: Engine) -> Workspace | LazyWorkspace:
-    if isinstance(dataset, Workspace | LazyWorkspace):
-        return dataset
-    return open_dataset(dataset, engine=engine, validate=False)
-
-
-def _broadcast(client: Client, obj: Any) -> Any:
-    """``obj`` copied to every worker once (a future that tasks take as an argument)."""
-    return client.scatter([obj], broadcast=True, hash=False)[0]
-
-
-def _dask_frame(ws: Workspace | LazyWorkspace, columns: list[str] | None, partitions: int) -> Any:
-    """The parcels as a dask-geopandas frame: the dataset's partitions, or an in-memory split."""
-    if isinstance(ws, LazyWorkspace):
-        return ws.dask_parcels(columns)
-    import dask_geopandas
-
-    parcels = ws.parcels if columns is None else ws.parcels[[*columns, "geometry"]]
-    parcels = parcels.take(hilbert_order(parcels.geometry.array))
-    return dask_geopandas.from_geopandas(parcels, npartitions=max(1, min(partitions, len(parcels))))
 
 
 # ---------------------------------------------------------------------------
 # Release summaries
 # ---------------------------------------------------------------------------
-
-
-def _partition_summary(
-    part: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | None, options: dict[str, Any]
-) -> pd.DataFrame:
-    """:func:`geo.release.release_summary` of one partition (one thread: workers are processes)."""
-
-    return _release_summary(part, areas, threads=1, **options)
 
 
 def _stand_in(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
@@ -113,10 +74,10 @@ def _stand_in(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     return areas.set_geometry(boxes.rename(areas.geometry.name))
 
 
-def _summary_columns(ws: Workspace | LazyWorkspace, dims: list[str]) -> list[str]:
+def _summary_columns(ds: Dataset, dims: list[str]) -> list[str]:
     """The parcel columns a summary by ``dims`` reads (those the parcels have: a missing
     one is reported by :func:`geo.release.release_summary`)."""
-    have = ws.info.parcel_columns if isinstance(ws, LazyWorkspace) else list(ws.parcels.columns)
+    have = ds.parcel_columns
     cols = ["parcel_id", "status"]
     for d in dims:
         src = _SOURCE_COLUMNS.get(d)
@@ -125,8 +86,76 @@ def _summary_columns(ws: Workspace | LazyWorkspace, dims: list[str]) -> list[str
     return [c for c in cols if c in have]
 
 
+_RELEASE_OPTIONS = ("statuses", "kinds", "layout", "level", "area_ids", "overlap")
+
+
+def _release_prepare(ds: Dataset, options: Mapping[str, Any], engine: str) -> dict[str, Any]:
+    areas = options.get("areas")
+    if areas is None:
+        areas = ds.get("areas")
+    dims = check_by(options.get("by", ("area",)))
+    opts: dict[str, Any] = {k: options.get(k) for k in _RELEASE_OPTIONS}
+    opts["overlap"] = opts["overlap"] or "smallest"
+    opts["by"] = dims
+    if engine == "memory":
+        return {"areas": areas, "options": opts, "threads": options.get("threads"), "whole": True}
+    # An empty partition checks every option here, before any worker starts.
+    empty = empty_parcels(ds, _summary_columns(ds, dims))
+    meta = _release_summary(empty, _stand_in(areas), threads=1, **opts).iloc[:0]
+    chosen, part_areas, part_opts = None, None, opts  # areas are only used to group by area
+    if "area" in dims and areas is not None:
+        filters = any(opts[k] is not None for k in ("kinds", "layout", "level", "area_ids"))
+        chosen = (
+            select_areas(
+                areas,
+                kinds=opts["kinds"],
+                layout=opts["layout"],
+                level=opts["level"],
+                area_ids=opts["area_ids"],
+            )
+            if filters
+            else areas
+        )
+        # The selection is made here; the partitions get the chosen areas, tagged.
+        part_areas = tag_areas(chosen)
+        part_opts = {**opts, "kinds": None, "layout": None, "level": None, "area_ids": None}
+    return {
+        "areas": part_areas,
+        "options": part_opts,
+        "threads": 1,  # one thread: workers are processes
+        "whole": False,
+        "chosen": chosen,
+        "dims": dims,
+        "columns": list(meta.columns),
+    }
+
+
+def _release_partition(part: gpd.GeoDataFrame, ctx: Mapping[str, Any]) -> pd.DataFrame:
+    """:func:`geo.release.release_summary` of one partition."""
+    return _release_summary(part, ctx["areas"], threads=ctx["threads"], **ctx["options"])
+
+
+def _release_combine(parts: list[pd.DataFrame], ctx: Mapping[str, Any]) -> pd.DataFrame:
+    if ctx["whole"]:
+        return parts[0]
+    return combine_summaries(parts, dims=ctx["dims"], chosen=ctx["chosen"], columns=ctx["columns"])
+
+
+RELEASE_SUMMARY = register(
+    Measure(
+        name="release_summary",
+        columns=lambda ds, o: _summary_columns(ds, check_by(o.get("by", ("area",)))),
+        statuses=lambda o: list(o["statuses"]) if o.get("statuses") is not None else None,
+        prepare=_release_prepare,
+        partition=_release_partition,
+        combine=_release_combine,
+    )
+)
+"""Freed land by area, status, year, industry or district (:func:`geo.release.release_summary`)."""
+
+
 def release_summary(
-    dataset: Dataset,
+    dataset: Target,
     areas: gpd.GeoDataFrame | None = None,
     *,
     by: Iterable[str] | str = ("area",),
@@ -143,27 +172,19 @@ def release_summary(
     progress: bool = False,
     threads: int | None = None,
 ) -> pd.DataFrame:
-    """Release summary of a workspace or dataset, in memory or with dask.
+    """Release summary of a dataset, in memory or with dask (the ``release_summary`` measure).
 
     Parameters
     ----------
     dataset
-        A :class:`~geo.workspace.Workspace`, a :class:`LazyWorkspace`, or the
-        path of a GeoPackage or dataset directory.
+        A :class:`~geo.dataset.Dataset` (a workspace, a GeoParquet dataset),
+        or the path of a GeoPackage or dataset directory.
     areas
         The areas to cut by (default: the dataset's areas table).
     by, statuses, kinds, layout, level, area_ids, overlap
         As :func:`geo.release.release_summary`.
-    engine
-        ``"memory"`` or ``"dask"`` (module docstring).
-    client
-        A ``distributed.Client`` to run on (dask engine); default: one from
-        :func:`geo.engine.cluster.dask_client` with ``workers``/``scheduler``.
-    workers, scheduler
-        A local cluster of ``workers`` processes, or a running scheduler
-        (default: ``$TENGLONG_DASK_SCHEDULER``, else one process per CPU).
-    progress
-        Show a progress bar over the partitions (dask engine, on a terminal).
+    engine, client, workers, scheduler, progress
+        As :func:`geo.engine.registry.run`.
     threads
         Engine threads (memory engine).
 
@@ -171,7 +192,9 @@ def release_summary(
     -------
     pandas.DataFrame
         The same table as :func:`geo.release.release_summary`, with either
-        engine.
+        engine. Each dask partition gives its rows (per level, area and the
+        other ``by`` dimensions); rows with the same keys are summed, then
+        sorted and given their units as the memory engine does.
 
     Examples
     --------
@@ -179,65 +202,25 @@ def release_summary(
     >>> list(out.columns)
     ['status', 'n_parcels', 'area_m2', 'area_mu', 'area_ha']
     """
-
-    _check_engine(engine)
-    ws = _open(dataset, engine)
-    if areas is None:
-        areas = ws.get("areas")
-    dims = check_by(by)
-    options: dict[str, Any] = {
-        "by": dims,
-        "statuses": statuses,
-        "kinds": kinds,
-        "layout": layout,
-        "level": level,
-        "area_ids": area_ids,
-        "overlap": overlap,
-    }
-    if engine == "memory":
-        if isinstance(ws, LazyWorkspace):
-            parcels = ws.read_parcels(columns=_summary_columns(ws, dims))
-        else:
-            parcels = ws.parcels
-        return _release_summary(parcels, areas, threads=threads, **options)
-
-    n_workers = workers or default_workers()
-    ddf = _dask_frame(ws, _summary_columns(ws, dims), 2 * n_workers)
-    # An empty partition checks every option here, before any worker starts.
-    meta = _partition_summary(ddf._meta, _stand_in(areas), options).iloc[:0]
-    chosen = None
-    part_areas, part_options = None, options  # areas are only used to group by area
-    if "area" in dims and areas is not None:
-        filters = kinds is not None or layout is not None or level is not None
-        filters = filters or area_ids is not None
-        chosen = (
-            select_areas(areas, kinds=kinds, layout=layout, level=level, area_ids=area_ids)
-            if filters
-            else areas
-        )
-        # The selection is made here; the partitions get the chosen areas, tagged.
-        part_areas = tag_areas(chosen)
-        part_options = {**options, "kinds": None, "layout": None, "level": None, "area_ids": None}
-
-    def run(cl: Client) -> list[pd.DataFrame]:
-        shared = _broadcast(cl, part_areas) if part_areas is not None else None
-        parts = ddf.map_partitions(_partition_summary, shared, part_options, meta=meta)
-        return compute_partitions(
-            parts.to_delayed(), client=cl, description="release summary", progress=progress
-        )
-
-    if client is not None:
-        results = run(client)
-    else:
-        with dask_client(workers=workers, scheduler=scheduler) as cl:
-            results = run(cl)
-    out = combine_summaries(results, dims=dims, chosen=chosen, columns=list(meta.columns))
-    logger.info(
-        "release summary (dask) by %s: %d partitions, %d rows",
-        " × ".join(dims) or "nothing",
-        len(results),
-        len(out),
+    out = run(
+        RELEASE_SUMMARY,
+        dataset,
+        engine=engine,
+        client=client,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        areas=areas,
+        by=by,
+        statuses=statuses,
+        kinds=kinds,
+        layout=layout,
+        level=level,
+        area_ids=area_ids,
+        overlap=overlap,
+        threads=threads,
     )
+    logger.info("release summary (%s engine): %d rows", engine, len(out))
     return out
 
 
@@ -257,22 +240,51 @@ def _row_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(norm(v) for v in row)
 
 
-def _partition_checks(
-    part: gpd.GeoDataFrame,
-    tables: dict[str, pd.DataFrame],
-    context: dict[str, Any],
-    whole: Counter,
-) -> pd.DataFrame:
-    """The findings about the parcels of one partition (workspace-wide ones subtracted)."""
+def _sort_findings(df: pd.DataFrame) -> pd.DataFrame:
 
-    ws = Workspace(
-        path=Path(context["path"]),
-        tables={"parcels": part, **tables},
-        crs=context["crs"],
-        meta=context["meta"],
+    order = {s: n for n, s in enumerate(SEVERITIES)}
+    out = df.assign(_o=df["severity"].map(order), _s=df["subject_id"].astype("string"))
+    out = out.sort_values(["_o", "check", "_s", "rule_id"], kind="stable", na_position="first")
+    return out.drop(columns=["_o", "_s"]).reset_index(drop=True)
+
+
+def _checks_prepare(ds: Dataset, options: Mapping[str, Any], engine: str) -> dict[str, Any]:
+    day = as_of_date(options.get("as_of"))
+    tables = {k: v for k, v in ds.tables.items() if k != "parcels"}
+    ctx: dict[str, Any] = {
+        "path": str(ds.path),
+        "crs": ds.crs,
+        "meta": dict(ds.meta),
+        "as_of": options.get("as_of") if engine == "memory" else day,
+        "control_config": options.get("control_config"),
+        "tables": tables,
+        "whole": engine == "memory",
+    }
+    if engine == "memory":
+        return ctx
+    # The findings about the workspace as a whole come from one run without parcels.
+    empty = empty_parcels(ds, None)
+    whole_ws = Workspace(
+        path=Path(ds.path), tables={"parcels": empty, **tables}, crs=ds.crs, meta=dict(ds.meta)
     )
-    found = _run_checks(ws, as_of=context["as_of"], control_config=context["control_config"])
-    left = Counter(whole)
+    whole = _run_checks(whole_ws, as_of=day, control_config=ctx["control_config"])
+    ctx["whole_findings"] = whole
+    ctx["whole_keys"] = Counter(_row_key(r) for r in whole.itertuples(index=False, name=None))
+    return ctx
+
+
+def _checks_partition(part: gpd.GeoDataFrame, ctx: Mapping[str, Any]) -> pd.DataFrame:
+    """The findings about the parcels of one partition (workspace-wide ones subtracted)."""
+    ws = Workspace(
+        path=Path(ctx["path"]),
+        tables={"parcels": part, **ctx["tables"]},
+        crs=ctx["crs"],
+        meta=ctx["meta"],
+    )
+    found = _run_checks(ws, as_of=ctx["as_of"], control_config=ctx["control_config"])
+    if ctx["whole"]:
+        return found
+    left = Counter(ctx["whole_keys"])
     keep = np.ones(len(found), dtype=bool)
     for i, row in enumerate(found.itertuples(index=False, name=None)):
         key = _row_key(row)
@@ -282,16 +294,31 @@ def _partition_checks(
     return found[keep]
 
 
-def _sort_findings(df: pd.DataFrame) -> pd.DataFrame:
+def _checks_combine(parts: list[pd.DataFrame], ctx: Mapping[str, Any]) -> pd.DataFrame:
+    if ctx["whole"]:
+        return parts[0]
+    whole = ctx["whole_findings"]
+    frames = [f for f in [whole, *parts] if len(f)]
+    out = pd.concat(frames, ignore_index=True) if frames else whole
+    for col in ("required", "actual"):
+        out[col] = out[col].astype("object")
+    return _sort_findings(out)
 
-    order = {s: n for n, s in enumerate(SEVERITIES)}
-    out = df.assign(_o=df["severity"].map(order), _s=df["subject_id"].astype("string"))
-    out = out.sort_values(["_o", "check", "_s", "rule_id"], kind="stable", na_position="first")
-    return out.drop(columns=["_o", "_s"]).reset_index(drop=True)
+
+CHECKS = register(
+    Measure(
+        name="checks",
+        columns=lambda ds, o: None,
+        prepare=_checks_prepare,
+        partition=_checks_partition,
+        combine=_checks_combine,
+    )
+)
+"""The findings of ``tenglong check`` (:func:`geo.checks.run_checks`)."""
 
 
 def run_checks(
-    dataset: Dataset,
+    dataset: Target,
     *,
     as_of: Any = None,
     control_config: Path | None = None,
@@ -301,68 +328,35 @@ def run_checks(
     scheduler: str | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
-    """The findings of ``tenglong check`` for a workspace or dataset, in memory or with dask.
+    """The findings of ``tenglong check`` for a dataset, in memory or with dask.
 
-    The memory engine is :func:`geo.checks.run_checks`. The dask engine
-    runs it on every parcel partition (with the areas, milestones and other
-    small tables) and keeps the findings about the partition's parcels; the
-    workspace-wide findings come from one run without parcels. Both engines
-    give the same findings; the dask engine orders them by severity, check,
-    subject and rule.
+    The memory engine is :func:`geo.checks.run_checks` on every parcel. The
+    dask engine runs it on every parcel partition (with the areas,
+    milestones and other small tables) and keeps the findings about the
+    partition's parcels; the workspace-wide findings come from one run
+    without parcels. Both engines give the same findings; the dask engine
+    orders them by severity, check, subject and rule.
 
     Parameters
     ----------
     dataset
-        A workspace, a :class:`LazyWorkspace`, or a path.
+        A :class:`~geo.dataset.Dataset` or a path.
     as_of, control_config
         As :func:`geo.checks.run_checks`.
     engine, client, workers, scheduler, progress
-        As :func:`release_summary`.
+        As :func:`geo.engine.registry.run`.
     """
-
-    _check_engine(engine)
-    ws = _open(dataset, engine)
-    if engine == "memory":
-        if isinstance(ws, LazyWorkspace):
-            ws = ws.to_workspace()
-        return _run_checks(ws, as_of=as_of, control_config=control_config)
-
-    day = as_of_date(as_of)
-    tables = {k: v for k, v in ws.tables.items() if k != "parcels"}
-    n_workers = workers or default_workers()
-    ddf = _dask_frame(ws, None, 2 * n_workers)
-    empty = ddf._meta
-    context = {
-        "path": str(ws.path),
-        "crs": ws.crs,
-        "meta": dict(ws.meta),
-        "as_of": day,
-        "control_config": control_config,
-    }
-    whole_ws = Workspace(
-        path=Path(ws.path), tables={"parcels": empty, **tables}, crs=ws.crs, meta=dict(ws.meta)
+    return run(
+        CHECKS,
+        dataset,
+        engine=engine,
+        client=client,
+        workers=workers,
+        scheduler=scheduler,
+        progress=progress,
+        as_of=as_of,
+        control_config=control_config,
     )
-    whole = _run_checks(whole_ws, as_of=day, control_config=control_config)
-    whole_keys = Counter(_row_key(r) for r in whole.itertuples(index=False, name=None))
-    meta = whole.iloc[:0]
-
-    def run(cl: Client) -> list[pd.DataFrame]:
-        shared = _broadcast(cl, tables)
-        parts = ddf.map_partitions(_partition_checks, shared, context, whole_keys, meta=meta)
-        return compute_partitions(
-            parts.to_delayed(), client=cl, description="checks", progress=progress
-        )
-
-    if client is not None:
-        results = run(client)
-    else:
-        with dask_client(workers=workers, scheduler=scheduler) as cl:
-            results = run(cl)
-    frames = [f for f in [whole, *results] if len(f)]
-    out = pd.concat(frames, ignore_index=True) if frames else whole
-    for col in ("required", "actual"):
-        out[col] = out[col].astype("object")
-    return _sort_findings(out)
 
 
-__all__ = ["release_summary", "run_checks"]
+__all__ = ["CHECKS", "RELEASE_SUMMARY", "release_summary", "run_checks"]

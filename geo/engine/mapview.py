@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -35,36 +35,36 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geo.crs import m2_to_mu
+from geo.dataset import open_dataset
 from geo.dataset.parquet import (
     BBOX_COLUMN,
     ROW_COLUMN,
     Bounds,
-    LazyWorkspace,
+    ParquetDataset,
     _meets,
-    iter_partitions,
-    open_dataset,
     read_parcels,
 )
 from geo.engine._errors import EngineError
+from geo.engine.registry import Measure, register, run
 from geo.grid import cell_sums
 from geo.release import OUTSIDE_ID, area_levels, check_statuses
 from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
-MapDataset = Workspace | LazyWorkspace | str | os.PathLike[str]
+MapDataset = Workspace | ParquetDataset | str | os.PathLike[str]
 
 CELL_COLUMNS: tuple[str, ...] = ("cell_x", "cell_y", "n_parcels", "area_m2", "area_mu")
 """Columns of the grid aggregate (with ``geometry``, the cell square)."""
 
 
-def _open(dataset: MapDataset) -> Workspace | LazyWorkspace:
-    if isinstance(dataset, Workspace | LazyWorkspace):
+def _open(dataset: MapDataset) -> Workspace | ParquetDataset:
+    if isinstance(dataset, Workspace | ParquetDataset):
         return dataset
-    return open_dataset(dataset, engine="dask", validate=False)
+    return open_dataset(dataset, validate=False)
 
 
-def _view_bounds(ws: Workspace | LazyWorkspace, bounds: Any, bounds_crs: Any) -> Bounds | None:
+def _view_bounds(ws: Workspace | ParquetDataset, bounds: Any, bounds_crs: Any) -> Bounds | None:
     """``bounds`` in the dataset's CRS (densified when reprojected)."""
     if bounds is None:
         return None
@@ -126,7 +126,7 @@ def aggregate_for_map(
     Parameters
     ----------
     dataset
-        A dataset directory or GeoPackage path, a :class:`LazyWorkspace` or a
+        A dataset directory or GeoPackage path, a :class:`ParquetDataset` or a
         :class:`~geo.workspace.Workspace`.
     cell_m
         Grid cell size in metres; cells are aligned on multiples of
@@ -178,18 +178,7 @@ def aggregate_for_map(
         if bounds is None:
             bounds, bounds_crs = shapely.bounds(within).tolist(), None
     view = _view_bounds(ws, bounds, bounds_crs)
-    parts = []
-    if isinstance(ws, LazyWorkspace):
-        for part in iter_partitions(ws.info, columns=["status"], bbox=view):
-            sel = part["status"].isin(wanted).to_numpy()
-            parts.append(cell_sums(np.asarray(part.geometry.array)[sel], cell, view, within))
-    else:
-        parcels = ws.parcels
-        if view is not None:
-            parcels = parcels.iloc[np.sort(parcels.sindex.query(shapely.box(*view)))]
-        sel = parcels["status"].astype(str).isin(wanted).to_numpy()
-        parts.append(cell_sums(np.asarray(parcels.geometry.array)[sel], cell, view, within))
-    out = _cells_frame(parts, cell, ws.crs)
+    out = run(MAP_CELLS, ws, statuses=wanted, cell_m=cell, view=view, within=within)
     logger.info(
         "map aggregate: %d cells of %.0f m, %d parcels, %.1f mu",
         len(out),
@@ -200,7 +189,43 @@ def aggregate_for_map(
     return out
 
 
-def _by_area(ws: Workspace | LazyWorkspace, statuses: list[str]) -> gpd.GeoDataFrame:
+def _cells_prepare(ds: Any, options: Mapping[str, Any], engine: str) -> dict[str, Any]:
+    return {
+        "statuses": list(options["statuses"]),
+        "cell_m": float(options["cell_m"]),
+        "view": options.get("view"),
+        "within": options.get("within"),
+        "crs": ds.crs,
+    }
+
+
+def _cells_partition(
+    part: gpd.GeoDataFrame, ctx: Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    sel = part["status"].astype(str).isin(ctx["statuses"]).to_numpy()
+    geoms = np.asarray(part.geometry.array)[sel]
+    return cell_sums(geoms, ctx["cell_m"], ctx["view"], ctx["within"])
+
+
+def _cells_combine(parts: list[Any], ctx: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    return _cells_frame(parts, ctx["cell_m"], ctx["crs"])
+
+
+MAP_CELLS = register(
+    Measure(
+        name="map_cells",
+        columns=lambda ds, o: ["status"],
+        statuses=lambda o: list(o["statuses"]),
+        bbox=lambda o: o.get("view"),
+        prepare=_cells_prepare,
+        partition=_cells_partition,
+        combine=_cells_combine,
+    )
+)
+"""Land of some statuses per grid cell (:func:`geo.grid.cell_sums`): the map's aggregate."""
+
+
+def _by_area(ws: Workspace | ParquetDataset, statuses: list[str]) -> gpd.GeoDataFrame:
     from geo.engine.compute import release_summary
 
     areas = ws.get("areas")
@@ -283,7 +308,7 @@ def parcels_in_bounds(
     Parameters
     ----------
     dataset
-        A dataset directory or GeoPackage path, a :class:`LazyWorkspace` or a
+        A dataset directory or GeoPackage path, a :class:`ParquetDataset` or a
         :class:`~geo.workspace.Workspace`. An app opens the dataset once
         (:func:`~geo.dataset.parquet.open_dataset` with ``engine="dask"``) and
         passes it: a path is opened (small tables read) at every call.
@@ -328,7 +353,7 @@ def parcels_in_bounds(
     assert view is not None
     wanted = None if statuses is None else set(_statuses(statuses))
     cols = None if columns is None else list(columns)
-    if isinstance(ws, LazyWorkspace):
+    if isinstance(ws, ParquetDataset):
         out, total = _lazy_in_bounds(
             ws, view, limit=limit, columns=cols, wanted=wanted, centre_in=centre_in
         )
@@ -361,7 +386,7 @@ def _centred(
 
 
 def _lazy_in_bounds(
-    ws: LazyWorkspace,
+    ws: ParquetDataset,
     view: Bounds,
     *,
     limit: int,

@@ -41,15 +41,15 @@ import pandas as pd
 import shapely
 
 from geo import settings
+from geo.dataset import open_dataset
 from geo.dataset.parquet import (
     ENGINES,
-    META_FILE,
     Bounds,
     Engine,
-    LazyWorkspace,
+    ParquetDataset,
     convert_to_parquet,
+    dataset_token,
     is_dataset,
-    open_dataset,
     read_info,
 )
 from geo.engine._errors import EngineError
@@ -291,15 +291,15 @@ class ProvinceSummary:
         return self.land_mu(FREED_STATUSES)
 
 
-def _open(dataset: Any) -> Workspace | LazyWorkspace:
-    if isinstance(dataset, Workspace | LazyWorkspace):
+def _open(dataset: Any) -> Workspace | ParquetDataset:
+    if isinstance(dataset, Workspace | ParquetDataset):
         return dataset
-    return open_dataset(dataset, engine="dask", validate=False)
+    return open_dataset(dataset, validate=False)
 
 
-def extent(ws: Workspace | LazyWorkspace) -> Bounds | None:
+def extent(ws: Workspace | ParquetDataset) -> Bounds | None:
     """The parcels' extent (from ``meta.json`` for a dataset)."""
-    if isinstance(ws, LazyWorkspace):
+    if isinstance(ws, ParquetDataset):
         return ws.info.total_bounds
     if not len(ws.parcels):
         return None
@@ -307,12 +307,12 @@ def extent(ws: Workspace | LazyWorkspace) -> Bounds | None:
     return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
 
 
-def n_parcels(ws: Workspace | LazyWorkspace) -> int:
+def n_parcels(ws: Workspace | ParquetDataset) -> int:
     """Every parcel of ``ws`` (from ``meta.json`` for a dataset)."""
-    return ws.info.n_parcels if isinstance(ws, LazyWorkspace) else len(ws.parcels)
+    return ws.info.n_parcels if isinstance(ws, ParquetDataset) else len(ws.parcels)
 
 
-def in_memory(ws: Workspace | LazyWorkspace) -> Workspace:
+def in_memory(ws: Workspace | ParquetDataset) -> Workspace:
     """``ws`` with the parcels' ``parcel_id``, ``status`` and geometry in memory.
 
     What the summaries and the grid read; the other tables are shared.
@@ -339,7 +339,7 @@ def summarize(
     Parameters
     ----------
     dataset
-        A dataset directory or GeoPackage path, a :class:`LazyWorkspace` or
+        A dataset directory or GeoPackage path, a :class:`ParquetDataset` or
         a :class:`~geo.workspace.Workspace`.
     engine
         ``memory`` or ``dask`` (default: :func:`configured_engine`).
@@ -410,20 +410,6 @@ def summarize(
 
 SUMMARY_FORMAT = 1
 """Bumped when the stored summary's files change; older ones are computed again."""
-
-
-def dataset_token(path: str | os.PathLike[str]) -> str:
-    """The version of a dataset directory: modification time and size of its ``meta.json``.
-
-    :func:`~geo.dataset.parquet.write_dataset` (``tenglong convert``) replaces
-    the directory whole, so any change of the data changes this token;
-    ``dataset:-`` when there is no ``meta.json``.
-    """
-    try:
-        st = (Path(path) / META_FILE).stat()
-    except FileNotFoundError:
-        return "dataset:-"
-    return f"dataset:{st.st_mtime_ns}:{st.st_size}"
 
 
 def _summary_folder(dataset: Path, engine: str, max_cells: int, root: Path) -> Path:
