@@ -43,7 +43,7 @@ from geo.grid import (
 )
 from geo.schema import FREED_STATUSES
 from geo.workspace import open_workspace
-from tests.test_app import BILINGUAL, CJK, labels, metric, texts
+from tests.test_app import BILINGUAL, CJK, labels, metric
 from tests.test_app_browser import (  # noqa: F401  (app_url is a fixture)
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -62,10 +62,6 @@ SEED = 20_240_501
 N_1M = 1_000_000
 FIRST_MAP_BUDGET_S = float(os.environ.get("TENGLONG_PROVINCE_FIRST_MAP_BUDGET_S", "10"))
 """Upper bound asserted for the first map on 1M parcels (the target is 3 s; CI machines vary)."""
-UNAVAILABLE = {
-    "zh": "此页面需要把全部地块载入内存",
-    "en": "This page needs every parcel in memory",
-}
 
 
 # ---------------------------------------------------------------------------
@@ -298,18 +294,6 @@ def test_freed_land_page_in_province_mode(monkeypatch, fuxing_dataset, fuxing_en
     table = at.dataframe[-1].value
     engine = release_summary(fuxing_dataset, by=["district", "status"])
     assert table["Parcels"].tolist() == engine["n_parcels"].tolist()
-
-
-@pytest.mark.parametrize("lang", ["zh", "en"])
-@pytest.mark.parametrize(
-    "page", ["layout", "sites", "benefit", "site_finder", "import_data", "export"]
-)
-def test_pages_needing_every_parcel_say_so(monkeypatch, fuxing_dataset, page, lang):
-    at = run_app(monkeypatch, fuxing_dataset, page, lang=lang)
-    clean(at)
-    assert any(UNAVAILABLE[lang] in i.value for i in at.info)
-    if lang == "en":
-        assert not [s for s in texts(at) if CJK.search(s) and not s.startswith(BILINGUAL)]
 
 
 def test_a_large_geopackage_opens_in_province_mode(monkeypatch, tmp_path, fuxing_engine):

@@ -61,7 +61,6 @@ from geo.engine.province import (
     configured_engine,
     dataset_for,
     parcel_limit,
-    province_threshold,
     stored_summary,
 )
 from geo.grid import (
@@ -198,36 +197,17 @@ def open_province(path: str | Path, lang: Lang) -> ProvinceWorkspace:
         return _open(*key)
 
 
-def unavailable(lang: Lang) -> None:
-    """The message of a page that needs every parcel in memory."""
-    path = state.current_workspace_path()
-    st.info(
-        t(
-            "province_page_unavailable",
-            lang,
-            n=widgets.fmt_num(state.parcel_count(path)),
-            limit=widgets.fmt_num(province_threshold()),
-        ),
-        icon=":material/public:",
-    )
-
-
 # ---------------------------------------------------------------------------
 # Figures (engine, cached per dataset version)
 # ---------------------------------------------------------------------------
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _summary(_pw: ProvinceWorkspace, key: WorkspaceKey, engine: str) -> ProvinceSummary:
-    # Kept on disk per dataset version: a restarted server reads it back.
-    return stored_summary(_pw.dataset.path, engine=engine)  # type: ignore[arg-type]
 
 
 def summary(pw: ProvinceWorkspace, lang: Lang) -> ProvinceSummary:
     """The headline figures and default aggregates (:func:`geo.engine.province.summarize`)."""
     engine = configured_engine()
     with st.spinner(t("province_computing", lang)):
-        return _summary(pw, pw.key, engine)
+        # The one cache of the headline, per dataset revision (in this process and on disk).
+        return stored_summary(pw.dataset.path, engine=engine)
 
 
 def mode_caption(pw: ProvinceWorkspace, summ: ProvinceSummary, lang: Lang) -> None:
@@ -1034,6 +1014,5 @@ __all__ = [
     "reset_cell",
     "show_view_map",
     "summary",
-    "unavailable",
     "view_note",
 ]

@@ -83,7 +83,7 @@ from geo.access import (
 from geo.app.i18n import Lang
 from geo.dataset import open_dataset, revision_of
 from geo.dataset.parquet import is_dataset
-from geo.engine.province import count_parcels, province_threshold
+from geo.engine.province import count_parcels, dataset_for, province_threshold
 from geo.workspace import Workspace, WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -217,6 +217,56 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
             f"(more than {province_threshold():,}), never whole in memory"
         )
     return _load(*key, investor_process())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_large(
+    path: str,
+    revision: str,
+    columns: tuple[str, ...] | None,
+    statuses: tuple[str, ...] | None,
+) -> ViewWorkspace:
+    # A GeoPackage is converted once per revision (an edit makes a new revision: the
+    # dataset is converted again, never read stale); only the asked columns/rows are read.
+    ds = open_dataset(dataset_for(path), validate=False)
+    parcels = ds.read("parcels", columns=columns, statuses=statuses)
+    selection = "" if columns is None and statuses is None else f"|{columns}|{statuses}"
+    return ViewWorkspace(
+        path=Path(path),
+        tables={"parcels": parcels, **{k: v for k, v in ds.tables.items() if k != "parcels"}},
+        crs=ds.crs,
+        meta=dict(ds.meta),
+        token=revision,
+        view_key=(path, revision + selection),
+    )
+
+
+def load_large(
+    path: str | os.PathLike[str],
+    *,
+    columns: tuple[str, ...] | None = None,
+    statuses: tuple[str, ...] | None = None,
+) -> Workspace:
+    """A workspace above the large threshold (:func:`province_mode`), read from GeoParquet.
+
+    A GeoParquet dataset directory is read as it is; a GeoPackage through its
+    conversion (:func:`geo.engine.province.dataset_for`, once per revision).
+    Only ``columns`` of the parcels of ``statuses`` are read (default: all),
+    without the validation of :func:`load_workspace`; cached per revision
+    and selection, shared by every session. The figures the pages compute
+    from it are those of the same workspace opened in memory (tested in
+    ``tests/test_app_large.py``).
+
+    Raises
+    ------
+    WorkspaceError
+        The workspace cannot be opened, or this is an investor-mode server
+        (it never opens a workspace above the threshold).
+    """
+    if investor_process():
+        return load_workspace(path)  # refuses it, saying why
+    key = workspace_key(path)
+    return _load_large(*key, columns, statuses)
 
 
 @dataclass

@@ -30,6 +30,7 @@ import logging
 import os
 import shutil
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -410,6 +411,9 @@ def summarize(
 
 SUMMARY_FORMAT = 1
 """Bumped when the stored summary's files change; older ones are computed again."""
+MEMO_ENTRIES = 4
+"""Headline summaries kept in this process (:func:`stored_summary`)."""
+_MEMO: OrderedDict[str, ProvinceSummary] = OrderedDict()
 
 
 def _summary_folder(dataset: Path, engine: str, max_cells: int, root: Path) -> Path:
@@ -495,11 +499,13 @@ def stored_summary(
     cache: str | os.PathLike[str] | None = None,
     **kw: Any,
 ) -> ProvinceSummary:
-    """:func:`summarize` a dataset directory once per version, kept in ``cache``.
+    """:func:`summarize` a dataset directory once per version: the one cache of the headline.
 
-    A server restart then finds the figures on disk instead of reading every
-    parcel again. The key is the dataset's path and :func:`dataset_token`,
-    the engine and ``max_cells``; a stored summary that cannot be read is
+    Kept in this process (the last :data:`MEMO_ENTRIES`, shared by every
+    session of an app) and on disk in ``cache``, so that a server restart
+    finds the figures instead of reading every parcel again. The key is the
+    dataset's path and :func:`dataset_token`, the engine and ``max_cells``
+    (a new revision is a new key); a stored summary that cannot be read is
     computed again (and replaced).
 
     Parameters
@@ -515,6 +521,20 @@ def stored_summary(
     engine = engine or configured_engine()
     root = Path(cache) if cache is not None else cache_dir()
     folder = _summary_folder(dataset, engine, max_cells, root)
+    memo_key = str(folder)
+    if memo_key in _MEMO:
+        _MEMO.move_to_end(memo_key)
+        return _MEMO[memo_key]
+    summary = _stored(dataset, folder, engine=engine, max_cells=max_cells, **kw)
+    _MEMO[memo_key] = summary
+    while len(_MEMO) > MEMO_ENTRIES:
+        _MEMO.popitem(last=False)
+    return summary
+
+
+def _stored(
+    dataset: Path, folder: Path, *, engine: Engine, max_cells: int, **kw: Any
+) -> ProvinceSummary:
     if folder.is_dir():
         try:
             found = load_summary(folder)

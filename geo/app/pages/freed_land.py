@@ -188,7 +188,7 @@ def page() -> None:
     """The freed-land page."""
     lang = state.lang()
     ws = session.open_any(lang)
-    session.page_header(t("freed_title", lang), ws, lang, province_note=False)
+    session.page_header(t("freed_title", lang), ws, lang)
     if ws is None:
         return
     if isinstance(ws, province.ProvinceWorkspace):

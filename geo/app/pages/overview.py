@@ -434,7 +434,7 @@ def page() -> None:
     lang = state.lang()
     role = state.role()
     ws = session.open_any(lang)
-    session.page_header(t("overview_title", lang), ws, lang, province_note=False)
+    session.page_header(t("overview_title", lang), ws, lang)
     if ws is None:
         return
     if isinstance(ws, province.ProvinceWorkspace):
