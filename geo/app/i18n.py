@@ -909,6 +909,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "parcels are shown for {limit} or fewer), or narrow the view with the filters.",
     ),
     "province_scope": ("{name}：", "{name}: "),
+    "province_in_view": ("当前视图", "In view"),
     "province_unit": ("汇总方式", "Aggregate by"),
     "province_unit_cell": ("网格", "Grid cells"),
     "province_unit_area": ("规划片区", "Planning areas"),

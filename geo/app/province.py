@@ -49,7 +49,7 @@ from geo import schema
 from geo.app import map_view, state, widgets
 from geo.app.i18n import Lang, t, t_plain
 from geo.app.state import ViewWorkspace, WorkspaceKey
-from geo.crs import DISPLAY_EPSG
+from geo.crs import DISPLAY_EPSG, gcj02_to_wgs84
 from geo.dataset import open_dataset
 from geo.dataset.parquet import ParquetDataset
 from geo.engine.compute import release_summary
@@ -73,6 +73,7 @@ from geo.layers import LayerSpec, Text, layers_dir, load_layer_spec, load_layer_
 from geo.render import render_map
 from geo.schema import FREED_STATUSES, STATUSES
 from geo.siting.finder import latest_areas
+from geo.viewport import in_view
 from geo.workspace import WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ UNIT_KEY = "pv_unit"
 CELL_KEY = "pv_cell"
 SELECTED_KEY = "pv_selected"
 NAV_KEY = "pv_nav"
+VIEWPORT_KEY = "pv_viewport"
+"""The map's view as the element last sent it: ``(west, south, east, north)`` in WGS84."""
 MAP_HEIGHT = 640
 PALETTE: tuple[str, ...] = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
 """Colours of the aggregate classes, light (little land) to dark (much)."""
@@ -350,6 +353,8 @@ class View:
     area_id: str | None = None
     cell: tuple[float, int, int] | None = None
     unit: Literal["cell", "area"] = "cell"
+    bounds: tuple[float, float, float, float] | None = None
+    """The map's view (WGS84 lon/lat) once the user panned or zoomed; None: the whole."""
 
     @property
     def wanted(self) -> tuple[str, ...]:
@@ -358,8 +363,8 @@ class View:
 
     @property
     def narrowed(self) -> bool:
-        """A cell or an area is open."""
-        return self.cell is not None or self.area_id is not None
+        """A cell or an area is open, or the map shows its own view."""
+        return self.cell is not None or self.area_id is not None or self.bounds is not None
 
 
 def current_view() -> View:
@@ -374,7 +379,33 @@ def current_view() -> View:
     if raw is not None:
         cell = parse_cell_id(cell_id(*raw)) if len(raw) == 3 else None
     unit = "area" if st.session_state.get(UNIT_KEY) == "area" else "cell"
-    return View(statuses=statuses, area_id=str(area) if area else None, cell=cell, unit=unit)
+    raw_view = st.session_state.get(VIEWPORT_KEY)
+    bounds = tuple(float(v) for v in raw_view) if raw_view and len(raw_view) == 4 else None
+    return View(
+        statuses=statuses,
+        area_id=str(area) if area else None,
+        cell=cell,
+        unit=unit,
+        bounds=bounds,  # type: ignore[arg-type]
+    )
+
+
+def set_viewport(value: Mapping[str, Any]) -> None:
+    """Keep the view the map sent (``on_viewport`` of :func:`geo.app.map_view.show_rendered`).
+
+    Over the Gaode basemap the view is in GCJ-02: shifted back to WGS84.
+    Leaving a grid cell by panning closes it: the map shows what is in view.
+    """
+    try:
+        w, s_, e, n = (float(v) for v in value["bounds"])
+    except (KeyError, TypeError, ValueError):
+        logger.warning("ignored a malformed map view: %r", value)
+        return
+    if map_view.basemap_name(state.lang()) == "gaode":
+        lon, lat = gcj02_to_wgs84(np.array([w, e]), np.array([s_, n]))
+        w, e, s_, n = float(lon[0]), float(lon[1]), float(lat[0]), float(lat[1])
+    st.session_state[VIEWPORT_KEY] = (w, s_, e, n)
+    st.session_state[CELL_KEY] = None
 
 
 @dataclass
@@ -450,6 +481,22 @@ def plan_view(pw: ProvinceWorkspace, summ: ProvinceSummary, view: View, lang: La
     """
     wanted = view.wanted
     limit = parcel_limit()
+    if view.bounds is not None and view.cell is None and view.area_id is None:
+        scope = {"scope": t_plain("province_in_view", lang)}
+        with st.spinner(t("province_loading", lang)):
+            seen = in_view(pw.dataset, view.bounds, statuses=wanted, budget=limit)
+        if seen.kind == "parcels":
+            assert seen.parcels is not None
+            return _parcels_plan(seen.parcels, **scope)
+        assert seen.cells is not None
+        return Plan(
+            "cells",
+            total=seen.total,
+            mu=float(seen.cells["area_mu"].sum()),
+            units=seen.cells,
+            cell_m=seen.cell_m,
+            **scope,
+        )
     if view.cell is not None:
         cm, x, y = view.cell
         box = cell_bounds(cm, x, y)
@@ -741,8 +788,13 @@ def show_view_map(
     role: str,
     key: str,
     height: int = MAP_HEIGHT,
+    viewport: bool = False,
 ) -> dict[str, Any] | None:
-    """Draw the map of ``plan`` (cached) and return the properties of a clicked feature."""
+    """Draw the map of ``plan`` (cached) and return the properties of a clicked feature.
+
+    With ``viewport`` the map sends its view at the end of a pan or zoom
+    (:func:`set_viewport`): call it inside an ``st.fragment``.
+    """
     basemap = map_view.basemap_name(lang)
     try:
         fmap = _view_map(pw, plan, pw.key, view, plan.kind, parcel_limit(), role, lang, basemap)
@@ -751,7 +803,9 @@ def show_view_map(
         st.error(t("map_error", lang, error=err))
         return None
     nav = int(st.session_state.get(NAV_KEY, 0))
-    return map_view.show_rendered(fmap, key=f"{key}_{nav}", height=height)
+    return map_view.show_rendered(
+        fmap, key=f"{key}_{nav}", height=height, on_viewport=set_viewport if viewport else None
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -762,6 +816,7 @@ def show_view_map(
 def _next_view() -> None:
     st.session_state[NAV_KEY] = int(st.session_state.get(NAV_KEY, 0)) + 1
     st.session_state.pop(SELECTED_KEY, None)
+    st.session_state.pop(VIEWPORT_KEY, None)  # a new map fits its selection
 
 
 def reset_cell() -> None:
