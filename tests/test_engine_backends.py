@@ -76,9 +76,25 @@ def test_release_summary_checks_and_map_on_every_backend(datasets, client, name,
     assert want["n_parcels"].sum() > 0
 
 
+@pytest.mark.parametrize("backend", BACKENDS[1:])
+def test_layout_summary_on_every_backend(datasets, client, backend):
+    from geo.layout import layout_names, layout_summary
+
+    seen = 0
+    for name in ("wuan", "hebi"):
+        ws = open_dataset(DATA / f"{name}.gpkg", validate=False)
+        for layout in layout_names(ws.areas):
+            seen += 1
+            want = layout_summary(ws.parcels, ws.areas, layout, roads=ws.get("roads"))
+            got = _run(backend, name, datasets, client, "layout_summary", layout=layout)
+            _same(want, got)
+            assert want["share"].groupby(want["level"]).sum().round(12).eq(1.0).all()
+    assert seen >= 2
+
+
 def test_registrations_and_bad_names(datasets):
     """Bad inputs: an unknown measure, an unknown engine."""
-    assert {"release_summary", "checks", "map_cells"} <= set(MEASURES)
+    assert {"release_summary", "checks", "map_cells", "layout_summary"} <= set(MEASURES)
     with pytest.raises(EngineError, match="unknown measure 'nope'"):
         run("nope", datasets["fuxing"])
     with pytest.raises(EngineError, match="unknown engine 'spark'"):

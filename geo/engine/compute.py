@@ -40,6 +40,7 @@ from geo.checks import SEVERITIES, run_checks as _run_checks
 from geo.dataset import Dataset
 from geo.dataset.parquet import Engine
 from geo.engine.registry import Measure, Target, empty_parcels, register, run
+from geo.layout import LayoutError, elements_for, with_shares
 from geo.lifecycle import as_of_date
 from geo.release import (
     OverlapRule,
@@ -225,6 +226,42 @@ def release_summary(
 
 
 # ---------------------------------------------------------------------------
+# Layouts
+# ---------------------------------------------------------------------------
+
+
+def _layout_prepare(ds: Dataset, options: Mapping[str, Any], engine: str) -> dict[str, Any]:
+    dims = check_by(options.get("by", ("area",)))
+    if "area" not in dims:
+        raise LayoutError("a layout summary is grouped by area (add 'area' to by)")
+    areas = options.get("areas")
+    if areas is None:
+        areas = ds.get("areas")
+    elements = elements_for(
+        areas,
+        options["layout"],
+        roads=ds.get("roads"),
+        corridor_width_m=options.get("corridor_width_m"),
+    )
+    # The elements are the areas cut by; the layout's name selects nothing more.
+    rest = {k: v for k, v in options.items() if k not in ("layout", "corridor_width_m")}
+    return _release_prepare(ds, {**rest, "areas": elements, "by": dims}, engine)
+
+
+LAYOUT_SUMMARY = register(
+    Measure(
+        name="layout_summary",
+        columns=lambda ds, o: _summary_columns(ds, check_by(o.get("by", ("area",)))),
+        statuses=lambda o: list(o["statuses"]) if o.get("statuses") is not None else None,
+        prepare=_layout_prepare,
+        partition=_release_partition,
+        combine=lambda parts, ctx: with_shares(_release_combine(parts, ctx)),
+    )
+)
+"""Freed land per element of a layout, with ``share`` (:func:`geo.layout.layout_summary`)."""
+
+
+# ---------------------------------------------------------------------------
 # Checks
 # ---------------------------------------------------------------------------
 
@@ -359,4 +396,4 @@ def run_checks(
     )
 
 
-__all__ = ["CHECKS", "RELEASE_SUMMARY", "release_summary", "run_checks"]
+__all__ = ["CHECKS", "LAYOUT_SUMMARY", "RELEASE_SUMMARY", "release_summary", "run_checks"]
