@@ -221,9 +221,11 @@ def test_drilling_into_a_cell_shows_its_parcels(
     assert cell_name in caption and f"showing {len(shown)} parcels" in caption
     # a parcel of the cell opens its card (read-only)
     pid = str(want.iloc[0])
-    at.session_state["pv_selected"] = pid
-    at.run()
+    # (a new session: AppTest sends the workspace picker's choice back by its label, and
+    # the dataset's label is the demo's, so a rerun of this one would open the demo)
+    at = run_app(monkeypatch, fuxing_dataset, lang="en", state={"pv_cell": key, "pv_selected": pid})
     clean(at)
+    assert any("`fuxing`" in c.value for c in at.caption)  # still the dataset directory
     card = "\n".join(m.value for m in at.markdown)
     assert pid.replace("-", "\\-") in card
     assert any("read-only" in c.value for c in at.caption)
@@ -231,6 +233,47 @@ def test_drilling_into_a_cell_shows_its_parcels(
     at.button(key="pv_back").click().run()
     clean(at)
     assert aggregated_note(at) and shown_parcels(at) is None
+
+
+def test_a_large_geopackage_is_edited_on_the_card(monkeypatch, tmp_path, fuxing_parcels):
+    """The card of a large GeoPackage saves to its store; the next run shows the new revision."""
+    import datetime as dt
+
+    from geo.grid import cell_size_for
+
+    src = tmp_path / "large.gpkg"
+    src.write_bytes(FUXING.read_bytes())
+    summ = summarize(src)
+    clear = fuxing_parcels["polluting_history"].eq(False)  # no soil-gate alert on the card
+    released = fuxing_parcels[(fuxing_parcels["status"] == "released") & clear]
+    b = released.geometry.bounds
+    cx, cy = (b["minx"] + b["maxx"]) / 2, (b["miny"] + b["maxy"]) / 2
+    cell_m = summ.cell_m
+    cells = pd.DataFrame({"x": (cx // cell_m).astype(int), "y": (cy // cell_m).astype(int)})
+    counts = summ.cells.set_index(["cell_x", "cell_y"])["n_parcels"]
+    pick = next(
+        i
+        for i, (x, y) in enumerate(zip(cells["x"], cells["y"], strict=True))
+        if counts.get((x, y), 10**9) <= 100
+    )
+    pid = str(released["parcel_id"].iloc[pick])
+    key = (cell_m, int(cells["x"].iloc[pick]), int(cells["y"].iloc[pick]))
+    at = run_app(monkeypatch, src, lang="en", state={"pv_cell": key, "pv_selected": pid})
+    clean(at)
+    assert any("saved to this GeoPackage" in c.value for c in at.caption)
+    at.selectbox(key="edit_status").set_value("stored")
+    at.date_input(key="edit_on").set_value(dt.date(2024, 5, 6))
+    at.button(key="edit_save").click().run()
+    clean(at)
+    after = open_workspace(src, validate=False)
+    row = after.parcels[after.parcels["parcel_id"] == pid].iloc[0]
+    assert row["status"] == "stored" and int(row["row_version"]) == 1
+    assert (after["audit"]["row_id"].astype(str) == pid).any()
+    assert cell_size_for(summ.bounds) == cell_m
+    # the page now reads the new revision: the card shows the new status
+    shown = shown_parcels(at)
+    assert shown is not None
+    assert shown.loc[shown["Parcel ID"] == pid, "Status"].iloc[0] == "stored"
 
 
 def test_area_and_status_filters_narrow_the_map(

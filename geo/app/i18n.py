@@ -910,6 +910,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "province_scope": ("{name}：", "{name}: "),
     "province_in_view": ("当前视图", "In view"),
+    "large_edit_note": (
+        "修改直接保存到该 GeoPackage（留痕）；保存后，大型工作空间按新版本重新读取。",
+        "Edits are saved to this GeoPackage (audited); after a save the large workspace is "
+        "read again at its new revision.",
+    ),
     "province_unit": ("汇总方式", "Aggregate by"),
     "province_unit_cell": ("网格", "Grid cells"),
     "province_unit_area": ("规划片区", "Planning areas"),

@@ -46,7 +46,7 @@ import shapely
 import streamlit as st
 
 from geo import schema
-from geo.app import map_view, state, widgets
+from geo.app import editing, map_view, state, widgets
 from geo.app.i18n import Lang, t, t_plain
 from geo.app.state import ViewWorkspace, WorkspaceKey
 from geo.crs import DISPLAY_EPSG, gcj02_to_wgs84
@@ -1001,7 +1001,10 @@ def parcel_card(pw: ProvinceWorkspace, plan: Plan, parcel_id: str, lang: Lang, r
     The usual card (:func:`geo.app.widgets.parcel_card`) when the dataset has
     the parcel columns it needs, on a :class:`~geo.app.state.ViewWorkspace`
     of that one parcel and the small tables; else a short card of the
-    parcel's fields. Province-size workspaces are read-only in the app.
+    parcel's fields. A large GeoPackage is edited on the card as a small one
+    is (:func:`geo.app.editing.status_editor`: the store, with audit and
+    optimistic concurrency); the next run reads its new revision (converted
+    again, never a stale copy). A GeoParquet dataset directory is read-only.
     """
     if plan.parcels is None or "parcel_id" not in plan.parcels.columns:
         return False
@@ -1009,18 +1012,23 @@ def parcel_card(pw: ProvinceWorkspace, plan: Plan, parcel_id: str, lang: Lang, r
     if hit.empty:
         return False
     one = hit.iloc[[0]]
-    if all(c in one.columns for c in CARD_COLUMNS):
-        view = ViewWorkspace(
-            path=pw.dataset.path,
-            tables={"parcels": one, **pw.dataset.tables},
-            crs=pw.crs,
-            meta=dict(pw.meta),
-            view_key=(f"{pw.key[0]}#parcel={parcel_id}", pw.key[1]),
-        )
+    full = all(c in one.columns for c in CARD_COLUMNS)
+    view = ViewWorkspace(
+        path=pw.dataset.path,
+        tables={"parcels": one, **pw.dataset.tables},
+        crs=pw.crs,
+        meta=dict(pw.meta),
+        view_key=(f"{pw.key[0]}#parcel={parcel_id}", pw.key[1]),
+    )
+    if full:
         widgets.parcel_card(view, str(parcel_id), lang, role=role)
     else:
         _short_card(one.iloc[0], lang, role)
-    st.caption(t("province_read_only", lang))
+    if full and pw.path.is_file():  # a GeoPackage: edits go to its store
+        editing.status_editor(dataclasses.replace(view, path=pw.path), one.iloc[0], lang, role=role)
+        st.caption(t("large_edit_note", lang))
+    else:
+        st.caption(t("province_read_only", lang))
     return True
 
 

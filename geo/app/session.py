@@ -53,7 +53,9 @@ def open_workspace(
     path = state.current_workspace_path()
     try:
         if state.province_mode(path):
-            with st.spinner(t("large_opening", lang)):
+            # A GeoPackage is converted once per revision: after an edit, again.
+            opening = "province_converting" if path.is_file() else "large_opening"
+            with st.spinner(t(opening, lang)):
                 return state.load_large(path, columns=columns, statuses=statuses)
         return state.load_workspace(path)
     except (WorkspaceError, ValueError, OSError) as err:
