@@ -46,7 +46,7 @@ def test_zooming_in_shows_the_parcels_in_view(app_url, chromium, large):  # noqa
         map_frame(page)
         settle(page)
         first = dict(page.evaluate(LAYERS))
-        assert first.get("province_aggregate", 0) > 0 and "parcels_status" not in first, first
+        assert first.get("aggregate_land", 0) > 0 and "parcels_status" not in first, first
         page.evaluate("() => { window.__sameDocument = true; }")
         page.evaluate(
             f"() => TL.instances.filter(i => i.map._loaded).pop().map"

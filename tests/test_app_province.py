@@ -496,7 +496,7 @@ def test_first_map_on_1m_parcels(app_url, chromium, province_1m, engine_1m, arti
             layers = page.evaluate("() => TL.instances[0].cfg.layers.map(l => [l.id, l.n])")
             # an aggregate, not a million parcels
             ids = dict(layers)
-            assert 0 < ids["province_aggregate"] <= MAX_MAP_CELLS, layers
+            assert 0 < ids["aggregate_land"] <= MAX_MAP_CELLS, layers
             assert sum(ids.values()) < PARCEL_LIMIT, layers
             if i:
                 times.append(elapsed)
@@ -513,7 +513,7 @@ def test_first_map_on_1m_parcels(app_url, chromium, province_1m, engine_1m, arti
         holder = page.locator(MAP_ELEMENT).first
         holder.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
-        x, y = page.evaluate(CLICKABLE.replace("LAYER", "province_aggregate"))
+        x, y = page.evaluate(CLICKABLE.replace("LAYER", "aggregate_land"))
         t0 = time.perf_counter()
         page.mouse.click(x, y)
         page.wait_for_function(

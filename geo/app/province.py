@@ -69,7 +69,7 @@ from geo.grid import (
     cell_size_for,
     parse_cell_id,
 )
-from geo.layers import LayerSpec, Text, layers_dir, load_layer_spec, load_layer_specs
+from geo.layers import LayerSpec, Text, layers_dir, load_layer_specs
 from geo.render import render_map
 from geo.schema import FREED_STATUSES, STATUSES
 from geo.siting.finder import latest_areas
@@ -89,12 +89,12 @@ VIEWPORT_KEY = "pv_viewport"
 MAP_HEIGHT = 640
 PALETTE: tuple[str, ...] = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
 """Colours of the aggregate classes, light (little land) to dark (much)."""
-SPEC_FILES: dict[str, str] = {
-    "aggregate": "_province_aggregate.toml",
-    "outlines": "_province_outlines.toml",
-    "selection": "_province_selection.toml",
+SPEC_IDS: dict[str, str] = {
+    "aggregate": "aggregate_land",
+    "outlines": "aggregate_outlines",
+    "selection": "aggregate_selection",
 }
-"""The layer specs of province maps in ``layers/`` (left out of the ordinary maps)."""
+"""The layers of the aggregated map in ``layers/`` (``display.aggregated = true``)."""
 CARD_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.PARCELS.columns if c.required)
 """Parcel columns the usual parcel card needs; other datasets get the short card."""
 
@@ -575,7 +575,8 @@ def _specs_version() -> float:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _specs(version: float) -> tuple[list[LayerSpec], dict[str, LayerSpec]]:
     folder = layers_dir()
-    own = {k: load_layer_spec(folder / f) for k, f in SPEC_FILES.items()}
+    by_id = {s.id: s for s in load_layer_specs(folder, aggregated=True)}
+    own = {k: by_id[i] for k, i in SPEC_IDS.items()}
     return load_layer_specs(folder), own
 
 
