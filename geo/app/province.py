@@ -32,6 +32,7 @@ the same feature as before still counts).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -379,22 +380,30 @@ def current_view() -> View:
     if raw is not None:
         cell = parse_cell_id(cell_id(*raw)) if len(raw) == 3 else None
     unit = "area" if st.session_state.get(UNIT_KEY) == "area" else "cell"
-    raw_view = st.session_state.get(VIEWPORT_KEY)
-    bounds = tuple(float(v) for v in raw_view) if raw_view and len(raw_view) == 4 else None
+    bounds = viewport_bounds(VIEWPORT_KEY)
     return View(
         statuses=statuses,
         area_id=str(area) if area else None,
         cell=cell,
         unit=unit,
-        bounds=bounds,  # type: ignore[arg-type]
+        bounds=bounds,
     )
 
 
-def set_viewport(value: Mapping[str, Any]) -> None:
+def viewport_bounds(key: str = VIEWPORT_KEY) -> tuple[float, float, float, float] | None:
+    """The view a viewport-driven map last sent (WGS84), kept under ``key``, or None."""
+    raw = st.session_state.get(key)
+    if not raw or len(raw) != 4:
+        return None
+    return tuple(float(v) for v in raw)  # type: ignore[return-value]
+
+
+def set_viewport(value: Mapping[str, Any], *, key: str = VIEWPORT_KEY) -> None:
     """Keep the view the map sent (``on_viewport`` of :func:`geo.app.map_view.show_rendered`).
 
     Over the Gaode basemap the view is in GCJ-02: shifted back to WGS84.
-    Leaving a grid cell by panning closes it: the map shows what is in view.
+    Leaving the overview's grid cell by panning closes it: the map shows what
+    is in view. ``key``: where the view is kept (one per page).
     """
     try:
         w, s_, e, n = (float(v) for v in value["bounds"])
@@ -404,8 +413,9 @@ def set_viewport(value: Mapping[str, Any]) -> None:
     if map_view.basemap_name(state.lang()) == "gaode":
         lon, lat = gcj02_to_wgs84(np.array([w, e]), np.array([s_, n]))
         w, e, s_, n = float(lon[0]), float(lon[1]), float(lat[0]), float(lat[1])
-    st.session_state[VIEWPORT_KEY] = (w, s_, e, n)
-    st.session_state[CELL_KEY] = None
+    st.session_state[key] = (w, s_, e, n)
+    if key == VIEWPORT_KEY:
+        st.session_state[CELL_KEY] = None
 
 
 @dataclass
@@ -789,12 +799,12 @@ def show_view_map(
     role: str,
     key: str,
     height: int = MAP_HEIGHT,
-    viewport: bool = False,
+    viewport_key: str | None = None,
 ) -> dict[str, Any] | None:
     """Draw the map of ``plan`` (cached) and return the properties of a clicked feature.
 
-    With ``viewport`` the map sends its view at the end of a pan or zoom
-    (:func:`set_viewport`): call it inside an ``st.fragment``.
+    With ``viewport_key`` the map sends its view at the end of a pan or zoom
+    and :func:`set_viewport` keeps it there: call it inside an ``st.fragment``.
     """
     basemap = map_view.basemap_name(lang)
     try:
@@ -805,7 +815,12 @@ def show_view_map(
         return None
     nav = int(st.session_state.get(NAV_KEY, 0))
     return map_view.show_rendered(
-        fmap, key=f"{key}_{nav}", height=height, on_viewport=set_viewport if viewport else None
+        fmap,
+        key=f"{key}_{nav}",
+        height=height,
+        on_viewport=None
+        if viewport_key is None
+        else functools.partial(set_viewport, key=viewport_key),
     )
 
 

@@ -178,10 +178,30 @@ def _province_page(pw: province.ProvinceWorkspace, lang: Lang) -> None:
             key="freed_csv",
         )
     st.subheader(t("freed_map", lang))
-    view = province.View()
+    _province_map(pw, summ, lang)
+
+
+FREED_VIEWPORT_KEY = "fl_viewport"
+"""The freed-land map's own view (:func:`geo.app.province.viewport_bounds`)."""
+
+
+@st.fragment
+def _province_map(
+    pw: province.ProvinceWorkspace, summ: province.ProvinceSummary, lang: Lang
+) -> None:
+    """Freed land on a viewport-driven map: a pan or zoom reruns only this."""
+    view = province.View(bounds=province.viewport_bounds(FREED_VIEWPORT_KEY))
     plan = province.plan_view(pw, summ, view, lang)
     province.view_note(plan, view, lang)
-    province.show_view_map(pw, plan, view, lang=lang, role=state.role(), key="freed_map")
+    province.show_view_map(
+        pw,
+        plan,
+        view,
+        lang=lang,
+        role=state.role(),
+        key="freed_map",
+        viewport_key=FREED_VIEWPORT_KEY,
+    )
 
 
 def page() -> None:

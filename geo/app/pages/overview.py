@@ -309,7 +309,13 @@ def _province_view(
     left, right = st.columns([2.6, 1])
     with left:
         props = province.show_view_map(
-            pw, plan, view, lang=lang, role=role, key="province_map", viewport=True
+            pw,
+            plan,
+            view,
+            lang=lang,
+            role=role,
+            key="province_map",
+            viewport_key=province.VIEWPORT_KEY,
         )
     province.handle_click(props)
     with note_box:
