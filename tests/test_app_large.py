@@ -72,10 +72,10 @@ def shown(at: AppTest) -> dict[str, Any]:
 
 
 def test_the_dataset_is_large(large):
-    from geo.app.state import province_threshold
     from geo.dataset import open_dataset
+    from geo.dataset.large import large_threshold
 
-    assert open_dataset(large).n_parcels == 60_000 > province_threshold()
+    assert open_dataset(large).n_parcels == 60_000 > large_threshold()
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -15,8 +15,8 @@ import geopandas as gpd
 import pytest
 
 from geo.dataset import open_dataset
-from geo.engine.mapview import parcels_in_bounds
 from geo.schema import FREED_STATUSES
+from geo.viewport import parcels_in_bounds
 from tests.test_app_browser import (  # noqa: F401  (app_url is a fixture)
     CHROMIUM,
     CHROMIUM_ARGS,

@@ -32,16 +32,13 @@ from streamlit.testing.v1 import AppTest
 from geo.app.i18n import md
 from geo.dataset.parquet import convert_to_parquet, write_dataset
 from geo.engine import open_dataset, release_summary
-from geo.engine.province import (
-    PARCEL_LIMIT,
-    cell_parcels,
-    summarize,
-)
+from geo.engine.headline import headline as summarize
 from geo.grid import (
     MAX_MAP_CELLS,
     cell_size_for,
 )
 from geo.schema import FREED_STATUSES
+from geo.viewport import PARCEL_LIMIT, cell_parcels
 from geo.workspace import open_workspace
 from tests.test_app import BILINGUAL, CJK, labels, metric
 from tests.test_app_browser import (  # noqa: F401  (app_url is a fixture)

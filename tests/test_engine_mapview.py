@@ -1,4 +1,4 @@
-"""Map support (geo.engine.mapview): aggregates that add up, parcels in view read sparingly."""
+"""Map support (geo.engine.compute, geo.viewport): aggregates that add up, parcels in view."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ import pytest
 import shapely
 
 from geo.dataset.parquet import convert_to_parquet, read_info, read_parcels, write_dataset
-from geo.engine import EngineError, aggregate_for_map, open_dataset, parcels_in_bounds
+from geo.engine import EngineError, aggregate_for_map, open_dataset
 from geo.release import release_summary, release_total_m2
 from geo.schema import FREED_STATUSES
+from geo.viewport import parcels_in_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -1,23 +1,23 @@
 """Province mode: a province-size workspace in the app, its parcels never loaded whole.
 
-A workspace with more than :func:`geo.engine.province.province_threshold`
+A workspace with more than :func:`geo.dataset.large.large_threshold`
 parcels (50,000 by default, ``$TENGLONG_PROVINCE_PARCELS``) — a GeoParquet
 dataset directory, or a large GeoPackage converted once to one
-(:func:`geo.engine.province.dataset_for`) — opens here instead of in
+(:func:`geo.dataset.large.dataset_for`) — opens here instead of in
 :func:`geo.app.state.load_workspace`:
 
 - opening reads ``meta.json`` and the small tables (areas, boundaries, roads…),
   once per dataset version, shared by every session (:func:`open_province`);
 - the headline figures and the map's aggregates come from the engine
-  (:func:`geo.engine.province.summarize`, memory engine by default, dask when
-  configured: :func:`geo.engine.province.configured_engine`), computed once
+  (:func:`geo.engine.headline.headline`, memory engine by default, dask when
+  configured: :func:`geo.engine.headline.configured_engine`), computed once
   per dataset version and engine, shared by every session and kept on disk
   for the next server start (:func:`summary`,
-  :func:`geo.engine.province.stored_summary`);
+  :func:`geo.engine.headline.cached_headline`);
 - the map (:func:`show_view_map`) shows freed land per grid cell or per
   planning area, with the areas' outlines, and single parcels only once the
   selection (a clicked cell or area, the area and status filters) holds at
-  most :func:`geo.engine.province.parcel_limit` parcels (5,000;
+  most :func:`geo.viewport.parcel_limit` parcels (5,000;
   ``$TENGLONG_MAP_PARCELS``)
   (:func:`plan_view`). Every map is cached per dataset version, role,
   language, basemap and view.
@@ -52,18 +52,10 @@ from geo.app.i18n import Lang, t, t_plain
 from geo.app.state import ViewWorkspace, WorkspaceKey
 from geo.crs import DISPLAY_EPSG, gcj02_to_wgs84
 from geo.dataset import open_dataset
+from geo.dataset.large import dataset_for
 from geo.dataset.parquet import ParquetDataset
-from geo.engine.compute import release_summary
-from geo.engine.mapview import aggregate_for_map, area_aggregate, parcels_in_bounds
-from geo.engine.province import (
-    ProvinceSummary,
-    area_parcels,
-    cell_parcels,
-    configured_engine,
-    dataset_for,
-    parcel_limit,
-    stored_summary,
-)
+from geo.engine.compute import aggregate_for_map, area_aggregate, release_summary
+from geo.engine.headline import Headline, cached_headline, configured_engine
 from geo.grid import (
     cell_bounds,
     cell_id,
@@ -74,7 +66,7 @@ from geo.layers import LayerSpec, Text, layers_dir, load_layer_specs
 from geo.render import render_map
 from geo.schema import FREED_STATUSES, STATUSES
 from geo.siting.finder import latest_areas
-from geo.viewport import in_view
+from geo.viewport import area_parcels, cell_parcels, in_view, parcel_limit, parcels_in_bounds
 from geo.workspace import WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -184,7 +176,7 @@ def open_province(path: str | Path, lang: Lang) -> ProvinceWorkspace:
     """Open a province-size workspace once per version (shared by every session).
 
     A GeoPackage is converted to a GeoParquet dataset the first time
-    (:func:`geo.engine.province.dataset_for`).
+    (:func:`geo.dataset.large.dataset_for`).
 
     Raises
     ------
@@ -206,15 +198,15 @@ def open_province(path: str | Path, lang: Lang) -> ProvinceWorkspace:
 # ---------------------------------------------------------------------------
 
 
-def summary(pw: ProvinceWorkspace, lang: Lang) -> ProvinceSummary:
-    """The headline figures and default aggregates (:func:`geo.engine.province.summarize`)."""
+def summary(pw: ProvinceWorkspace, lang: Lang) -> Headline:
+    """The headline figures and default aggregates (:func:`geo.engine.headline.headline`)."""
     engine = configured_engine()
     with st.spinner(t("province_computing", lang)):
         # The one cache of the headline, per dataset revision (in this process and on disk).
-        return stored_summary(pw.dataset.path, engine=engine)
+        return cached_headline(pw.dataset.path, engine=engine)
 
 
-def mode_caption(pw: ProvinceWorkspace, summ: ProvinceSummary, lang: Lang) -> None:
+def mode_caption(pw: ProvinceWorkspace, summ: Headline, lang: Lang) -> None:
     """The caption saying province mode, the parcels, and which engine took how long."""
     st.caption(
         t(
@@ -240,14 +232,14 @@ def _release(
 
 def release(
     pw: ProvinceWorkspace,
-    summ: ProvinceSummary,
+    summ: Headline,
     by: Iterable[str],
     *,
     statuses: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """:func:`geo.engine.compute.release_summary` of the dataset, cached per version.
 
-    Freed land by status or by area is the precomputed :class:`ProvinceSummary`'s.
+    Freed land by status or by area is the precomputed :class:`Headline`'s.
     """
     dims = tuple(by)
     wanted = None if statuses is None else tuple(s for s in STATUSES if s in set(statuses))
@@ -426,7 +418,7 @@ class Plan:
     ----------
     kind
         ``cells`` (grid aggregate), ``areas`` (aggregate per planning area) or
-        ``parcels`` (single parcels, at most :func:`~geo.engine.province.parcel_limit`).
+        ``parcels`` (single parcels, at most :func:`~geo.viewport.parcel_limit`).
     total, mu
         Parcels of the selection and their land in 亩.
     units
@@ -482,11 +474,11 @@ def _parcels_plan(parcels: gpd.GeoDataFrame, **kw: Any) -> Plan:
     )
 
 
-def plan_view(pw: ProvinceWorkspace, summ: ProvinceSummary, view: View, lang: Lang) -> Plan:
+def plan_view(pw: ProvinceWorkspace, summ: Headline, view: View, lang: Lang) -> Plan:
     """What the map shows for ``view``: an aggregate, or the selection's parcels.
 
     Single parcels are shown once the selection (a grid cell, an area, the
-    statuses) holds at most :func:`~geo.engine.province.parcel_limit` of
+    statuses) holds at most :func:`~geo.viewport.parcel_limit` of
     them; a larger cell or area is shown as a finer grid over its extent.
     """
     wanted = view.wanted
@@ -868,7 +860,7 @@ def handle_click(props: Mapping[str, Any] | None) -> None:
         st.session_state[SELECTED_KEY] = str(props["parcel_id"])
 
 
-def filter_widgets(pw: ProvinceWorkspace, summ: ProvinceSummary, view: View, lang: Lang) -> None:
+def filter_widgets(pw: ProvinceWorkspace, summ: Headline, view: View, lang: Lang) -> None:
     """Status and area filters, the aggregate unit, and "back to overview"."""
     present = set(summ.by_status.loc[summ.by_status["n_parcels"] > 0, "status"])
     names = area_names(pw, lang)

@@ -12,7 +12,7 @@ What a session holds (``st.session_state`` keys)
 ``workspace_path``
     The open workspace: a GeoPackage file or a GeoParquet dataset directory
     (a string path). One with more than
-    :func:`geo.engine.province.province_threshold` parcels opens in province
+    :func:`geo.dataset.large.large_threshold` parcels opens in province
     mode (:mod:`geo.app.province`): its parcels are never read into memory.
 ``opened_workspaces``
     Workspace files the user opened (a path typed in, or an upload saved to a
@@ -91,8 +91,8 @@ from geo.app.uploads import (  # noqa: F401  (state.save_upload() and the others
     uploads_size_bytes,
 )
 from geo.dataset import open_dataset, revision_of
+from geo.dataset.large import count_parcels, dataset_for, large_threshold
 from geo.dataset.parquet import is_dataset
-from geo.engine.province import count_parcels, dataset_for, province_threshold
 from geo.workspace import Workspace, WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -163,13 +163,13 @@ def parcel_count(path: str | os.PathLike[str]) -> int:
 
 
 def province_mode(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` has more parcels than :func:`geo.engine.province.province_threshold`.
+    """True when ``path`` has more parcels than :func:`geo.dataset.large.large_threshold`.
 
     Such a workspace opens in province mode (:mod:`geo.app.province`); a
     workspace that cannot be opened is not (opening it reports why).
     """
     try:
-        return parcel_count(path) > province_threshold()
+        return parcel_count(path) > large_threshold()
     except WorkspaceError:
         return False
 
@@ -201,7 +201,7 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     if province_mode(path):
         raise WorkspaceError(
             f"{Path(path).name} has {parcel_count(path):,} parcels: it opens in province mode "
-            f"(more than {province_threshold():,}), never whole in memory"
+            f"(more than {large_threshold():,}), never whole in memory"
         )
     return _load(*key, investor_process())
 
@@ -237,7 +237,7 @@ def load_large(
     """A workspace above the large threshold (:func:`province_mode`), read from GeoParquet.
 
     A GeoParquet dataset directory is read as it is; a GeoPackage through its
-    conversion (:func:`geo.engine.province.dataset_for`, once per revision).
+    conversion (:func:`geo.dataset.large.dataset_for`, once per revision).
     Only ``columns`` of the parcels of ``statuses`` are read (default: all),
     without the validation of :func:`load_workspace`; cached per revision
     and selection, shared by every session. The figures the pages compute

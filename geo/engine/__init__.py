@@ -9,7 +9,8 @@
   ``engine="memory"`` or ``engine="dask"``, the same figures either way;
 - :mod:`geo.engine.cluster`: the dask client (local worker processes or a
   scheduler's address, ``$TENGLONG_DASK_SCHEDULER``) and progress;
-- :mod:`geo.engine.mapview`: map aggregates and the parcels in a view.
+- :mod:`geo.engine.headline`: the headline of a large workspace, cached per
+  revision (the one cache).
 """
 
 from geo.dataset import open_dataset
@@ -27,8 +28,7 @@ from geo.dataset.parquet import (
 )
 from geo.engine._errors import DatasetError, EngineError
 from geo.engine.cluster import SCHEDULER_ENV, dask_client, scheduler_address
-from geo.engine.compute import release_summary, run_checks
-from geo.engine.mapview import aggregate_for_map, parcels_in_bounds
+from geo.engine.compute import aggregate_for_map, release_summary, run_checks
 from geo.engine.registry import MEASURES, Measure, register, run
 
 __all__ = [
@@ -48,7 +48,6 @@ __all__ = [
     "is_dataset",
     "open_dataset",
     "open_selection",
-    "parcels_in_bounds",
     "read_info",
     "register",
     "release_summary",

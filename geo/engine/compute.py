@@ -26,25 +26,33 @@ time, and only summary rows travel back.
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS, Transformer
 
 from geo.checks import SEVERITIES, run_checks as _run_checks
-from geo.dataset import Dataset
-from geo.dataset.parquet import Engine
+from geo.crs import m2_to_mu
+from geo.dataset import Dataset, open_dataset
+from geo.dataset.parquet import Bounds, Engine
+from geo.engine._errors import EngineError
 from geo.engine.registry import Measure, Target, empty_parcels, register, run
+from geo.grid import cell_sums
 from geo.layout import LayoutError, elements_for, with_shares
 from geo.lifecycle import as_of_date
 from geo.release import (
+    OUTSIDE_ID,
     OverlapRule,
+    area_levels,
     check_by,
+    check_statuses,
     combine_summaries,
     release_summary as _release_summary,
     select_areas,
@@ -259,6 +267,207 @@ LAYOUT_SUMMARY = register(
     )
 )
 """Freed land per element of a layout, with ``share`` (:func:`geo.layout.layout_summary`)."""
+
+
+# ---------------------------------------------------------------------------
+# Map aggregates
+# ---------------------------------------------------------------------------
+
+
+CELL_COLUMNS: tuple[str, ...] = ("cell_x", "cell_y", "n_parcels", "area_m2", "area_mu")
+"""Columns of the grid aggregate (with ``geometry``, the cell square)."""
+
+
+def _view_bounds(ws: Dataset, bounds: Any, bounds_crs: Any) -> Bounds | None:
+    """``bounds`` in the dataset's CRS (densified when reprojected)."""
+    if bounds is None:
+        return None
+    b = tuple(float(v) for v in bounds)
+    if len(b) != 4 or not all(math.isfinite(v) for v in b) or b[0] > b[2] or b[1] > b[3]:
+        raise EngineError(f"bounds must be (xmin, ymin, xmax, ymax) with min <= max, got {bounds}")
+    if bounds_crs is not None and CRS.from_user_input(bounds_crs) != ws.crs:
+        t = Transformer.from_crs(CRS.from_user_input(bounds_crs), ws.crs, always_xy=True)
+        b = tuple(float(v) for v in t.transform_bounds(*b, densify_pts=21))
+    return b  # type: ignore[return-value]
+
+
+def _cells_frame(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], cell_m: float, crs: CRS
+) -> gpd.GeoDataFrame:
+    if parts:
+        frame = pd.DataFrame(
+            {
+                "cell_x": np.concatenate([p[0] for p in parts]),
+                "cell_y": np.concatenate([p[1] for p in parts]),
+                "n_parcels": np.concatenate([p[2] for p in parts]).astype(np.int64),
+                "area_m2": np.concatenate([p[3] for p in parts]),
+            }
+        )
+        frame = frame.groupby(["cell_y", "cell_x"], sort=True).sum().reset_index()
+    else:
+        frame = pd.DataFrame({c: pd.Series(dtype="int64") for c in CELL_COLUMNS[:3]})
+        frame["area_m2"] = pd.Series(dtype="float64")
+    frame = frame[["cell_x", "cell_y", "n_parcels", "area_m2"]]
+    frame["area_mu"] = m2_to_mu(frame["area_m2"])
+    x0 = frame["cell_x"].to_numpy(dtype=float) * cell_m
+    y0 = frame["cell_y"].to_numpy(dtype=float) * cell_m
+    out = gpd.GeoDataFrame(frame, geometry=shapely.box(x0, y0, x0 + cell_m, y0 + cell_m), crs=crs)
+    out.attrs["cell_m"] = cell_m
+    return out
+
+
+def aggregate_for_map(
+    dataset: Target,
+    *,
+    cell_m: float,
+    bounds: Any = None,
+    statuses: Iterable[str] | None = None,
+    by: Literal["cell", "area"] = "cell",
+    bounds_crs: Any = None,
+    within: Any = None,
+) -> gpd.GeoDataFrame:
+    """Freed land per grid cell (or per planning area) for a low-zoom map.
+
+    Parameters
+    ----------
+    dataset
+        A dataset directory or GeoPackage path, a :class:`ParquetDataset` or a
+        :class:`~geo.workspace.Workspace`.
+    cell_m
+        Grid cell size in metres; cells are aligned on multiples of
+        ``cell_m`` in the projected CRS, so they stay put as the view moves.
+    bounds
+        Only parcels whose bounding-box centre lies in these bounds (and only
+        the partitions and row groups that meet them are read).
+    statuses
+        Statuses to count (default: freed land, :data:`geo.schema.FREED_STATUSES`).
+    by
+        ``"cell"``: the grid. ``"area"``: each planning area with its freed
+        land clipped to it (:func:`geo.release.release_summary`, every level),
+        ``bounds`` ignored.
+    bounds_crs
+        The CRS of ``bounds`` (default: the dataset's).
+    within
+        Only parcels whose bounding-box centre lies in this polygon (in the
+        dataset's CRS), e.g. a planning area shown as a finer grid; ``bounds``
+        defaults to its bounds.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``by="cell"``: :data:`CELL_COLUMNS` and the cell square, one row per
+        cell with land, sorted by row then column. A parcel counts whole in
+        the cell of its bounding-box centre, so the cells add up to the total
+        exactly (a display aggregate: parcels are not clipped to cells).
+        ``by="area"``: ``level``, ``area_id``, ``area_name``, ``kind``,
+        ``n_parcels``, ``area_m2``, ``area_mu`` and the area polygon. In the
+        dataset's projected CRS.
+
+    Examples
+    --------
+    >>> cells = aggregate_for_map("data/wuan.gpkg", cell_m=1000.0)
+    >>> list(cells.columns)
+    ['cell_x', 'cell_y', 'n_parcels', 'area_m2', 'area_mu', 'geometry']
+    """
+    cell = float(cell_m)
+    if not math.isfinite(cell) or cell <= 0:
+        raise EngineError(f"cell_m must be a positive number of metres, got {cell_m!r}")
+    wanted = check_statuses(statuses)
+    ws = open_dataset(dataset, validate=False)
+    if by == "area":
+        return _by_area(ws, wanted)
+    if by != "cell":
+        raise EngineError(f"by must be 'cell' or 'area', got {by!r}")
+    if within is not None:
+        shapely.prepare(within)
+        if bounds is None:
+            bounds, bounds_crs = shapely.bounds(within).tolist(), None
+    view = _view_bounds(ws, bounds, bounds_crs)
+    out = run(MAP_CELLS, ws, statuses=wanted, cell_m=cell, view=view, within=within)
+    logger.info(
+        "map aggregate: %d cells of %.0f m, %d parcels, %.1f mu",
+        len(out),
+        cell,
+        int(out["n_parcels"].sum()),
+        float(out["area_mu"].sum()),
+    )
+    return out
+
+
+def _cells_prepare(ds: Any, options: Mapping[str, Any], engine: str) -> dict[str, Any]:
+    return {
+        "statuses": list(options["statuses"]),
+        "cell_m": float(options["cell_m"]),
+        "view": options.get("view"),
+        "within": options.get("within"),
+        "crs": ds.crs,
+    }
+
+
+def _cells_partition(
+    part: gpd.GeoDataFrame, ctx: Mapping[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    sel = part["status"].astype(str).isin(ctx["statuses"]).to_numpy()
+    geoms = np.asarray(part.geometry.array)[sel]
+    return cell_sums(geoms, ctx["cell_m"], ctx["view"], ctx["within"])
+
+
+def _cells_combine(parts: list[Any], ctx: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    return _cells_frame(parts, ctx["cell_m"], ctx["crs"])
+
+
+MAP_CELLS = register(
+    Measure(
+        name="map_cells",
+        columns=lambda ds, o: ["status"],
+        statuses=lambda o: list(o["statuses"]),
+        bbox=lambda o: o.get("view"),
+        prepare=_cells_prepare,
+        partition=_cells_partition,
+        combine=_cells_combine,
+    )
+)
+"""Land of some statuses per grid cell (:func:`geo.grid.cell_sums`): the map's aggregate."""
+
+
+def _by_area(ws: Dataset, statuses: list[str]) -> gpd.GeoDataFrame:
+    areas = ws.get("areas")
+    if areas is None or not len(areas):
+        raise EngineError("the dataset has no planning areas to aggregate by")
+    summ = release_summary(ws, areas, by="area", statuses=statuses)
+    return area_aggregate(areas, summ, crs=ws.crs)
+
+
+def area_aggregate(areas: gpd.GeoDataFrame, summary: pd.DataFrame, *, crs: Any) -> gpd.GeoDataFrame:
+    """The map aggregate by area from a release summary by area of the same ``areas``.
+
+    Parameters
+    ----------
+    areas
+        The areas the summary was computed against (every row, in table order).
+    summary
+        :func:`geo.engine.compute.release_summary` (or :func:`geo.release.release_summary`)
+        of the parcels against ``areas`` with ``by="area"`` alone.
+    crs
+        The CRS of the result (the dataset's).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`aggregate_for_map` with ``by="area"``: the summary's rows
+        without the land outside every area, each with its area's polygon.
+    """
+    summ = summary[summary["area_id"] != OUTSIDE_ID].reset_index(drop=True)
+    if len(summ) != len(areas):
+        raise EngineError(
+            f"the summary has {len(summ)} area rows for {len(areas)} areas: "
+            "give a summary by area alone of these areas"
+        )
+    # Grouped by area alone, the rows are every area of each level in table order.
+    levels = area_levels(areas, within=areas["area_id"].astype(str)).to_numpy()
+    order = np.lexsort((np.arange(len(areas)), levels))
+    cols = ["level", "area_id", "area_name", "kind", "n_parcels", "area_m2", "area_mu"]
+    return gpd.GeoDataFrame(summ[cols], geometry=np.asarray(areas.geometry.array)[order], crs=crs)
 
 
 # ---------------------------------------------------------------------------

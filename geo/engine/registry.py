@@ -109,7 +109,7 @@ def measure_named(name: str | Measure) -> Measure:
 
 def _load_registrations() -> None:
     # The measures register themselves when their modules are imported.
-    from geo.engine import compute, mapview  # noqa: F401
+    from geo.engine import compute  # noqa: F401
 
 
 def check_engine(engine: str) -> None:

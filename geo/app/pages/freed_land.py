@@ -12,7 +12,7 @@ from geo.app import compute, province, session, state, widgets
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.cells import frame_csv
-from geo.engine.province import ProvinceSummary
+from geo.engine.headline import Headline
 from geo.release import BY_CHOICES, OUTSIDE_ID
 from geo.workspace import Workspace
 
@@ -104,7 +104,7 @@ DIM_COLUMNS = {"year": "released_on", "industry": "industry_before", "district":
 """The parcel column each summary dimension needs (area and status need none more)."""
 
 
-def _province_headline(summ: ProvinceSummary, meta: dict[str, str], lang: Lang) -> None:
+def _province_headline(summ: Headline, meta: dict[str, str], lang: Lang) -> None:
     freed = summ.freed_mu
     published = meta.get("published_freed_mu")
     note = None
@@ -186,9 +186,7 @@ FREED_VIEWPORT_KEY = "fl_viewport"
 
 
 @st.fragment
-def _province_map(
-    pw: province.ProvinceWorkspace, summ: province.ProvinceSummary, lang: Lang
-) -> None:
+def _province_map(pw: province.ProvinceWorkspace, summ: province.Headline, lang: Lang) -> None:
     """Freed land on a viewport-driven map: a pan or zoom reruns only this."""
     view = province.View(bounds=province.viewport_bounds(FREED_VIEWPORT_KEY))
     plan = province.plan_view(pw, summ, view, lang)

@@ -262,9 +262,7 @@ def _completeness(ws: Workspace, lang: Lang) -> None:
         st.dataframe(table, hide_index=True, width="stretch")
 
 
-def _province_metrics(
-    pw: province.ProvinceWorkspace, summ: province.ProvinceSummary, lang: Lang
-) -> None:
+def _province_metrics(pw: province.ProvinceWorkspace, summ: province.Headline, lang: Lang) -> None:
     published = pw.meta.get("published_freed_mu")
     areas = pw.areas
     widgets.metric_row(
@@ -295,7 +293,7 @@ def _province_page(pw: province.ProvinceWorkspace, lang: Lang, role: str) -> Non
 
 @st.fragment
 def _province_view(
-    pw: province.ProvinceWorkspace, summ: province.ProvinceSummary, lang: Lang, role: str
+    pw: province.ProvinceWorkspace, summ: province.Headline, lang: Lang, role: str
 ) -> None:
     """The map, its note, the card and the list: a pan or zoom reruns only this.
 
