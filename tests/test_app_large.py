@@ -58,7 +58,8 @@ def run_page(
     at = AppTest.from_file(APP, default_timeout=600)
     at.session_state["lang"] = "en"
     at.run()
-    at.switch_page(f"geo/app/pages/{page}.py").run()
+    if page != "overview":
+        at.switch_page(f"geo/app/pages/{page}.py").run()
     return at
 
 
@@ -94,3 +95,19 @@ def test_every_page_on_a_large_workspace_shows_the_memory_figures(monkeypatch, l
     assert len(a["tables"]) == len(b["tables"])
     for x, y in zip(a["tables"], b["tables"], strict=True):
         pd.testing.assert_frame_equal(x, y, check_exact=False, rtol=1e-9)
+
+
+@pytest.mark.parametrize("page", ["overview", "freed_land"])
+def test_the_overview_and_freed_land_headline_is_the_memory_figure(monkeypatch, large, page):
+    """The two pages with a large workspace's own body: the headline of the memory path."""
+    big = run_page(monkeypatch, large, page, large=True)
+    assert not big.exception, big.exception
+    assert not big.error, [e.value for e in big.error]
+    mem = run_page(monkeypatch, large, page, large=False)
+    assert not mem.exception, mem.exception
+    a = {m.label: m.value for m in big.metric}
+    b = {m.label: m.value for m in mem.metric}
+    shared = [k for k in a if k in b]
+    assert "Freed land (mu)" in shared
+    for label in shared:
+        assert a[label] == b[label], label
