@@ -23,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -562,3 +563,73 @@ def test_first_map_on_1m_parcels(app_url, chromium, province_1m, engine_1m, arti
     (artifacts_dir / "province_first_map.json").write_text(json.dumps(report, indent=2))
     print(f"province first map: {report}")
     assert report["median_s"] < FIRST_MAP_BUDGET_S, report
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_zooming_into_1m_parcels_shows_those_in_view(
+    app_url,  # noqa: F811
+    chromium,
+    province_1m,
+    engine_1m,
+    artifacts_dir,
+):
+    """Chromium on 1M parcels: zoomed into a small area, the map draws every freed parcel in
+    view; timed from the end of the zoom to the drawn parcels (``artifacts/viewport_1m.json``)."""
+    from geo.viewport import parcels_in_bounds
+
+    ds = open_dataset(province_1m, validate=False)
+    b = ds.bounds()
+    centre = gpd.GeoSeries([shapely.Point((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)], crs=ds.crs)
+    ll = centre.to_crs(4326).iloc[0]
+    url = f"{app_url}/?lang=en&ws={urllib.parse.quote(str(province_1m))}"
+    browser = chromium.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+    times = []
+    try:
+        page.goto(url)
+        map_frame(page)
+        settle(page)
+        last = "() => TL.instances.filter(i => i.map._loaded).pop()"
+        for k, zoom in enumerate((17, 16)):
+            p0 = page.evaluate("() => performance.now()")
+            page.evaluate(
+                f"() => ({last})().map.setView([{ll.y + k * 0.004}, {ll.x}], {zoom}, "
+                "{animate: false})"
+            )
+            page.wait_for_function(
+                f"() => {{ const i = ({last})(); return i && "
+                "i.cfg.layers.some(l => l.id === 'parcels_status' && l.n > 0) && "
+                f"Math.abs(i.map.getCenter().lat - {ll.y + k * 0.004}) < 1e-4; }}",
+                timeout=60_000,
+            )
+            # the map element marks tl-drawn when the new map is drawn; less its 250 ms debounce
+            drawn = page.evaluate(
+                f"() => performance.getEntriesByName('tl-drawn').map(e => e.startTime)"
+                f".filter(t => t > {p0}).pop() - {p0}"
+            )
+            times.append(drawn / 1000.0 - 0.25)
+        settle(page)
+        n = page.evaluate(
+            f"() => ({last})().cfg.layers.filter(l => l.id === 'parcels_status').pop().n"
+        )
+        view = page.evaluate(
+            f"() => {{ const b = ({last})().map.getBounds();"
+            " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+        )
+    finally:
+        browser.close()
+    want = parcels_in_bounds(ds, view, bounds_crs=4326, statuses=list(FREED_STATUSES), limit=10**6)
+    assert 0 < n == len(want) <= PARCEL_LIMIT
+    report = {
+        "parcels": N_1M,
+        "zoom_to_parcels_s": [round(x, 3) for x in times],
+        "parcels_in_view": int(n),
+        "goal_s": 0.5,
+        "note": "from the end of the zoom to the drawn map (tl-drawn), less the 250 ms debounce",
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg()[0],
+        "command": "pytest tests/test_app_province.py -k zooming_into_1m",
+    }
+    (artifacts_dir / "viewport_1m.json").write_text(json.dumps(report, indent=2))
+    print(f"viewport on 1M parcels: {report}")

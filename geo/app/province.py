@@ -442,6 +442,9 @@ class Plan:
     selection: Any = None
     scope: str | None = None
     truncated: bool = False
+    clip: Any = None
+    """The map's view (a box in the dataset's CRS) when the plan is for it: only what
+    meets it is drawn, areas and roads simplified to its scale."""
 
 
 def cell_size_label(cell_m: float) -> str:
@@ -487,9 +490,10 @@ def plan_view(pw: ProvinceWorkspace, summ: Headline, view: View, lang: Lang) -> 
         scope = {"scope": t_plain("province_in_view", lang)}
         with st.spinner(t("province_loading", lang)):
             seen = in_view(pw.dataset, view.bounds, statuses=wanted, budget=limit)
+        box = shapely.box(*seen.bounds)
         if seen.kind == "parcels":
             assert seen.parcels is not None
-            return _parcels_plan(seen.parcels, **scope)
+            return _parcels_plan(seen.parcels, clip=box, **scope)
         assert seen.cells is not None
         return Plan(
             "cells",
@@ -497,6 +501,7 @@ def plan_view(pw: ProvinceWorkspace, summ: Headline, view: View, lang: Lang) -> 
             mu=float(seen.cells["area_mu"].sum()),
             units=seen.cells,
             cell_m=seen.cell_m,
+            clip=box,
             **scope,
         )
     if view.cell is not None:
@@ -744,6 +749,16 @@ def _view_map(
         specs = [*ordinary, own["selection"]]
         if plan.selection is not None:  # a province's roads and areas: only those near
             bounds = _display_bounds(plan.selection, pw.crs)
+        elif plan.clip is not None:  # the map's own view: what meets it, at its scale
+            bounds = _display_bounds(plan.clip, pw.crs)
+            x0, _, x1, _ = shapely.bounds(plan.clip).tolist()
+            scale_m = max(1.0, (x1 - x0) / 800.0)
+            specs = [
+                dataclasses.replace(s, simplify_m=max(s.simplify_m, scale_m))
+                if s.table != "parcels"
+                else s
+                for s in specs
+            ]
     else:
         simplify = _simplify_m(plan, pw)
         rows = [_unit_rows(pw, plan, lang), _selection_rows(plan)]
@@ -753,6 +768,8 @@ def _view_map(
         tables.pop("roads", None)  # a province's roads are not drawn under an aggregate
         if plan.selection is not None:  # a finer grid over a cell or an area: around it only
             bounds = _display_bounds(plan.selection, pw.crs, margin=0.1)
+        elif plan.clip is not None:  # the grid over the map's own view
+            bounds = _display_bounds(plan.clip, pw.crs, margin=0.1)
         specs = [
             _aggregate_spec(own["aggregate"], plan, view, lang),
             dataclasses.replace(own["outlines"], simplify_m=simplify),
