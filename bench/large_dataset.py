@@ -14,7 +14,12 @@ parcels, above the old 50,000-parcel threshold). For the issue's figure::
     python bench/large_dataset.py --copies 834 --out /tmp/fuxing-1m   # 1,000,800 parcels
 
 writes a GeoParquet dataset directory and prints how long writing, opening
-and reading every parcel took and the peak memory.
+and reading every parcel took and the peak memory. ``--pages`` then opens
+every page of the app on it (``streamlit.testing`` AppTest, one process, the
+default large threshold) and prints, per page, the time of its first run and
+whether it showed an exception or an error::
+
+    python bench/large_dataset.py --copies 834 --out /tmp/fuxing-1m --pages
 """
 
 from __future__ import annotations
@@ -87,16 +92,59 @@ def write_large(
     )
 
 
+PAGES = (
+    "overview",
+    "freed_land",
+    "layout",
+    "sites",
+    "benefit",
+    "site_finder",
+    "import_data",
+    "export",
+)
+
+
+def time_pages(path: str | Path, *, lang: str = "en") -> list[tuple[str, float, str]]:
+    """``(page, seconds of its first run, problem or "")`` for every page of the app on ``path``."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["TENGLONG_WORKSPACE"] = str(path)
+    out = []
+    for page in PAGES:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=3600)
+        at.session_state["lang"] = lang
+        t0 = time.perf_counter()
+        at.run()
+        if page != "overview":
+            at.switch_page(f"geo/app/pages/{page}.py").run()
+        seconds = time.perf_counter() - t0
+        problem = ""
+        if at.exception:
+            problem = f"exception: {at.exception[0].value}"
+        elif at.error:
+            problem = f"error: {at.error[0].value}"
+        out.append((page, seconds, problem))
+        print(f"  {page:12s} {seconds:7.1f} s  {problem or 'ok'}", flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", default=str(ROOT / "data" / "fuxing.gpkg"))
     parser.add_argument("--copies", type=int, default=834)
     parser.add_argument("--out", required=True)
+    parser.add_argument("--pages", action="store_true", help="open every page of the app on it")
+    parser.add_argument("--reuse", action="store_true", help="use --out as it is, if it exists")
     args = parser.parse_args()
     from geo.dataset import open_dataset
 
     t0 = time.perf_counter()
-    path = write_large(args.source, args.copies, args.out)
+    if args.reuse and Path(args.out, "meta.json").is_file():
+        path = Path(args.out)
+    else:
+        path = write_large(args.source, args.copies, args.out)
     t1 = time.perf_counter()
     ds = open_dataset(path)
     t2 = time.perf_counter()
@@ -106,6 +154,12 @@ def main() -> None:
     print(f"{path}: {n:,} parcels")
     print(f"write {t1 - t0:.1f} s, open {t2 - t1:.2f} s, read every parcel {t3 - t2:.1f} s")
     print(f"peak memory {peak_mb:,.0f} MB")
+    if args.pages:
+        del ds
+        print("every page (first run, in one process; the pages share what they read):")
+        time_pages(path)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory {peak_mb:,.0f} MB")
 
 
 if __name__ == "__main__":
