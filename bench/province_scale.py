@@ -176,15 +176,16 @@ def run_memory(data: Path, *, threads: int, **_: Any) -> dict:
 
 
 def run_dask(data: Path, *, workers: int, **_: Any) -> dict:
-    from geo.engine import LazyWorkspace, dask_client, open_dataset, release_summary
+    from geo.dataset import open_dataset
+    from geo.engine import ParquetDataset, dask_client, release_summary
 
     t0 = time.perf_counter()
     with dask_client(workers=workers) as client:
         client.wait_for_workers(workers)
         startup = time.perf_counter() - t0
         t1, c1, w1 = time.perf_counter(), _cpu_s(), client.run(_cpu_s)
-        ws = open_dataset(data, engine="dask", validate=False)
-        assert isinstance(ws, LazyWorkspace)
+        ws = open_dataset(data, validate=False)
+        assert isinstance(ws, ParquetDataset)
         df = release_summary(ws, by="area", statuses=FREED, engine="dask", client=client)
         seconds = time.perf_counter() - t1
         w2 = client.run(_cpu_s)

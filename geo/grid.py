@@ -6,7 +6,7 @@ engine: ``cell:{size_m}:{x}:{y}`` where ``x = floor(easting / size_m)``.
 :func:`cell_size_for` picks the smallest size of :data:`CELL_SIZES_M` whose
 grid over an extent has at most :data:`MAX_MAP_CELLS` cells. Both the map
 renderer (:mod:`geo.render.aggregate`) and the engine's map aggregates
-(:mod:`geo.engine.mapview`) use this module.
+(:func:`geo.engine.compute.aggregate_for_map`) use this module.
 """
 
 from __future__ import annotations

@@ -268,6 +268,32 @@ def layout_summary(
     dims = [by] if isinstance(by, str) else list(by)
     if "area" not in dims:
         raise LayoutError("a layout summary is grouped by area (add 'area' to by)")
+    elements = elements_for(areas, layout, roads=roads, corridor_width_m=corridor_width_m)
+    out = release_summary(
+        parcels,
+        elements,
+        by=dims,
+        statuses=statuses,
+        overlap=overlap,
+        threads=threads,
+    )
+    return with_shares(out)
+
+
+def elements_for(
+    areas: gpd.GeoDataFrame,
+    layout: str,
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    corridor_width_m: float | None = None,
+) -> gpd.GeoDataFrame:
+    """The elements :func:`layout_summary` cuts by: corridors derived, none without geometry.
+
+    Raises
+    ------
+    LayoutError
+        An element has no geometry (and no road to derive it from).
+    """
     elements = layout_elements(areas, layout)
     elements = derive_corridors(elements, roads, width_m=corridor_width_m)
     if corridor_width_m is None:
@@ -280,14 +306,12 @@ def layout_summary(
                 + ", ".join(elements.loc[np.asarray(blank), "area_id"].astype(str))
                 + f" of layout {layout!r} have no geometry"
             )
-    out = release_summary(
-        parcels,
-        elements,
-        by=dims,
-        statuses=statuses,
-        overlap=overlap,
-        threads=threads,
-    )
+    return elements
+
+
+def with_shares(summary: pd.DataFrame) -> pd.DataFrame:
+    """``summary`` with ``share``: each row's fraction of its level's total land."""
+    out = summary.copy()
     totals = out.groupby("level")["area_m2"].transform("sum")
     out["share"] = np.where(totals > 0, out["area_m2"] / totals.where(totals > 0, 1.0), 0.0)
     return out

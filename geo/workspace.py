@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 from pyproj import CRS
 
 from geo import crs as crs_mod
@@ -84,6 +86,68 @@ class Workspace:
         if self.retired is None or not len(self.retired):
             return set()
         return set(self.retired["parcel_id"].astype(str))
+
+    token: str = ""
+    """The revision it was read at (:func:`geo.dataset.revision_of`); "" when unknown."""
+
+    # The in-memory backend of :class:`geo.dataset.Dataset` (docs/architecture.md §9).
+
+    def revision(self) -> str:
+        """The revision token it was read at; ``memory:<id>`` for tables built in memory."""
+        return self.token or f"memory:{id(self):x}"
+
+    @property
+    def n_parcels(self) -> int:
+        parcels = self.tables.get("parcels")
+        return 0 if parcels is None else len(parcels)
+
+    @property
+    def parcel_columns(self) -> list[str]:
+        parcels = self.tables.get("parcels")
+        return [] if parcels is None else list(parcels.columns)
+
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """The parcels' extent in :attr:`crs`, or None without parcels."""
+        parcels = self.tables.get("parcels")
+        if parcels is None or not len(parcels):
+            return None
+        b = parcels.total_bounds
+        return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+
+    def read(
+        self,
+        table: str = "parcels",
+        *,
+        columns: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> pd.DataFrame:
+        """Some columns and rows of a table (a view of the tables in memory).
+
+        Parameters
+        ----------
+        columns
+            The columns (``geometry`` of a geometry table always); None: all.
+        statuses
+            Only the rows of these statuses (tables with a ``status`` column).
+        bbox
+            Only the rows whose bounding box meets this box (geometry tables).
+        """
+        df = self[table]
+        if statuses is not None and "status" in df.columns:
+            df = df[df["status"].isin([str(s) for s in statuses])]
+        if bbox is not None and isinstance(df, gpd.GeoDataFrame):
+            df = df.iloc[np.sort(df.sindex.query(shapely.box(*bbox)))]
+        if columns is not None:
+            cols = list(dict.fromkeys(columns))
+            if isinstance(df, gpd.GeoDataFrame) and df.geometry.name not in cols:
+                cols.append(df.geometry.name)
+            df = df[[c for c in cols if c in df.columns]]
+        return df
+
+    def to_workspace(self) -> Workspace:
+        """Itself: every table is in memory already."""
+        return self
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         try:

@@ -79,7 +79,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "geo.supervision",
     ),
     ("geo.engine",),
-    ("geo.layers", "geo.render", "geo.io", "geo.export", "geo.demo"),
+    ("geo.layers", "geo.render", "geo.io", "geo.export", "geo.demo", "geo.viewport"),
     ("geo.cli", "geo.app"),
 )
 """The layers of ``docs/architecture.md``, bottom to top: a module imports its own

@@ -91,7 +91,7 @@ def test_demo_summaries_dask_equals_memory(client, datasets, name):
 
 def test_demo_filters_and_overlap_rules(client, datasets):
     ws = open_dataset(DATA / "fuxing.gpkg", validate=False)
-    lazy = open_dataset(datasets["fuxing"], engine="dask")
+    lazy = open_dataset(datasets["fuxing"])
     layout = ws.areas["layout"].dropna().iloc[0]
     cases = [
         {"kinds": ["park"]},

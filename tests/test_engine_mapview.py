@@ -1,4 +1,4 @@
-"""Map support (geo.engine.mapview): aggregates that add up, parcels in view read sparingly."""
+"""Map support (geo.engine.compute, geo.viewport): aggregates that add up, parcels in view."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ import pytest
 import shapely
 
 from geo.dataset.parquet import convert_to_parquet, read_info, read_parcels, write_dataset
-from geo.engine import EngineError, aggregate_for_map, open_dataset, parcels_in_bounds
+from geo.engine import EngineError, aggregate_for_map, open_dataset
 from geo.release import release_summary, release_total_m2
 from geo.schema import FREED_STATUSES
+from geo.viewport import parcels_in_bounds
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -126,7 +127,7 @@ def test_parcels_in_bounds_reads_only_what_meets_the_view(fuxing, monkeypatch):
     if not views:
         pytest.skip("every parcel of the first partition meets another partition")
     view = views[0]
-    lazy = open_dataset(fuxing, engine="dask")  # the app opens the dataset once
+    lazy = open_dataset(fuxing)  # the app opens the dataset once
     opened: list[str] = []
     real_dataset, real_read = pads.dataset, gpd.read_parquet
 
@@ -175,7 +176,7 @@ def test_one_million_parcels_for_the_app(tmp_path):
         {"parcels": parcels, "areas": areas, "boundaries": boundary}, tmp_path / "province"
     )
     del parcels
-    lazy = open_dataset(path, engine="dask")
+    lazy = open_dataset(path)
     assert lazy.n_parcels == 1_000_000 and len(lazy.info.partitions) == 2
 
     t0 = time.perf_counter()

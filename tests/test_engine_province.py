@@ -1,4 +1,4 @@
-"""Province mode's library side (geo.engine.province): engine figures, grid cells, drill-downs."""
+"""Large workspaces' library side (geo.dataset.large, geo.engine.headline, geo.viewport)."""
 
 from __future__ import annotations
 
@@ -13,27 +13,24 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.dataset.parquet import convert_to_parquet, is_dataset
-from geo.engine import EngineError, open_dataset, release_summary
-from geo.engine.mapview import aggregate_for_map
-from geo.engine.province import (
+from geo.dataset.large import (
     CACHE_ENV,
-    ENGINE_ENV,
-    PARCEL_LIMIT,
-    PARCEL_LIMIT_ENV,
+    LARGE_MIN_PARCELS,
     PROVINCE_ENV,
-    PROVINCE_MIN_PARCELS,
-    area_parcels,
-    cell_parcels,
-    configured_engine,
     count_parcels,
     dataset_for,
-    is_province_size,
-    load_summary,
-    parcel_limit,
-    province_threshold,
-    stored_summary,
-    summarize,
+    is_large,
+    large_threshold,
+)
+from geo.dataset.parquet import convert_to_parquet, is_dataset
+from geo.engine import EngineError, aggregate_for_map, open_dataset, release_summary
+from geo.engine.headline import (
+    ENGINE_ENV,
+    cached_headline,
+    configured_engine,
+    forget,
+    headline,
+    load_headline,
 )
 from geo.grid import (
     MAX_MAP_CELLS,
@@ -41,6 +38,7 @@ from geo.grid import (
     cells_over,
 )
 from geo.schema import FREED_STATUSES, STATUSES
+from geo.viewport import PARCEL_LIMIT, PARCEL_LIMIT_ENV, area_parcels, cell_parcels, parcel_limit
 from geo.workspace import WorkspaceError, open_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,22 +65,22 @@ def _centres(df: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 def test_thresholds_come_from_the_environment(monkeypatch):
     monkeypatch.delenv(PROVINCE_ENV, raising=False)
     monkeypatch.delenv(PARCEL_LIMIT_ENV, raising=False)
-    assert province_threshold() == PROVINCE_MIN_PARCELS == 50_000
+    assert large_threshold() == LARGE_MIN_PARCELS == 50_000
     assert parcel_limit() == PARCEL_LIMIT == 5_000
     monkeypatch.setenv(PROVINCE_ENV, "100")
     monkeypatch.setenv(PARCEL_LIMIT_ENV, "12")
-    assert province_threshold() == 100 and parcel_limit() == 12
+    assert large_threshold() == 100 and parcel_limit() == 12
     monkeypatch.setenv(PROVINCE_ENV, "many")
-    assert province_threshold() == PROVINCE_MIN_PARCELS
+    assert large_threshold() == LARGE_MIN_PARCELS
 
 
 def test_parcel_count_from_metadata(dataset, monkeypatch):
     monkeypatch.delenv(PROVINCE_ENV, raising=False)
     assert count_parcels(FUXING) == count_parcels(dataset) == 1200
-    assert not is_province_size(dataset)
-    assert is_province_size(dataset, threshold=1199)
+    assert not is_large(dataset)
+    assert is_large(dataset, threshold=1199)
     monkeypatch.setenv(PROVINCE_ENV, "1000")
-    assert is_province_size(FUXING)
+    assert is_large(FUXING)
     with pytest.raises(WorkspaceError, match="not a Tenglong GeoParquet dataset"):
         count_parcels(dataset / "parcels")
 
@@ -118,7 +116,7 @@ def test_cell_size_keeps_the_grid_under_the_cap(bounds):
 
 
 def test_summary_is_the_engine_figures(dataset):
-    summ = summarize(dataset)
+    summ = headline(dataset)
     pd.testing.assert_frame_equal(
         summ.by_status, release_summary(dataset, by="status", statuses=STATUSES)
     )
@@ -143,8 +141,8 @@ def test_summary_is_the_engine_figures(dataset):
 
 @pytest.mark.slow
 def test_summary_with_the_dask_engine_has_the_same_figures(dataset):
-    memory = summarize(dataset, engine="memory")
-    dask = summarize(dataset, engine="dask", workers=1)
+    memory = headline(dataset, engine="memory")
+    dask = headline(dataset, engine="dask", workers=1)
     assert dask.engine == "dask"
     for a, b in ((memory.by_status, dask.by_status), (memory.by_area, dask.by_area)):
         pd.testing.assert_frame_equal(a, b, rtol=1e-12)
@@ -152,8 +150,8 @@ def test_summary_with_the_dask_engine_has_the_same_figures(dataset):
 
 
 def test_cell_parcels_are_the_parcels_the_cell_counts(dataset, parcels):
-    lazy = open_dataset(dataset, engine="dask", validate=False)  # opened once: small tables read
-    summ = summarize(lazy)
+    lazy = open_dataset(dataset, validate=False)  # opened once: small tables read
+    summ = headline(lazy)
     cm = summ.cell_m
     cx, cy = _centres(parcels)
     freed = parcels["status"].isin(FREED_STATUSES).to_numpy()
@@ -175,7 +173,7 @@ def test_cell_parcels_are_the_parcels_the_cell_counts(dataset, parcels):
 
 
 def test_area_parcels_meet_the_area_inside(dataset, parcels):
-    ws = open_dataset(dataset, engine="dask", validate=False)
+    ws = open_dataset(dataset, validate=False)
     area = ws.areas.iloc[0]
     got = area_parcels(dataset, area.geometry)
     geoms = np.asarray(parcels.geometry.array)
@@ -209,7 +207,7 @@ def test_a_geopackage_is_converted_once_per_version(tmp_path, monkeypatch):
 
 
 def test_a_finer_grid_within_an_area_counts_the_parcels_centred_in_it(dataset, parcels):
-    area = open_dataset(dataset, engine="dask", validate=False).areas.geometry.iloc[2]
+    area = open_dataset(dataset, validate=False).areas.geometry.iloc[2]
     cells = aggregate_for_map(dataset, cell_m=100.0, within=area)
     cx, cy = _centres(parcels)
     inside = shapely.intersects_xy(area, cx, cy) & parcels["status"].isin(FREED_STATUSES).to_numpy()
@@ -238,23 +236,25 @@ def _same_summary(a, b) -> None:
 
 
 def test_a_stored_summary_is_read_back_with_the_same_figures(dataset, tmp_path):
-    first = stored_summary(dataset, engine="memory", cache=tmp_path)
+    first = cached_headline(dataset, engine="memory", cache=tmp_path)
     (folder,) = (tmp_path / "summaries").iterdir()
     assert (folder / "summary.json").is_file()
-    again = stored_summary(dataset, engine="memory", cache=tmp_path)
+    assert cached_headline(dataset, engine="memory", cache=tmp_path) is first  # kept in memory
+    forget()  # a restarted server
+    again = cached_headline(dataset, engine="memory", cache=tmp_path)
     _same_summary(again, first)
     assert again.seconds == first.seconds  # read from disk, not computed again
-    _same_summary(first, summarize(dataset, engine="memory"))
+    _same_summary(first, headline(dataset, engine="memory"))
     assert [p.name for p in (tmp_path / "summaries").iterdir()] == [folder.name]
 
 
 def test_a_changed_dataset_is_summarised_again(dataset, tmp_path):
     copy = Path(shutil.copytree(dataset, tmp_path / "copy"))
-    stored_summary(copy, engine="memory", cache=tmp_path / "cache")
+    cached_headline(copy, engine="memory", cache=tmp_path / "cache")
     (old,) = (tmp_path / "cache" / "summaries").iterdir()
     meta = copy / "meta.json"
     os.utime(meta, ns=(time.time_ns(), meta.stat().st_mtime_ns + 10**9))
-    stored_summary(copy, engine="memory", cache=tmp_path / "cache")
+    cached_headline(copy, engine="memory", cache=tmp_path / "cache")
     (new,) = (tmp_path / "cache" / "summaries").iterdir()  # the old version is removed
     assert new != old
 
@@ -264,7 +264,7 @@ def test_a_changed_dataset_is_summarised_again(dataset, tmp_path):
     ["garbage json", "other format", "no cells", "truncated parquet"],
 )
 def test_a_damaged_stored_summary_is_computed_again(dataset, tmp_path, damage, caplog):
-    first = stored_summary(dataset, engine="memory", cache=tmp_path)
+    first = cached_headline(dataset, engine="memory", cache=tmp_path)
     (folder,) = (tmp_path / "summaries").iterdir()
     if damage == "garbage json":
         (folder / "summary.json").write_text("{not json", encoding="utf-8")
@@ -275,27 +275,28 @@ def test_a_damaged_stored_summary_is_computed_again(dataset, tmp_path, damage, c
     else:
         data = (folder / "by_status.parquet").read_bytes()
         (folder / "by_status.parquet").write_bytes(data[: len(data) // 2])
+    forget()  # a restarted server finds the damaged files
     with caplog.at_level("WARNING"):
-        again = stored_summary(dataset, engine="memory", cache=tmp_path)
+        again = cached_headline(dataset, engine="memory", cache=tmp_path)
     assert "computing it again" in caplog.text
     assert again.seconds != first.seconds  # computed, not read
     _same_summary(again, first)
-    load_summary(folder)  # and stored afresh
+    load_headline(folder)  # and stored afresh
 
 
 def test_a_read_only_cache_still_gives_the_summary(dataset, tmp_path, caplog):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the cache folder should be", encoding="utf-8")
     with caplog.at_level("WARNING"):
-        s = stored_summary(dataset, engine="memory", cache=blocker)
-    assert "cannot keep the province summary" in caplog.text
-    _same_summary(s, summarize(dataset, engine="memory"))
+        s = cached_headline(dataset, engine="memory", cache=blocker)
+    assert "cannot keep the headline" in caplog.text
+    _same_summary(s, headline(dataset, engine="memory"))
 
 
 def test_summarising_a_folder_that_is_no_dataset_says_so(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises((WorkspaceError, EngineError, ValueError)) as err:
-        stored_summary(tmp_path / "empty", engine="memory", cache=tmp_path / "cache")
+        cached_headline(tmp_path / "empty", engine="memory", cache=tmp_path / "cache")
     assert "empty" in str(err.value) or "dataset" in str(err.value)
     assert not (tmp_path / "cache" / "summaries").exists() or not any(
         p for p in (tmp_path / "cache" / "summaries").iterdir() if not p.name.startswith(".")

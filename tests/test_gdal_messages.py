@@ -18,7 +18,7 @@ from pyogrio.errors import DataSourceError
 from typer.testing import CliRunner
 
 from geo.cli import app
-from geo.engine.province import count_parcels
+from geo.dataset.large import count_parcels
 from geo.gdal import gdal_message
 from geo.io.sources import _clean_message
 from geo.workspace import WorkspaceError, open_workspace

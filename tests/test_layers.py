@@ -204,6 +204,22 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert any("source.table" in ln for ln in lines) and any("roles.y" in ln for ln in lines)
 
 
+def test_aggregated_map_layers_are_a_display_option():
+    """One set of specs: the aggregated map's layers are marked, not kept in side files."""
+    ordinary = {s.id for s in load_layer_specs(DEFAULT_LAYERS_DIR)}
+    aggregated = {s.id for s in load_layer_specs(DEFAULT_LAYERS_DIR, aggregated=True)}
+    assert aggregated == {"aggregate_land", "aggregate_outlines", "aggregate_selection"}
+    assert not ordinary & aggregated
+    assert not list(DEFAULT_LAYERS_DIR.glob("_*.toml"))
+
+
+def test_display_aggregated_must_be_a_boolean(tmp_path):
+    """Bad input: display.aggregated = "yes"."""
+    write(tmp_path, "a.toml", MINIMAL + '\n[display]\naggregated = "yes"\n')
+    with pytest.raises(LayerSpecError, match=r"display\.aggregated: must be true or false"):
+        load_layer_specs(tmp_path)
+
+
 def test_folder_reports_all_files_and_duplicate_ids(tmp_path):
     write(tmp_path, "a.toml", MINIMAL)
     write(tmp_path, "b.toml", 'id = "a"\n' + MINIMAL)

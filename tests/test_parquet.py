@@ -22,7 +22,7 @@ from geo.dataset.parquet import (
     read_info,
     read_parcels,
 )
-from geo.engine import DatasetError, LazyWorkspace, is_dataset, open_dataset, write_dataset
+from geo.engine import DatasetError, ParquetDataset, is_dataset, open_dataset, write_dataset
 from geo.workspace import Workspace, WorkspaceError, open_workspace
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -46,7 +46,7 @@ def datasets(tmp_path_factory) -> dict[str, Path]:
 def test_open_dataset_is_the_workspace(datasets, name):
     """Same tables, columns, dtypes, order, CRS, areas and problems as open_workspace."""
     gpkg = open_workspace(DATA / f"{name}.gpkg")
-    ds = open_dataset(datasets[name])
+    ds = open_dataset(datasets[name], in_memory=True)
     assert isinstance(ds, Workspace)
     assert list(ds.tables) == list(gpkg.tables)
     for table in gpkg.tables:
@@ -108,14 +108,14 @@ def test_round_trip_to_gpkg_keeps_areas(datasets, tmp_path, name):
 
 
 def test_lazy_workspace(datasets):
-    lazy = open_dataset(datasets["fuxing"], engine="dask")
-    assert isinstance(lazy, LazyWorkspace)
+    lazy = open_dataset(datasets["fuxing"])
+    assert isinstance(lazy, ParquetDataset)
     assert lazy.n_parcels == 1200 and lazy.name == "邯郸市复兴区" and lazy.schematic
-    assert lazy.parcels.npartitions == 13
+    assert lazy.dask_parcels().npartitions == 13
     ddf = lazy.dask_parcels(["parcel_id", "status", "area_mu"])
     assert list(ddf.columns) == ["parcel_id", "status", "area_mu", "geometry"]
     assert list(ddf.compute().columns) == list(ddf.columns)
-    full = lazy.parcels.compute()
+    full = lazy.dask_parcels().compute()
     mem = open_workspace(DATA / "fuxing.gpkg", validate=False).parcels
     assert list(full.columns) == list(mem.columns)
     full = full.sort_values("parcel_id").reset_index(drop=True)

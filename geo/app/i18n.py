@@ -968,14 +968,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Province mode: {n} parcels, never loaded whole into memory; the figures come from the "
         "{engine} engine ({seconds} s, cached per dataset version).",
     ),
-    "province_page_unavailable": (
-        "此页面需要把全部地块载入内存，省级规模工作空间（{n} 块地块，超过 {limit} 块）"
-        "不提供此页面。"
-        "请使用“总览”和“腾退土地”页面，整个数据集请用命令行（tenglong summary / check / export）。",
-        "This page needs every parcel in memory: it is not available for a province-size "
-        "workspace ({n} parcels, more than {limit}). Use the Overview and Freed land pages, and "
-        "the command line (tenglong summary / check / export) for the whole dataset.",
-    ),
     "province_computing": (
         "正在计算省级汇总（每个数据集版本只计算一次）…",
         "Computing the province summary (once per dataset version)…",
@@ -985,6 +977,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "First opening of a large GeoPackage: converting it to GeoParquet (once per file version)…",
     ),
     "province_opening": ("正在打开数据集…", "Opening the dataset…"),
+    "large_opening": ("正在读取地块（大型工作空间）…", "Reading the parcels (large workspace)…"),
+    "dataset_read_only": (
+        "GeoParquet 数据集在应用中只读：请在源 GeoPackage 中修改，再用 tenglong convert 重新转换。",
+        "A GeoParquet dataset is read-only in the app: edit its source GeoPackage and convert it "
+        "again with tenglong convert.",
+    ),
     "province_loading": ("正在读取所选范围的地块…", "Reading the parcels of the selection…"),
     "province_aggregated": (
         "汇总显示 / aggregated：{scope}共 {n} 块地块（{what}，{mu} 亩），"
@@ -995,6 +993,12 @@ STRINGS: dict[str, tuple[str, str]] = {
         "parcels are shown for {limit} or fewer), or narrow the view with the filters.",
     ),
     "province_scope": ("{name}：", "{name}: "),
+    "province_in_view": ("当前视图", "In view"),
+    "large_edit_note": (
+        "修改直接保存到该 GeoPackage（留痕）；保存后，大型工作空间按新版本重新读取。",
+        "Edits are saved to this GeoPackage (audited); after a save the large workspace is "
+        "read again at its new revision.",
+    ),
     "province_unit": ("汇总方式", "Aggregate by"),
     "province_unit_cell": ("网格", "Grid cells"),
     "province_unit_area": ("规划片区", "Planning areas"),

@@ -14,10 +14,12 @@ from the cache key) and the key carries ``(path, mtime)`` instead.
 Reruns: the element sends only a click on a feature (the one-shot trigger
 ``identify``) and a choice in its basemap switcher (``basemap``: stored in
 the session's ``basemap``, the sidebar's choice too), so panning and zooming
-never rerun the script. On the 地块编辑 page the element also carries the
-editing tools (``edit``: :mod:`geo.app.geom_edit` builds the value) and
-sends a drawn geometry as the trigger ``edit``; :func:`take_edit` hands it to
-the page once.
+never rerun the script; except on a viewport-driven map (``on_viewport`` of
+:func:`show_rendered`), whose view reaches the server at the end of a pan or
+zoom: inside an ``st.fragment`` only the fragment reruns. On the 地块编辑 page the
+element also carries the editing tools (``edit``: :mod:`geo.app.geom_edit` builds the
+value) and sends a drawn geometry as the trigger ``edit``; :func:`take_edit` hands it
+to the page once.
 
 Size: a map takes the page's width and, by default, most of the viewport's
 height (:data:`MAP_HEIGHT`, a CSS length), so that it starts near the top of
@@ -32,7 +34,7 @@ import json
 import logging
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -275,6 +277,7 @@ def show_rendered(
     basemap_title: str | None = None,
     selected: str | None = None,
     edit: dict[str, Any] | None = None,
+    on_viewport: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any] | None:
     """Put a map made by :func:`geo.render.render_map` on the page.
 
@@ -301,6 +304,12 @@ def show_rendered(
         The key value of the feature to highlight (first layer that has it).
     edit
         The editing tools' value (see :func:`show_map`).
+    on_viewport
+        Make the map viewport-driven: at the end of a pan or zoom the element
+        sends its view, and ``on_viewport({"bounds": [west, south, east,
+        north], "zoom": z})`` is called before the rerun (the rerun of the
+        enclosing ``st.fragment`` only, when the map is in one); a new map
+        drawn in the same element keeps the view.
 
     Returns
     -------
@@ -329,6 +338,10 @@ def show_rendered(
         data["basemapTitle"] = basemap_title or t_plain("basemap", state.lang())
     if edit is not None:
         data["edit"] = edit
+    callbacks: dict[str, Callable[[], None]] = {}
+    if on_viewport is not None:
+        data["viewport"] = True
+        callbacks["on_viewport_change"] = lambda: _viewport_changed(key, on_viewport)
     result = _MAP_ELEMENT(
         key=key,
         data=data,
@@ -336,6 +349,7 @@ def show_rendered(
         on_identify_change=_ignore,
         on_basemap_change=_ignore,
         on_edit_change=_ignore,
+        **callbacks,
     )
     drawn = getattr(result, "edit", None)
     if edit is not None and isinstance(drawn, dict):  # a map without tools accepts no drawing
@@ -367,6 +381,12 @@ def fmap_basemap(data: dict[str, Any]) -> str:
         return str(json.loads(data["cfg"]).get("basemap", "none"))
     except (KeyError, ValueError, TypeError):
         return "none"
+
+
+def _viewport_changed(key: str, on_viewport: Callable[[dict[str, Any]], None]) -> None:
+    value = (st.session_state.get(key) or {}).get("viewport")
+    if isinstance(value, dict) and isinstance(value.get("bounds"), list):
+        on_viewport(value)
 
 
 def _ignore() -> None:

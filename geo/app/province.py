@@ -1,23 +1,23 @@
 """Province mode: a province-size workspace in the app, its parcels never loaded whole.
 
-A workspace with more than :func:`geo.engine.province.province_threshold`
+A workspace with more than :func:`geo.dataset.large.large_threshold`
 parcels (50,000 by default, ``$TENGLONG_PROVINCE_PARCELS``) — a GeoParquet
 dataset directory, or a large GeoPackage converted once to one
-(:func:`geo.engine.province.dataset_for`) — opens here instead of in
+(:func:`geo.dataset.large.dataset_for`) — opens here instead of in
 :func:`geo.app.state.load_workspace`:
 
 - opening reads ``meta.json`` and the small tables (areas, boundaries, roads…),
   once per dataset version, shared by every session (:func:`open_province`);
 - the headline figures and the map's aggregates come from the engine
-  (:func:`geo.engine.province.summarize`, memory engine by default, dask when
-  configured: :func:`geo.engine.province.configured_engine`), computed once
+  (:func:`geo.engine.headline.headline`, memory engine by default, dask when
+  configured: :func:`geo.engine.headline.configured_engine`), computed once
   per dataset version and engine, shared by every session and kept on disk
   for the next server start (:func:`summary`,
-  :func:`geo.engine.province.stored_summary`);
+  :func:`geo.engine.headline.cached_headline`);
 - the map (:func:`show_view_map`) shows freed land per grid cell or per
   planning area, with the areas' outlines, and single parcels only once the
   selection (a clicked cell or area, the area and status filters) holds at
-  most :func:`geo.engine.province.parcel_limit` parcels (5,000;
+  most :func:`geo.viewport.parcel_limit` parcels (5,000;
   ``$TENGLONG_MAP_PARCELS``)
   (:func:`plan_view`). Every map is cached per dataset version, role,
   language, basemap and view.
@@ -32,6 +32,7 @@ the same feature as before still counts).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -46,33 +47,26 @@ import shapely
 import streamlit as st
 
 from geo import schema
-from geo.app import map_view, state, widgets
+from geo.app import editing, map_view, state, widgets
 from geo.app.i18n import Lang, t, t_plain
 from geo.app.state import ViewWorkspace, WorkspaceKey
-from geo.crs import DISPLAY_EPSG
-from geo.dataset.parquet import LazyWorkspace, open_dataset
-from geo.engine.compute import release_summary
-from geo.engine.mapview import aggregate_for_map, area_aggregate, parcels_in_bounds
-from geo.engine.province import (
-    ProvinceSummary,
-    area_parcels,
-    cell_parcels,
-    configured_engine,
-    dataset_for,
-    parcel_limit,
-    province_threshold,
-    stored_summary,
-)
+from geo.crs import DISPLAY_EPSG, gcj02_to_wgs84
+from geo.dataset import open_dataset
+from geo.dataset.large import dataset_for
+from geo.dataset.parquet import ParquetDataset
+from geo.engine.compute import aggregate_for_map, area_aggregate, release_summary
+from geo.engine.headline import Headline, cached_headline, configured_engine
 from geo.grid import (
     cell_bounds,
     cell_id,
     cell_size_for,
     parse_cell_id,
 )
-from geo.layers import LayerSpec, Text, layers_dir, load_layer_spec, load_layer_specs
+from geo.layers import LayerSpec, Text, layers_dir, load_layer_specs
 from geo.render import render_map
 from geo.schema import FREED_STATUSES, STATUSES
 from geo.siting.finder import latest_areas
+from geo.viewport import area_parcels, cell_parcels, in_view, parcel_limit, parcels_in_bounds
 from geo.workspace import WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -83,15 +77,17 @@ UNIT_KEY = "pv_unit"
 CELL_KEY = "pv_cell"
 SELECTED_KEY = "pv_selected"
 NAV_KEY = "pv_nav"
+VIEWPORT_KEY = "pv_viewport"
+"""The map's view as the element last sent it: ``(west, south, east, north)`` in WGS84."""
 MAP_HEIGHT = 640
 PALETTE: tuple[str, ...] = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
 """Colours of the aggregate classes, light (little land) to dark (much)."""
-SPEC_FILES: dict[str, str] = {
-    "aggregate": "_province_aggregate.toml",
-    "outlines": "_province_outlines.toml",
-    "selection": "_province_selection.toml",
+SPEC_IDS: dict[str, str] = {
+    "aggregate": "aggregate_land",
+    "outlines": "aggregate_outlines",
+    "selection": "aggregate_selection",
 }
-"""The layer specs of province maps in ``layers/`` (left out of the ordinary maps)."""
+"""The layers of the aggregated map in ``layers/`` (``display.aggregated = true``)."""
 CARD_COLUMNS: tuple[str, ...] = tuple(c.name for c in schema.PARCELS.columns if c.required)
 """Parcel columns the usual parcel card needs; other datasets get the short card."""
 
@@ -122,7 +118,7 @@ class ProvinceWorkspace:
 
     path: Path
     key: WorkspaceKey
-    dataset: LazyWorkspace
+    dataset: ParquetDataset
     source: Literal["parquet", "gpkg"]
 
     @property
@@ -169,8 +165,8 @@ class ProvinceWorkspace:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _open(path: str, revision: str) -> ProvinceWorkspace:
     p = Path(path)
-    lazy = open_dataset(dataset_for(p), engine="dask", validate=False)
-    assert isinstance(lazy, LazyWorkspace)
+    lazy = open_dataset(dataset_for(p), validate=False)
+    assert isinstance(lazy, ParquetDataset)
     return ProvinceWorkspace(
         path=p, key=(path, revision), dataset=lazy, source="parquet" if p.is_dir() else "gpkg"
     )
@@ -180,7 +176,7 @@ def open_province(path: str | Path, lang: Lang) -> ProvinceWorkspace:
     """Open a province-size workspace once per version (shared by every session).
 
     A GeoPackage is converted to a GeoParquet dataset the first time
-    (:func:`geo.engine.province.dataset_for`).
+    (:func:`geo.dataset.large.dataset_for`).
 
     Raises
     ------
@@ -197,39 +193,20 @@ def open_province(path: str | Path, lang: Lang) -> ProvinceWorkspace:
         return _open(*key)
 
 
-def unavailable(lang: Lang) -> None:
-    """The message of a page that needs every parcel in memory."""
-    path = state.current_workspace_path()
-    st.info(
-        t(
-            "province_page_unavailable",
-            lang,
-            n=widgets.fmt_num(state.parcel_count(path)),
-            limit=widgets.fmt_num(province_threshold()),
-        ),
-        icon=":material/public:",
-    )
-
-
 # ---------------------------------------------------------------------------
 # Figures (engine, cached per dataset version)
 # ---------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _summary(_pw: ProvinceWorkspace, key: WorkspaceKey, engine: str) -> ProvinceSummary:
-    # Kept on disk per dataset version: a restarted server reads it back.
-    return stored_summary(_pw.dataset.path, engine=engine)  # type: ignore[arg-type]
-
-
-def summary(pw: ProvinceWorkspace, lang: Lang) -> ProvinceSummary:
-    """The headline figures and default aggregates (:func:`geo.engine.province.summarize`)."""
+def summary(pw: ProvinceWorkspace, lang: Lang) -> Headline:
+    """The headline figures and default aggregates (:func:`geo.engine.headline.headline`)."""
     engine = configured_engine()
     with st.spinner(t("province_computing", lang)):
-        return _summary(pw, pw.key, engine)
+        # The one cache of the headline, per dataset revision (in this process and on disk).
+        return cached_headline(pw.dataset.path, engine=engine)
 
 
-def mode_caption(pw: ProvinceWorkspace, summ: ProvinceSummary, lang: Lang) -> None:
+def mode_caption(pw: ProvinceWorkspace, summ: Headline, lang: Lang) -> None:
     """The caption saying province mode, the parcels, and which engine took how long."""
     st.caption(
         t(
@@ -255,14 +232,14 @@ def _release(
 
 def release(
     pw: ProvinceWorkspace,
-    summ: ProvinceSummary,
+    summ: Headline,
     by: Iterable[str],
     *,
     statuses: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """:func:`geo.engine.compute.release_summary` of the dataset, cached per version.
 
-    Freed land by status or by area is the precomputed :class:`ProvinceSummary`'s.
+    Freed land by status or by area is the precomputed :class:`Headline`'s.
     """
     dims = tuple(by)
     wanted = None if statuses is None else tuple(s for s in STATUSES if s in set(statuses))
@@ -369,6 +346,8 @@ class View:
     area_id: str | None = None
     cell: tuple[float, int, int] | None = None
     unit: Literal["cell", "area"] = "cell"
+    bounds: tuple[float, float, float, float] | None = None
+    """The map's view (WGS84 lon/lat) once the user panned or zoomed; None: the whole."""
 
     @property
     def wanted(self) -> tuple[str, ...]:
@@ -377,8 +356,8 @@ class View:
 
     @property
     def narrowed(self) -> bool:
-        """A cell or an area is open."""
-        return self.cell is not None or self.area_id is not None
+        """A cell or an area is open, or the map shows its own view."""
+        return self.cell is not None or self.area_id is not None or self.bounds is not None
 
 
 def current_view() -> View:
@@ -393,7 +372,42 @@ def current_view() -> View:
     if raw is not None:
         cell = parse_cell_id(cell_id(*raw)) if len(raw) == 3 else None
     unit = "area" if st.session_state.get(UNIT_KEY) == "area" else "cell"
-    return View(statuses=statuses, area_id=str(area) if area else None, cell=cell, unit=unit)
+    bounds = viewport_bounds(VIEWPORT_KEY)
+    return View(
+        statuses=statuses,
+        area_id=str(area) if area else None,
+        cell=cell,
+        unit=unit,
+        bounds=bounds,
+    )
+
+
+def viewport_bounds(key: str = VIEWPORT_KEY) -> tuple[float, float, float, float] | None:
+    """The view a viewport-driven map last sent (WGS84), kept under ``key``, or None."""
+    raw = st.session_state.get(key)
+    if not raw or len(raw) != 4:
+        return None
+    return tuple(float(v) for v in raw)  # type: ignore[return-value]
+
+
+def set_viewport(value: Mapping[str, Any], *, key: str = VIEWPORT_KEY) -> None:
+    """Keep the view the map sent (``on_viewport`` of :func:`geo.app.map_view.show_rendered`).
+
+    Over the Gaode basemap the view is in GCJ-02: shifted back to WGS84.
+    Leaving the overview's grid cell by panning closes it: the map shows what
+    is in view. ``key``: where the view is kept (one per page).
+    """
+    try:
+        w, s_, e, n = (float(v) for v in value["bounds"])
+    except (KeyError, TypeError, ValueError):
+        logger.warning("ignored a malformed map view: %r", value)
+        return
+    if map_view.basemap_name(state.lang()) == "gaode":
+        lon, lat = gcj02_to_wgs84(np.array([w, e]), np.array([s_, n]))
+        w, e, s_, n = float(lon[0]), float(lon[1]), float(lat[0]), float(lat[1])
+    st.session_state[key] = (w, s_, e, n)
+    if key == VIEWPORT_KEY:
+        st.session_state[CELL_KEY] = None
 
 
 @dataclass
@@ -404,7 +418,7 @@ class Plan:
     ----------
     kind
         ``cells`` (grid aggregate), ``areas`` (aggregate per planning area) or
-        ``parcels`` (single parcels, at most :func:`~geo.engine.province.parcel_limit`).
+        ``parcels`` (single parcels, at most :func:`~geo.viewport.parcel_limit`).
     total, mu
         Parcels of the selection and their land in 亩.
     units
@@ -428,6 +442,9 @@ class Plan:
     selection: Any = None
     scope: str | None = None
     truncated: bool = False
+    clip: Any = None
+    """The map's view (a box in the dataset's CRS) when the plan is for it: only what
+    meets it is drawn, areas and roads simplified to its scale."""
 
 
 def cell_size_label(cell_m: float) -> str:
@@ -460,15 +477,33 @@ def _parcels_plan(parcels: gpd.GeoDataFrame, **kw: Any) -> Plan:
     )
 
 
-def plan_view(pw: ProvinceWorkspace, summ: ProvinceSummary, view: View, lang: Lang) -> Plan:
+def plan_view(pw: ProvinceWorkspace, summ: Headline, view: View, lang: Lang) -> Plan:
     """What the map shows for ``view``: an aggregate, or the selection's parcels.
 
     Single parcels are shown once the selection (a grid cell, an area, the
-    statuses) holds at most :func:`~geo.engine.province.parcel_limit` of
+    statuses) holds at most :func:`~geo.viewport.parcel_limit` of
     them; a larger cell or area is shown as a finer grid over its extent.
     """
     wanted = view.wanted
     limit = parcel_limit()
+    if view.bounds is not None and view.cell is None and view.area_id is None:
+        scope = {"scope": t_plain("province_in_view", lang)}
+        with st.spinner(t("province_loading", lang)):
+            seen = in_view(pw.dataset, view.bounds, statuses=wanted, budget=limit)
+        box = shapely.box(*seen.bounds)
+        if seen.kind == "parcels":
+            assert seen.parcels is not None
+            return _parcels_plan(seen.parcels, clip=box, **scope)
+        assert seen.cells is not None
+        return Plan(
+            "cells",
+            total=seen.total,
+            mu=float(seen.cells["area_mu"].sum()),
+            units=seen.cells,
+            cell_m=seen.cell_m,
+            clip=box,
+            **scope,
+        )
     if view.cell is not None:
         cm, x, y = view.cell
         box = cell_bounds(cm, x, y)
@@ -547,7 +582,8 @@ def _specs_version() -> float:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _specs(version: float) -> tuple[list[LayerSpec], dict[str, LayerSpec]]:
     folder = layers_dir()
-    own = {k: load_layer_spec(folder / f) for k, f in SPEC_FILES.items()}
+    by_id = {s.id: s for s in load_layer_specs(folder, aggregated=True)}
+    own = {k: by_id[i] for k, i in SPEC_IDS.items()}
     return load_layer_specs(folder), own
 
 
@@ -713,6 +749,16 @@ def _view_map(
         specs = [*ordinary, own["selection"]]
         if plan.selection is not None:  # a province's roads and areas: only those near
             bounds = _display_bounds(plan.selection, pw.crs)
+        elif plan.clip is not None:  # the map's own view: what meets it, at its scale
+            bounds = _display_bounds(plan.clip, pw.crs)
+            x0, _, x1, _ = shapely.bounds(plan.clip).tolist()
+            scale_m = max(1.0, (x1 - x0) / 800.0)
+            specs = [
+                dataclasses.replace(s, simplify_m=max(s.simplify_m, scale_m))
+                if s.table != "parcels"
+                else s
+                for s in specs
+            ]
     else:
         simplify = _simplify_m(plan, pw)
         rows = [_unit_rows(pw, plan, lang), _selection_rows(plan)]
@@ -722,6 +768,8 @@ def _view_map(
         tables.pop("roads", None)  # a province's roads are not drawn under an aggregate
         if plan.selection is not None:  # a finer grid over a cell or an area: around it only
             bounds = _display_bounds(plan.selection, pw.crs, margin=0.1)
+        elif plan.clip is not None:  # the grid over the map's own view
+            bounds = _display_bounds(plan.clip, pw.crs, margin=0.1)
         specs = [
             _aggregate_spec(own["aggregate"], plan, view, lang),
             dataclasses.replace(own["outlines"], simplify_m=simplify),
@@ -760,8 +808,13 @@ def show_view_map(
     role: str,
     key: str,
     height: int = MAP_HEIGHT,
+    viewport_key: str | None = None,
 ) -> dict[str, Any] | None:
-    """Draw the map of ``plan`` (cached) and return the properties of a clicked feature."""
+    """Draw the map of ``plan`` (cached) and return the properties of a clicked feature.
+
+    With ``viewport_key`` the map sends its view at the end of a pan or zoom
+    and :func:`set_viewport` keeps it there: call it inside an ``st.fragment``.
+    """
     basemap = map_view.basemap_name(lang)
     try:
         fmap = _view_map(pw, plan, pw.key, view, plan.kind, parcel_limit(), role, lang, basemap)
@@ -770,7 +823,14 @@ def show_view_map(
         st.error(t("map_error", lang, error=err))
         return None
     nav = int(st.session_state.get(NAV_KEY, 0))
-    return map_view.show_rendered(fmap, key=f"{key}_{nav}", height=height)
+    return map_view.show_rendered(
+        fmap,
+        key=f"{key}_{nav}",
+        height=height,
+        on_viewport=None
+        if viewport_key is None
+        else functools.partial(set_viewport, key=viewport_key),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -781,6 +841,7 @@ def show_view_map(
 def _next_view() -> None:
     st.session_state[NAV_KEY] = int(st.session_state.get(NAV_KEY, 0)) + 1
     st.session_state.pop(SELECTED_KEY, None)
+    st.session_state.pop(VIEWPORT_KEY, None)  # a new map fits its selection
 
 
 def reset_cell() -> None:
@@ -816,7 +877,7 @@ def handle_click(props: Mapping[str, Any] | None) -> None:
         st.session_state[SELECTED_KEY] = str(props["parcel_id"])
 
 
-def filter_widgets(pw: ProvinceWorkspace, summ: ProvinceSummary, view: View, lang: Lang) -> None:
+def filter_widgets(pw: ProvinceWorkspace, summ: Headline, view: View, lang: Lang) -> None:
     """Status and area filters, the aggregate unit, and "back to overview"."""
     present = set(summ.by_status.loc[summ.by_status["n_parcels"] > 0, "status"])
     names = area_names(pw, lang)
@@ -965,7 +1026,10 @@ def parcel_card(pw: ProvinceWorkspace, plan: Plan, parcel_id: str, lang: Lang, r
     The usual card (:func:`geo.app.widgets.parcel_card`) when the dataset has
     the parcel columns it needs, on a :class:`~geo.app.state.ViewWorkspace`
     of that one parcel and the small tables; else a short card of the
-    parcel's fields. Province-size workspaces are read-only in the app.
+    parcel's fields. A large GeoPackage is edited on the card as a small one
+    is (:func:`geo.app.editing.status_editor`: the store, with audit and
+    optimistic concurrency); the next run reads its new revision (converted
+    again, never a stale copy). A GeoParquet dataset directory is read-only.
     """
     if plan.parcels is None or "parcel_id" not in plan.parcels.columns:
         return False
@@ -973,18 +1037,23 @@ def parcel_card(pw: ProvinceWorkspace, plan: Plan, parcel_id: str, lang: Lang, r
     if hit.empty:
         return False
     one = hit.iloc[[0]]
-    if all(c in one.columns for c in CARD_COLUMNS):
-        view = ViewWorkspace(
-            path=pw.dataset.path,
-            tables={"parcels": one, **pw.dataset.tables},
-            crs=pw.crs,
-            meta=dict(pw.meta),
-            view_key=(f"{pw.key[0]}#parcel={parcel_id}", pw.key[1]),
-        )
+    full = all(c in one.columns for c in CARD_COLUMNS)
+    view = ViewWorkspace(
+        path=pw.dataset.path,
+        tables={"parcels": one, **pw.dataset.tables},
+        crs=pw.crs,
+        meta=dict(pw.meta),
+        view_key=(f"{pw.key[0]}#parcel={parcel_id}", pw.key[1]),
+    )
+    if full:
         widgets.parcel_card(view, str(parcel_id), lang, role=role)
     else:
         _short_card(one.iloc[0], lang, role)
-    st.caption(t("province_read_only", lang))
+    if full and pw.path.is_file():  # a GeoPackage: edits go to its store
+        editing.status_editor(dataclasses.replace(view, path=pw.path), one.iloc[0], lang, role=role)
+        st.caption(t("large_edit_note", lang))
+    else:
+        st.caption(t("province_read_only", lang))
     return True
 
 
@@ -1033,6 +1102,5 @@ __all__ = [
     "reset_cell",
     "show_view_map",
     "summary",
-    "unavailable",
     "view_note",
 ]

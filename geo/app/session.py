@@ -1,9 +1,11 @@
 """What every page does first: open the session's workspace, draw the header, run safely.
 
-The pages call :func:`open_workspace` (or :func:`open_any` for the pages that
-also show province-size workspaces), then :func:`page_header`, and are run by
-:func:`run_page`. Formatting helpers live in :mod:`geo.app.widgets`; session
-state and query parameters in :mod:`geo.app.state`.
+The pages call :func:`open_workspace` (or :func:`open_any` for the overview
+and freed-land pages, whose large-workspace map is aggregated), then
+:func:`page_header`, and are run by :func:`run_page`. Every page works at
+every size: above the large threshold the workspace is read from GeoParquet.
+Formatting helpers live in :mod:`geo.app.widgets`; session state and query
+parameters in :mod:`geo.app.state`.
 """
 
 from __future__ import annotations
@@ -34,17 +36,27 @@ def run_page(page: Callable[[], None]) -> None:
         st.error(t("page_error", state.lang(), error=f"{type(err).__name__}: {err}"))
 
 
-def open_workspace(lang: Lang) -> Workspace | None:
+def open_workspace(
+    lang: Lang,
+    *,
+    columns: tuple[str, ...] | None = None,
+    statuses: tuple[str, ...] | None = None,
+) -> Workspace | None:
     """The session's workspace, or None after showing why it cannot be opened.
 
-    A province-size workspace (:func:`geo.app.state.province_mode`) is never
-    read whole: None, and :func:`page_header` says that the page is not
-    available for it.
+    A workspace above the large threshold (:func:`geo.app.state.province_mode`)
+    is read from GeoParquet (:func:`geo.app.state.load_large`): only
+    ``columns`` of the parcels of ``statuses`` when the page names them
+    (default: all). Either way the page gets a
+    :class:`~geo.workspace.Workspace` and computes the same figures.
     """
     path = state.current_workspace_path()
-    if state.province_mode(path):
-        return None
     try:
+        if state.province_mode(path):
+            # A GeoPackage is converted once per revision: after an edit, again.
+            opening = "province_converting" if path.is_file() else "large_opening"
+            with st.spinner(t(opening, lang)):
+                return state.load_large(path, columns=columns, statuses=statuses)
         return state.load_workspace(path)
     except (WorkspaceError, ValueError, OSError) as err:
         logger.warning("cannot open %s: %s", path, err)
@@ -76,19 +88,14 @@ def page_header(
     title: str,
     ws: Workspace | ProvinceWorkspace | None,
     lang: Lang,
-    *,
-    province_note: bool = True,
 ) -> None:
     """Page title, the workspace it shows, and the schematic note on demo data.
 
-    Without a workspace because the session's is province-size, the note
-    that this page is not available for it (unless ``province_note`` is
-    False: the pages that show province-size workspaces).
+    A GeoParquet dataset directory is read-only: the note says where edits go
+    (the source GeoPackage, converted again).
     """
     st.title(title)
     if ws is None:
-        if province_note and state.province_mode(state.current_workspace_path()):
-            province.unavailable(lang)
         return
     st.caption(f"{t('workspace', lang)}: {md(workspace_title(ws, lang))} · {md_code(ws.path.name)}")
     demo = state.working_copy_source(ws.path)
@@ -97,6 +104,8 @@ def page_header(
             f":material/edit_document: "
             f"{t('working_copy_caption', lang, name=ws.path.name, demo=demo.name)}"
         )
+    if ws.path.is_dir():  # a GeoParquet dataset: edits go to its source GeoPackage
+        st.caption(f":material/lock: {t('dataset_read_only', lang)}")
     if ws.schematic:  # one line, so that the map starts near the top of the page
         st.caption(f":material/info: {t('schematic_note', lang)}")
     if not ws.is_valid and state.role() == "planner":

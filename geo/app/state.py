@@ -12,7 +12,7 @@ What a session holds (``st.session_state`` keys)
 ``workspace_path``
     The open workspace: a GeoPackage file or a GeoParquet dataset directory
     (a string path). One with more than
-    :func:`geo.engine.province.province_threshold` parcels opens in province
+    :func:`geo.dataset.large.large_threshold` parcels opens in province
     mode (:mod:`geo.app.province`): its parcels are never read into memory.
 ``opened_workspaces``
     Workspace files the user opened (a path typed in, or an upload saved to a
@@ -39,16 +39,8 @@ A planner's view link carries ``lang``, ``ws``, ``present`` and the site
 finder's own filters as query parameters; :func:`restore_from_query` reads
 them once, when a session starts.
 
-Uploads
--------
-Uploaded workspaces and demo working copies live in a folder per session
-(:func:`session_upload_dir`) inside a folder per server process
-(:func:`upload_dir`). Streamlit has no session-end hook: the folders of
-sessions the server no longer knows (neither connected nor kept for a
-reconnect, ``server.disconnectedSessionTTL``) are deleted whenever a
-session starts or uploads, and the folders of server processes that are
-gone are deleted at start-up. The total is capped
-(``$TENGLONG_UPLOAD_CAP_MB``, default 500 MB).
+Uploads and demo working copies: :mod:`geo.app.uploads`; the UI language and
+widgets whose labels follow it: :mod:`geo.app.language`.
 """
 
 from __future__ import annotations
@@ -56,8 +48,6 @@ from __future__ import annotations
 import getpass
 import logging
 import os
-import re
-import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -80,12 +70,30 @@ from geo.access import (
     process_mode,
     role_for_claims,
 )
-from geo.app.i18n import Lang
-from geo.dataset import load_for_mode
-from geo.dataset.parquet import META_FILE, is_dataset, open_dataset
-from geo.engine.province import count_parcels, dataset_token, province_threshold
-from geo.store import revision_token
-from geo.workspace import Workspace, WorkspaceError, open_workspace
+from geo.app.language import (  # noqa: F401  (state.lang() and the others stay)
+    TRANSLATED_WIDGETS,
+    lang,
+    refresh_translated_widgets,
+    untranslate,
+)
+from geo.app.uploads import (  # noqa: F401  (state.save_upload() and the others stay)
+    DEFAULT_UPLOAD_CAP_MB,
+    UPLOAD_CAP_ENV,
+    UPLOAD_DIR_ENV,
+    UploadRefusedError,
+    remove_ended_sessions,
+    remove_stale_process_dirs,
+    save_upload,
+    session_upload_dir,
+    upload_cap_bytes,
+    upload_dir,
+    upload_root,
+    uploads_size_bytes,
+)
+from geo.dataset import open_dataset, revision_of
+from geo.dataset.large import count_parcels, dataset_for, large_threshold
+from geo.dataset.parquet import is_dataset
+from geo.workspace import Workspace, WorkspaceError
 
 logger = logging.getLogger(__name__)
 
@@ -108,28 +116,6 @@ main file's mtime alone would miss it)."""
 _QUERY_DONE = "_query_restored"
 SHARE_KEY = "_share"
 SHARE_REFUSED_KEY = "_share_refused"
-UPLOAD_DIR_ENV = settings.UPLOAD_DIR_ENV
-"""Parent folder of the upload folders (default: the system's temporary folder)."""
-UPLOAD_CAP_ENV = settings.UPLOAD_CAP_ENV
-"""Cap on the total of one server process's uploads and working copies, in MB."""
-DEFAULT_UPLOAD_CAP_MB = 500.0
-
-
-class UploadRefusedError(WorkspaceError):
-    """An upload that would take the uploads beyond their cap (:func:`upload_cap_bytes`)."""
-
-    def __init__(self, used_bytes: int, size_bytes: int, cap_bytes: int) -> None:
-        self.used_mb = used_bytes / 1e6
-        self.size_mb = size_bytes / 1e6
-        self.cap_mb = cap_bytes / 1e6
-        super().__init__(
-            f"upload refused: {self.size_mb:,.1f} MB would take the temporary uploads beyond "
-            f"their cap ({self.used_mb:,.1f} of {self.cap_mb:,.1f} MB in use, "
-            f"{UPLOAD_CAP_ENV}); close sessions you no longer need or ask the administrator "
-            f"to raise the cap"
-        )
-
-
 # ---------------------------------------------------------------------------
 # Workspaces
 # ---------------------------------------------------------------------------
@@ -149,10 +135,7 @@ def demo_workspaces() -> list[Path]:
 
 
 def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
-    """``(resolved path, revision token)`` of a workspace file or dataset directory.
-
-    A GeoPackage's token is :func:`geo.store.revision_token`; a GeoParquet
-    dataset's is :func:`geo.engine.province.dataset_token`.
+    """``(resolved path, revision token)`` of a workspace (:func:`geo.dataset.revision_of`).
 
     Raises
     ------
@@ -160,23 +143,7 @@ def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
         The file does not exist, or a folder is not a dataset (the message
         says what to do).
     """
-    p = Path(path)
-    try:
-        if p.is_dir():
-            if not is_dataset(p):
-                raise WorkspaceError(
-                    f"{p} is a folder but not a Tenglong GeoParquet dataset (no {META_FILE}); "
-                    f"create one with `tenglong convert WORKSPACE.gpkg --to parquet {p}`"
-                )
-            return (str(p.resolve()), dataset_token(p))
-        if not p.is_file():
-            raise FileNotFoundError(p)
-        return (str(p.resolve()), revision_token(p))
-    except OSError:
-        raise WorkspaceError(
-            f"workspace file {p} does not exist; pick a demo workspace in the sidebar "
-            f"or give the path of a .gpkg file or a GeoParquet dataset directory"
-        ) from None
+    return (str(Path(path).resolve()), revision_of(path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -196,13 +163,13 @@ def parcel_count(path: str | os.PathLike[str]) -> int:
 
 
 def province_mode(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` has more parcels than :func:`geo.engine.province.province_threshold`.
+    """True when ``path`` has more parcels than :func:`geo.dataset.large.large_threshold`.
 
     Such a workspace opens in province mode (:mod:`geo.app.province`); a
     workspace that cannot be opened is not (opening it reports why).
     """
     try:
-        return parcel_count(path) > province_threshold()
+        return parcel_count(path) > large_threshold()
     except WorkspaceError:
         return False
 
@@ -210,19 +177,10 @@ def province_mode(path: str | os.PathLike[str]) -> bool:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _load(path: str, revision: str, investor_only: bool) -> Workspace:
     # Keyed on the revision token: an edited file is read again, an unchanged one never.
-    if Path(path).is_dir():
-        if investor_only:
-            raise WorkspaceError(
-                "an investor-mode server opens GeoPackage or PostGIS workspaces only, "
-                "not GeoParquet datasets (their internal columns would be read)"
-            )
-        ws = open_dataset(path, engine="memory")
-        assert isinstance(ws, Workspace)
-        return ws
-    if investor_only:
-        # TENGLONG_MODE=investor: internal fields are never read into this process.
-        return load_for_mode(path, "investor")
-    return open_workspace(path)
+    # TENGLONG_MODE=investor: internal fields are never read into this process.
+    ws = open_dataset(path, in_memory=True, mode="investor" if investor_only else "planner")
+    assert isinstance(ws, Workspace)
+    return ws
 
 
 def load_workspace(path: str | os.PathLike[str]) -> Workspace:
@@ -243,9 +201,59 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     if province_mode(path):
         raise WorkspaceError(
             f"{Path(path).name} has {parcel_count(path):,} parcels: it opens in province mode "
-            f"(more than {province_threshold():,}), never whole in memory"
+            f"(more than {large_threshold():,}), never whole in memory"
         )
     return _load(*key, investor_process())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_large(
+    path: str,
+    revision: str,
+    columns: tuple[str, ...] | None,
+    statuses: tuple[str, ...] | None,
+) -> ViewWorkspace:
+    # A GeoPackage is converted once per revision (an edit makes a new revision: the
+    # dataset is converted again, never read stale); only the asked columns/rows are read.
+    ds = open_dataset(dataset_for(path), validate=False)
+    parcels = ds.read("parcels", columns=columns, statuses=statuses)
+    selection = "" if columns is None and statuses is None else f"|{columns}|{statuses}"
+    return ViewWorkspace(
+        path=Path(path),
+        tables={"parcels": parcels, **{k: v for k, v in ds.tables.items() if k != "parcels"}},
+        crs=ds.crs,
+        meta=dict(ds.meta),
+        token=revision,
+        view_key=(path, revision + selection),
+    )
+
+
+def load_large(
+    path: str | os.PathLike[str],
+    *,
+    columns: tuple[str, ...] | None = None,
+    statuses: tuple[str, ...] | None = None,
+) -> Workspace:
+    """A workspace above the large threshold (:func:`province_mode`), read from GeoParquet.
+
+    A GeoParquet dataset directory is read as it is; a GeoPackage through its
+    conversion (:func:`geo.dataset.large.dataset_for`, once per revision).
+    Only ``columns`` of the parcels of ``statuses`` are read (default: all),
+    without the validation of :func:`load_workspace`; cached per revision
+    and selection, shared by every session. The figures the pages compute
+    from it are those of the same workspace opened in memory (tested in
+    ``tests/test_app_large.py``).
+
+    Raises
+    ------
+    WorkspaceError
+        The workspace cannot be opened, or this is an investor-mode server
+        (it never opens a workspace above the threshold).
+    """
+    if investor_process():
+        return load_workspace(path)  # refuses it, saying why
+    key = workspace_key(path)
+    return _load_large(*key, columns, statuses)
 
 
 @dataclass
@@ -324,178 +332,6 @@ def apply_pending_workspace() -> None:
     value = st.session_state.pop("_pending_workspace", None)
     if value:
         st.session_state["workspace_path"] = value
-
-
-def upload_root() -> Path:
-    """``$TENGLONG_UPLOAD_DIR``, else ``tenglong-uploads-UID`` in the temporary folder.
-
-    The folder is made private (0700); one owned by another user or a
-    symbolic link is not used (a private folder of its own is made instead).
-    """
-    env = settings.get_path(UPLOAD_DIR_ENV)
-    if env is not None:
-        root = env
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return root
-    root = Path(tempfile.gettempdir()) / f"tenglong-uploads-{os.getuid()}"
-    try:
-        root.mkdir(mode=0o700, exist_ok=True)
-        info = root.lstat()
-        if root.is_symlink() or info.st_uid != os.getuid():
-            raise PermissionError(f"{root} is not this user's folder")
-    except OSError as err:
-        logger.warning("upload folder %s not usable (%s); using a new one", root, err)
-        return Path(tempfile.mkdtemp(prefix="tenglong-uploads-"))
-    return root
-
-
-_PROCESS_DIR = re.compile(r"^p(\d+)-[0-9a-f]+$")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-def remove_stale_process_dirs(root: Path, *, keep: Path | None = None) -> list[Path]:
-    """Delete the upload folders of server processes that are gone; return them.
-
-    A folder is ``p<pid>-<random>``: it is stale when no process has that
-    pid, or when the pid is this process's own but the folder is not
-    ``keep`` (a restarted container reuses pids).
-    """
-    removed: list[Path] = []
-    for d in root.iterdir():
-        m = _PROCESS_DIR.match(d.name)
-        if not m or not d.is_dir() or d.is_symlink() or (keep is not None and d == keep):
-            continue
-        pid = int(m.group(1))
-        if pid != os.getpid() and _pid_alive(pid):
-            continue
-        shutil.rmtree(d, ignore_errors=True)
-        removed.append(d)
-    if removed:
-        logger.info("deleted %d upload folder(s) of stopped servers", len(removed))
-    return removed
-
-
-@st.cache_resource(show_spinner=False)
-def upload_dir() -> Path:
-    """This server process's upload folder, made at start-up (stale ones deleted then)."""
-    root = upload_root()
-    d = root / f"p{os.getpid()}-{secrets.token_hex(4)}"
-    d.mkdir(mode=0o700)
-    remove_stale_process_dirs(root, keep=d)
-    return d
-
-
-def _session_id() -> str:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx(suppress_warning=True)
-    sid = ctx.session_id if ctx is not None else "no-session"
-    return re.sub(r"[^A-Za-z0-9_-]", "_", sid)[:80] or "no-session"
-
-
-def _session_known(session_id: str) -> bool:
-    """True while the server has the session: connected, or kept for a reconnect.
-
-    Streamlit keeps a disconnected session for ``server.disconnectedSessionTTL``
-    seconds (a reconnect resumes it); only after that is it gone. Without a
-    server (``streamlit.testing``) every session counts as known.
-    """
-    from streamlit import runtime
-
-    if not runtime.exists():
-        return True
-    rt = runtime.get_instance()
-    try:
-        info = rt._session_mgr.get_session_info(session_id)  # active or stored for reconnect
-    except AttributeError:  # no session manager (a stand-in runtime): keep the folder
-        return True
-    return info is not None
-
-
-def remove_ended_sessions(folder: Path | None = None) -> list[Path]:
-    """Delete the upload folders (``s-<session id>``) of sessions the server no longer has."""
-    folder = upload_dir() if folder is None else folder
-    removed: list[Path] = []
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return removed
-    for d in entries:
-        if not d.name.startswith("s-") or not d.is_dir() or d.is_symlink():
-            continue
-        if _session_known(d.name[2:]):
-            continue
-        shutil.rmtree(d, ignore_errors=True)
-        removed.append(d)
-    if removed:
-        logger.info("deleted the uploads of %d ended session(s)", len(removed))
-    return removed
-
-
-def session_upload_dir() -> Path:
-    """This session's private folder for uploads and working copies (0700)."""
-    d = upload_dir() / f"s-{_session_id()}"
-    d.mkdir(mode=0o700, exist_ok=True)
-    return d
-
-
-def upload_cap_bytes() -> int:
-    """``$TENGLONG_UPLOAD_CAP_MB`` (default 500) in bytes; a bad value means the default."""
-    raw = settings.get(UPLOAD_CAP_ENV) or ""
-    mb = DEFAULT_UPLOAD_CAP_MB
-    try:
-        mb = float(raw) if raw else DEFAULT_UPLOAD_CAP_MB
-    except ValueError:
-        logger.warning("%s=%r is not a number of MB; using %g", UPLOAD_CAP_ENV, raw, mb)
-    if not mb > 0:
-        mb = DEFAULT_UPLOAD_CAP_MB
-    return int(mb * 1e6)
-
-
-def uploads_size_bytes(folder: Path | None = None) -> int:
-    """The bytes held under ``folder`` (default :func:`upload_dir`)."""
-    folder = upload_dir() if folder is None else folder
-    total = 0
-    for dirpath, _dirs, files in os.walk(folder):
-        for f in files:
-            try:
-                total += os.lstat(os.path.join(dirpath, f)).st_size
-            except OSError:
-                continue
-    return total
-
-
-def save_upload(name: str, data: bytes) -> Path:
-    """Save an uploaded ``.gpkg`` in this session's folder and return its path.
-
-    Only the base name is kept, so a crafted name cannot escape the folder.
-    The folders of ended sessions are deleted first.
-
-    Raises
-    ------
-    UploadRefusedError
-        The upload would take the total beyond :func:`upload_cap_bytes`.
-    """
-    remove_ended_sessions()
-    used, cap = uploads_size_bytes(), upload_cap_bytes()
-    if used + len(data) > cap:
-        raise UploadRefusedError(used, len(data), cap)
-    stem = Path(name).name.removesuffix(".gpkg") or "upload"
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:60] or "upload"
-    folder = Path(tempfile.mkdtemp(dir=session_upload_dir()))
-    target = folder / f"{safe}.gpkg"
-    target.write_bytes(data)
-    logger.info("saved upload %s (%d bytes) to %s", name, len(data), target)
-    return target
 
 
 NEW_WORKSPACE_BYTES = 2_000_000
@@ -634,12 +470,6 @@ def _find_workspace(value: str) -> Path | None:
 # ---------------------------------------------------------------------------
 # Language, role, presentation
 # ---------------------------------------------------------------------------
-
-
-def lang() -> Lang:
-    """The UI language of this session (``"zh"`` by default)."""
-    value = st.session_state.get("lang", "zh")
-    return "en" if value == "en" else "zh"
 
 
 def investor_process() -> bool:
@@ -857,101 +687,6 @@ def current_user() -> str:
     except Exception:  # no user name in this environment
         name = "planner"
     return f"{name}@localhost"
-
-
-TRANSLATED_WIDGETS: tuple[str, ...] = (
-    "role",
-    "workspace_path",
-    "basemap",
-    "ov_status",
-    "ov_area",
-    "ov_industry",
-    "pv_status",
-    "pv_area",
-    "pv_unit",
-    "pv_dims",
-    "freed_by",
-    "layout_choice",
-    "cmp_mode",
-    "cmp_a",
-    "cmp_b",
-    "cmp_area",
-    "site_choice",
-    "benefit_preset",
-    "sf_area",
-    "sf_industry",
-    "import_table_choice",
-    "import_shift",
-    "import_mode",
-    "export_role",
-)
-"""Keys of widgets whose option labels depend on the language."""
-
-
-def untranslate(
-    key: str,
-    options: list[Any],
-    label: Any,
-    *,
-    multi: bool = False,
-) -> None:
-    """Turn a select widget's value back into its options after a language switch.
-
-    A select box or multiselect whose widgets were not on screen (in a closed
-    popover) when the language changed keeps the old language's *labels*
-    in the browser and sends them back on the next rerun: the overview then
-    filtered on the text "闲置" or "全部" instead of the status ``idle`` or
-    "all", and found no parcel. A value that is an option stays; a label of
-    an option in either language becomes that option; anything else goes.
-
-    Parameters
-    ----------
-    key
-        The widget's session-state key.
-    options
-        Its options (``None`` for "all", when it is one of them).
-    label
-        ``label(option, lang) -> str``, the widget's ``format_func`` in a language.
-    multi
-        Whether the value is a list (multiselect).
-    """
-    if key not in st.session_state:
-        return
-    known: dict[str, Any] = {}
-    for opt in options:
-        for lg in ("zh", "en"):
-            known.setdefault(str(label(opt, lg)), opt)
-    values = st.session_state[key]
-    seq = list(values or []) if multi else [values]
-    fixed: list[Any] = []
-    for v in seq:
-        if v in options:
-            fixed.append(v)
-        elif isinstance(v, str) and v in known:
-            fixed.append(known[v])
-    if multi:
-        fixed = list(dict.fromkeys(fixed))
-        if fixed != list(values or []):
-            logger.info("%s: %r read back as %r", key, values, fixed)
-            st.session_state[key] = fixed
-    elif (fixed[0] if fixed else None) != values:
-        logger.info("%s: %r read back as %r", key, values, fixed[0] if fixed else None)
-        st.session_state[key] = fixed[0] if fixed else (None if None in options else options[0])
-
-
-def refresh_translated_widgets() -> None:
-    """After a language switch, send the selected options' new labels to the browser.
-
-    A keyed select widget keeps its identity when only its labels change, and
-    the browser would go on showing the old language; assigning the value
-    again makes Streamlit send it with the new label.
-    """
-    current = lang()
-    if st.session_state.get("_rendered_lang", current) != current:
-        for key in TRANSLATED_WIDGETS:
-            if key in st.session_state:
-                st.session_state[key] = st.session_state[key]
-    st.session_state["_rendered_lang"] = current
 
 
 def _truthy(value: str | None) -> bool:

@@ -5,8 +5,12 @@
  * geo/render.py prepared. A click on a feature sends its properties back as
  * the one-shot trigger value "identify"; a choice in the in-map basemap
  * switcher sends "basemap" (the server redraws the map over it, shifted to
- * GCJ-02 for Gaode); pan and zoom send nothing. In the app the card beside the
- * map shows a clicked feature, so the map opens no popup.
+ * GCJ-02 for Gaode); pan and zoom send nothing, except on a viewport-driven map
+ * (data.viewport): there the end of a pan or zoom sends "viewport" ({bounds:
+ * [west, south, east, north], zoom}, debounced, only when the view changed) and
+ * the server answers with what is in view; the rebuilt map keeps the view. In
+ * the app the card beside the map shows a clicked feature, so the map opens no
+ * popup.
  *
  * Streamlit calls the default export on mount and whenever the data change.
  * The map is rebuilt only when the map itself changes (data.sig); a new
@@ -97,6 +101,27 @@ function basemapControl(L, data, setTriggerValue) {
   return new Ctl();
 }
 
+function viewKey(map) {
+  const b = map.getBounds();
+  const v = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => +x.toFixed(6));
+  return { bounds: v, zoom: map.getZoom(), key: v.join(",") + "@" + map.getZoom() };
+}
+
+function watchViewport(holder, map, setTriggerValue) {
+  let timer = null;
+  map.on("moveend", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const state = holder.__tl;
+      if (!state || state.map !== map) return;
+      const v = viewKey(map);
+      if (v.key === state.sent) return;
+      state.sent = v.key;
+      setTriggerValue("viewport", { bounds: v.bounds, zoom: v.zoom });
+    }, 250);
+  });
+}
+
 function build(holder, data, setTriggerValue) {
   const L = window.L;
   const map = L.map(holder, {
@@ -114,6 +139,7 @@ function build(holder, data, setTriggerValue) {
   };
   window.addEventListener("tenglong:identify", onIdentify);
   holder.__tl = { sig: data.sig, map: map, inst: inst, onIdentify: onIdentify, view: null };
+  if (data.viewport) watchViewport(holder, map, setTriggerValue);
 }
 
 export default function ({ data, parentElement, setTriggerValue }) {
@@ -133,10 +159,19 @@ export default function ({ data, parentElement, setTriggerValue }) {
     .then(() => {
       if (!alive) return;
       const state = holder.__tl;
+      // A viewport-driven map answered with what is in view: the new map keeps the view.
+      const kept = state && data.viewport && state.sig !== data.sig
+        ? { center: state.map.getCenter(), zoom: state.map.getZoom(), sent: state.sent, view: state.view }
+        : null;
       if (state && state.sig !== data.sig) destroy(holder);
       if (!holder.__tl) {
         performance.mark("tl-assets");
         build(holder, data, setTriggerValue);
+        if (kept) {
+          holder.__tl.map.setView(kept.center, kept.zoom, { animate: false });
+          holder.__tl.sent = kept.sent;
+          holder.__tl.view = kept.view;
+        }
         performance.mark("tl-drawn");
       }
       const view = data.view ? JSON.stringify(data.view) : null;
@@ -156,6 +191,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
       }
       if (window.TLEdit) window.TLEdit.update(holder.__tl, data.edit || null, setTriggerValue);
       holder.__tl.map.invalidateSize(false);
+      if (data.viewport && holder.__tl.sent === undefined) holder.__tl.sent = viewKey(holder.__tl.map).key;
     })
     .catch((err) => {
       holder.textContent = String(err && err.message ? err.message : err);

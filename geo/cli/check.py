@@ -122,11 +122,11 @@ def _rich_table(df: pd.DataFrame, *, title: str, style: dict[str, str] | None = 
 
 
 def _open(workspace: Path, *, engine: Any = "memory", tables: list[str] | None = None) -> Any:
-    from geo.engine import open_dataset
+    from geo.dataset import open_dataset
     from geo.workspace import WorkspaceError
 
     try:
-        return open_dataset(workspace, engine=engine, validate=False, tables=tables)
+        return open_dataset(workspace, validate=False, tables=tables)
     except (WorkspaceError, ValueError) as err:
         raise _InputError(str(err)) from None
 

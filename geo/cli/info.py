@@ -23,10 +23,11 @@ def info(workspace: Path = typer.Argument(..., help="Workspace GeoPackage (.gpkg
 
     Exit code 1 when the workspace is invalid (any error), 0 otherwise.
     """
-    from geo.workspace import WorkspaceError, open_workspace
+    from geo.dataset import open_dataset
+    from geo.workspace import WorkspaceError
 
     try:
-        ws = open_workspace(workspace)
+        ws = open_dataset(workspace, in_memory=True).to_workspace()
     except (WorkspaceError, ValueError) as err:
         err_console.print(f"[red]error:[/red] {escape(str(err))}", soft_wrap=True)
         raise typer.Exit(1) from None

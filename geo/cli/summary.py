@@ -202,7 +202,8 @@ def summary(
     Parcels are clipped to the area boundaries; areas nest by level and each
     level's rows (with 区外 / outside) sum to the total.
     """
-    from geo.engine import EngineError, open_dataset, open_selection, release_summary
+    from geo.dataset import open_dataset
+    from geo.engine import EngineError, open_selection, release_summary
     from geo.layout import derive_corridors, layout_elements
     from geo.release import BY_SOURCE_COLUMNS, ReleaseError, check_by, check_statuses
     from geo.workspace import WorkspaceError
@@ -228,7 +229,7 @@ def summary(
                     tables=["areas", "roads"] if layout is not None else ["areas"],
                 )
             else:
-                ws = open_dataset(workspace, engine=engine.value, validate=False)
+                ws = open_dataset(workspace, validate=False)
         except (WorkspaceError, ValueError) as err:
             raise _InputError(str(err)) from None
         areas = ws.areas

@@ -40,13 +40,12 @@ from geo.access import (
     check_process_allows,
     filter_meta,
     filter_tables,
-    process_mode,
 )
-from geo.dataset import load_for_mode
+from geo.dataset import open_dataset
 from geo.errors import OperationError
 from geo.layers import INVESTOR_PARCEL_STATUSES, investor_forbidden_fields
 from geo.siting.assembly import is_assembled, member_ids, site_id as site_of
-from geo.workspace import Workspace, WorkspaceError, open_workspace
+from geo.workspace import Workspace, WorkspaceError
 
 logger = logging.getLogger(__name__)
 
@@ -326,9 +325,8 @@ def load(workspace: Workspace | str | os.PathLike[str]) -> Workspace:
     if isinstance(workspace, Workspace):
         return workspace
     try:
-        if process_mode() == "investor":
-            return load_for_mode(workspace, "investor")
-        return open_workspace(workspace, validate=False)
+        # The one opener: investor mode reads only what an investor may see.
+        return open_dataset(workspace, in_memory=True, validate=False).to_workspace()
     except WorkspaceError:
         raise
     except ValueError as err:  # a missing CRS and the like

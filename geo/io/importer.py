@@ -87,7 +87,6 @@ from geo.workspace import (
     Workspace,
     WorkspaceError,
     list_layers,
-    open_workspace,
     read_table,
     save_workspace,
 )
@@ -335,8 +334,10 @@ def _reject_rows(
 def _open(workspace: str | os.PathLike[str] | Workspace) -> Workspace:
     if isinstance(workspace, Workspace):
         return workspace
+    from geo.dataset import open_dataset
+
     try:
-        return open_workspace(workspace, validate=False)
+        return open_dataset(workspace, in_memory=True, validate=False).to_workspace()
     except (WorkspaceError, ValueError) as err:
         raise DataImportError(f"workspace: {err}") from None
 

@@ -469,8 +469,12 @@ def parse_layer_spec(
         pb.add("display", "must be a table")
         display = {}
     for k in display:
-        if k not in ("simplify_m", "aggregate_above"):
-            pb.add(f"display.{k}", "unknown key; known: simplify_m, aggregate_above")
+        if k not in ("simplify_m", "aggregate_above", "aggregated"):
+            pb.add(f"display.{k}", "unknown key; known: simplify_m, aggregate_above, aggregated")
+    aggregated = display.get("aggregated", False)
+    if not isinstance(aggregated, bool):
+        pb.add("display.aggregated", "must be true or false")
+        aggregated = False
     simplify_m = _number(display.get("simplify_m"), "display.simplify_m", pb, 0.5, 0, 1000)
     agg = display.get("aggregate_above", 5000)
     if agg is not None and (not isinstance(agg, int) or isinstance(agg, bool) or agg < 1):
@@ -508,6 +512,7 @@ def parse_layer_spec(
         visible=visible,
         simplify_m=simplify_m,
         aggregate_above=agg,
+        aggregated=aggregated,
         description=description,
     )
 
@@ -545,11 +550,17 @@ def layers_dir() -> Path:
     return settings.get_path(settings.LAYERS_DIR_ENV) or DEFAULT_LAYERS_DIR
 
 
-def load_layer_specs(directory: str | os.PathLike[str] | None = None) -> list[LayerSpec]:
-    """Every ``*.toml`` spec of a folder, in z-order (bottom first).
+def load_layer_specs(
+    directory: str | os.PathLike[str] | None = None, *, aggregated: bool = False
+) -> list[LayerSpec]:
+    """The ``*.toml`` specs of a folder of one kind, in z-order (bottom first).
 
-    Files whose name starts with ``_`` are ignored. All files are validated and
-    all errors are reported together.
+    ``aggregated=False`` (default): the ordinary layers of every map;
+    ``aggregated=True``: the layers of the aggregated map of a large
+    workspace (``display.aggregated = true``: grid cells and planning areas
+    with their land, outlines, the selection). Files whose name starts with
+    ``_`` are ignored. Every file is validated and all errors are reported
+    together.
 
     Raises
     ------
@@ -562,7 +573,7 @@ def load_layer_specs(directory: str | os.PathLike[str] | None = None) -> list[La
     specs: list[LayerSpec] = []
     errors: list[str] = []
     for p in sorted(folder.glob("*.toml")):
-        if p.name.startswith("_"):
+        if p.name.startswith("_"):  # a draft, not a layer
             continue
         try:
             specs.append(load_layer_spec(p))
@@ -575,6 +586,7 @@ def load_layer_specs(directory: str | os.PathLike[str] | None = None) -> list[La
         seen[s.id] = s.source_file
     if errors:
         raise LayerSpecError("\n".join(errors))
+    specs = [s for s in specs if s.aggregated == aggregated]
     specs.sort(key=lambda s: (s.z_index, s.id))
     logger.debug("loaded %d layer specs from %s", len(specs), folder)
     return specs

@@ -117,6 +117,9 @@ class LayerSpec:
     """Shown when the map opens: true/false, or the roles it is shown to."""
     simplify_m: float = 0.5
     aggregate_above: int | None = 5000
+    aggregated: bool = False
+    """Drawn on the aggregated map of a large workspace only (``display.aggregated``):
+    its table is the aggregate (grid cells, planning areas, their outlines), not data."""
     description: Text | None = None
 
     @property

@@ -12,7 +12,7 @@ from geo.app import compute, province, session, state, widgets
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.cells import frame_csv
-from geo.engine.province import ProvinceSummary
+from geo.engine.headline import Headline
 from geo.release import BY_CHOICES, OUTSIDE_ID
 from geo.workspace import Workspace
 
@@ -104,7 +104,7 @@ DIM_COLUMNS = {"year": "released_on", "industry": "industry_before", "district":
 """The parcel column each summary dimension needs (area and status need none more)."""
 
 
-def _province_headline(summ: ProvinceSummary, meta: dict[str, str], lang: Lang) -> None:
+def _province_headline(summ: Headline, meta: dict[str, str], lang: Lang) -> None:
     freed = summ.freed_mu
     published = meta.get("published_freed_mu")
     note = None
@@ -178,17 +178,35 @@ def _province_page(pw: province.ProvinceWorkspace, lang: Lang) -> None:
             key="freed_csv",
         )
     st.subheader(t("freed_map", lang))
-    view = province.View()
+    _province_map(pw, summ, lang)
+
+
+FREED_VIEWPORT_KEY = "fl_viewport"
+"""The freed-land map's own view (:func:`geo.app.province.viewport_bounds`)."""
+
+
+@st.fragment
+def _province_map(pw: province.ProvinceWorkspace, summ: province.Headline, lang: Lang) -> None:
+    """Freed land on a viewport-driven map: a pan or zoom reruns only this."""
+    view = province.View(bounds=province.viewport_bounds(FREED_VIEWPORT_KEY))
     plan = province.plan_view(pw, summ, view, lang)
     province.view_note(plan, view, lang)
-    province.show_view_map(pw, plan, view, lang=lang, role=state.role(), key="freed_map")
+    province.show_view_map(
+        pw,
+        plan,
+        view,
+        lang=lang,
+        role=state.role(),
+        key="freed_map",
+        viewport_key=FREED_VIEWPORT_KEY,
+    )
 
 
 def page() -> None:
     """The freed-land page."""
     lang = state.lang()
     ws = session.open_any(lang)
-    session.page_header(t("freed_title", lang), ws, lang, province_note=False)
+    session.page_header(t("freed_title", lang), ws, lang)
     if ws is None:
         return
     if isinstance(ws, province.ProvinceWorkspace):

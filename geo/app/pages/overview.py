@@ -297,9 +297,7 @@ def _completeness(ws: Workspace, lang: Lang) -> None:
         st.dataframe(table, hide_index=True, width="stretch")
 
 
-def _province_metrics(
-    pw: province.ProvinceWorkspace, summ: province.ProvinceSummary, lang: Lang
-) -> None:
+def _province_metrics(pw: province.ProvinceWorkspace, summ: province.Headline, lang: Lang) -> None:
     published = pw.meta.get("published_freed_mu")
     areas = pw.areas
     widgets.metric_row(
@@ -320,22 +318,39 @@ def _province_metrics(
 
 
 def _province_page(pw: province.ProvinceWorkspace, lang: Lang, role: str) -> None:
-    """The overview of a province-size workspace: engine figures, aggregates, drill-down."""
+    """The overview of a large workspace: engine figures, a viewport-driven map, drill-down."""
     summ = province.summary(pw, lang)
-    metrics_box = st.container()
-    filters_box = st.container()
-    note_box = st.container()
+    _province_metrics(pw, summ, lang)
+    province.mode_caption(pw, summ, lang)
+    province.filter_widgets(pw, summ, province.current_view(), lang)
+    _province_view(pw, summ, lang, role)
+
+
+@st.fragment
+def _province_view(
+    pw: province.ProvinceWorkspace, summ: province.Headline, lang: Lang, role: str
+) -> None:
+    """The map, its note, the card and the list: a pan or zoom reruns only this.
+
+    The map sends its view at the end of a pan or zoom
+    (:func:`geo.app.province.set_viewport`, before this reruns); the new
+    plan shows the parcels in view when few enough, else the grid over it.
+    """
     view = province.current_view()
     plan = province.plan_view(pw, summ, view, lang)
+    note_box = st.container()
     left, right = st.columns([2.6, 1])
     with left:
-        props = province.show_view_map(pw, plan, view, lang=lang, role=role, key="province_map")
+        props = province.show_view_map(
+            pw,
+            plan,
+            view,
+            lang=lang,
+            role=role,
+            key="province_map",
+            viewport_key=province.VIEWPORT_KEY,
+        )
     province.handle_click(props)
-    with metrics_box:
-        _province_metrics(pw, summ, lang)
-        province.mode_caption(pw, summ, lang)
-    with filters_box:
-        province.filter_widgets(pw, summ, view, lang)
     with note_box:
         province.view_note(plan, view, lang)
     with right:
@@ -469,7 +484,7 @@ def page() -> None:
     lang = state.lang()
     role = state.role()
     ws = session.open_any(lang)
-    session.page_header(t("overview_title", lang), ws, lang, province_note=False)
+    session.page_header(t("overview_title", lang), ws, lang)
     if ws is None:
         return
     if isinstance(ws, province.ProvinceWorkspace):

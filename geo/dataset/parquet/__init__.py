@@ -37,10 +37,10 @@ opens, and that Tenglong reads partition by partition:
   computed from geometry on reading, as :func:`geo.workspace.open_workspace`
   does.
 
-:func:`open_dataset` opens a GeoPackage or a dataset directory: in memory it
-returns the same :class:`geo.workspace.Workspace` as ``open_workspace``; with
-``engine="dask"`` a :class:`LazyWorkspace` whose small tables are in memory and
-whose parcels are a lazy dask-geopandas frame.
+:func:`open_parquet` (called by :func:`geo.dataset.open_dataset`) opens a
+dataset directory as a :class:`ParquetDataset` whose small tables are in
+memory and whose parcels stay on disk until read (some columns, some rows, a
+dask-geopandas frame), or whole as a :class:`geo.workspace.Workspace`.
 """
 
 from __future__ import annotations
@@ -66,11 +66,12 @@ from geo.dataset.parquet.format import (  # noqa: F401
     DatasetInfo,
     Engine,
     Partition,
+    dataset_token,
     is_dataset,
     read_info,
 )
 from geo.dataset.parquet.read import (  # noqa: F401
-    LazyWorkspace,
+    ParquetDataset,
     _finish_partition,
     _finish_table,
     _meets,
@@ -79,7 +80,7 @@ from geo.dataset.parquet.read import (  # noqa: F401
     _read_partition,
     _with_areas,
     iter_partitions,
-    open_dataset,
+    open_parquet,
     open_selection,
     read_parcels,
     read_table,
@@ -105,14 +106,15 @@ __all__ = [
     "FORMAT",
     "DatasetInfo",
     "Engine",
-    "LazyWorkspace",
+    "ParquetDataset",
     "Partition",
     "convert_to_gpkg",
     "convert_to_parquet",
+    "dataset_token",
     "hilbert_order",
     "is_dataset",
     "iter_partitions",
-    "open_dataset",
+    "open_parquet",
     "open_selection",
     "read_info",
     "read_parcels",

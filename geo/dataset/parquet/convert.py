@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.dataset.errors import DatasetError
-from geo.workspace import Workspace, save_workspace
+from geo.workspace import Workspace, open_workspace, save_workspace
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
 from geo.dataset.parquet.format import DEFAULT_PARTITION_ROWS, DEFAULT_ROW_GROUP_ROWS
-from geo.dataset.parquet.read import open_dataset
+from geo.dataset.parquet.read import open_parquet
 from geo.dataset.parquet.write import write_dataset
 
 # Conversion
@@ -33,8 +33,7 @@ def convert_to_parquet(
     (projected to its GK zone) and written with :func:`write_dataset`.
     """
     _check_paths(source, dest)
-    ws = open_dataset(source, validate=False)
-    assert isinstance(ws, Workspace)
+    ws = _in_memory(source)
     return write_dataset(
         ws.tables,
         dest,
@@ -57,9 +56,16 @@ def convert_to_gpkg(
     out = Path(dest)
     if out.exists() and not overwrite:
         raise DatasetError(f"{out} exists; remove it or pass overwrite=True (--overwrite)")
-    ws = open_dataset(source, validate=False)
-    assert isinstance(ws, Workspace)
+    ws = _in_memory(source)
     return save_workspace(ws.tables, out, meta=ws.meta)
+
+
+def _in_memory(source: str | os.PathLike[str]) -> Workspace:
+    if Path(source).is_dir():
+        ws = open_parquet(source, lazy=False, validate=False)
+        assert isinstance(ws, Workspace)
+        return ws
+    return open_workspace(source, validate=False)
 
 
 def _check_paths(source: str | os.PathLike[str], dest: str | os.PathLike[str]) -> None:

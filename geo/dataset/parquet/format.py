@@ -104,6 +104,20 @@ class DatasetInfo:
         return self.meta.get("name", self.path.name)
 
 
+def dataset_token(path: str | os.PathLike[str]) -> str:
+    """The revision of a dataset directory: modification time and size of its ``meta.json``.
+
+    :func:`~geo.dataset.parquet.write_dataset` (``tenglong convert``) replaces
+    the directory whole, so any change of the data changes this token;
+    ``dataset:-`` when there is no ``meta.json``.
+    """
+    try:
+        st = (Path(path) / META_FILE).stat()
+    except FileNotFoundError:
+        return "dataset:-"
+    return f"dataset:{st.st_mtime_ns}:{st.st_size}"
+
+
 def is_dataset(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` is a Tenglong GeoParquet dataset directory.
 

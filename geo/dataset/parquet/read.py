@@ -16,20 +16,19 @@ import shapely
 from pyproj import CRS
 
 from geo import crs as crs_mod
-from geo.dataset.errors import DatasetError, EngineError
+from geo.dataset.errors import DatasetError
 from geo.schema import REQUIRED_TABLES, TABLES
-from geo.workspace import Workspace, WorkspaceError, open_workspace
+from geo.workspace import Workspace, WorkspaceError
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask_geopandas
 from geo.dataset.parquet.format import (
     _AREA_COLUMNS,
     BBOX_COLUMN,
-    ENGINES,
     ROW_COLUMN,
     Bounds,
     DatasetInfo,
-    Engine,
+    dataset_token,
     read_info,
 )
 from geo.dataset.parquet.write import _restore_dtypes
@@ -181,14 +180,18 @@ def _meets(a: Bounds | None, b: Bounds) -> bool:
     return a[0] <= b[2] and a[2] >= b[0] and a[1] <= b[3] and a[3] >= b[1]
 
 
-@dataclass
-class LazyWorkspace:
-    """A dataset opened for the dask engine: small tables in memory, parcels lazy.
+@dataclass(eq=False)
+class ParquetDataset:
+    """A GeoParquet dataset directory opened lazily: small tables in memory, parcels on disk.
 
-    It answers like a :class:`geo.workspace.Workspace` (``name``, ``areas``,
-    ``get``, ``tables``, ``crs``, ``meta``, ``schematic``), except that
-    ``parcels`` is a ``dask_geopandas.GeoDataFrame`` (one partition per
-    partition file) and the parcel table is not in ``tables``.
+    The GeoParquet backend of :class:`geo.dataset.Dataset`. It answers like a
+    :class:`geo.workspace.Workspace` (``name``, ``areas``, ``get``, ``tables``,
+    ``crs``, ``meta``, ``schematic``, ``parcels``), but its parcels stay on
+    disk until asked for: :meth:`read` reads only some columns and rows
+    (Parquet column projection and row filters), :meth:`dask_parcels` gives a
+    lazy frame of one partition per partition file, and :attr:`parcels`
+    reads every parcel once (then keeps it). The parcel table is not in
+    ``tables``.
     """
 
     path: Path
@@ -197,6 +200,7 @@ class LazyWorkspace:
     crs: CRS
     meta: dict[str, str] = field(default_factory=dict)
     problems: list[Any] = field(default_factory=list)
+    _parcels: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     def __getitem__(self, name: str) -> Any:
         if name == "parcels":
@@ -214,10 +218,56 @@ class LazyWorkspace:
             return self.parcels
         return self.tables.get(name)
 
+    def revision(self) -> str:
+        """:func:`~geo.dataset.parquet.format.dataset_token` of the directory."""
+        return dataset_token(self.path)
+
     @property
-    def parcels(self) -> dask_geopandas.GeoDataFrame:
-        """Every parcel column, lazily (``area_m2``/``area_mu`` computed per partition)."""
-        return self.dask_parcels()
+    def parcels(self) -> gpd.GeoDataFrame:
+        """Every parcel in memory, in source order (read once, then kept)."""
+        if self._parcels is None:
+            self._parcels = read_parcels(self.info)
+        return self._parcels
+
+    @property
+    def parcel_columns(self) -> list[str]:
+        return list(self.info.parcel_columns)
+
+    def bounds(self) -> Bounds | None:
+        """The parcels' extent, from ``meta.json``."""
+        return self.info.total_bounds
+
+    def read(
+        self,
+        table: str = "parcels",
+        *,
+        columns: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+        bbox: Bounds | None = None,
+    ) -> pd.DataFrame:
+        """Some columns and rows of a table; of the parcels, only those are read from disk.
+
+        Parameters
+        ----------
+        columns
+            The columns (``geometry`` always; ``area_m2``/``area_mu`` computed).
+            None: all.
+        statuses
+            Only parcels of these statuses (a Parquet filter: row groups
+            without them are skipped).
+        bbox
+            Only parcels whose bounding box meets this box (dataset CRS).
+        """
+        if table != "parcels":
+            return Workspace.read(self, table, columns=columns, statuses=statuses, bbox=bbox)  # type: ignore[arg-type]
+        if self._parcels is not None:
+            return Workspace.read(self, table, columns=columns, statuses=statuses, bbox=bbox)  # type: ignore[arg-type]
+        row_filter = None
+        if statuses is not None and "status" in self.info.parcel_columns:
+            import pyarrow.compute as pc
+
+            row_filter = pc.field("status").isin([str(s) for s in statuses])
+        return read_parcels(self.info, columns=columns, bbox=bbox, row_filter=row_filter)
 
     def dask_parcels(self, columns: Iterable[str] | None = None) -> dask_geopandas.GeoDataFrame:
         """The parcels as a lazy dask-geopandas frame, one partition per partition file.
@@ -266,12 +316,21 @@ class LazyWorkspace:
         self, *, columns: Iterable[str] | None = None, bbox: Bounds | None = None
     ) -> gpd.GeoDataFrame:
         """The parcels (or some columns, or those meeting ``bbox``) in memory."""
-        return read_parcels(self.info, columns=columns, bbox=bbox)
+        out = self.read("parcels", columns=columns, bbox=bbox)
+        assert isinstance(out, gpd.GeoDataFrame)
+        return out
 
     def to_workspace(self) -> Workspace:
         """Everything in memory: the :class:`~geo.workspace.Workspace` of the dataset."""
-        tables = {"parcels": read_parcels(self.info), **self.tables}
-        return Workspace(path=self.path, tables=tables, crs=self.crs, meta=dict(self.meta))
+        tables = {"parcels": self.parcels, **self.tables}
+        return Workspace(
+            path=self.path,
+            tables=tables,
+            crs=self.crs,
+            meta=dict(self.meta),
+            problems=list(self.problems),
+            token=self.revision(),
+        )
 
     @property
     def areas(self) -> gpd.GeoDataFrame:
@@ -306,54 +365,39 @@ def _ordered_tables(info: DatasetInfo, tables: Iterable[str] | None) -> list[str
     return [n for n in names if n in wanted]
 
 
-def open_dataset(
+def open_parquet(
     path: str | os.PathLike[str],
     *,
-    engine: Engine = "memory",
+    lazy: bool = True,
     validate: bool = True,
     tables: Iterable[str] | None = None,
-) -> Workspace | LazyWorkspace:
-    """Open a workspace GeoPackage or a GeoParquet dataset directory.
+) -> Workspace | ParquetDataset:
+    """Open a GeoParquet dataset directory (:func:`geo.dataset.open_dataset` calls it).
 
     Parameters
     ----------
     path
-        A ``.gpkg`` workspace (opened with :func:`geo.workspace.open_workspace`)
-        or a dataset directory (:func:`write_dataset`, ``tenglong convert``).
-    engine
-        ``"memory"``: a :class:`geo.workspace.Workspace` with every table in
+        A dataset directory (:func:`write_dataset`, ``tenglong convert``).
+    lazy
+        True: a :class:`ParquetDataset` (small tables in memory, parcels on
+        disk). False: a :class:`geo.workspace.Workspace` with every table in
         memory, the same as ``open_workspace`` gives for the source
-        GeoPackage (same columns, order, CRS and areas). ``"dask"``: a
-        :class:`LazyWorkspace` (dataset directories only; a GeoPackage is
-        opened in memory and the dask engine partitions its parcels itself).
+        GeoPackage (same columns, order, CRS and areas).
     validate
-        Run :func:`geo.validate.validate_tables` and fill ``problems`` (memory
-        engine; the tables are validated in their projected CRS).
+        Run :func:`geo.validate.validate_tables` and fill ``problems``
+        (``lazy=False``; the tables are validated in their projected CRS).
     tables
-        Only these tables (dataset directories; parcels read only when
-        listed), e.g. ``["enterprises"]`` for ``tenglong benefit``.
+        Only these tables (parcels read only when listed), e.g.
+        ``["enterprises"]`` for ``tenglong benefit``.
 
     Raises
     ------
     geo.workspace.WorkspaceError
-        The path is neither a GeoPackage nor a dataset, or a required table is
-        missing.
-    EngineError
-        An unknown engine.
-
-    Examples
-    --------
-    >>> ws = open_dataset("data/wuan.gpkg", validate=False)
-    >>> ws.crs.to_epsg(), len(ws.parcels) > 0
-    (4547, True)
+        The path is not a dataset, or a required table is missing.
     """
-    if engine not in ENGINES:
-        raise EngineError(f"unknown engine {engine!r}; choose {' or '.join(ENGINES)}")
     p = Path(path)
     if not p.is_dir():
-        if engine == "dask":
-            logger.info("%s is a GeoPackage: opened in memory, partitioned by the dask engine", p)
-        return open_workspace(p, validate=validate)
+        raise WorkspaceError(f"{p} is not a GeoParquet dataset directory")
     try:
         info = read_info(p)
     except DatasetError as err:
@@ -367,8 +411,10 @@ def open_dataset(
                 f"{', '.join(REQUIRED_TABLES)} (see docs/architecture.md §3)"
             )
     small = {n: read_table(info, n) for n in names}
-    if engine == "dask":
-        lazy = LazyWorkspace(path=p, info=info, tables=small, crs=info.crs, meta=dict(info.meta))
+    if lazy:
+        out_lazy = ParquetDataset(
+            path=p, info=info, tables=small, crs=info.crs, meta=dict(info.meta)
+        )
         logger.info(
             "opened %s lazily: %d parcels in %d partition(s), %s in %s",
             p.name,
@@ -377,7 +423,7 @@ def open_dataset(
             ", ".join(f"{k}={len(v)}" for k, v in small.items()),
             info.crs.to_string(),
         )
-        return lazy
+        return out_lazy
     out: dict[str, pd.DataFrame] = {}
     with_parcels = tables is None or "parcels" in set(tables)
     for name in info.table_order:
@@ -391,7 +437,14 @@ def open_dataset(
 
         problems = validate_tables(out)
         problems += validate_parcels_in_district(out)
-    ws = Workspace(path=p, tables=out, crs=info.crs, meta=dict(info.meta), problems=problems)
+    ws = Workspace(
+        path=p,
+        tables=out,
+        crs=info.crs,
+        meta=dict(info.meta),
+        problems=problems,
+        token=dataset_token(p),
+    )
     logger.info(
         "opened %s: %s in %s, %d problem(s)",
         p.name,
@@ -479,7 +532,7 @@ def open_selection(
         ", ".join(columns),
         ", ".join(f"{k}={len(v)}" for k, v in out.items() if k != "parcels") or "no other table",
     )
-    return Workspace(path=p, tables=out, crs=info.crs, meta=dict(info.meta))
+    return Workspace(path=p, tables=out, crs=info.crs, meta=dict(info.meta), token=dataset_token(p))
 
 
 # ---------------------------------------------------------------------------
