@@ -320,3 +320,78 @@ def screenshots() -> Path:
     out = ROOT / "artifacts" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+FREED = "FX-0002"  # a stored (收储) parcel of the Fuxing demo
+
+
+def _summary_total_mu(path: Path) -> float:
+    from geo.release import release_summary
+
+    ws = open_workspace(path)
+    return float(release_summary(ws.parcels, ws.areas, by=["status"])["area_mu"].sum())
+
+
+def test_a_line_drawn_across_a_freed_parcel_twice_gives_three_supply_lots(
+    edit_url, chromium, workspace, screenshots
+):
+    """The issue's case: a freed parcel cut into three lots with the mouse, saved, read back."""
+    total_before = _summary_total_mu(workspace)
+    ws = open_workspace(workspace)
+    parent = geom_edit.parcel_geometry(ws, FREED)
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="地块").first
+        box.click()
+        page.keyboard.type(FREED)
+        page.keyboard.press("Enter")
+        settle(page)
+        page.wait_for_function(
+            "() => { const h = document.querySelector('.tl-holder');"
+            " return h && h.__tl && h.__tl.edit && h.__tl.edit.edit.target; }",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(800)
+        # a U-shaped line: down through the parcel at 1/3, under it, up through it at 2/3
+        x0, y0, x1, y1 = parent.bounds
+        a, b = x0 + (x1 - x0) / 3, x0 + (x1 - x0) * 2 / 3
+        line = shapely.LineString([(a, y1 + 15), (a, y0 - 15), (b, y0 - 15), (b, y1 + 15)])
+        coords = geom_edit.work_to_display([line], ws.crs, gcj02=False)[0]["coordinates"]
+        points = [_to_page(page, c) for c in coords]
+        page.mouse.click(*points[0])
+        for qx, qy in points[1:]:
+            page.mouse.move(qx, qy, steps=6)
+            page.mouse.click(qx, qy)
+            page.wait_for_timeout(200)
+        page.wait_for_timeout(300)
+        page.mouse.click(*points[-1])  # a click on the last vertex finishes the line
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        page.locator(".tl-edit-preview").first.wait_for()
+        labels = page.locator(".tl-edit-preview").all_inner_texts()
+        assert len(labels) == 3 and all("亩" in x for x in labels), labels
+        save = page.get_by_role("button", name="保存")
+        save.wait_for()
+        settle(page)
+        assert save.is_enabled()
+        save.click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        after = open_workspace(workspace)
+        assert FREED in after.retired_ids
+        lots = after.parcels[after.parcels["parent_id"].astype(str) == FREED]
+        assert sorted(lots["parcel_id"]) == [f"{FREED}-1", f"{FREED}-2", f"{FREED}-3"]
+        assert set(lots["status"]) == {"stored"}  # the parent's status, carried
+        assert lots.geometry.area.sum() == pytest.approx(parent.area, abs=0.01)
+        # every freed-land figure is the same after the split
+        assert _summary_total_mu(workspace) == pytest.approx(total_before, abs=1e-6)
+        assert ap.blocked == [] and ap.errors == [], (ap.blocked, ap.errors)
+        assert not page.locator("[data-testid='stException']").count()
+        page.screenshot(path=str(screenshots / "geom-edit-three-lots.png"))
+    finally:
+        context.close()
