@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import shape
@@ -345,3 +346,36 @@ def test_retire_takes_the_parcel_out_of_every_total(monkeypatch, copy):
     assert any("已保存" in s.value for s in at.success)
     ws = open_workspace(copy)
     assert PID in ws.retired_ids and PID not in set(ws.parcels["parcel_id"])
+
+
+def test_each_lot_gets_the_planned_use_and_name_set_in_the_form(copy):
+    """The lots form (``with_new_parcels``): a use per lot, a blank cell keeps the parent's."""
+    ws = open_workspace(copy)
+    parent = ws.parcels.set_index("parcel_id").loc["FX-0002"]
+    edit = plan_split_into_lots(ws, "FX-0002", n=3, new_ids=["A-1", "A-2", "A-3"])
+    rows = pd.DataFrame(
+        {
+            "new_id": ["FX-0002-1", "FX-0002-2", " FX-0002-3 "],
+            "name": ["一号地块", "", None],
+            "land_use_planned": ["100101", "100102", None],
+            "status": ["stored", "stored", "released"],
+        }
+    )
+    edit = geom_edit.with_new_parcels(edit, rows)
+    expected = geom_edit.row_versions(ws, ["FX-0002"])
+    geom_edit.save(ws, edit, role="planner", user="t", expected=expected, note=None, lang="zh")
+    after = open_workspace(copy).parcels.set_index("parcel_id")
+    lots = after.loc[["FX-0002-1", "FX-0002-2", "FX-0002-3"]]
+    assert list(lots["land_use_planned"]) == ["100101", "100102", parent["land_use_planned"]]
+    assert list(lots["name"]) == ["一号地块", parent["name"], parent["name"]]
+    assert list(lots["status"]) == ["stored", "stored", "released"]
+    with pytest.raises(RoleError):  # the same save from an investment officer
+        geom_edit.save(
+            open_workspace(copy),
+            geom_edit.with_new_parcels(plan_split_into_lots(ws, "FX-0005", n=2), None),
+            role="investment",
+            user="t",
+            expected={},
+            note=None,
+            lang="zh",
+        )
