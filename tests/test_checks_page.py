@@ -64,10 +64,13 @@ def test_the_page_in_both_languages(monkeypatch, lang, title, heads, total):
     assert table.iloc[-1, 0] == total
     fig = supervision_figures(open_workspace(FUXING), lang=lang)
     area = table.columns[2]
-    assert table.iloc[-1][area] == pytest.approx(round(fig.totals["area_mu"].sum(), 2), abs=0.01)
+    assert table.iloc[-1][area] == pytest.approx(fig.totals["area_mu"].sum(), abs=0.05)
     assert int(table.iloc[-1, 1]) == int(fig.totals["n_parcels"].sum())
-    # fixed decimals: areas rounded to 0.01
-    assert all(round(v, 2) == v for v in table[area])
+    # fixed decimals: 亩 rounded to 0.1, ages to whole days, and the 合计 row adds up no age
+    assert all(round(v, 1) == v for v in table[area])
+    ages = [c for c in table.columns if "天" in c or "days" in c]
+    assert ages and all(pd.isna(table.iloc[-1][c]) for c in ages)
+    assert all(round(v) == v for c in ages for v in table[c].iloc[:-1].dropna())
     if lang == "en":
         shown = [s.value for s in at.subheader] + [c.value for c in at.caption]
         shown += [str(c) for df in at.dataframe for c in df.value.columns]

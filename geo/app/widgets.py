@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
@@ -110,6 +110,7 @@ def table(
     height: int | Literal["auto"] = "auto",
     key: str | None = None,
     total: str | None = None,
+    not_summed: Collection[str] = (),
 ) -> None:
     """``df`` as a read-only table: only ``columns``, in that order, renamed to their labels.
 
@@ -125,13 +126,17 @@ def table(
     total
         The label of a closing 合计 row, which sums ``n_parcels`` and the
         formatted columns (for tables whose rows do not overlap).
+    not_summed
+        Formatted columns that the 合计 row leaves empty (ages, rates).
     """
     cols = [c for c in columns if c in df.columns]
     if "level" in cols and df["level"].nunique(dropna=False) <= 1:
         cols.remove("level")
     shown = pd.DataFrame(df[cols]).copy()
     if total is not None and len(shown):
-        sums = [c for c in cols if c == "n_parcels" or c in (formats or {})]
+        sums = [
+            c for c in cols if (c == "n_parcels" or c in (formats or {})) and c not in not_summed
+        ]
         row: dict[str, Any] = {c: shown[c].sum() for c in sums}
         first = next((c for c in cols if c not in sums), None)
         if first is not None:

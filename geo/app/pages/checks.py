@@ -77,7 +77,17 @@ def _columns(lang: Lang, first: dict[str, str]) -> dict[str, str]:
     }
 
 
-AREA_FORMATS = {"area_mu": "%.2f", "area_ha": "%.2f", "n_date_missing": "%.0f"}
+AREA_FORMATS = {
+    "area_mu": "%.1f",
+    "area_ha": "%.2f",
+    "mean_age_days": "%.0f",
+    "max_age_days": "%.0f",
+    "n_date_missing": "%.0f",
+}
+"""亩 1 dp, 公顷 2 dp, days and counts whole (docs/architecture.md §4)."""
+
+AGES = ("mean_age_days", "max_age_days")
+"""Formatted, but not added up in the 合计 row."""
 
 
 def _ledgers(fig: Any, lang: Lang) -> None:
@@ -97,6 +107,7 @@ def _ledgers(fig: Any, lang: Lang) -> None:
             _columns(lang, {}),
             formats=AREA_FORMATS,
             total=total,
+            not_summed=AGES,
             key="chk_tab_total",
         )
     with tabs[1]:
@@ -105,6 +116,7 @@ def _ledgers(fig: Any, lang: Lang) -> None:
             _columns(lang, {"park_name": t_plain("chk_park", lang)}),
             formats=AREA_FORMATS,
             total=total,
+            not_summed=AGES,
             key="chk_tab_park",
         )
     with tabs[2]:
@@ -113,6 +125,7 @@ def _ledgers(fig: Any, lang: Lang) -> None:
             _columns(lang, {"district": t_plain("chk_district", lang)}),
             formats=AREA_FORMATS,
             total=total,
+            not_summed=AGES,
             key="chk_tab_district",
         )
     with tabs[3]:
@@ -122,6 +135,7 @@ def _ledgers(fig: Any, lang: Lang) -> None:
             _columns(lang, {"year": t_plain("chk_year", lang)}),
             formats=AREA_FORMATS,
             total=total,
+            not_summed=AGES,
             key="chk_tab_year",
         )
     st.caption(t("chk_definitions", lang))
@@ -140,7 +154,7 @@ def _idle_and_supply(fig: Any, lang: Lang) -> None:
         [
             (
                 t_plain("chk_idle_stock", lang),
-                f"{widgets.fmt_num(fig.idle['area_mu'].sum(), 2)} {t_plain('mu', lang)}",
+                f"{widgets.fmt_num(fig.idle['area_mu'].sum(), 1)} {t_plain('mu', lang)}",
                 t_plain("chk_idle_parcels", lang, n=widgets.fmt_num(len(fig.idle))),
             ),
             (t_plain("chk_disposal", lang), _pct(d["rate"]), None),
@@ -161,9 +175,9 @@ def _idle_and_supply(fig: Any, lang: Lang) -> None:
             "years_left": t_plain("chk_years_left", lang),
         },
         formats={
-            "available_mu": "%.2f",
-            "supplied_mu": "%.2f",
-            "supply_per_year_mu": "%.2f",
+            "available_mu": "%.1f",
+            "supplied_mu": "%.1f",
+            "supply_per_year_mu": "%.1f",
             "years_left": "%.1f",
         },
         key="chk_supply_table",
