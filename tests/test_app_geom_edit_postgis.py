@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from geo.dataset import load_for_mode
 from geo.store import open_store
 from geo.store.migrate import gpkg_to_postgis
-from geo.dataset import load_for_mode
 from tests.pg_fixture import new_schema_url
 from tests.test_app import FUXING, run_page
 
