@@ -43,14 +43,16 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def edit_url(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` on the copy, for this module."""
+def _serve(
+    workspace: Path, tmp_path_factory: pytest.TempPathFactory, **extra: str
+) -> Iterator[str]:
+    """``streamlit run app.py`` on ``workspace`` (``extra``: more environment)."""
     port = free_port()
     log = tmp_path_factory.mktemp("streamlit-geomedit") / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "TENGLONG_MODE"}
     env["TENGLONG_WORKSPACE"] = str(workspace)
     env["TENGLONG_CACHE_DIR"] = str(tmp_path_factory.mktemp("tl-cache"))
+    env.update(extra)
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -84,6 +86,12 @@ def edit_url(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def edit_url(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on the copy, for this module."""
+    yield from _serve(workspace, tmp_path_factory)
 
 
 def _to_page(page: Any, lnglat: list[float]) -> tuple[float, float]:
@@ -395,3 +403,44 @@ def test_a_line_drawn_across_a_freed_parcel_twice_gives_three_supply_lots(
         page.screenshot(path=str(screenshots / "geom-edit-three-lots.png"))
     finally:
         context.close()
+
+
+def test_without_the_drawing_library_the_lots_are_still_previewed_on_the_map(
+    chromium, tmp_path_factory
+):
+    """TENGLONG_JS_DIR names an empty folder: no tools, no geoman loaded, previews drawn."""
+    folder = tmp_path_factory.mktemp("nogeoman")
+    target = folder / "fx.gpkg"
+    shutil.copy2(FUXING, target)
+    empty = folder / "js"
+    empty.mkdir()
+    server = _serve(target, tmp_path_factory, TENGLONG_JS_DIR=str(empty))
+    url = next(server)
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(url + "/edit-parcels")
+        map_frame(page)
+        alerts = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+        assert "fetch-js" in alerts, alerts  # says why there are no drawing tools
+        page.locator('[data-testid="stRadio"]').get_by_text("分成 N 块").click()
+        settle(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="地块").first
+        box.click()
+        page.keyboard.type(PID)
+        page.keyboard.press("Enter")
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        page.locator(".tl-edit-preview").first.wait_for()  # the three lots on the normal map
+        labels = page.locator(".tl-edit-preview").all_inner_texts()
+        assert len(labels) == 3 and all("亩" in x for x in labels), labels
+        assert sorted(x.split("\n")[0] for x in labels) == [f"{PID}-{k}" for k in (1, 2, 3)]
+        assert page.evaluate("() => !window.L.PM")  # leaflet-geoman was never loaded
+        assert page.locator(".leaflet-pm-toolbar").count() == 0
+        assert ap.errors == [] and ap.blocked == [], (ap.errors, ap.blocked)
+        assert not page.locator("[data-testid='stException']").count()
+    finally:
+        context.close()
+        server.close()
