@@ -444,3 +444,51 @@ def test_without_the_drawing_library_the_lots_are_still_previewed_on_the_map(
     finally:
         context.close()
         server.close()
+
+
+def test_two_adjacent_parcels_clicked_on_the_map_are_merged(edit_url, chromium, workspace):
+    """合并: the parcels are chosen by clicking them on the map, not in the list."""
+    first, second = "FX-0114", "FX-0193"  # released neighbours sharing an edge
+    ws = open_workspace(workspace)
+    a, b = (geom_edit.parcel_geometry(ws, p) for p in (first, second))
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("合并相邻地块").click()
+        settle(page)
+        # the planner zooms to the two parcels
+        (s, w), (n, e) = geom_edit.display_bounds([a, b], ws.crs, gcj02=False)
+        page.evaluate(
+            "([s, w, n, e]) => document.querySelector('.tl-holder').__tl.map"
+            ".fitBounds([[s, w], [n, e]], {animate: false})",
+            [s, w, n, e],
+        )
+        page.wait_for_timeout(500)
+        for parcel, near in ((a, b), (b, a)):
+            # a point inside the parcel, next to the other one (in view whatever the fit)
+            spot = parcel.intersection(near.buffer(25)).representative_point()
+            shown = geom_edit.work_to_display([spot], ws.crs, gcj02=False)[0]
+            page.mouse.click(*_to_page(page, shown["coordinates"]))
+            settle(page)
+            page.wait_for_timeout(500)
+        chosen = page.locator('[data-testid="stMultiSelect"]').inner_text()
+        assert first in chosen and second in chosen, chosen
+        page.get_by_text("将要保存的变更").wait_for()
+        page.locator(".tl-edit-preview").first.wait_for()  # the merged parcel, on the map
+        save = page.get_by_role("button", name="保存")
+        assert save.is_enabled()
+        save.click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        after = open_workspace(workspace)
+        assert {first, second} <= after.retired_ids
+        merged = after.parcels[after.parcels["parent_id"].astype(str) == f"{first},{second}"]
+        assert len(merged) == 1
+        assert merged.geometry.iloc[0].area == pytest.approx(a.area + b.area, abs=0.01)
+        assert ap.errors == [] and ap.blocked == [], (ap.errors, ap.blocked)
+    finally:
+        context.close()
