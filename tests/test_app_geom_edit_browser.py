@@ -492,3 +492,137 @@ def test_two_adjacent_parcels_clicked_on_the_map_are_merged(edit_url, chromium, 
         assert ap.errors == [] and ap.blocked == [], (ap.errors, ap.blocked)
     finally:
         context.close()
+
+
+USES = ("100101", "1101", "0901")  # 一类工业, 物流仓储, 商业: one per lot
+
+
+def _metrics(page: Any) -> list[str]:
+    """The overview's headline figures, as shown."""
+    page.locator('[data-testid="stMetric"]').first.wait_for()
+    return page.locator('[data-testid="stMetric"]').all_inner_texts()
+
+
+def _set_cell(page: Any, grid: Any, row: int, col: int, text: str) -> None:
+    """Type ``text`` into a cell of an st.data_editor (a canvas grid: keyboard only)."""
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 * (row + 1) + 17)  # first column of ``row``
+    for _ in range(col):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # opens the cell's editor (a dropdown for a code)
+    page.wait_for_timeout(300)
+    page.keyboard.type(text)
+    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+
+
+def test_a_planner_splits_a_freed_parcel_into_three_lots_with_their_uses_and_restores_it(
+    edit_url, chromium, workspace, screenshots
+):
+    """The issue's done-criterion, in the app alone (Chromium, mouse and keyboard)."""
+    pid = "FX-0009"  # stored (收储), planned 0901
+    ws = open_workspace(workspace)
+    parent = geom_edit.parcel_geometry(ws, pid)
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/")
+        map_frame(page)
+        before = _metrics(page)
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("分成 N 块").click()
+        settle(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="地块").first
+        box.click()
+        page.keyboard.type(pid)
+        page.keyboard.press("Enter")
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        grid = page.locator('[data-testid="stDataFrame"]').first  # the new lots' attributes
+        for row, code in enumerate(USES):
+            _set_cell(page, grid, row, 2, code)
+            settle(page)
+        page.screenshot(path=str(screenshots / "geom-edit-lots-uses.png"))
+        labels = page.locator(".tl-edit-preview").all_inner_texts()
+        assert len(labels) == 3, labels
+        save = page.get_by_role("button", name="保存")
+        assert save.is_enabled()
+        save.click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        after = open_workspace(workspace)
+        assert pid in after.retired_ids
+        lots = after.parcels[after.parcels["parent_id"].astype(str) == pid]
+        lots = lots.sort_values("parcel_id")
+        assert list(lots["parcel_id"]) == [f"{pid}-{k}" for k in (1, 2, 3)]
+        assert list(lots["land_use_planned"]) == list(USES)
+        assert lots.geometry.area.sum() == pytest.approx(parent.area, abs=0.01)
+        assert lots.geometry.area.to_numpy() == pytest.approx([parent.area / 3] * 3, abs=0.5)
+        # the overview's figures are the same after the split
+        page.goto(edit_url + "/")
+        map_frame(page)
+        shown = _metrics(page)
+        count = [k for k, m in enumerate(before) if m.startswith("地块数")]
+        # every freed-land figure is the same; the live parcels are two more (3 lots for 1)
+        assert [m for k, m in enumerate(shown) if k not in count] == [
+            m for k, m in enumerate(before) if k not in count
+        ]
+        n_before, n_after = (int(x[count[0]].split()[-1].replace(",", "")) for x in (before, shown))
+        assert n_after == n_before + 2
+        assert any(m.startswith("腾退土地") for m in shown)
+        # the card of a lot: its history names the geometry version and the parent
+        lot = geom_edit.parcel_geometry(after, f"{pid}-2")
+        (s, w), (n, e) = geom_edit.display_bounds([lot], after.crs, gcj02=False)
+        page.evaluate(
+            "([s, w, n, e]) => document.querySelector('.tl-holder').__tl.map"
+            ".fitBounds([[s, w], [n, e]], {animate: false})",
+            [s, w, n, e],
+        )
+        page.wait_for_timeout(500)
+        spot = geom_edit.work_to_display([lot.representative_point()], after.crs, gcj02=False)
+        page.mouse.click(*_to_page(page, spot[0]["coordinates"]))
+        settle(page)
+        page.get_by_text("修改记录").first.click()
+        page.wait_for_timeout(500)
+        history = page.locator('[data-testid="stExpander"]').filter(has_text="修改记录").first
+        history.locator('[data-testid="stDataFrame"]').first.wait_for()
+        page.wait_for_timeout(500)
+        # the grid is a canvas; its accessible table holds the cells' text
+        text = history.text_content() or ""
+        assert "图形（" in text and f"{pid}" in text, text  # the outline version, the parent
+        # the geometry versions, and the parent restored from the app
+        page.get_by_role("button", name="在地块编辑中查看和恢复图形版本").click()
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="地块").first
+        box.click()
+        page.keyboard.type(pid)
+        options = page.get_by_role("option")
+        options.first.wait_for()
+        texts = options.all_inner_texts()
+        k = next(
+            k for k, x in enumerate(texts) if x.startswith(pid) and not x.startswith(pid + "-")
+        )
+        options.nth(k).click()  # the retired parent (the list also holds its lots)
+        settle(page)
+        restoring = page.get_by_text("恢复后以下子地块将被注销")
+        restoring.wait_for()
+        assert f"{pid}-1" in restoring.inner_text()
+        save = page.get_by_role("button", name="保存")
+        assert save.is_enabled()
+        save.click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        back = open_workspace(workspace)
+        assert pid in set(back.parcels["parcel_id"])
+        assert {f"{pid}-{k}" for k in (1, 2, 3)} <= back.retired_ids
+        assert back.parcels.geometry.area.sum() == pytest.approx(
+            ws.parcels.geometry.area.sum(), abs=0.01
+        )
+        assert ap.errors == [] and ap.blocked == [], (ap.errors, ap.blocked)
+    finally:
+        context.close()
