@@ -262,6 +262,16 @@ def test_without_the_drawing_library_the_page_works_without_drawing(monkeypatch,
     ops = at.radio(key="ge_op").options
     assert "Split by a line" not in ops and "Split into N lots" in ops
     _choose(at, "split_lots")
+    # the map still gets the previews of the lots, with no tools (no geoman is loaded)
+    ws = open_workspace(copy)
+    edit = plan_split_into_lots(ws, PID, n=3)
+    value = geom_edit.edit_value(
+        ws, op="split_lots", lang="en", gcj02=False, targets=[PID], snap_m=0.0,
+        overlay=[{"kind": "preview", "geometry": g, "label": "x"} for g in edit.new_geometries],
+        nonce=0, tools=False,
+    )  # fmt: skip
+    assert value["tools"] is False and value["mode"] == "select"
+    assert [f["kind"] for f in value["overlay"]["features"]] == ["preview"] * 3
     at.button(key="ge_save").click().run()
     assert f"{PID}-1" in set(open_workspace(copy).parcels["parcel_id"])
 

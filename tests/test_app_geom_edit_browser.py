@@ -43,14 +43,16 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def edit_url(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` on the copy, for this module."""
+def _serve(
+    workspace: Path, tmp_path_factory: pytest.TempPathFactory, **extra: str
+) -> Iterator[str]:
+    """``streamlit run app.py`` on ``workspace`` (``extra``: more environment)."""
     port = free_port()
     log = tmp_path_factory.mktemp("streamlit-geomedit") / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "TENGLONG_MODE"}
     env["TENGLONG_WORKSPACE"] = str(workspace)
     env["TENGLONG_CACHE_DIR"] = str(tmp_path_factory.mktemp("tl-cache"))
+    env.update(extra)
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
@@ -84,6 +86,12 @@ def edit_url(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def edit_url(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on the copy, for this module."""
+    yield from _serve(workspace, tmp_path_factory)
 
 
 def _to_page(page: Any, lnglat: list[float]) -> tuple[float, float]:
@@ -393,5 +401,228 @@ def test_a_line_drawn_across_a_freed_parcel_twice_gives_three_supply_lots(
         assert ap.blocked == [] and ap.errors == [], (ap.blocked, ap.errors)
         assert not page.locator("[data-testid='stException']").count()
         page.screenshot(path=str(screenshots / "geom-edit-three-lots.png"))
+    finally:
+        context.close()
+
+
+def test_without_the_drawing_library_the_lots_are_still_previewed_on_the_map(
+    chromium, tmp_path_factory
+):
+    """TENGLONG_JS_DIR names an empty folder: no tools, no geoman loaded, previews drawn."""
+    folder = tmp_path_factory.mktemp("nogeoman")
+    target = folder / "fx.gpkg"
+    shutil.copy2(FUXING, target)
+    empty = folder / "js"
+    empty.mkdir()
+    server = _serve(target, tmp_path_factory, TENGLONG_JS_DIR=str(empty))
+    url = next(server)
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(url + "/edit-parcels")
+        map_frame(page)
+        alerts = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+        assert "fetch-js" in alerts, alerts  # says why there are no drawing tools
+        page.locator('[data-testid="stRadio"]').get_by_text("分成 N 块").click()
+        settle(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="地块").first
+        box.click()
+        page.keyboard.type(PID)
+        page.keyboard.press("Enter")
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        page.locator(".tl-edit-preview").first.wait_for()  # the three lots on the normal map
+        labels = page.locator(".tl-edit-preview").all_inner_texts()
+        assert len(labels) == 3 and all("亩" in x for x in labels), labels
+        assert sorted(x.split("\n")[0] for x in labels) == [f"{PID}-{k}" for k in (1, 2, 3)]
+        assert page.evaluate("() => !window.L.PM")  # leaflet-geoman was never loaded
+        assert page.locator(".leaflet-pm-toolbar").count() == 0
+        assert ap.errors == [] and ap.blocked == [], (ap.errors, ap.blocked)
+        assert not page.locator("[data-testid='stException']").count()
+    finally:
+        context.close()
+        server.close()
+
+
+def test_two_adjacent_parcels_clicked_on_the_map_are_merged(edit_url, chromium, workspace):
+    """合并: the parcels are chosen by clicking them on the map, not in the list."""
+    first, second = "FX-0114", "FX-0193"  # released neighbours sharing an edge
+    ws = open_workspace(workspace)
+    a, b = (geom_edit.parcel_geometry(ws, p) for p in (first, second))
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("合并相邻地块").click()
+        settle(page)
+        # the planner zooms to the two parcels
+        (s, w), (n, e) = geom_edit.display_bounds([a, b], ws.crs, gcj02=False)
+        page.evaluate(
+            "([s, w, n, e]) => document.querySelector('.tl-holder').__tl.map"
+            ".fitBounds([[s, w], [n, e]], {animate: false})",
+            [s, w, n, e],
+        )
+        page.wait_for_timeout(500)
+        for parcel, near in ((a, b), (b, a)):
+            # a point inside the parcel, next to the other one (in view whatever the fit)
+            spot = parcel.intersection(near.buffer(25)).representative_point()
+            shown = geom_edit.work_to_display([spot], ws.crs, gcj02=False)[0]
+            page.mouse.click(*_to_page(page, shown["coordinates"]))
+            settle(page)
+            page.wait_for_timeout(500)
+        chosen = page.locator('[data-testid="stMultiSelect"]').inner_text()
+        assert first in chosen and second in chosen, chosen
+        page.get_by_text("将要保存的变更").wait_for()
+        page.locator(".tl-edit-preview").first.wait_for()  # the merged parcel, on the map
+        save = page.get_by_role("button", name="保存")
+        assert save.is_enabled()
+        save.click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        after = open_workspace(workspace)
+        assert {first, second} <= after.retired_ids
+        merged = after.parcels[after.parcels["parent_id"].astype(str) == f"{first},{second}"]
+        assert len(merged) == 1
+        assert merged.geometry.iloc[0].area == pytest.approx(a.area + b.area, abs=0.01)
+        assert ap.errors == [] and ap.blocked == [], (ap.errors, ap.blocked)
+    finally:
+        context.close()
+
+
+USES = ("100101", "1101", "0901")  # 一类工业, 物流仓储, 商业: one per lot
+
+
+def _metrics(page: Any) -> list[str]:
+    """The overview's headline figures, as shown."""
+    page.locator('[data-testid="stMetric"]').first.wait_for()
+    return page.locator('[data-testid="stMetric"]').all_inner_texts()
+
+
+def _set_cell(page: Any, grid: Any, row: int, col: int, text: str) -> None:
+    """Type ``text`` into a cell of an st.data_editor (a canvas grid: keyboard only)."""
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 * (row + 1) + 17)  # first column of ``row``
+    for _ in range(col):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # opens the cell's editor (a dropdown for a code)
+    page.wait_for_timeout(300)
+    page.keyboard.type(text)
+    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+
+
+def test_a_planner_splits_a_freed_parcel_into_three_lots_with_their_uses_and_restores_it(
+    edit_url, chromium, workspace, screenshots
+):
+    """The issue's done-criterion, in the app alone (Chromium, mouse and keyboard)."""
+    pid = "FX-0009"  # stored (收储), planned 0901
+    ws = open_workspace(workspace)
+    parent = geom_edit.parcel_geometry(ws, pid)
+    context = chromium.new_context(viewport=SCREEN, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    ap = offline(page)
+    try:
+        page.goto(edit_url + "/")
+        map_frame(page)
+        before = _metrics(page)
+        page.goto(edit_url + "/edit-parcels")
+        map_frame(page)
+        page.locator('[data-testid="stRadio"]').get_by_text("分成 N 块").click()
+        settle(page)
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="地块").first
+        box.click()
+        page.keyboard.type(pid)
+        page.keyboard.press("Enter")
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        grid = page.locator('[data-testid="stDataFrame"]').first  # the new lots' attributes
+        for row, code in enumerate(USES):
+            _set_cell(page, grid, row, 2, code)
+            settle(page)
+        page.screenshot(path=str(screenshots / "geom-edit-lots-uses.png"))
+        labels = page.locator(".tl-edit-preview").all_inner_texts()
+        assert len(labels) == 3, labels
+        save = page.get_by_role("button", name="保存")
+        assert save.is_enabled()
+        save.click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        after = open_workspace(workspace)
+        assert pid in after.retired_ids
+        lots = after.parcels[after.parcels["parent_id"].astype(str) == pid]
+        lots = lots.sort_values("parcel_id")
+        assert list(lots["parcel_id"]) == [f"{pid}-{k}" for k in (1, 2, 3)]
+        assert list(lots["land_use_planned"]) == list(USES)
+        assert lots.geometry.area.sum() == pytest.approx(parent.area, abs=0.01)
+        assert lots.geometry.area.to_numpy() == pytest.approx([parent.area / 3] * 3, abs=0.5)
+        # the overview's figures are the same after the split
+        page.goto(edit_url + "/")
+        map_frame(page)
+        shown = _metrics(page)
+        count = [k for k, m in enumerate(before) if m.startswith("地块数")]
+        # every freed-land figure is the same; the live parcels are two more (3 lots for 1)
+        assert [m for k, m in enumerate(shown) if k not in count] == [
+            m for k, m in enumerate(before) if k not in count
+        ]
+        n_before, n_after = (int(x[count[0]].split()[-1].replace(",", "")) for x in (before, shown))
+        assert n_after == n_before + 2
+        assert any(m.startswith("腾退土地") for m in shown)
+        # the card of a lot: its history names the geometry version and the parent
+        lot = geom_edit.parcel_geometry(after, f"{pid}-2")
+        (s, w), (n, e) = geom_edit.display_bounds([lot], after.crs, gcj02=False)
+        page.evaluate(
+            "([s, w, n, e]) => document.querySelector('.tl-holder').__tl.map"
+            ".fitBounds([[s, w], [n, e]], {animate: false})",
+            [s, w, n, e],
+        )
+        page.wait_for_timeout(500)
+        spot = geom_edit.work_to_display([lot.representative_point()], after.crs, gcj02=False)
+        page.mouse.click(*_to_page(page, spot[0]["coordinates"]))
+        settle(page)
+        page.get_by_text("修改记录").first.click()
+        page.wait_for_timeout(500)
+        history = page.locator('[data-testid="stExpander"]').filter(has_text="修改记录").first
+        history.locator('[data-testid="stDataFrame"]').first.wait_for()
+        page.wait_for_timeout(500)
+        # the grid is a canvas; its accessible table holds the cells' text
+        text = history.text_content() or ""
+        assert "图形（" in text and f"{pid}" in text, text  # the outline version, the parent
+        # the geometry versions, and the parent restored from the app
+        page.get_by_role("button", name="在地块编辑中查看和恢复图形版本").click()
+        settle(page)
+        page.get_by_text("将要保存的变更").wait_for()
+        box = page.locator('[data-testid="stSelectbox"]').filter(has_text="地块").first
+        box.click()
+        page.keyboard.type(pid)
+        options = page.get_by_role("option")
+        options.first.wait_for()
+        texts = options.all_inner_texts()
+        k = next(
+            k for k, x in enumerate(texts) if x.startswith(pid) and not x.startswith(pid + "-")
+        )
+        options.nth(k).click()  # the retired parent (the list also holds its lots)
+        settle(page)
+        restoring = page.get_by_text("恢复后以下子地块将被注销")
+        restoring.wait_for()
+        assert f"{pid}-1" in restoring.inner_text()
+        save = page.get_by_role("button", name="保存")
+        assert save.is_enabled()
+        save.click()
+        settle(page)
+        page.get_by_text("已保存").first.wait_for()
+        back = open_workspace(workspace)
+        assert pid in set(back.parcels["parcel_id"])
+        assert {f"{pid}-{k}" for k in (1, 2, 3)} <= back.retired_ids
+        assert back.parcels.geometry.area.sum() == pytest.approx(
+            ws.parcels.geometry.area.sum(), abs=0.01
+        )
+        assert ap.errors == [] and ap.blocked == [], (ap.errors, ap.blocked)
     finally:
         context.close()

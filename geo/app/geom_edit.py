@@ -284,10 +284,12 @@ def edit_value(
     nonce: int,
     tools: bool,
 ) -> dict[str, Any]:
-    """The map element's ``edit`` value: mode, texts, target, neighbours, overlay.
+    """The map element's ``edit`` value: mode, texts, target, neighbours, overlay, tools.
 
     ``overlay`` rows are ``{"kind", "geometry" (workspace CRS), "label"}``
-    (kinds: ``preview``, ``problem``, ``version``, ``line``).
+    (kinds: ``preview``, ``problem``, ``version``, ``line``). Without the
+    drawing library (``tools`` false) the mode is ``select`` and the map
+    loads no leaflet-geoman: it still draws the overlay (previews, problems).
     """
     mode = DRAWING_OPS.get(op, "select") if tools else "select"
     geoms = [g for g in (parcel_geometry(ws, p) for p in targets) if g is not None]
@@ -321,6 +323,7 @@ def edit_value(
         "target": target,
         "neighbours": work_to_display(near, ws.crs, gcj02=gcj02) if near else [],
         "overlay": {"sig": overlay_sig, "features": features},
+        "tools": bool(tools),
     }
 
 

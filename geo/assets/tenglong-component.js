@@ -52,7 +52,9 @@ function assets(base) {
   return load("script", base + "/leaflet.js").then(() => load("script", base + "/tenglong.js"));
 }
 
-function editAssets(base) {
+function editAssets(base, tools) {
+  // Without the drawing library (edit.tools false) tenglong-edit.js still draws the previews.
+  if (tools === false) return load("script", base + "/tenglong-edit.js");
   load("link", base + "/geoman/leaflet-geoman.css");
   return load("script", base + "/geoman/leaflet-geoman.js").then(() => load("script", base + "/tenglong-edit.js"));
 }
@@ -155,7 +157,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
   performance.mark("tl-element");
   let alive = true;
   assets(data.assets)
-    .then(() => (data.edit ? editAssets(data.assets) : null))
+    .then(() => (data.edit ? editAssets(data.assets, data.edit.tools) : null))
     .then(() => {
       if (!alive) return;
       const state = holder.__tl;

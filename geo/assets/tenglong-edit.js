@@ -10,6 +10,9 @@
  * Gaode: the server converts back), as the one-shot trigger value "edit":
  * {mode, geometry (GeoJSON, full double precision), seq}.
  *
+ * Without leaflet-geoman (data.edit.tools false: the component then loads only
+ * this file) there are no tools; the overlay is drawn all the same.
+ *
  * Modes (data.edit.mode):
  *   draw     draw a new parcel (polygon; holes with the cut tool), then "use"
  *   line     draw a split line across the selected parcel (sent when finished)
@@ -27,10 +30,13 @@
 (function (root) {
   "use strict";
   var L = root.L;
-  if (!L || !L.PM) return;
+  if (!L) return;
+  // Without leaflet-geoman (not fetched) there are no tools: the overlay
+  // (previews of lots, problems, a history version) is still drawn.
+  var PM = !!L.PM;
   // Only the layers this file creates take part in editing and snapping; the
   // map's own layers (and every other map on the page) are left alone.
-  L.PM.setOptIn(true);
+  if (PM) L.PM.setOptIn(true);
 
   var M2_PER_MU = 10000 / 15;
   // The editing panel's look (kept here: the shared tenglong.css is untouched).
@@ -181,12 +187,16 @@
   };
 
   Editor.prototype._start = function () {
-    // With opt-in a map made before or after this file gets no geoman of its own.
-    if (!this.map.pm) this.map.pm = new L.PM.Map(this.map);
     var self = this,
       map = this.map,
       e = this.edit,
       t = e.text || {};
+    if (!PM || e.tools === false) {
+      this.state.inst.measuring = false; // clicks pick parcels
+      return;
+    }
+    // With opt-in a map made before or after this file gets no geoman of its own.
+    if (!this.map.pm) this.map.pm = new L.PM.Map(this.map);
     var lang = e.lang === "en" ? "en" : "zh";
     if (lang === "zh") map.pm.setLang("tenglong-zh", ZH, "zh");
     else map.pm.setLang("tenglong-en", EN_OVERRIDE, "en");
@@ -490,6 +500,7 @@
   Editor.prototype.remove = function () {
     var map = this.map;
     try {
+      if (!map.pm) throw new Error("no tools");
       map.pm.disableDraw();
       map.pm.disableGlobalEditMode();
       map.pm.disableGlobalCutMode && map.pm.disableGlobalCutMode();
@@ -497,7 +508,7 @@
     } catch (err) {
       /* the map may already be gone */
     }
-    if (this.controls) map.pm.removeControls();
+    if (this.controls && map.pm) map.pm.removeControls();
     (this.handlers || []).forEach(function (h) {
       map.off(h[0], h[1], this);
     }, this);

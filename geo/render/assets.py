@@ -121,6 +121,8 @@ def write_static_assets(static_dir: str | os.PathLike[str]) -> list[Path]:
     dest = Path(static_dir) / STATIC_SUBDIR
     out = []
     files = asset_files()
+    # tenglong-edit.js draws the previews even without leaflet-geoman (no tools then)
+    files["tenglong-edit.js"] = ASSETS_DIR / "tenglong-edit.js"
     try:
         files.update(edit_asset_files())
     except JsAssetMissing as err:  # the map works; the editing tools say they are unavailable

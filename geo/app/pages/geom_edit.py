@@ -494,19 +494,18 @@ def page() -> None:
         problems = geom_edit.problems_of(ws, edit) if edit is not None else []
     overlay = _overlay(ws, edit, problems, c, drawn, version_geom, lang)
     with left:
-        value = None
-        if tools:
-            value = geom_edit.edit_value(
-                ws,
-                op=c["op"],
-                lang=lang,
-                gcj02=gcj02,
-                targets=targets,
-                snap_m=c.get("snap_m", 0.0),
-                overlay=overlay,
-                nonce=int(st.session_state.get(NONCE, 0)),
-                tools=tools,
-            )
+        # without the drawing library: no tools, but the previews and problems are drawn
+        value = geom_edit.edit_value(
+            ws,
+            op=c["op"],
+            lang=lang,
+            gcj02=gcj02,
+            targets=targets,
+            snap_m=c.get("snap_m", 0.0),
+            overlay=overlay,
+            nonce=int(st.session_state.get(NONCE, 0)),
+            tools=tools,
+        )
         props = map_view.show_map(
             ws,
             lang=lang,
