@@ -39,8 +39,6 @@ import datetime as dt
 import math
 import os
 import platform
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,7 +55,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from conftest import CHROMIUM_ARGS, _chromium_path  # noqa: E402
 from test_app_browser import MAP_ELEMENT, NOT_LOCAL  # noqa: E402
 
-from tests.appserver import free_port, wait_healthy  # noqa: E402
+from tests.appserver import streamlit_app  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "app_load.md"
 LOOPBACK_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -169,43 +167,9 @@ def cpu_split(server_pid: int | None) -> tuple[float, float]:
 @contextlib.contextmanager
 def serve() -> Iterator[tuple[str, int]]:
     """``streamlit run app.py`` on a free loopback port; killed on exit."""
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("TENGLONG_WORKSPACE", "TENGLONG_MODE")}
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, proc)
-            yield url, proc.pid
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+    with tempfile.TemporaryFile() as log, streamlit_app(env, log) as (url, proc):
+        yield url, proc.pid
 
 
 async def finished(page: Any, lang: str, deadline: float) -> None:

@@ -40,8 +40,6 @@ import datetime as dt
 import math
 import os
 import platform
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,7 +56,7 @@ from websockets.asyncio.client import connect
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.appserver import free_port, wait_healthy  # noqa: E402
+from tests.appserver import streamlit_app  # noqa: E402
 
 RESULTS = REPO / "bench" / "results" / "app_load.md"
 WORKSPACE = "data/fuxing.gpkg"
@@ -137,43 +135,13 @@ def serve(workspace: str = WORKSPACE, log_path: Path | None = None) -> Iterator[
 
     The server's output is copied to ``log_path`` (if given) once the server has stopped.
     """
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "TENGLONG_MODE"}
     env["TENGLONG_WORKSPACE"] = workspace
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
         try:
-            wait_healthy(f"http://127.0.0.1:{port}", proc)
-            yield port, proc.pid
+            with streamlit_app(env, log) as (url, proc):
+                yield int(url.rsplit(":", 1)[1]), proc.pid
         finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
             if log_path:
                 log.seek(0)
                 log_path.write_bytes(log.read())

@@ -41,8 +41,6 @@ import io
 import os
 import re
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,7 +56,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import CHROMIUM_ARGS, _chromium_path  # noqa: E402
 
-from tests.appserver import free_port, wait_healthy  # noqa: E402
+from tests.appserver import streamlit_app  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
 SHARE_BASE = "https://invest.example.org"
@@ -175,7 +173,6 @@ def available_sites(workspace: Path, n: int = 3) -> list[str]:
 @contextlib.contextmanager
 def serve(secret: str) -> Iterator[str]:
     """``streamlit run app.py`` on a free port with share secret ``secret``; yields its URL."""
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="tl-shots-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TENGLONG_")}
         env.update(
@@ -185,26 +182,8 @@ def serve(secret: str) -> Iterator[str]:
             TENGLONG_UPLOAD_DIR=str(Path(tmp) / "uploads"),
             PYTHONPATH=str(REPO),
         )
-        argv = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-        argv += ["--server.headless", "true", "--server.address", "127.0.0.1"]
-        argv += ["--browser.gatherUsageStats", "false"]
-        with (Path(tmp) / "server.log").open("wb") as log:
-            proc = subprocess.Popen(
-                argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, proc)
+        with (Path(tmp) / "server.log").open("wb") as log, streamlit_app(env, log) as (url, _):
             yield url
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 def settle(page: Any) -> None:

@@ -1,11 +1,20 @@
-"""Starting a real ``streamlit run`` for browser tests: a free port and a health wait."""
+"""Starting a real ``streamlit run`` for browser tests and benches."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -28,3 +37,34 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 90.
         except OSError:
             time.sleep(0.3)
     raise TimeoutError(f"streamlit did not answer at {url} within {timeout_s:.0f} s")
+
+
+@contextlib.contextmanager
+def streamlit_app(
+    env: Mapping[str, str], log: IO[bytes], *, options: Sequence[str] = ()
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``streamlit run app.py`` on a free loopback port; yields ``(url, process)``.
+
+    ``env`` is the server's whole environment, ``log`` takes its output and
+    ``options`` are more ``streamlit run`` options. The process group is
+    stopped on exit (SIGTERM, then SIGKILL after 15 s).
+    """
+    port = free_port()
+    argv = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    argv += ["--server.headless", "true", "--server.address", "127.0.0.1"]
+    argv += ["--browser.gatherUsageStats", "false", *options]
+    proc = subprocess.Popen(
+        argv, cwd=REPO, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url, proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

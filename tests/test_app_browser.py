@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,7 +24,7 @@ import geopandas as gpd
 import pytest
 
 from geo.schema import INTERNAL_FIELDS, PARCELS
-from tests.appserver import free_port, wait_healthy
+from tests.appserver import streamlit_app
 
 pytestmark = pytest.mark.browser
 
@@ -46,43 +44,11 @@ SCREEN = {"width": 1440, "height": 1500}
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run app.py`` on a free port for the whole session."""
-    port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     env = {k: v for k, v in os.environ.items() if k not in ("TENGLONG_WORKSPACE", "TENGLONG_MODE")}
     env["TENGLONG_CACHE_DIR"] = str(tmp_path_factory.mktemp("tl-cache"))  # not ~/.cache
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
+    with log.open("wb") as out, streamlit_app(env, out) as (url, _):
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")

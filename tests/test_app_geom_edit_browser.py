@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ import shapely
 from geo import jsassets
 from geo.app import geom_edit
 from geo.workspace import open_workspace
-from tests.appserver import free_port, wait_healthy
+from tests.appserver import streamlit_app
 from tests.test_app_browser import FUXING, MAP_ELEMENT, ROOT, SCREEN, map_frame, offline, settle
 
 pytestmark = [
@@ -47,45 +44,13 @@ def _serve(
     workspace: Path, tmp_path_factory: pytest.TempPathFactory, **extra: str
 ) -> Iterator[str]:
     """``streamlit run app.py`` on ``workspace`` (``extra``: more environment)."""
-    port = free_port()
     log = tmp_path_factory.mktemp("streamlit-geomedit") / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "TENGLONG_MODE"}
     env["TENGLONG_WORKSPACE"] = str(workspace)
     env["TENGLONG_CACHE_DIR"] = str(tmp_path_factory.mktemp("tl-cache"))
     env.update(extra)
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
+    with log.open("wb") as out, streamlit_app(env, out) as (url, _):
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,6 @@ data. Uploads: a session's upload folder is deleted once the session ended.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +25,7 @@ import pytest
 
 from geo import sharing
 from geo.schema import INTERNAL_FIELDS
-from tests.appserver import free_port, wait_healthy
+from tests.appserver import streamlit_app
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +44,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     Disconnected sessions are forgotten after 1 s (``server.disconnectedSessionTTL``)
     so that the upload clean-up can be seen within the test.
     """
-    port = free_port()
     uploads = tmp_path_factory.mktemp("uploads")
     log = tmp_path_factory.mktemp("streamlit-share") / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TENGLONG_")}
@@ -56,23 +52,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         TENGLONG_SHARE_SECRET=SECRET,
         TENGLONG_UPLOAD_DIR=str(uploads),
     )
-    argv = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    argv += ["--server.headless", "true", "--server.address", "127.0.0.1"]
-    argv += ["--browser.gatherUsageStats", "false", "--server.disconnectedSessionTTL", "1"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
+    ttl = ["--server.disconnectedSessionTTL", "1"]
+    with log.open("wb") as out, streamlit_app(env, out, options=ttl) as (url, _):
         yield url, uploads
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _token(**kw: Any) -> str:

@@ -10,25 +10,20 @@ preview read. A demo is copied into the session's working copy first.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 from geo.access import RoleError, require_edit
-from geo.app import state, widgets
+from geo.app import ledger_flow, state, widgets
 from geo.app.builtin_text import upload_note
-from geo.app.editing import conflict_message, storage_message
 from geo.app.i18n import Lang, md, t, t_plain
-from geo.io import DataImportError, SourceFile
+from geo.io import SourceFile
 from geo.workspace import Workspace
 
 if TYPE_CHECKING:
     from geo.io.contracts import ContractDiff
-
-PREVIEW_KEY = "contracts_preview"
-"""Session state: ``(target path, ContractDiff)`` of the last preview."""
 
 
 def _show(diff: ContractDiff, lang: Lang) -> None:
@@ -71,15 +66,7 @@ def _show(diff: ContractDiff, lang: Lang) -> None:
 def contracts_mode(ws: Workspace, lang: Lang) -> None:
     """Upload contracts, preview them, apply them in one transaction (planners only)."""
     from geo.io.contracts import apply_contracts, diff_contracts
-    from geo.store import (
-        EditConflict,
-        InvalidEditError,
-        ReadOnlyError,
-        StorageFullError,
-        StoreBusyError,
-        StoreError,
-        open_store,
-    )
+    from geo.store import InvalidEditError
 
     role = state.role()
     try:
@@ -91,53 +78,22 @@ def contracts_mode(ws: Workspace, lang: Lang) -> None:
     up = st.file_uploader(t("contracts_file", lang), type=["xlsx", "csv"], key="contracts_file")
     st.caption(md(upload_note(lang)))
     sheet = st.text_input(t("ledger_sheet", lang), key="contracts_sheet").strip() or None
-    if st.button(
-        t("ledger_preview", lang), disabled=up is None, key="contracts_go", type="primary"
-    ):
-        st.session_state.pop(PREVIEW_KEY, None)
-        try:
-            target = state.writable_path(ws.path)
-            with open_store(target, user=state.current_user(), role=role) as store:
-                diff = diff_contracts(store, SourceFile(up.name, up.getvalue()), sheet=sheet)
-        except RoleError as err:
-            st.error(t("contracts_role", lang, error=err))
-            return
-        except (DataImportError, StoreError, OSError) as err:
-            st.error(t("contracts_failed", lang, error=err))
-            return
-        st.session_state[PREVIEW_KEY] = (str(target), diff)
-    pending = st.session_state.get(PREVIEW_KEY)
-    if pending is None:
-        return
-    target, diff = pending
-    _show(diff, lang)
-    note = st.text_input(t("ledger_note", lang), key="contracts_note").strip() or None
-    if not st.button(t("ledger_apply", lang), disabled=not diff.edits, key="contracts_apply"):
-        return
-    try:
-        require_edit(state.role())
-        with open_store(target, user=state.current_user(), role=state.role()) as store:
-            result = apply_contracts(store, diff, note=note)
-    except RoleError as err:
-        st.error(t("contracts_role", lang, error=err))
-        return
-    except EditConflict as err:
-        st.session_state.pop(PREVIEW_KEY, None)
-        st.error(t("contracts_conflict", lang, detail=conflict_message(err, lang)))
-        return
-    except (StorageFullError, ReadOnlyError) as err:
-        st.error(storage_message(err, lang))
-        return
-    except (StoreBusyError, StoreError, InvalidEditError, ValueError) as err:
-        st.error(t("contracts_failed", lang, error=err))
-        return
-    st.session_state.pop(PREVIEW_KEY, None)
-    if Path(target).resolve() != Path(ws.path).resolve():
-        state.add_opened_workspace(Path(target))
-    st.session_state["import_done_message"] = t(
-        "contracts_done", lang, n=result.contracts, fields=result.fields, edit=result.edit_id
+    ledger_flow.preview_then_apply(
+        ws,
+        lang,
+        prefix="contracts",
+        ready=up is not None,
+        make_diff=lambda store: diff_contracts(
+            store, SourceFile(up.name, up.getvalue()), sheet=sheet
+        ),
+        show=_show,
+        has_changes=lambda diff: bool(diff.edits),
+        apply=lambda store, diff, note: apply_contracts(store, diff, note=note),
+        done=lambda result: t(
+            "contracts_done", lang, n=result.contracts, fields=result.fields, edit=result.edit_id
+        ),
+        apply_errors=(InvalidEditError,),
     )
-    st.rerun()
 
 
-__all__ = ["PREVIEW_KEY", "contracts_mode"]
+__all__ = ["contracts_mode"]

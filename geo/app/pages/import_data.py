@@ -27,7 +27,6 @@ command-line option such as ``--layer areas``).
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -35,9 +34,8 @@ import streamlit as st
 
 from geo import schema
 from geo.access import RoleError, require_edit
-from geo.app import session, state, widgets
+from geo.app import ledger_flow, session, state, widgets
 from geo.app.builtin_text import upload_note
-from geo.app.editing import conflict_message, storage_message
 from geo.app.i18n import Lang, md, t, t_plain
 from geo.codes import SURVEY_PRESETS
 from geo.io import (
@@ -64,7 +62,6 @@ logger = logging.getLogger(__name__)
 
 PREVIEW_KEY = "import_preview"
 DONE_KEY = "import_done_message"
-LEDGER_KEY = "ledger_preview"
 """Session state: ``(target path, LedgerDiff)`` of the last ledger preview."""
 LEDGER_TYPES = ["xlsx", "csv"]
 UPLOAD_TYPES = [
@@ -241,14 +238,6 @@ def _show_ledger(diff: LedgerDiff, lang: Lang) -> None:
 def _ledger_mode(ws: Workspace, lang: Lang) -> None:
     """Upload a ledger, preview its changes, apply them in one transaction (planners only)."""
     from geo.io.ledger import apply_ledger, diff_ledger
-    from geo.store import (
-        EditConflict,
-        ReadOnlyError,
-        StorageFullError,
-        StoreBusyError,
-        StoreError,
-        open_store,
-    )
 
     role = state.role()
     try:
@@ -262,51 +251,22 @@ def _ledger_mode(ws: Workspace, lang: Lang) -> None:
     c1, c2 = st.columns(2)
     key = c1.text_input(t("ledger_key", lang), key="ledger_key").strip() or None
     sheet = c2.text_input(t("ledger_sheet", lang), key="ledger_sheet").strip() or None
-    if st.button(t("ledger_preview", lang), disabled=up is None, key="ledger_go", type="primary"):
-        st.session_state.pop(LEDGER_KEY, None)
-        try:
-            target = state.writable_path(ws.path)
-            with open_store(target, user=state.current_user(), role=role) as store:
-                diff = diff_ledger(store, SourceFile(up.name, up.getvalue()), key=key, sheet=sheet)
-        except RoleError as err:
-            st.error(t("ledger_role", lang, error=err))
-            return
-        except (DataImportError, StoreError, OSError) as err:
-            st.error(t("ledger_failed", lang, error=err))
-            return
-        st.session_state[LEDGER_KEY] = (str(target), diff)
-    pending = st.session_state.get(LEDGER_KEY)
-    if pending is None:
-        return
-    target, diff = pending
-    _show_ledger(diff, lang)
-    note = st.text_input(t("ledger_note", lang), key="ledger_note").strip() or None
-    if not st.button(t("ledger_apply", lang), disabled=not diff.updates, key="ledger_apply"):
-        return
-    try:
-        require_edit(state.role())
-        with open_store(target, user=state.current_user(), role=state.role()) as store:
-            result = apply_ledger(store, diff, note=note)
-    except RoleError as err:
-        st.error(t("ledger_role", lang, error=err))
-        return
-    except EditConflict as err:
-        st.session_state.pop(LEDGER_KEY, None)
-        st.error(t("ledger_conflict", lang, detail=conflict_message(err, lang)))
-        return
-    except (StorageFullError, ReadOnlyError) as err:
-        st.error(storage_message(err, lang))
-        return
-    except (StoreBusyError, StoreError, DataImportError, ValueError) as err:
-        st.error(t("ledger_failed", lang, error=err))
-        return
-    st.session_state.pop(LEDGER_KEY, None)
-    if Path(target).resolve() != Path(ws.path).resolve():
-        state.add_opened_workspace(Path(target))
-    st.session_state[DONE_KEY] = t(
-        "ledger_done", lang, parcels=result.parcels, fields=result.fields, edit=result.edit_id
+    ledger_flow.preview_then_apply(
+        ws,
+        lang,
+        prefix="ledger",
+        ready=up is not None,
+        make_diff=lambda store: diff_ledger(
+            store, SourceFile(up.name, up.getvalue()), key=key, sheet=sheet
+        ),
+        show=_show_ledger,
+        has_changes=lambda diff: bool(diff.updates),
+        apply=lambda store, diff, note: apply_ledger(store, diff, note=note),
+        done=lambda result: t(
+            "ledger_done", lang, parcels=result.parcels, fields=result.fields, edit=result.edit_id
+        ),
+        apply_errors=(DataImportError,),
     )
-    st.rerun()
 
 
 def page() -> None:
