@@ -111,3 +111,34 @@ def test_bad_review_year_is_refused(bad):
 def test_no_contracts_gives_empty_frame():
     out = standard_land_review(_contracts().iloc[0:0], PARCELS, FIRMS)
     assert out.empty and list(out.columns) == list(REVIEW_COLUMNS)
+
+
+def test_planner_export_has_the_review_sheet_and_investors_none(tmp_path):
+    from pathlib import Path
+
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from geo.cli import app
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "wuan.gpkg"
+    runner = CliRunner()
+
+    def export(out, *extra):
+        args = ["export", str(demo), "--format", "xlsx", "--out", str(out), *extra]
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+        return openpyxl.load_workbook(out)
+
+    wb = export(tmp_path / "p.xlsx")
+    assert "标准地评价" in wb.sheetnames
+    sheet = wb["标准地评价"]
+    head = [c.value for c in sheet[1]]
+    assert head[:4] == ["电子监管号", "地块编号", "评价年度", "指标"]
+    results = {r[head.index("结果")] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert results and results <= {"达标", "未达标", "无数据", "未约定", None}
+    ids = {r[0] for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]}
+    wb = export(tmp_path / "v.xlsx", "--role", "investor")
+    assert "标准地评价" not in wb.sheetnames
+    values = {str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value}
+    assert not any(i in v for i in ids for v in values)
