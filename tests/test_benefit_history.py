@@ -74,3 +74,24 @@ def test_table_without_years_is_refused():
 
 def test_empty_history_gives_empty_counts():
     assert consecutive_d(pd.DataFrame(columns=list(HISTORY_COLUMNS))).empty
+
+
+def test_cli_history_for_planners_refused_for_investors(tmp_path):
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from geo.cli import app
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "hebi.gpkg"
+    runner = CliRunner()
+    out = tmp_path / "h.csv"
+    res = runner.invoke(
+        app, ["benefit", str(demo), "--history", "--format", "csv", "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    head = out.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert head[0] == "enterprise_id" and head[-1] == "consecutive_d_years"
+    assert any(h.startswith("class_") for h in head)
+    res = runner.invoke(app, ["benefit", str(demo), "--history", "--role", "investor"])
+    assert res.exit_code != 0 and "may not receive" in res.output
