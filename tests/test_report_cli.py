@@ -156,6 +156,19 @@ def test_pdf_names_the_parks_with_an_embedded_font(ws_path, tmp_path, kind):
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:] if line.strip())
 
 
+@needs_poppler
+def test_quarterly_pdf_carries_the_map(ws_path, tmp_path):
+    out = tmp_path / "q.pdf"
+    res = report(ws_path, "--kind", "quarterly", "--period", "2024Q4", "--out", out)
+    assert res.exit_code == 0, res.output
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(out)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    # one raster image at least: the map of the ledger land and the parks
+    sizes = [(int(line.split()[3]), int(line.split()[4])) for line in listing if line.strip()]
+    assert sizes and max(w for w, _ in sizes) >= 300
+
+
 def test_english_report(ws_path, tmp_path):
     out = tmp_path / "en.xlsx"
     res = report(ws_path, "--kind", "park-check", "--out", out, "--lang", "en")

@@ -176,6 +176,13 @@ def benefit(
         ),
     ] = "planner",
     summary: Annotated[bool, typer.Option(help="Output only the summary by class.")] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            help="Evaluate every year held: each firm's class per year and its consecutive "
+            "years in D as of the latest year (planner and investment roles)."
+        ),
+    ] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = (
         OutputFormat.table
     ),
@@ -226,6 +233,9 @@ def benefit(
                 f"{workspace} has no enterprises (the enterprises table is absent or empty); "
                 f"import the firms' 亩均 data first"
             )
+        if history:
+            _benefit_history(ent, cfg, role, fmt, out, console)
+            return
         result = bf.evaluate(ent, cfg, year=year)
         summ = bf.summarize(result)
         firms = bf.drop_internal(result, role=role)
@@ -257,6 +267,35 @@ def benefit(
         f"{lows['land_mu'].sum():,.1f} 亩",
         highlight=False,
     )
+
+
+def _benefit_history(
+    ent: Any, cfg: Any, role: str, fmt: OutputFormat, out: Path | None, console: Console
+) -> None:
+    """``tenglong benefit --history``: class per year and consecutive years in D."""
+    from geo.access import RESTRICTED_ROLES
+    from geo.benefit.history import class_history, consecutive_d
+
+    if role in RESTRICTED_ROLES:
+        raise _InputError(
+            f"the class history names firms; role {role!r} may not receive it "
+            f"(use --role planner or investment, or the summary without --history)"
+        )
+    hist = class_history(ent, cfg)
+    wide = hist.pivot(index="enterprise_id", columns="year", values="class")
+    wide.columns = [f"class_{y}" for y in wide.columns]
+    runs = consecutive_d(hist).set_index("enterprise_id")["consecutive_d_years"]
+    frame = wide.join(runs).reset_index().fillna("")
+    if fmt is OutputFormat.csv:
+        _write(frame_csv(frame), out, console)
+    elif fmt is OutputFormat.json:
+        payload = {"preset": cfg.name, "source": cfg.source, "role": role}
+        payload["firms"] = _records(frame)
+        _write(json.dumps(payload, ensure_ascii=False, indent=2), out, console)
+    else:
+        console.print(f"[bold]{cfg.title_zh}[/bold] / {cfg.title_en}", highlight=False)
+        console.print(f"source: {cfg.source}", highlight=False)
+        console.print(_rich_table(frame, title=f"class per year ({len(frame)} firms)"))
 
 
 # ---------------------------------------------------------------------------

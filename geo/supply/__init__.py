@@ -5,6 +5,8 @@
 - :mod:`geo.supply.idle`: :func:`idle_status` — net idle time (art. 8), the art. 14
   fee and recovery, the next step and whether it is overdue.
 - :mod:`geo.supply.cases`: the steps written to a store (audited).
+- :mod:`geo.supply.review`: :func:`standard_land_review` — the 标准地 竣工/达产
+  review of committed indicators against what was achieved.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from geo.supply.procedure import (
     load_procedure,
     plan_transition,
 )
+from geo.supply.review import REVIEW_COLUMNS, standard_land_review
 
 __all__ = [
+    "REVIEW_COLUMNS",
     "STATUS_COLUMNS",
     "TRANSITIONS",
     "ProcedureError",
@@ -31,4 +35,5 @@ __all__ = [
     "parcel_contracts",
     "plan_transition",
     "split_parcel_ids",
+    "standard_land_review",
 ]

@@ -31,6 +31,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "current_use": ("现状用地", "Current land use"),
     "contracts": ("供地合同", "Supply contracts"),
     "idle_land": ("闲置土地", "Idle land"),
+    "standard_land": ("标准地评价", "Standard-land review"),
     "provenance": ("数据说明", "Provenance"),
     "total": ("合计", "Total"),
     "level_total": ("第{level}层合计", "Level {level} total"),

@@ -231,10 +231,14 @@ def report_sheets(ctx: ExportContext, *, only: Iterable[str] | None = None) -> l
             sheets.append(current)
     if wanted("soil"):
         sheets.append(soil_sheet(ctx))
-    if wanted("contracts") or wanted("idle_land"):
-        from geo.export.report.supply import contracts_sheet, idle_sheet
+    if wanted("contracts") or wanted("idle_land") or wanted("standard_land"):
+        from geo.export.report.supply import contracts_sheet, idle_sheet, standard_land_sheet
 
-        for key, build in (("contracts", contracts_sheet), ("idle_land", idle_sheet)):
+        for key, build in (
+            ("contracts", contracts_sheet),
+            ("idle_land", idle_sheet),
+            ("standard_land", standard_land_sheet),
+        ):
             sheet = build(ctx) if wanted(key) else None
             if sheet is not None:
                 sheets.append(sheet)

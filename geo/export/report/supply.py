@@ -183,4 +183,80 @@ def idle_sheet(ctx: ExportContext) -> Sheet | None:
     return Sheet("idle_land", t("idle_land", lang), frame, columns, note=note)
 
 
-__all__ = ["contracts_sheet", "idle_sheet"]
+def standard_land_sheet(ctx: ExportContext) -> Sheet | None:
+    """Sheet 标准地评价: :func:`geo.supply.standard_land_review` of every contract in scope."""
+    if ctx.role in RESTRICTED_ROLES:
+        return None
+    contracts = _table(ctx, "contracts")
+    if contracts is None:
+        return None
+    from geo.supply import standard_land_review
+    from geo.supply.review import INDICATORS
+    from geo.workspace import empty_table
+
+    contracts = contracts[_in_scope(ctx, contracts["parcel_ids"])]
+    enterprises = ctx.tables.get("enterprises")
+    review = standard_land_review(
+        contracts,
+        ctx.parcels,
+        enterprises if enterprises is not None else empty_table("enterprises"),
+    )
+    if not len(review):
+        return None
+    zh = ctx.lang == "zh"
+    names = {col: (z if zh else e) for col, z, e, _unit, _h in INDICATORS}
+    results = {
+        "pass": ("达标", "pass"),
+        "short": ("未达标", "short"),
+        "no data": ("无数据", "no data"),
+        "not committed": ("未约定", "not committed"),
+    }
+    frame = pd.DataFrame(
+        {
+            "contract_id": review["contract_id"].astype(str),
+            "parcel_ids": review["parcel_ids"].astype(str),
+            "review_year": pd.to_numeric(review["review_year"], errors="coerce"),
+            "indicator": [names[v] for v in review["indicator"]],
+            "unit": review["unit"].astype(str),
+            "committed_value": pd.to_numeric(review["committed_value"], errors="coerce"),
+            "achieved_value": pd.to_numeric(review["achieved_value"], errors="coerce"),
+            "shortfall_value": pd.to_numeric(review["shortfall_value"], errors="coerce"),
+            "result": [results[v][0 if zh else 1] for v in review["result"]],
+            "basis": review["basis"].astype(str),
+        }
+    ).reset_index(drop=True)
+    heads = {
+        "contract_id": ("电子监管号", "supervision number"),
+        "parcel_ids": ("地块编号", "parcel IDs"),
+        "review_year": ("评价年度", "review year"),
+        "indicator": ("指标", "indicator"),
+        "unit": ("单位", "unit"),
+        "committed_value": ("约定值", "committed"),
+        "achieved_value": ("实际值", "achieved"),
+        "shortfall_value": ("差额", "shortfall"),
+        "result": ("结果", "result"),
+        "basis": ("实际值来源", "achieved from"),
+    }
+    kinds = {
+        "review_year": "int",
+        "committed_value": "number",
+        "achieved_value": "number",
+        "shortfall_value": "number",
+    }
+    columns = [Col(k, v[0] if zh else v[1], kinds.get(k, "text")) for k, v in heads.items()]
+    note = (
+        "标准地竣工/达产评价：评价年度为实际竣工年度；投资强度=约定值×地块已投资比例，"
+        "容积率=地块容积率（按面积加权），亩均税收=当年企业税收÷地块面积，"
+        "单位能耗=当年企业能耗÷增加值；无法计算者记为无数据"
+        if zh
+        else "Standard-land review in the year of completion: investment = committed x the "
+        "parcels' invested share; FAR = the parcels' FAR (area-weighted); tax per mu = the "
+        "year's enterprise tax / parcel area; energy intensity = energy use / value added; "
+        "what cannot be computed is 'no data'"
+    )
+    return Sheet(
+        "standard_land", t("standard_land", ctx.lang), frame, columns, total=False, note=note
+    )
+
+
+__all__ = ["contracts_sheet", "idle_sheet", "standard_land_sheet"]
