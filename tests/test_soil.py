@@ -86,6 +86,14 @@ def test_investigated_parcels_are_not_flagged():
     assert soil_flags(p)["parcel_id"].tolist() == ["todo"]
 
 
+def test_a_boolean_investigated_column_is_honoured():
+    # Every value a plain boolean: the column's dtype is bool, not object.
+    p = parcels(
+        [("done", True, "070101"), ("todo", True, "070101")], soil_investigated=[True, False]
+    )
+    assert soil_flags(p)["parcel_id"].tolist() == ["todo"]
+
+
 def test_text_and_numeric_flags_are_read():
     assert [as_bool(v) for v in (1, "1", "true", "是", 0, "no", "", None)] == [
         True, True, True, True, False, False, False, None,

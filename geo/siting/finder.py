@@ -34,9 +34,11 @@ Fit (匹配度)
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -237,53 +239,85 @@ def _join_unique(values: Iterable[str]) -> str:
     return "、".join(seen)
 
 
+def _first_per_group(group: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Per group 0..n-1: the row (of the sorted ``group``) first where ``mask`` holds, else -1."""
+    out = np.full(n, -1, dtype=np.int64)
+    rows = np.flatnonzero(mask)
+    g, first = np.unique(group[rows], return_index=True)
+    out[g] = rows[first]
+    return out
+
+
 def site_places(sites: pd.DataFrame, where: pd.DataFrame) -> pd.DataFrame:
     """Where each site lies, from where its member parcels lie (:func:`places`).
 
-    ``place_ids`` and ``target_industries`` are those of every member; the
-    named place is the largest member's; road and green-space distances are
-    the nearest member's.
+    ``place_ids`` and ``target_industries`` are those of every member, in
+    member order; the named place is the first member's that lies in one;
+    road and green-space distances are the nearest member's. Members are
+    matched by position (one pass over every member of every site, no
+    per-site table lookups): a million parcels take seconds, not minutes.
 
     Returns
     -------
     pandas.DataFrame
         ``site_id`` and :data:`PLACE_COLUMNS` less ``parcel_id``, one row per site.
     """
-    pos = where.set_index(where["parcel_id"].astype(str))
-    rows = []
-    for sid, members in zip(sites["site_id"], sites["member_ids"], strict=True):
-        m = pos.loc[[x for x in members if x in pos.index]]
-        if m.empty:
-            rows.append({"site_id": sid, "place_ids": ()})
-            continue
-        first = m.iloc[0]
-        placed = m[m["place_id"].notna()]
-        if len(placed):
-            first = placed.iloc[0]
-        ids: dict[str, None] = {}
-        for p in m["place_ids"]:
-            for a in p:
-                ids[a] = None
-        row = {k: first[k] for k in ("place_id", "place_name", "place_name_en", "place_kind")}
-        row.update(site_id=sid, place_ids=tuple(ids))
-        row["target_industries"] = _join_unique(m["target_industries"].fillna(""))
-        for kind in ("road", "green"):
-            d = pd.to_numeric(m[f"{kind}_dist_m"], errors="coerce")
-            if d.notna().any():
-                best = m.loc[d.idxmin()] if m.index.is_unique else m.iloc[int(np.nanargmin(d))]
-                row[f"{kind}_dist_m"] = float(d.min())
-                row[f"{kind}_name"] = best[f"{kind}_name"]
-                if kind == "green":
-                    row["green_name_en"] = best.get("green_name_en")
-            else:
-                row[f"{kind}_dist_m"] = np.nan
-        rows.append(row)
-    out = pd.DataFrame(rows)
     cols = ["site_id", *[c for c in PLACE_COLUMNS if c != "parcel_id"]]
-    for c in cols:
-        if c not in out.columns:
-            out[c] = None
-    return out[cols]
+    n = len(sites)
+    members = sites["member_ids"].tolist()
+    lens = np.fromiter((len(m) for m in members), dtype=np.int64, count=n)
+    flat = np.fromiter(itertools.chain.from_iterable(members), dtype=object, count=int(lens.sum()))
+    w = where.drop_duplicates("parcel_id").reset_index(drop=True)
+    pos = pd.Index(w["parcel_id"].astype(str)).get_indexer(flat.astype(str))
+    group = np.repeat(np.arange(n), lens)
+    found = pos >= 0
+    group, pos = group[found], pos[found]
+    out: dict[str, Any] = {"site_id": sites["site_id"].to_numpy()}
+    nan = np.full(n, np.nan, dtype=object)
+
+    placed = w["place_id"].notna().to_numpy()[pos]
+    any_row = _first_per_group(group, np.ones(len(group), dtype=bool), n)
+    first = _first_per_group(group, placed, n)
+    first = np.where(first >= 0, first, any_row)
+    has = first >= 0
+    for k in ("place_id", "place_name", "place_name_en", "place_kind"):
+        col = nan.copy()
+        col[has] = w[k].to_numpy(dtype=object)[pos[first[has]]]
+        out[k] = col
+
+    place_ids: list[tuple[str, ...]] = [()] * n
+    industries = nan.copy()
+    p_ids = w["place_ids"].to_numpy(dtype=object)[pos]
+    inds = w["target_industries"].fillna("").to_numpy(dtype=object)[pos]
+    starts = np.searchsorted(group, np.arange(n + 1))
+    joined: dict[Any, str] = {}
+    for s in np.flatnonzero(has):
+        a, b = starts[s], starts[s + 1]
+        if b - a == 1:  # most sites are one parcel
+            place_ids[s] = tuple(p_ids[a])
+            v = inds[a]
+            if v not in joined:
+                joined[v] = _join_unique([v])
+            industries[s] = joined[v]
+        else:
+            place_ids[s] = tuple(dict.fromkeys(x for p in p_ids[a:b] for x in p))
+            industries[s] = _join_unique(inds[a:b])
+    out["place_ids"] = pd.Series(place_ids, dtype=object).to_numpy()
+    out["target_industries"] = industries
+
+    for kind in ("road", "green"):
+        d = pd.to_numeric(w[f"{kind}_dist_m"], errors="coerce").to_numpy(dtype=float)[pos]
+        best_d = np.full(n, np.inf)
+        np.fmin.at(best_d, group, np.where(np.isnan(d), np.inf, d))
+        reached = np.isfinite(best_d)
+        best = _first_per_group(group, d == best_d[group], n)
+        out[f"{kind}_dist_m"] = np.where(reached, best_d, np.nan)
+        names = [f"{kind}_name", *(["green_name_en"] if kind == "green" else [])]
+        for name in names:
+            col = nan.copy()
+            col[reached] = w[name].to_numpy(dtype=object)[pos[best[reached]]]
+            out[name] = col
+    return pd.DataFrame(out)[cols]
 
 
 def candidate_sites(
