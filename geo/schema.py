@@ -310,6 +310,9 @@ ENTERPRISES = Table(
         Column("rd_wan", "float", "研发经费", "R&D spending", unit="万元"),
         Column("employees", "int", "从业人员", "employees", unit="人"),
         Column("electricity_mwh", "float", "用电量", "electricity", unit="MWh"),
+        Column("industry_code", "str", "行业代码", "industry code (GB/T 4754)", False),
+        Column("production_year", "int", "投产年份", "first year of production", False),
+        Column("not_evaluated", "bool", "不适合评价", "not suited to evaluation", False),
     ),
 )
 

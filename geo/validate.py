@@ -109,7 +109,11 @@ def _check_key(name: str, df: pd.DataFrame, spec: Table, ids: pd.Series) -> list
                 name, rid, spec.key, "empty_id", f"{spec.key} is empty; give every row a unique id"
             )
         )
-    group_cols = [spec.key] + (["version"] if name == "areas" and "version" in df.columns else [])
+    group_cols = [spec.key]
+    if name == "areas" and "version" in df.columns:
+        group_cols.append("version")
+    if name == "enterprises" and "year" in df.columns:  # one row per firm and year
+        group_cols.append("year")
     dup = df.duplicated(subset=group_cols, keep=False) & ~empty
     for rid in sorted(set(ids[dup])):
         out.append(
@@ -119,7 +123,7 @@ def _check_key(name: str, df: pd.DataFrame, spec: Table, ids: pd.Series) -> list
                 spec.key,
                 "duplicate_id",
                 f"{spec.key} {rid!r} occurs {int((key == rid).sum())} times; ids must be unique"
-                + (" per version" if len(group_cols) > 1 else ""),
+                + (f" per {group_cols[1]}" if len(group_cols) > 1 else ""),
             )
         )
     return out

@@ -95,3 +95,13 @@ def test_cli_history_for_planners_refused_for_investors(tmp_path):
     assert any(h.startswith("class_") for h in head)
     res = runner.invoke(app, ["benefit", str(demo), "--history", "--role", "investor"])
     assert res.exit_code != 0 and "may not receive" in res.output
+
+
+def test_an_enterprise_may_repeat_across_years_but_not_within_one():
+    from geo.validate import validate_table
+
+    e = pd.DataFrame([row("E", 2022, 1.0), row("E", 2023, 1.0)])
+    assert not [p for p in validate_table("enterprises", e) if p.code == "duplicate_id"]
+    twice = pd.DataFrame([row("E", 2023, 1.0), row("E", 2023, 2.0)])
+    (dup,) = [p for p in validate_table("enterprises", twice) if p.code == "duplicate_id"]
+    assert "per year" in dup.message

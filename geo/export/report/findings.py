@@ -185,6 +185,120 @@ def benefit_sheets(ctx: ExportContext) -> list[Sheet]:
     return sheets
 
 
+def benefit_history_sheets(ctx: ExportContext) -> list[Sheet]:
+    """Sheets 亩均历年 (class per year, years in a row in D) and 差别化措施 (yearly surcharges).
+
+    Only when the enterprises hold two years or more, and never for investors or
+    the public. The surcharge sheet needs a measures configuration named by the
+    workspace's ``benefit_measures`` meta key (e.g. ``haining_2025``).
+    """
+    from geo.benefit import DEFAULT_PRESET, BenefitConfigError, BenefitInputError
+    from geo.benefit.history import class_history, d_runs
+    from geo.benefit.measures import load_measures, yearly_surcharges
+
+    ent = ctx.tables.get("enterprises")
+    if ctx.restricted or ent is None or "year" not in ent.columns:
+        return []
+    if ctx.site_id is not None or ctx.area_id is not None:
+        ids = set(ctx.scope_parcels["parcel_id"].astype(str))
+        ent = ent[ent["parcel_id"].astype(str).isin(ids)]
+    if pd.to_numeric(ent["year"], errors="coerce").nunique() < 2:
+        return []
+    lang, zh = ctx.lang, ctx.lang == "zh"
+    try:
+        hist = class_history(ent, DEFAULT_PRESET)
+    except (BenefitInputError, BenefitConfigError) as err:
+        return [_note_sheet("benefit_history", lang, f"亩均历年无法计算 / not evaluated: {err}")]
+    hist = hist.assign(consecutive_d_years=d_runs(hist))
+    years = sorted(int(y) for y in hist["year"].unique())
+    wide = hist.pivot(index="enterprise_id", columns="year", values="class")
+    latest = hist[hist["year"] == years[-1]].set_index("enterprise_id")["consecutive_d_years"]
+    frame = pd.DataFrame({"enterprise_id": [str(i) for i in wide.index]})
+    if ctx.role == "planner":
+        names = ent.drop_duplicates("enterprise_id", keep="last").set_index("enterprise_id")
+        frame["name"] = (
+            [None if pd.isna(v) else str(v) for v in names["name"].reindex(wide.index)]
+            if "name" in names.columns
+            else None
+        )
+    for y in years:
+        frame[f"class_{y}"] = [None if pd.isna(v) else str(v) for v in wide[y]]
+    frame["consecutive_d_years"] = [int(latest.get(i, 0)) for i in wide.index]
+    cols = [Col("enterprise_id", header("enterprise_id", lang, table="enterprises"))]
+    if "name" in frame.columns:
+        cols.append(Col("name", header("name", lang, table="enterprises")))
+    cols += [Col(f"class_{y}", f"{y}年类别" if zh else f"class {y}") for y in years]
+    cols.append(
+        Col(
+            "consecutive_d_years",
+            f"截至{years[-1]}年连续D类年数" if zh else f"years in a row in D to {years[-1]}",
+            "int",
+        )
+    )
+    note = (
+        f"预设 {ctx_preset_title(lang)}，逐年评价；未参评年度中断连续D类计数"
+        if zh
+        else f"preset {ctx_preset_title(lang)}, every year evaluated; a year not evaluated "
+        "ends a run of D years"
+    )
+    sheets = [
+        Sheet("benefit_history", t("benefit_history", lang), frame, cols, total=False, note=note)
+    ]
+    name = str(ctx.meta.get("benefit_measures") or "")
+    if not name:
+        return sheets
+    try:
+        mcfg = load_measures(name)
+        sur = yearly_surcharges(hist.drop(columns="consecutive_d_years"), ent, mcfg)
+    except (BenefitInputError, BenefitConfigError) as err:
+        sheets.append(
+            _note_sheet("benefit_surcharges", lang, f"差别化措施无法计算 / not computed: {err}")
+        )
+        return sheets
+    labels = {m.key: (m.zh if zh else m.en) for m in mcfg.measures}
+    s = sur[sur["amount_yuan"].fillna(0) > 0]
+    sframe = pd.DataFrame(
+        {
+            "enterprise_id": s["enterprise_id"].astype(str),
+            "year": s["year"].astype(int),
+            "class": s["class"].astype(str),
+            "consecutive_d_years": s["consecutive_d_years"].astype(int),
+            "measure": [labels[k] for k in s["measure"]],
+            "rate": s["rate"].astype(float),
+            "unit": s["unit"].astype(str),
+            "quantity": s["quantity"].astype(float),
+            "quantity_unit": s["quantity_unit"].astype(str),
+            "amount_wan": s["amount_wan"].astype(float),
+        }
+    ).reset_index(drop=True)
+    heads = {
+        "enterprise_id": (header("enterprise_id", lang, table="enterprises"), "text", False),
+        "year": ("年度" if zh else "year", "year", False),
+        "class": ("类别" if zh else "class", "text", False),
+        "consecutive_d_years": ("连续D类年数" if zh else "years in a row in D", "int", False),
+        "measure": ("措施" if zh else "measure", "text", False),
+        "rate": ("标准" if zh else "rate", "number", False),
+        "unit": ("单位" if zh else "unit", "text", False),
+        "quantity": ("用量" if zh else "quantity", "number", False),
+        "quantity_unit": ("用量单位" if zh else "quantity unit", "text", False),
+        "amount_wan": ("金额 (万元)" if zh else "amount (10k yuan)", "number", True),
+    }
+    scols = [Col(k, h, kind, summ) for k, (h, kind, summ) in heads.items()]
+    verified = (
+        "" if mcfg.verified else ("（二手来源，待核）" if zh else " (secondary source, verify)")
+    )
+    snote = (
+        f"{mcfg.title_zh}；来源：{mcfg.source} {mcfg.url}{verified}；金额=标准×当年用量"
+        if zh
+        else f"{mcfg.title_en}; source: {mcfg.source} {mcfg.url}{verified}; amount = rate x "
+        "the year's use"
+    )
+    sheets.append(
+        Sheet("benefit_surcharges", t("benefit_surcharges", lang), sframe, scols, note=snote)
+    )
+    return sheets
+
+
 def ctx_preset_title(lang: str) -> str:
     """Title of the default 亩均 preset (what :func:`geo.benefit.evaluate` uses)."""
     from geo.benefit import DEFAULT_PRESET, load_preset

@@ -27,6 +27,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "parcels": ("地块清单", "Parcels"),
     "benefit_classes": ("亩均分类", "Per-mu classes"),
     "benefit_firms": ("亩均企业", "Per-mu firms"),
+    "benefit_history": ("亩均历年", "Per-mu classes by year"),
+    "benefit_surcharges": ("差别化措施", "Differentiated surcharges"),
     "soil": ("土壤门槛", "Soil gate"),
     "current_use": ("现状用地", "Current land use"),
     "contracts": ("供地合同", "Supply contracts"),

@@ -11,7 +11,7 @@ import pandas as pd
 import geo
 from geo.crs import M2_PER_MU, m2_to_ha, m2_to_mu
 from geo.export._context import ExportContext, sha256_file
-from geo.export.report.findings import benefit_sheets, soil_sheet
+from geo.export.report.findings import benefit_history_sheets, benefit_sheets, soil_sheet
 from geo.export.report.labels import header, t
 from geo.export.report.release import by_area_sheet, by_dim_sheet, parcel_sheet, release_by
 from geo.export.report.sheet import Col, Sheet
@@ -223,6 +223,8 @@ def report_sheets(ctx: ExportContext, *, only: Iterable[str] | None = None) -> l
         sheets.append(parcel_sheet(ctx))
     if wanted("benefit_classes") or wanted("benefit_firms"):
         sheets += [s for s in benefit_sheets(ctx) if wanted(s.key) or s.key == "benefit_classes"]
+    if wanted("benefit_history") or wanted("benefit_surcharges"):
+        sheets += [s for s in benefit_history_sheets(ctx) if wanted(s.key)]
     if wanted("current_use"):
         from geo.export.report.current_use import current_use_sheet
 
