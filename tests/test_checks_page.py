@@ -47,11 +47,22 @@ def _total_table(at) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("lang", "title", "heads", "total"),
     [
-        ("zh", "检查与监管", ["批供用台账", "闲置土地", "尚可供应年限", "今日检查结果"], "合计"),
+        (
+            "zh",
+            "检查与监管",
+            ["批供用台账", "闲置土地", "尚可供应年限", "标准地竣工/达产评价", "今日检查结果"],
+            "合计",
+        ),
         (
             "en",
             "Checks and supervision",
-            ["Supply ledgers", "Idle land", "Years of supply left", "Today's check findings"],
+            [
+                "Supply ledgers",
+                "Idle land",
+                "Years of supply left",
+                "Standard-land review at completion",
+                "Today's check findings",
+            ],
             "Total",
         ),
     ],
@@ -135,6 +146,31 @@ def test_investors_never_get_the_page(monkeypatch):
 def test_the_investment_officer_gets_the_page(monkeypatch):
     at = run(monkeypatch, state={"role": "investment"})
     assert at.title[0].value == "检查与监管" and len(at.dataframe) >= 3
+    # the 标准地 review shows contracts: planners only
+    assert "标准地竣工/达产评价" not in [s.value for s in at.subheader]
+    assert not any("电子监管号" in df.value.columns for df in at.dataframe)
+
+
+def test_the_standard_land_review_counts_and_the_short_only_filter(monkeypatch):
+    from geo.supply import standard_land_review
+
+    ws = open_workspace(FUXING, validate=False)
+    review = standard_land_review(ws["contracts"], ws.parcels, ws["enterprises"])
+    done = review[review["review_year"].notna()]
+    at = run(monkeypatch, lang="en")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["contracts completed"] == f"{done['contract_id'].nunique():,}"
+    assert metrics["indicators short"] == f"{int((done['result'] == 'short').sum()):,}"
+    assert int((done["result"] == "short").sum()) > 0 and int((done["result"] == "pass").sum()) > 0
+    table = next(df.value for df in at.dataframe if "supervision number" in df.value.columns)
+    assert len(table) == int((done["result"] != "not committed").sum())
+    at.toggle(key="sl_short_only").set_value(True).run()
+    table = next(df.value for df in at.dataframe if "supervision number" in df.value.columns)
+    assert set(table["result"]) == {"short"} and len(table) == int(
+        (done["result"] == "short").sum()
+    )
+    short = done[done["result"] == "short"]
+    assert (pd.to_numeric(short["shortfall_value"]) > 0).all()
 
 
 def _export_page(monkeypatch, lang: str, state: dict | None = None) -> AppTest:
@@ -173,3 +209,9 @@ def test_the_export_page_makes_the_supervision_reports_for_planners(monkeypatch,
 def test_the_investment_officer_gets_no_supervision_report(monkeypatch):
     at = _export_page(monkeypatch, "zh", {"role": "investment"})
     assert not at.subheader and "rep_go" not in [b.key for b in at.button]
+
+
+def test_no_completed_contract_says_so_instead_of_an_empty_table(monkeypatch):
+    at = run(monkeypatch, workspace=ROOT / "data" / "choujiang.gpkg", lang="en")
+    assert any("None of the 12 supply contracts is completed" in i.value for i in at.info)
+    assert not any("supervision number" in df.value.columns for df in at.dataframe)

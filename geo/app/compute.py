@@ -314,6 +314,19 @@ def _benefit(
     return benefit.evaluate(_ws["enterprises"], benefit_config(preset, nested))
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _benefit_history(_ws: Workspace, key: WorkspaceKey, preset: str) -> pd.DataFrame:
+    from geo.benefit.history import class_history, d_runs
+
+    hist = class_history(_ws["enterprises"], benefit.load_preset(preset))
+    return hist.assign(consecutive_d_years=d_runs(hist))
+
+
+def benefit_history(ws: Workspace, preset: str) -> pd.DataFrame:
+    """:func:`geo.benefit.history.class_history` with each row's run of D years, cached."""
+    return _benefit_history(ws, state.ws_key(ws), preset)
+
+
 def benefit_result(
     ws: Workspace, preset: str, weights: dict[str, dict[str, float]] | None = None
 ) -> pd.DataFrame:

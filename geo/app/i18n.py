@@ -531,9 +531,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Guangyao sites.",
     ),
     "preset_not_local": (
-        "本地没有亩均评价预设：以 {preset} 为示例（浙江的评价办法），请换成本地的指标和基准值。",
-        "No local preset: {preset} (a Zhejiang scheme) is used as an example; replace it with "
-        "your province's indicators and benchmarks.",
+        "本地没有亩均评价预设：以 {preset} 为示例（{province_zh}的评价办法），"
+        "请换成本地的指标和基准值。",
+        "No local preset: {preset} (a {province_en} scheme) is used as an example; replace it "
+        "with your province's indicators and benchmarks.",
     ),
     "sites_open_wuan": ("打开武安工作空间", "Open the Wu'an workspace"),
     "site": ("厂区", "Site"),
@@ -1219,3 +1220,8 @@ def term(value: object, lang: Lang = "zh") -> str:
 from geo.app.i18n_checks import CHECKS_STRINGS  # noqa: E402
 
 STRINGS.update(CHECKS_STRINGS)
+
+# The 亩均 page's years section (geo/app/i18n_benefit.py).
+from geo.app.i18n_benefit import BENEFIT_STRINGS  # noqa: E402
+
+STRINGS.update(BENEFIT_STRINGS)

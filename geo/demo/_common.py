@@ -662,10 +662,17 @@ def write_workspace(
     from geo.demo.supply import supply_tables
 
     path = Path(out_dir) / f"{stem}.gpkg"
-    tables = {
-        **tables,
-        **supply_tables(tables["parcels"], stem=stem, adcode=str(meta.get("adcode", "000000"))),
-    }
+    supply = supply_tables(tables["parcels"], stem=stem, adcode=str(meta.get("adcode", "000000")))
+    achieved = supply.pop("achieved")
+    parcels = tables["parcels"]
+    if len(achieved):  # the completed contracts' FAR and investment made (标准地 review)
+        parcels = parcels.copy()
+        by_id = achieved.drop_duplicates("parcel_id").set_index("parcel_id")
+        pid = parcels["parcel_id"].astype(str)
+        for col in ("far", "invested_share"):
+            if col not in parcels.columns:
+                parcels[col] = pid.map(by_id[col]).astype("float64")
+    tables = {**tables, "parcels": parcels, **supply}
     return save_workspace(tables, path, meta={k: str(v) for k, v in meta.items()})
 
 

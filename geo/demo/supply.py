@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from geo.supply.contracts import join_parcel_ids
+from geo.supply.contracts import join_parcel_ids, split_parcel_ids
 
 REFERENCE_DAY = pd.Timestamp("2025-06-30")
 """The day the invented records are "as of": no date after it."""
@@ -124,7 +124,9 @@ def supply_tables(parcels: pd.DataFrame, *, stem: str, adcode: str) -> dict[str,
         if started is None and status in ("supplied", "idle") and len(members) == 1 and late:
             not_started.append((members[0], cid, agreed_start, float(price)))
     cases, exemptions = _cases(rng, not_started)
+    achieved = _achieved(contracts)
     return {
+        "achieved": achieved,
         "contracts": pd.DataFrame(contracts),
         "idle_cases": pd.DataFrame(
             cases,
@@ -149,6 +151,24 @@ def supply_tables(parcels: pd.DataFrame, *, stem: str, adcode: str) -> dict[str,
             columns=["exemption_id", "case_id", "cause", "cause_text", "from_on", "to_on"],
         ),
     }
+
+
+def _achieved(contracts: list[dict[str, object]]) -> pd.DataFrame:
+    """What the parcels of completed contracts achieved: ``far`` and ``invested_share``.
+
+    For the 标准地 review (:func:`geo.supply.standard_land_review`): a FAR of
+    0.8–1.15 × the committed one and 70–110 % of the committed investment
+    made, drawn from a generator of their own (the contracts stay as they were).
+    """
+    completed = [c for c in contracts if c["completed_on"] is not None]
+    rng = np.random.default_rng(zlib.crc32(str(len(contracts)).encode()) + len(completed))
+    rows = []
+    for c in completed:
+        far = round(float(c["far"]) * float(rng.uniform(0.8, 1.15)), 2)  # type: ignore[arg-type]
+        share = round(float(rng.uniform(0.7, 1.1)), 2)
+        for pid in split_parcel_ids(c["parcel_ids"]):
+            rows.append({"parcel_id": pid, "far": far, "invested_share": share})
+    return pd.DataFrame(rows, columns=["parcel_id", "far", "invested_share"])
 
 
 def _cases(

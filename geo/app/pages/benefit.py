@@ -27,8 +27,14 @@ def _class_label(c: object, lang: Lang) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
-PRESET_PROVINCES: dict[str, str] = {"huangyan_2021": "33", "huangyan_2022": "33"}
+PRESET_PROVINCES: dict[str, str] = {
+    "huangyan_2021": "33",
+    "huangyan_2022": "33",
+    "huaian_2024": "32",
+}
 """The province (first two digits of the adcode) a shipped preset was published for."""
+
+PROVINCE_NAMES: dict[str, tuple[str, str]] = {"32": ("江苏", "Jiangsu"), "33": ("浙江", "Zhejiang")}
 
 
 def _preset_title(name: str, lang: Lang) -> str:
@@ -107,7 +113,14 @@ def page() -> None:
     if local and adcode and not adcode.startswith(local):
         # a caption beside the preset, not a banner: the map stays above the fold
         c2.caption(
-            ":material/info: " + t("preset_not_local", lang, preset=_preset_title(preset, lang))
+            ":material/info: "
+            + t(
+                "preset_not_local",
+                lang,
+                preset=_preset_title(preset, lang),
+                province_zh=PROVINCE_NAMES[local][0],
+                province_en=PROVINCE_NAMES[local][1],
+            )
         )
     weights = _weights(preset, lang)
     try:
@@ -190,6 +203,7 @@ def page() -> None:
         },
         height=320,
     )
+    _years_section(ws, preset, lang)
     st.subheader(t("low_eff_title", lang))
     cand = benefit.low_efficiency_candidates(ws.parcels, result)
     if cand.empty:
@@ -219,6 +233,122 @@ def page() -> None:
         mime="text/csv",
         key="lowe_csv",
     )
+
+
+def _years_section(ws: Workspace, preset: str, lang: Lang) -> None:
+    """历年: each firm's class per year, its run of D years, and the 差别化 surcharges."""
+    from geo.benefit.measures import list_measures, load_measures, yearly_surcharges
+
+    st.subheader(t("bh_title", lang))
+    ent = ws["enterprises"]
+    years = sorted(pd.to_numeric(ent.get("year"), errors="coerce").dropna().astype(int).unique())
+    if len(years) < 2:
+        st.caption(t("bh_one_year", lang, year=years[0] if years else "—"))
+        return
+    try:
+        hist = compute.benefit_history(ws, preset)
+    except (benefit.BenefitInputError, benefit.BenefitConfigError) as err:
+        st.error(t("bh_error", lang, error=err))
+        return
+    latest = years[-1]
+    st.caption(t("bh_caption", lang, years=f"{years[0]}–{latest}", latest=latest))
+    wide = hist.pivot(index="enterprise_id", columns="year", values="class")
+    runs = hist[hist["year"] == latest].set_index("enterprise_id")["consecutive_d_years"]
+    names = ent.drop_duplicates("enterprise_id", keep="last").set_index("enterprise_id")
+    frame = pd.DataFrame({"enterprise_id": wide.index.astype(str)})
+    if "name" in names.columns:
+        frame["name"] = names["name"].reindex(wide.index).to_numpy()
+    labels = {"enterprise_id": t("col_enterprise_id", lang), "name": t("col_firm", lang)}
+    for y in years:
+        frame[f"class_{y}"] = wide[y].to_numpy()
+        labels[f"class_{y}"] = t("bh_class_year", lang, year=y)
+    frame["consecutive_d_years"] = [int(runs.get(i, 0)) for i in wide.index]
+    labels["consecutive_d_years"] = t("bh_d_years", lang)
+    frame = frame.sort_values(
+        ["consecutive_d_years", "enterprise_id"], ascending=[False, True], kind="stable"
+    )
+    n_d = int((frame[f"class_{latest}"] == "D").sum())
+    n_3 = int((frame["consecutive_d_years"] >= 3).sum())
+    st.markdown(t("bh_runs", lang, latest=latest, n_d=n_d, n_3=n_3))
+    widgets.table(frame, labels, height=280, key="benefit_history")
+    st.download_button(
+        t("bh_download", lang),
+        frame_csv(frame).encode("utf-8-sig"),
+        file_name=f"{ws.path.stem}_benefit_history.csv",
+        mime="text/csv",
+        key="bh_csv",
+    )
+    names_m = list_measures()
+    default = str(ws.meta.get("benefit_measures") or "")
+    options = ["", *names_m]
+    choice = st.selectbox(
+        t("bh_measures", lang),
+        options,
+        index=options.index(default) if default in options else 0,
+        format_func=lambda n: t("bh_measures_none", lang) if not n else _measures_title(n, lang),
+        key="benefit_measures",
+    )
+    if not choice:
+        return
+    mcfg = load_measures(choice)
+    st.caption(
+        f"{t('bh_measures_source', lang)}: {widgets.md(mcfg.source)} · {widgets.md(mcfg.url)}"
+        + ("" if mcfg.verified else f" — {t('bh_unverified', lang)}")
+    )
+    try:
+        sur = yearly_surcharges(hist.drop(columns="consecutive_d_years"), ent, mcfg)
+    except benefit.BenefitInputError as err:
+        st.error(t("bh_error", lang, error=err))
+        return
+    by_year = (
+        sur.groupby("year", as_index=False)
+        .agg(
+            firms_paying=("amount_yuan", lambda v: int((v.fillna(0) > 0).sum())),
+            amount_wan=("amount_wan", "sum"),
+        )
+        .sort_values("year")
+    )
+    st.markdown(f"**{t('bh_by_year', lang)}**")
+    widgets.table(
+        by_year,
+        {
+            "year": t("bh_year", lang),
+            "firms_paying": t("bh_firms_paying", lang),
+            "amount_wan": t("bh_amount_wan", lang),
+        },
+        formats={"amount_wan": "%.1f"},
+        key="bh_by_year",
+    )
+    paying = sur[sur["amount_yuan"].fillna(0) > 0].sort_values(
+        ["year", "amount_yuan"], ascending=[False, False], kind="stable"
+    )
+    st.markdown(f"**{t('bh_paying', lang)}**")
+    widgets.table(
+        paying.assign(
+            rate_text=[f"{r:g} {u}" for r, u in zip(paying["rate"], paying["unit"], strict=True)]
+        ),
+        {
+            "enterprise_id": t("col_enterprise_id", lang),
+            "year": t("bh_year", lang),
+            "class": t("col_class", lang),
+            "consecutive_d_years": t("bh_d_years", lang),
+            "rate_text": t("bh_rate", lang),
+            "amount_wan": t("bh_amount_wan", lang),
+        },
+        formats={"amount_wan": "%.2f"},
+        height=260,
+        key="bh_paying",
+    )
+
+
+def _measures_title(name: str, lang: Lang) -> str:
+    from geo.benefit.measures import load_measures
+
+    try:
+        cfg = load_measures(name)
+    except benefit.BenefitConfigError:
+        return name
+    return f"{cfg.title_zh if lang == 'zh' else cfg.title_en} ({name})"
 
 
 if __name__ == "__main__":

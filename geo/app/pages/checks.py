@@ -397,7 +397,71 @@ def page() -> None:
         return
     _ledgers(fig, lang)
     _idle_and_supply(fig, lang)
+    if role == "planner":  # contracts are internal: the review is the planners' own
+        _standard_land_section(ws, lang)
     _findings_section(ws, fig, as_of, lang, role)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _review(_ws: Workspace, key: state.WorkspaceKey) -> pd.DataFrame:
+    from geo.supply import standard_land_review
+    from geo.workspace import empty_table
+
+    ent = _ws.get("enterprises")
+    return standard_land_review(
+        _ws["contracts"], _ws.parcels, ent if ent is not None else empty_table("enterprises")
+    )
+
+
+def _standard_land_section(ws: Workspace, lang: Lang) -> None:
+    """标准地 review: every completed contract's committed indicators against the achieved."""
+    from geo.supply.review import INDICATORS
+
+    st.subheader(t("sl_title", lang))
+    contracts = ws.get("contracts")
+    if contracts is None or not len(contracts):
+        st.caption(t("sl_none", lang))
+        return
+    st.caption(t("sl_caption", lang))
+    review = _review(ws, state.ws_key(ws))
+    reviewed = review[review["review_year"].notna()]
+    if not len(reviewed):
+        st.info(t("sl_none_completed", lang, n=len(contracts)))
+        return
+    counts = reviewed["result"].value_counts()
+    widgets.metric_row(
+        [
+            (t("sl_contracts", lang), widgets.fmt_num(reviewed["contract_id"].nunique()), None),
+            (t("sl_pass", lang), widgets.fmt_num(int(counts.get("pass", 0))), None),
+            (t("sl_short", lang), widgets.fmt_num(int(counts.get("short", 0))), None),
+            (t("sl_no_data", lang), widgets.fmt_num(int(counts.get("no data", 0))), None),
+        ]
+    )
+    shown = reviewed[reviewed["result"] != "not committed"]
+    if st.toggle(t("sl_short_only", lang), key="sl_short_only"):
+        shown = shown[shown["result"] == "short"]
+    names = {col: (zh if lang == "zh" else en) for col, zh, en, _u, _h in INDICATORS}
+    frame = shown.assign(
+        indicator_label=[names.get(v, v) for v in shown["indicator"]],
+        result_label=[t(f"sl_result_{v}", lang) for v in shown["result"]],
+    )
+    widgets.table(
+        frame,
+        {
+            "contract_id": t("sl_col_contract", lang),
+            "parcel_ids": t("sl_col_parcels", lang),
+            "review_year": t("sl_col_year", lang),
+            "indicator_label": t("sl_col_indicator", lang),
+            "unit": t("sl_col_unit", lang),
+            "committed_value": t("sl_col_committed", lang),
+            "achieved_value": t("sl_col_achieved", lang),
+            "shortfall_value": t("sl_col_shortfall", lang),
+            "result_label": t("sl_col_result", lang),
+        },
+        formats={"committed_value": "%.2f", "achieved_value": "%.2f", "shortfall_value": "%.2f"},
+        height=260,
+        key="sl_table",
+    )
 
 
 if __name__ == "__main__":
