@@ -551,9 +551,12 @@ def test_a_planner_splits_a_freed_parcel_into_three_lots_with_their_uses_and_res
         spot = geom_edit.work_to_display([lot.representative_point()], after.crs, gcj02=False)
         page.mouse.click(*_to_page(page, spot[0]["coordinates"]))
         settle(page)
-        page.get_by_text("修改记录").first.click()
-        page.wait_for_timeout(500)
+        # the card is drawn after the click's rerun: wait for it, then open its history
         history = page.locator('[data-testid="stExpander"]').filter(has_text="修改记录").first
+        history.wait_for()
+        settle(page)
+        history.locator("summary").first.click()
+        page.wait_for_timeout(500)
         history.locator('[data-testid="stDataFrame"]').first.wait_for()
         page.wait_for_timeout(500)
         # the grid is a canvas; its accessible table holds the cells' text
