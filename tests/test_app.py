@@ -495,6 +495,25 @@ def test_every_ui_string_used_exists_and_english_has_no_chinese():
     assert chinese == {}
 
 
+def test_string_tables_share_no_key():
+    """The sibling tables (``geo/app/i18n_*.py``) and ``i18n.py``'s own add up to STRINGS."""
+    import ast
+    import importlib
+
+    own = next(
+        node.value
+        for node in ast.parse((ROOT / "geo" / "app" / "i18n.py").read_text()).body
+        if isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "STRINGS"
+    )
+    keys = [ast.literal_eval(k) for k in own.keys]
+    for path in sorted((ROOT / "geo" / "app").glob("i18n_*.py")):
+        module = importlib.import_module(f"geo.app.{path.stem}")
+        tables = [v for k, v in vars(module).items() if k.endswith("_STRINGS")]
+        assert len(tables) == 1, path.name
+        keys += list(tables[0])
+    assert len(keys) == len(set(keys)) == len(i18n.STRINGS)
+
+
 def test_investor_server_serves_only_the_presentation(monkeypatch):
     monkeypatch.setenv("TENGLONG_WORKSPACE", str(FUXING))
     monkeypatch.setenv("TENGLONG_MODE", "investor")
