@@ -286,6 +286,7 @@ def test_a_200_mu_class_two_site_near_g309_is_found_scored_and_its_sheet_printed
     monkeypatch, tmp_path
 ):
     """The investor's question: ≥ 200 亩, 二类工业用地, within 5 km of G309."""
+    from geo.app import site_cards
     from geo.app.pages import site_finder
 
     at = run_page(monkeypatch, "site_finder", lang="en")
@@ -322,7 +323,7 @@ def test_a_200_mu_class_two_site_near_g309_is_found_scored_and_its_sheet_printed
     site_id = "S:" + ",".join(sorted(members))
     key = "sf_pdf_" + site_finder.card_key(site_id)
     assert any(key in el.proto.id for el in at.get("download_button"))
-    text = _pdf_text(site_finder._sheet_pdf(ws, site_id, "en", 10.0), tmp_path)
+    text = _pdf_text(site_cards.sheet_pdf(ws, site_id, "en", 10.0), tmp_path)
     assert "Assembled Site Sheet" in text
     for m in members:
         assert m in text
