@@ -17,7 +17,7 @@ import geo
 from geo.errors import TenglongError
 
 GEO = Path(geo.__file__).resolve().parent
-SKIP_IMPORT = {"geo.io._worker", "geo.cli.__main__"}  # a sandbox child; runs the CLI
+SKIP_IMPORT = {"geo.io._worker", "geo.io._worker_formats", "geo.cli.__main__"}  # sandbox; CLI
 
 
 def _modules() -> list[str]:
