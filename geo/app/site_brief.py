@@ -120,11 +120,13 @@ def brief_to_query(brief: Brief) -> dict[str, str]:
 
 
 def current_brief() -> Brief:
+    """The brief kept in the session (the default brief when there is none)."""
     value = st.session_state.get(STATE_KEY)
     return Brief(**value) if isinstance(value, dict) else Brief()
 
 
 def set_brief(brief: Brief) -> None:
+    """Keep ``brief`` in the session."""
     st.session_state[STATE_KEY] = asdict(brief)
 
 

@@ -54,6 +54,7 @@ def sheet_file_name(site_id: str) -> str:
 
 
 def sheet_button(ws: Workspace, site_id: str, lang: Lang, gap_m: float, *, key: str) -> None:
+    """The download button of a site's sheet; the PDF is drawn only when clicked."""
     st.download_button(
         t("sf_sheet", lang),
         data=lambda: sheet_pdf(ws, site_id, lang, gap_m),
@@ -128,6 +129,7 @@ def _score(row: pd.Series, lang: Lang) -> None:
 
 
 def site_card(ws: Workspace, row: pd.Series, lang: Lang, gap_m: float, *, selected: bool) -> None:
+    """One site of the list: title, fit, facts, "show on the map" and its sheet."""
     sid = str(row["site_id"])
     key = card_key(sid)
     with st.container(border=True, key=f"site_card_{key}"):

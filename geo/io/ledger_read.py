@@ -138,6 +138,7 @@ def read_ledger(
 
 
 def find_key(plan: MappingPlan, columns: list[str], key: str | None, where: str) -> str:
+    """The key column: ``key`` (``--key``, also by its normalised header), else 地块编号."""
     if key is not None:
         if key in columns:
             return key
