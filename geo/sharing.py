@@ -84,7 +84,7 @@ BRIEF_KEYS: tuple[str, ...] = (
 )
 """The site finder's query parameters a token may carry.
 
-See :func:`geo.app.pages.site_finder.brief_to_query` (``road_m`` is read from
+See :func:`geo.app.site_brief.brief_to_query` (``road_m`` is read from
 links made before ``road_km``)."""
 
 Reason = Literal["malformed", "altered", "expired"]

@@ -286,6 +286,7 @@ def test_a_200_mu_class_two_site_near_g309_is_found_scored_and_its_sheet_printed
     monkeypatch, tmp_path
 ):
     """The investor's question: ≥ 200 亩, 二类工业用地, within 5 km of G309."""
+    from geo.app import site_cards
     from geo.app.pages import site_finder
 
     at = run_page(monkeypatch, "site_finder", lang="en")
@@ -322,7 +323,7 @@ def test_a_200_mu_class_two_site_near_g309_is_found_scored_and_its_sheet_printed
     site_id = "S:" + ",".join(sorted(members))
     key = "sf_pdf_" + site_finder.card_key(site_id)
     assert any(key in el.proto.id for el in at.get("download_button"))
-    text = _pdf_text(site_finder._sheet_pdf(ws, site_id, "en", 10.0), tmp_path)
+    text = _pdf_text(site_cards.sheet_pdf(ws, site_id, "en", 10.0), tmp_path)
     assert "Assembled Site Sheet" in text
     for m in members:
         assert m in text
@@ -493,6 +494,25 @@ def test_every_ui_string_used_exists_and_english_has_no_chinese():
         if CJK.search(en) and not en.startswith(BILINGUAL) and k != "enclave"
     }
     assert chinese == {}
+
+
+def test_string_tables_share_no_key():
+    """The sibling tables (``geo/app/i18n_*.py``) and ``i18n.py``'s own add up to STRINGS."""
+    import ast
+    import importlib
+
+    own = next(
+        node.value
+        for node in ast.parse((ROOT / "geo" / "app" / "i18n.py").read_text()).body
+        if isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "STRINGS"
+    )
+    keys = [ast.literal_eval(k) for k in own.keys]
+    for path in sorted((ROOT / "geo" / "app").glob("i18n_*.py")):
+        module = importlib.import_module(f"geo.app.{path.stem}")
+        tables = [v for k, v in vars(module).items() if k.endswith("_STRINGS")]
+        assert len(tables) == 1, path.name
+        keys += list(tables[0])
+    assert len(keys) == len(set(keys)) == len(i18n.STRINGS)
 
 
 def test_investor_server_serves_only_the_presentation(monkeypatch):

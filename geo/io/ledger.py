@@ -40,8 +40,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,24 +48,29 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from geo.cells import is_formula_like
-from geo.io.errors import DataImportError, LedgerError
+from geo.io.ledger_read import (
+    DERIVED_COLUMNS,
+    LEDGER_SHEETS,
+    cell_value,
+    csv_unescape,
+    derived_headers,
+    find_key,
+    first_rows,
+    read_ledger,
+    sheet_row,
+)
+from geo.io.ledger_sample import sample_ledger_frame, write_sample_ledger
 from geo.io.mapping import (
     DECLARED_AREA,
     FieldMatch,
     MappingPlan,
     norm_header,
-    parse_bool,
-    parse_date,
-    parse_land_use,
-    parse_number,
-    parse_status,
     plan_mapping,
 )
 from geo.io.mapping.values import _is_empty
-from geo.io.sources import SourceData, SourceFile, SourceLike, read_source
-from geo.schema import STATUS_LABELS, STATUSES, column_label
+from geo.io.sources import SourceData, SourceLike
+from geo.schema import STATUS_LABELS, column_label
 from geo.store import (
-    ALLOWED_TRANSITIONS,
     EditResult,
     InvalidEditError,
     ParcelEdit,
@@ -90,28 +93,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-LEDGER_SHEETS: tuple[str, ...] = ("地块清单", "Parcels")
-"""Sheets taken from a workbook when none is chosen: the parcel list the xlsx export writes."""
 
 SUMMARY_KEYS: frozenset[str] = frozenset(
     norm_header(k) for k in ("合计", "总计", "小计", "Total", "Subtotal")
 )
 """Key-column words of total rows (skipped, never looked up as parcel IDs)."""
 
-DERIVED_COLUMNS: tuple[str, ...] = (
-    "containing_area",
-    "area_mu",
-    "area_ha",
-    "area_m2",
-    "area_ellipsoid_m2",
-)
-"""Columns the parcel export computes (areas from the geometry, the containing planning area)."""
-
 STATUS_DATE_FIELD = "status_since"
-EARLIEST_DATE = dt.date(1949, 10, 1)
-"""Dates before this are refused (a small number in a date-formatted cell reads as 1900)."""
-_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-_YYYYMMDD = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$")
 
 
 # ---------------------------------------------------------------------------
@@ -296,185 +284,6 @@ def display_value(name: str, value: str | None, lang: str = "en") -> str:
 
 
 # ---------------------------------------------------------------------------
-# Reading
-# ---------------------------------------------------------------------------
-
-
-def _derived_headers() -> dict[str, str]:
-    """Normalised headers of computed export columns → the column."""
-    from geo.export.report.labels import header
-
-    out = {}
-    for col in DERIVED_COLUMNS:
-        for lang in ("zh", "en"):
-            out[norm_header(header(col, lang))] = col
-        out[norm_header(col)] = col
-    return out
-
-
-def _sheet_row(data: SourceData, i: int) -> int:
-    """The row number a planner sees: the sheet row (xlsx) or the line (csv, header line 1)."""
-    if data.sheet_rows is not None and i < len(data.sheet_rows):
-        return data.sheet_rows[i]
-    return i + 2
-
-
-def _check_not_blank(source: SourceLike) -> None:
-    """A file of nothing but line ends, spaces or separators is an empty ledger."""
-    if isinstance(source, SourceFile):
-        name, head = source.name, source.data[:4096]
-    elif isinstance(source, str | os.PathLike):
-        path = Path(source)
-        if not path.is_file() or path.stat().st_size > 4096:
-            return
-        name, head = path.name, path.read_bytes()
-    else:
-        return
-    if head and not head.lstrip(b"\xef\xbb\xbf").strip(b" \t\r\n,;|"):
-        raise LedgerError(
-            f"{name} is empty: it has no header row and no rows; give a table whose first row "
-            f"holds the headers (地块编号, 状态 …) and one row per parcel"
-        )
-
-
-def read_ledger(
-    source: SourceLike,
-    *,
-    sheet: str | None = None,
-    encoding: str | None = None,
-    session: ParserSession | None = None,
-) -> SourceData:
-    """Read a ledger (xlsx or csv) in the sandboxed parser, with sheet rows and formula cells.
-
-    Raises
-    ------
-    LedgerError
-        Not a table (xlsx or csv), or no rows.
-    DataImportError
-        The file cannot be read (empty, damaged, too large…): the message says why.
-    """
-    _check_not_blank(source)
-    try:
-        data = read_source(
-            source,
-            encoding=encoding,
-            source_layer=sheet,
-            session=session,
-            prefer_sheets=LEDGER_SHEETS,
-            cells=True,
-        )
-    except LedgerError:
-        raise
-    except DataImportError as err:
-        raise LedgerError(f"the ledger cannot be read: {err}") from None
-    if data.format not in ("xlsx", "csv"):
-        raise LedgerError(
-            f"{data.name} is {data.format_name}, not a ledger: give an xlsx workbook or a csv "
-            f"table with one row per parcel and its 地块编号"
-        )
-    where = f"{data.name}" + (f", sheet {data.layer!r}" if data.layer else "")
-    if len(data.frame.columns) <= 1 and not len(data.frame):
-        raise LedgerError(
-            f"{where} is empty: it has no header row and no rows; give a table whose first row "
-            f"holds the headers (地块编号, 状态 …) and one row per parcel"
-        )
-    if not len(data.frame):
-        raise LedgerError(
-            f"{where} has headers but no rows; add one row per parcel under the header row"
-        )
-    return data
-
-
-def _find_key(plan: MappingPlan, columns: list[str], key: str | None, where: str) -> str:
-    if key is not None:
-        if key in columns:
-            return key
-        wanted = norm_header(key)
-        found = [c for c in columns if norm_header(c) == wanted]
-        if found:
-            return found[0]
-        raise LedgerError(
-            f"{where} has no column {key!r} (--key); its columns are: {', '.join(columns)}"
-        )
-    src = plan.source_of("parcel_id")
-    if src is None:
-        raise LedgerError(
-            f"{where} has no key column: none of its headers ({', '.join(columns)}) is "
-            f"地块编号 / parcel ID; name the column holding the parcel IDs with --key COLUMN"
-        )
-    return src
-
-
-# ---------------------------------------------------------------------------
-# Values
-# ---------------------------------------------------------------------------
-
-
-def _csv_unescape(value: Any) -> Any:
-    """Undo the apostrophe the csv export puts before formula-like text."""
-    if isinstance(value, str) and value.startswith("'") and is_formula_like(value[1:]):
-        return value[1:]
-    return value
-
-
-def _value(raw: Any, fld: str, kind: Kind, m: FieldMatch) -> tuple[Any, str | None]:
-    """The ledger cell as a field value (None: empty), or the reason it cannot be one."""
-    if _is_empty(raw):
-        return None, None
-    text = str(raw).strip()
-    head = f"{m.source} {text!r}"
-    if fld == "status":
-        s = parse_status(raw)
-        if s is None:
-            hint = ", ".join(f"{zh} ({k})" for k, (zh, _) in STATUS_LABELS.items())
-            return None, f"{head} is not a status; use one of {hint}"
-        return s, None
-    if fld in ("land_use_now", "land_use_planned"):
-        code, _ = parse_land_use(raw)
-        if code is None:
-            return None, (
-                f"{head} is not a 国土空间调查、规划、用途管制用地用海分类 code; write the code "
-                f"(e.g. 100102) or its name (e.g. 二类工业用地)"
-            )
-        return code, None
-    if kind == "date":
-        if _NUMBER.match(text) and not _YYYYMMDD.match(text):
-            return None, (
-                f"{m.source} holds the number {text}, not a date; format the cell as a date "
-                f"or write YYYY-MM-DD"
-            )
-        d, _ = parse_date(raw)
-        if d is None:
-            return None, f"{head} is not a date; write YYYY-MM-DD"
-        if d.date() < EARLIEST_DATE:
-            return None, (
-                f"{head} is before {EARLIEST_DATE.isoformat()}: a number typed into a date "
-                f"cell? write the date as YYYY-MM-DD"
-            )
-        return d.date(), None
-    if kind == "bool":
-        b = parse_bool(raw)
-        if b is None:
-            return None, f"{head} is not yes/no; write 是 or 否"
-        return b, None
-    if kind in ("int", "float"):
-        try:
-            x = parse_number(raw)
-        except ValueError:
-            return None, f"{head} is not a number"
-        if x is None:
-            return None, None
-        if m.factor != 1:
-            x = float(f"{x * m.factor:.12g}")  # 5077000 元 → 507.7 万元, not 507.70000000000005
-        if kind == "int":
-            if not float(x).is_integer():
-                return None, f"{head} is not a whole number"
-            return int(x), None
-        return x, None
-    return text, None
-
-
-# ---------------------------------------------------------------------------
 # Diff
 # ---------------------------------------------------------------------------
 
@@ -488,7 +297,7 @@ def _classify(
     geometry_from: str | None,
 ) -> tuple[MappingPlan, dict[str, str], list[str]]:
     """The mapping of the updatable columns, the not-updatable ones (with why), the ignored."""
-    derived = _derived_headers()
+    derived = derived_headers()
     not_updatable: dict[str, str] = {}
     rest = []
     for c in columns:
@@ -653,7 +462,7 @@ def diff_ledger(
     kinds = store.parcel_kinds()
     key_override = None
     if key is not None:
-        key_override = _find_key(MappingPlan("parcels", [], [], []), columns, key, where)
+        key_override = find_key(MappingPlan("parcels", [], [], []), columns, key, where)
     plan, not_updatable, ignored = _classify(
         columns,
         key_override=key_override,
@@ -661,7 +470,7 @@ def diff_ledger(
         has_geometry=data.has_geometry,
         geometry_from=data.geometry_from,
     )
-    key_column = key_override or _find_key(plan, columns, None, where)
+    key_column = key_override or find_key(plan, columns, None, where)
     diff = LedgerDiff(
         source=data.name,
         sheet=data.layer,
@@ -691,7 +500,7 @@ def diff_ledger(
             seen.setdefault(k, []).append(i)
 
     for i, pid in enumerate(keys):
-        row = _sheet_row(data, i)
+        row = sheet_row(data, i)
         record = records[i]
         if pid is None:
             if any(not _is_empty(record[m.source]) for m in matches) or i in formulas:
@@ -703,7 +512,7 @@ def diff_ledger(
             diff.summary_rows += 1
             continue
         if len(seen[pid]) > 1:
-            others = [_sheet_row(data, j) for j in seen[pid]]
+            others = [sheet_row(data, j) for j in seen[pid]]
             diff.refused.append(
                 RefusedRow(
                     row,
@@ -732,8 +541,8 @@ def diff_ledger(
                 if is_formula_like(raw) and str(raw).startswith(("=", "＝")):
                     problems.append(f"{m.source} holds the formula {raw}; write the value instead")
                     continue
-                raw = _csv_unescape(raw)
-            value, problem = _value(raw, m.field, kinds[m.field], m)
+                raw = csv_unescape(raw)
+            value, problem = cell_value(raw, m.field, kinds[m.field], m)
             if problem:
                 problems.append(problem)
             elif value is not None:
@@ -782,122 +591,8 @@ def apply_ledger(store: Store, diff: LedgerDiff, *, note: str | None = None) -> 
     return LedgerResult(store.target, edit_id, tuple(results))
 
 
-# ---------------------------------------------------------------------------
-# Sample
-# ---------------------------------------------------------------------------
-
-_SAMPLE_NEXT: dict[str, str] = {
-    "operating": "to_release",
-    "to_release": "released",
-    "released": "stored",
-    "stored": "supplied",
-    "supplied": "in_production",
-    "idle": "stored",
-    "low_efficiency": "to_release",
-}
-
-
-def sample_ledger_frame(
-    parcels: pd.DataFrame,
-    *,
-    rows: int = 8,
-    on: dt.date | str = "2025-06-30",
-    problems: bool = True,
-) -> pd.DataFrame:
-    """A ledger as an office keeps it, for the first ``rows`` parcels (deterministic).
-
-    Each parcel moves one step along the lifecycle (``状态`` as a Chinese word,
-    ``状态起始日期`` = ``on``), gets ``权利人`` 县土地储备中心 when it is taken into
-    the reserve, and ``补偿金额(元)`` in yuan (converted to 万元 on update).
-    With ``problems`` two rows show what is skipped: an ID the workspace does
-    not have and a parcel sent back along the lifecycle.
-    """
-    on = dt.date.fromisoformat(on) if isinstance(on, str) else on
-    p = pd.DataFrame(parcels).sort_values("parcel_id", kind="stable").head(rows)
-    out = []
-    for _, r in p.iterrows():
-        status = str(r.get("status"))
-        nxt = _SAMPLE_NEXT.get(status, status)
-        comp = r.get("compensation_wan_yuan")
-        comp_yuan = None if comp is None or pd.isna(comp) else round(float(comp) * 10_000 + 5_000)
-        out.append(
-            {
-                "地块编号": str(r["parcel_id"]),
-                "地块名称": r.get("name"),
-                "状态": STATUS_LABELS[nxt][0] if nxt in STATUS_LABELS else nxt,
-                "状态起始日期": on,
-                "权利人": "县土地储备中心" if nxt == "stored" else r.get("owner"),
-                "补偿金额(元)": comp_yuan,
-                "备注": "台账示例",
-            }
-        )
-    if problems and out:
-        out.append(
-            {
-                "地块编号": "NO-SUCH-0000",
-                "地块名称": "台账中有、库中无的地块",
-                "状态": "已收储",
-                "状态起始日期": on,
-                "权利人": None,
-                "补偿金额(元)": None,
-                "备注": "未知编号：跳过",
-            }
-        )
-        first = out[0]
-        now = str(p.iloc[0].get("status"))
-        allowed = ALLOWED_TRANSITIONS.get(now, frozenset())
-        back = next(s for s in reversed(STATUSES) if s != now and s not in allowed)
-        first["状态"] = STATUS_LABELS[back][0]
-        first["备注"] = "不可能的状态变化：跳过"
-    return pd.DataFrame(out)
-
-
-def write_sample_ledger(
-    path: str | os.PathLike[str],
-    parcels: pd.DataFrame,
-    *,
-    rows: int = 8,
-    on: dt.date | str = "2025-06-30",
-    problems: bool = True,
-) -> Path:
-    """Write :func:`sample_ledger_frame` as an xlsx (or csv, by the suffix) ledger, atomically.
-
-    Cells go through :mod:`geo.cells` (text never becomes a formula). Feed the
-    file to ``tenglong update WORKSPACE FILE``.
-
-    Examples
-    --------
-    ::
-
-        from geo.workspace import open_workspace
-        ws = open_workspace("data/fuxing.gpkg")
-        write_sample_ledger("台账示例.xlsx", ws.parcels)
-    """
-    from geo.cells import frame_csv, write_xlsx_frame
-    from geo.export._context import write_atomic
-
-    df = sample_ledger_frame(parcels, rows=rows, on=on, problems=problems)
-    out = Path(path)
-    if out.suffix.lower() == ".csv":
-        data = frame_csv(df).encode("utf-8-sig")
-    else:
-        import io
-
-        bio = io.BytesIO()
-        write_xlsx_frame(df, bio, sheet_name="台账")
-        data = bio.getvalue()
-    return write_atomic(out, data)
-
-
-def first_rows(data: SourceData, rows: int = 10) -> pd.DataFrame:
-    """The first rows of a ledger as read, indexed by sheet row."""
-    df = pd.DataFrame(data.frame.drop(columns=[data.frame.geometry.name])).head(rows)
-    df.index = [_sheet_row(data, i) for i in range(len(df))]
-    df.index.name = "row"
-    return df
-
-
 __all__ = [
+    "DERIVED_COLUMNS",
     "LEDGER_SHEETS",
     "FieldChange",
     "LedgerDiff",

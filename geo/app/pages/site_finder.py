@@ -24,21 +24,30 @@ then carries only the token.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import time
 import urllib.parse
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
 from geo import sharing
-from geo.app import chips, compute, session, state, widgets
+from geo.app import chips, compute, session, site_cards, state, widgets
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
+from geo.app.site_brief import (
+    GAP_MAX_M,
+    ROAD_MAX_KM,
+    Brief,
+    brief_from_query,
+    brief_to_query,
+    current_brief,
+    restore_brief,
+    set_brief,
+)
+from geo.app.site_cards import card_key, sheet_file_name
 from geo.siting import assembly, finder
 from geo.siting.uses import load_admits
 from geo.workspace import Workspace
@@ -47,10 +56,6 @@ logger = logging.getLogger(__name__)
 
 MAX_CARDS = 12
 CARDS_PER_ROW = 3
-ROAD_MAX_KM = 20.0
-GAP_MAX_M = 100.0
-STATE_KEY = "sf_state"
-RESTORED_KEY = "_sf_restored"
 MAP_LAYERS = (
     "assembled_sites",
     "boundaries",
@@ -61,124 +66,6 @@ MAP_LAYERS = (
     "parcels_status",
     "roads",
 )
-
-
-@dataclass(frozen=True)
-class Brief:
-    """What the investor asks for (the site finder's filters)."""
-
-    min_mu: float = 0.0
-    max_mu: float = 0.0
-    """0: no upper limit."""
-    area: str = ""
-    industry: str = ""
-    use: str = ""
-    """Project category (:mod:`geo.siting.uses`); empty: any buildable use."""
-    road: str = ""
-    """A road's ``road_id``; empty: the nearest road."""
-    road_km: float = 0.0
-    """0: any distance."""
-    gap_m: float = finder.DEFAULT_GAP_M
-    available: bool = True
-    site: str = ""
-
-
-def _float(value: Any, default: float) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return default
-    return out if math.isfinite(out) and out >= 0 else default
-
-
-def brief_from_query(qp: Any) -> Brief:
-    """A :class:`Brief` from share-link query parameters; unusable values are ignored.
-
-    Examples
-    --------
-    >>> b = brief_from_query({"mu": "200-", "use": "industry_2", "road": "G309", "road_km": "5"})
-    >>> b.min_mu, b.max_mu, b.use, b.road, b.road_km, b.gap_m
-    (200.0, 0.0, 'industry_2', 'G309', 5.0, 10.0)
-    >>> brief_from_query({"road_m": "500", "avail": "0", "gap": "x"}).road_km  # an older link
-    0.5
-    """
-    lo, hi = 0.0, 0.0
-    mu = str(qp.get("mu", "") or "")
-    if "-" in mu:
-        a, _, b = mu.partition("-")
-        lo, hi = _float(a, 0.0), _float(b, 0.0)
-        if hi and hi < lo:
-            lo, hi = hi, lo
-    road_km = _float(qp.get("road_km", 0), 0.0) or _float(qp.get("road_m", 0), 0.0) / 1000.0
-    use = str(qp.get("use", "") or "")
-    return Brief(
-        min_mu=lo,
-        max_mu=hi,
-        area=str(qp.get("area", "") or ""),
-        industry=str(qp.get("industry", "") or ""),
-        use=use if use in load_admits().categories else "",
-        road=str(qp.get("road", "") or ""),
-        road_km=min(road_km, ROAD_MAX_KM),
-        gap_m=min(_float(qp.get("gap", finder.DEFAULT_GAP_M), finder.DEFAULT_GAP_M), GAP_MAX_M),
-        available=str(qp.get("avail", "1")) not in ("0", "false", "no"),
-        site=str(qp.get("site", "") or ""),
-    )
-
-
-def brief_to_query(brief: Brief) -> dict[str, str]:
-    """The query parameters of a brief (defaults left out).
-
-    Examples
-    --------
-    >>> brief_to_query(Brief(min_mu=10, max_mu=80, industry="精密铸造", site="FX-0001"))
-    {'mu': '10-80', 'industry': '精密铸造', 'site': 'FX-0001'}
-    >>> brief_to_query(Brief(min_mu=200, use="industry_2", road="G309", road_km=5, gap_m=20))
-    {'mu': '200-0', 'use': 'industry_2', 'road': 'G309', 'road_km': '5', 'gap': '20'}
-    """
-    out: dict[str, str] = {}
-    if brief.min_mu or brief.max_mu:
-        out["mu"] = f"{brief.min_mu:g}-{brief.max_mu:g}"
-    if brief.area:
-        out["area"] = brief.area
-    if brief.industry:
-        out["industry"] = brief.industry
-    if brief.use:
-        out["use"] = brief.use
-    if brief.road:
-        out["road"] = brief.road
-    if brief.road_km:
-        out["road_km"] = f"{brief.road_km:g}"
-    if brief.gap_m != finder.DEFAULT_GAP_M:
-        out["gap"] = f"{brief.gap_m:g}"
-    if not brief.available:
-        out["avail"] = "0"
-    if brief.site:
-        out["site"] = brief.site
-    return out
-
-
-def _brief() -> Brief:
-    value = st.session_state.get(STATE_KEY)
-    return Brief(**value) if isinstance(value, dict) else Brief()
-
-
-def _set_brief(brief: Brief) -> None:
-    st.session_state[STATE_KEY] = asdict(brief)
-
-
-def _restore() -> None:
-    """Once per session: the brief from the share token, else from the URL (a view link)."""
-    if st.session_state.get(RESTORED_KEY):
-        return
-    st.session_state[RESTORED_KEY] = True
-    share = state.share_session()
-    if share is not None:
-        brief = brief_from_query(share.brief)
-        if not brief.site and len(share.sites) == 1:
-            brief = replace(brief, site=share.sites[0])
-        _set_brief(brief)
-        return
-    _set_brief(brief_from_query(st.query_params))
 
 
 def _seed_widgets(brief: Brief) -> None:
@@ -231,7 +118,7 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
     admits = load_admits()
     uses = list(admits.categories)
     roads = _road_names(ws, lang)
-    _seed_widgets(_brief())
+    _seed_widgets(current_brief())
     rows = {str(r["area_id"]): r for _, r in areas.iterrows()}
     state.untranslate(
         "sf_area",
@@ -265,7 +152,7 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
     available = bool(st.session_state.get("sf_avail", True))
     sites = compute.candidate_sites(ws, state.role(), use=use, gap_m=gap, available=available)
     max_mu = _max_mu(sites)
-    _seed_size(_brief(), max_mu)
+    _seed_size(current_brief(), max_mu)
     # Two rows, so that the map below starts near the top of the page.
     c1, c2, c3, c4 = st.columns([1.2, 1.5, 1.1, 0.9], vertical_alignment="center")
     use = c1.selectbox(
@@ -337,7 +224,7 @@ def _controls(ws: Workspace, lang: Lang) -> tuple[Brief, pd.DataFrame, int]:
         persist_state="session",
         help=t("sf_available_help", lang),
     )
-    old = _brief()
+    old = current_brief()
     brief = Brief(
         min_mu=float(lo),
         max_mu=0.0 if hi >= max_mu else float(hi),
@@ -443,149 +330,6 @@ def find_sites(
     return finder.rank_sites(hits, finder.fit_scores(hits, **criteria))
 
 
-def _fit_text(row: pd.Series, lang: Lang) -> str:
-    parts = [
-        f"{t_plain(f'fit_{p}', lang)} {row[f'fit_{p}']:.0f}/{finder.FIT_WEIGHTS[p]:.0f}"
-        for p in finder.FIT_PARTS
-        if not widgets.is_missing(row.get(f"fit_{p}"))
-    ]
-    return " · ".join(parts)
-
-
-def _sheet_pdf(ws: Workspace, site_id: str, lang: Lang, gap_m: float) -> bytes:
-    """The site sheet of a site (a parcel or an assembled site), as an investor may see it."""
-    from geo.export import prepare
-    from geo.export.pdf import build_pdf
-
-    ctx = prepare(ws, role="investor", lang=lang, site_id=site_id, gap_m=gap_m)
-    return build_pdf(ctx)
-
-
-def sheet_file_name(site_id: str) -> str:
-    """``site-FX-0114.pdf``, ``site-FX-0114-7-parcels.pdf`` for an assembled site.
-
-    Examples
-    --------
-    >>> sheet_file_name("S:FX-0114,FX-0193"), sheet_file_name("FX-0007")
-    ('site-FX-0114-2-parcels.pdf', 'site-FX-0007.pdf')
-    """
-    members = assembly.member_ids(site_id)
-    if len(members) > 1:
-        return f"site-{members[0]}-{len(members)}-parcels.pdf"
-    return f"site-{members[0]}.pdf"
-
-
-def _sheet_button(ws: Workspace, site_id: str, lang: Lang, gap_m: float, *, key: str) -> None:
-    st.download_button(
-        t("sf_sheet", lang),
-        data=lambda: _sheet_pdf(ws, site_id, lang, gap_m),
-        file_name=sheet_file_name(site_id),
-        mime="application/pdf",
-        key=key,
-        icon=":material/picture_as_pdf:",
-        on_click="ignore",
-    )
-
-
-def card_key(site_id: str) -> str:
-    """A widget-key part for a site: its file stem, with a digest for assembled sites.
-
-    Examples
-    --------
-    >>> card_key("FX-0007")
-    'site-FX-0007'
-    >>> card_key("S:FX-0114,FX-0193")
-    'site-FX-0114-2-parcels-f0b5be'
-    """
-    stem = sheet_file_name(site_id)[:-4]
-    if not assembly.is_assembled(site_id):
-        return stem
-    return f"{stem}-{hashlib.sha1(site_id.encode('utf-8')).hexdigest()[:6]}"
-
-
-def _site_title(row: pd.Series, lang: Lang) -> str:
-    size = f"{widgets.fmt_num(row['area_mu'], 1)} {t_plain('mu', lang)}"
-    if bool(row.get("assembled")):
-        return f"{t_plain('sf_assembled', lang, n=int(row['n_members']))} · {size}"
-    return f"{row['site_id']} · {size}"
-
-
-def _site_lines(row: pd.Series, lang: Lang) -> list[tuple[str, str]]:
-    uses = [widgets.land_use(u, lang) for u in row.get("land_uses") or ()] or ["—"]
-    lines = [(t_plain("status", lang), widgets.status_label(row["status"], lang))]
-    if bool(row.get("assembled")):
-        sep = "、" if lang == "zh" else ", "
-        lines.append((t_plain("sf_members", lang), sep.join(row["member_ids"])))
-    lines.append((t_plain("sf_planned_uses", lang), ("；" if lang == "zh" else "; ").join(uses)))
-    if not widgets.is_missing(row.get("place_id")):
-        lines.append((t_plain("in_area", lang), widgets.area_name(row, lang, prefix="place_")))
-        lines.append(
-            (t_plain("target_industries", lang), widgets.industries(row["target_industries"], lang))
-        )
-    if not (widgets.is_missing(row.get("far_min")) and widgets.is_missing(row.get("far_max"))):
-        lo, hi = row.get("far_min"), row.get("far_max")
-        far = f"{widgets.fmt_num(lo, 1)} – {widgets.fmt_num(hi, 1)}"
-        lines.append((t_plain("sf_far", lang), far))
-    if not widgets.is_missing(row.get("road_dist_m")):
-        lines.append(
-            (
-                t_plain("sf_road_pick", lang),
-                f"{row['road_name']} · {widgets.fmt_num(row['road_dist_m'])} m",
-            )
-        )
-    if bool(row.get("soil_required")):
-        lines.append((t_plain("sf_soil", lang), t_plain("sf_soil_required", lang)))
-    return lines
-
-
-def _score(row: pd.Series, lang: Lang) -> None:
-    if widgets.is_missing(row.get("fit")):
-        st.caption(t("sf_no_score", lang))
-        return
-    st.progress(
-        min(max(float(row["fit"]) / float(row["fit_max"]), 0.0), 1.0),
-        text=t("sf_fit", lang, fit=f"{row['fit']:.0f}", max=f"{row['fit_max']:.0f}"),
-    )
-    st.caption(widgets.md(_fit_text(row, lang)))
-
-
-def _card(ws: Workspace, row: pd.Series, lang: Lang, gap_m: float, *, selected: bool) -> None:
-    sid = str(row["site_id"])
-    key = card_key(sid)
-    with st.container(border=True, key=f"site_card_{key}"):
-        pin = ":material/location_on: " if selected else ""
-        st.markdown(f"{pin}**{widgets.md(_site_title(row, lang))}**")
-        _score(row, lang)
-        st.markdown(
-            "\n".join(f"- {widgets.md(a)}: {widgets.md(b)}" for a, b in _site_lines(row, lang))
-        )
-        b1, b2 = st.columns(2)
-        if b1.button(
-            t("sf_show_on_map", lang),
-            key=f"sf_pick_{key}",
-            type="primary" if selected else "secondary",
-        ):
-            _set_brief(replace(_brief(), site=sid))
-            st.rerun()
-        with b2:
-            _sheet_button(ws, sid, lang, gap_m, key=f"sf_pdf_{key}")
-
-
-def _site_card(ws: Workspace, row: pd.Series, lang: Lang, gap_m: float) -> None:
-    """The card of the selected assembled site (a parcel's is :func:`widgets.parcel_card`)."""
-    with st.container(border=True, key="site_card"):
-        st.markdown(f"#### {widgets.md(_site_title(row, lang))}")
-        c1, c2 = st.columns(2)
-        c1.metric(t("area_mu", lang), widgets.fmt_num(row["area_mu"], 1))
-        c2.metric(t("sf_members", lang), f"{int(row['n_members'])}")
-        st.caption(t("sf_area_note", lang))
-        _score(row, lang)
-        st.markdown(
-            "\n".join(f"- {widgets.md(a)}: {widgets.md(b)}" for a, b in _site_lines(row, lang))
-        )
-        _sheet_button(ws, str(row["site_id"]), lang, gap_m, key="sf_pdf_selected")
-
-
 FINDER_MAP_HEIGHT = "max(440px, calc(100vh - 420px))"
 """Below the brief's two rows of controls, the map takes the rest of the viewport."""
 
@@ -648,13 +392,13 @@ def page() -> None:
     if ws is None:
         session.page_header(t("finder_title", lang), None, lang)
         return
-    _restore()
+    restore_brief()
     share = state.share_session()
     named = tuple(share.sites) if share is not None and share.sites else None
     left_out = 0
     if present:
         _presentation_header(ws, lang)
-        brief = replace(_brief(), available=True)
+        brief = replace(current_brief(), available=True)
         hits = find_sites(ws, brief, role, named=named)
     else:
         session.page_header(t("finder_title", lang), ws, lang)
@@ -663,7 +407,7 @@ def page() -> None:
     ids = hits["site_id"].astype(str).tolist()
     if brief.site and brief.site not in ids:
         brief = replace(brief, site="")
-    _set_brief(brief)
+    set_brief(brief)
     params = _sync_url(ws, brief, lang, present)
     st.markdown(
         t("sf_found", lang, n=f"{len(hits):,}", mu=widgets.fmt_num(hits["area_mu"].sum(), 1))
@@ -703,14 +447,16 @@ def page() -> None:
         clicked = clicked if clicked in ids else site_of.get(clicked)
     if clicked is not None:
         brief = replace(brief, site=clicked)
-        _set_brief(brief)
+        set_brief(brief)
         params = _sync_url(ws, brief, lang, present)
     with right:
         if brief.site and assembly.is_assembled(brief.site):
-            _site_card(ws, hits[hits["site_id"] == brief.site].iloc[0], lang, brief.gap_m)
+            site_cards.selected_site_card(
+                ws, hits[hits["site_id"] == brief.site].iloc[0], lang, brief.gap_m
+            )
         elif brief.site:
             widgets.parcel_card(ws, brief.site, lang, role=role)
-            _sheet_button(ws, brief.site, lang, brief.gap_m, key="sf_pdf_selected")
+            site_cards.sheet_button(ws, brief.site, lang, brief.gap_m, key="sf_pdf_selected")
         else:
             with st.container(border=True):
                 st.markdown(t("sf_pick_hint", lang))
@@ -725,7 +471,9 @@ def page() -> None:
         cols = st.columns(CARDS_PER_ROW)
         for col, (_, row) in zip(cols, chunk.iterrows(), strict=False):
             with col:
-                _card(ws, row, lang, brief.gap_m, selected=row["site_id"] == brief.site)
+                site_cards.site_card(
+                    ws, row, lang, brief.gap_m, selected=row["site_id"] == brief.site
+                )
     if len(hits) > MAX_CARDS:
         st.caption(t("sf_more", lang, n=len(hits) - MAX_CARDS))
     if present:
@@ -837,3 +585,16 @@ def _presentation_footer(lang: Lang) -> None:
 
 if __name__ == "__main__":
     session.run_page(page)
+
+
+__all__ = [
+    "Brief",
+    "brief_from_query",
+    "brief_to_query",
+    "card_key",
+    "find_sites",
+    "investor_link",
+    "map_workspace",
+    "page",
+    "sheet_file_name",
+]
