@@ -59,6 +59,7 @@ from geo.crs import gcj02_to_wgs84
 from geo.dataset.parquet import ParquetDataset
 from geo.engine.compute import aggregate_for_map, area_aggregate
 from geo.engine.headline import Headline
+from geo.errors import OperationError
 from geo.grid import cell_bounds, cell_id, cell_size_for
 from geo.layers import Condition, LayerSpec, Text, layers_dir, load_layer_specs
 from geo.render import ASSETS_DIR, STATIC_URL, component_data, render_map, write_static_assets
@@ -546,7 +547,7 @@ def set_viewport(
 def _dataset(ws: Workspace) -> ParquetDataset:
     ds = state.large_dataset(ws)
     if ds is None:
-        raise TypeError(f"{ws.path.name} is not a large workspace opened without its parcels")
+        raise OperationError(f"{ws.path.name} is not a large workspace opened without its parcels")
     return ds
 
 

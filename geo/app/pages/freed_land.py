@@ -177,7 +177,8 @@ def page() -> None:
     if ws is None:
         return
     st.caption(t("freed_definition", lang))
-    if state.large_dataset(ws) is not None:  # computed once per revision, shared
+    large = state.large_dataset(ws) is not None
+    if large:  # the engine's headline: computed once per revision, shared
         with st.spinner(t("province_computing", lang)):
             summ = compute.headline(ws)
         _headline(ws, lang)
@@ -196,7 +197,15 @@ def page() -> None:
     cols = _columns(lang)
     choices = _choices(ws)
     tabs = [d for d in TABS if d in choices]
-    for dim, box in zip(tabs, st.tabs([t(f"by_{d}", lang) for d in tabs]), strict=True):
+    labels = [t(f"by_{d}", lang) for d in tabs]
+    if large:  # only the open tab is computed: a summary the headline lacks reads every parcel
+        first = t("by_status", lang) if "status" in tabs else None
+        boxes = st.tabs(labels, key="freed_tabs", on_change="rerun", default=first)
+    else:
+        boxes = st.tabs(labels)
+    for dim, box in zip(tabs, boxes, strict=True):
+        if box.open is False:
+            continue
         with box:
             _tab(ws, dim, cols, lang)
 
@@ -204,7 +213,8 @@ def page() -> None:
     dims = st.multiselect(
         t("summary_by", lang),
         choices,
-        default=[d for d in ("area", "status") if d in choices],
+        # a large workspace starts with the summary its headline holds
+        default=["area"] if large else [d for d in ("area", "status") if d in choices],
         format_func=lambda d: t(f"dim_{d}", lang),
         key="freed_by",
         select_all=False,
