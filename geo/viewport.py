@@ -393,13 +393,97 @@ def _lazy_in_bounds(
     return out, len(rows)
 
 
+# ---------------------------------------------------------------------------
+# Drawing an aggregate: colour classes, cell names, outlines, display bounds
+# ---------------------------------------------------------------------------
+
+PALETTE: tuple[str, ...] = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
+"""Colours of the aggregate classes, light (little land) to dark (much)."""
+
+
+def color_classes(values: Any) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Class breaks (quintiles, two significant digits) and colours for aggregate values.
+
+    Examples
+    --------
+    >>> breaks, colors = color_classes([1, 5, 12, 50, 120, 400, 1000, 3000])
+    >>> breaks, len(colors) == len(breaks) + 1
+    ((7.8, 42.0, 180.0, 760.0), True)
+    >>> color_classes([])
+    ((1.0,), ('#ffffcc', '#800026'))
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not len(v):
+        return (1.0,), (PALETTE[0], PALETTE[-1])
+    qs = np.quantile(v, [0.2, 0.4, 0.6, 0.8])
+    breaks = tuple(sorted({float(f"{q:.2g}") for q in qs if q > 0}))
+    if not breaks:
+        breaks = (float(f"{v.max():.2g}"),)
+    pick = np.linspace(0, len(PALETTE) - 1, len(breaks) + 1).round().astype(int)
+    return breaks, tuple(PALETTE[i] for i in pick)
+
+
+def cell_size_label(cell_m: float) -> str:
+    """``2 km``, ``250 m``.
+
+    Examples
+    --------
+    >>> cell_size_label(2000.0), cell_size_label(250.0), cell_size_label(2500.0)
+    ('2 km', '250 m', '2.5 km')
+    """
+    if cell_m >= 1000:
+        return f"{cell_m / 1000:g} km"
+    return f"{cell_m:g} m"
+
+
+def outer_rings(geoms: Any) -> np.ndarray:
+    """Polygons without their holes (a display copy: outlines need only the outer rings).
+
+    Examples
+    --------
+    >>> ring = shapely.box(0, 0, 10, 10).difference(shapely.box(4, 4, 6, 6))
+    >>> [g.area for g in outer_rings([ring, None])[:1]]
+    [100.0]
+    """
+    arr = np.asarray(geoms, dtype=object)
+    out = np.empty(len(arr), dtype=object)
+    out[:] = None
+    parts, idx = shapely.get_parts(arr, return_index=True)
+    if not len(parts):
+        return out
+    polys = shapely.polygons(shapely.get_exterior_ring(parts))
+    uniq = np.unique(idx)
+    out[uniq] = shapely.multipolygons(polys, indices=np.searchsorted(uniq, idx))
+    return out
+
+
+def display_bounds(selection: Any, crs: Any, *, margin: float = 0.5) -> tuple[float, ...]:
+    """The selection's box grown by ``margin`` on each side, in display lon/lat.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in display_bounds(shapely.box(0, 0, 2, 2), 4326, margin=0.5)]
+    [-1.0, -1.0, 3.0, 3.0]
+    """
+    x0, y0, x1, y1 = shapely.bounds(selection).tolist()
+    dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
+    box = shapely.box(x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+    return tuple(float(v) for v in gpd.GeoSeries([box], crs=crs).to_crs(DISPLAY_EPSG).total_bounds)
+
+
 __all__ = [
+    "PALETTE",
     "PARCEL_LIMIT",
     "PARCEL_LIMIT_ENV",
     "InView",
     "area_parcels",
     "cell_parcels",
+    "cell_size_label",
+    "color_classes",
+    "display_bounds",
     "in_view",
+    "outer_rings",
     "parcel_limit",
     "parcels_in_bounds",
     "view_bounds",

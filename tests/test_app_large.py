@@ -99,7 +99,8 @@ def test_every_page_on_a_large_workspace_shows_the_memory_figures(monkeypatch, l
 
 @pytest.mark.parametrize("page", ["overview", "freed_land"])
 def test_the_overview_and_freed_land_headline_is_the_memory_figure(monkeypatch, large, page):
-    """The two pages with a large workspace's own body: the headline of the memory path."""
+    """The two pages that ask a large workspace's dataset (engine headline, viewport map):
+    the headline of the memory path."""
     big = run_page(monkeypatch, large, page, large=True)
     assert not big.exception, big.exception
     assert not big.error, [e.value for e in big.error]

@@ -1,7 +1,9 @@
-"""Province mode in the app: engine figures, aggregate maps and drill-downs, up to 1M parcels.
+"""A province-size workspace in the app: engine figures, aggregate maps and drill-downs, up to 1M.
 
-Fast tests (AppTest) open the Fuxing demo converted to a GeoParquet dataset,
-forced into province mode by lowering the thresholds
+The overview and freed-land pages of a large workspace (read from GeoParquet,
+:func:`geo.app.state.large_dataset`) with the viewport-driven map of
+:mod:`geo.app.map_view`. Fast tests (AppTest) open the Fuxing demo converted
+to a GeoParquet dataset, made large by lowering the thresholds
 (``$TENGLONG_PROVINCE_PARCELS``, ``$TENGLONG_MAP_PARCELS``). The 1M tests open
 a seeded 1,000,000-parcel dataset generated once per session (the generator
 of ``bench/province_scale.py``): the app through AppTest, and a running server
@@ -77,7 +79,7 @@ def run_app(
     province: int | None = 100,
     limit: int | None = 100,
 ) -> AppTest:
-    """Run the app on ``page`` with ``workspace`` and the province thresholds given."""
+    """Run the app on ``page`` with ``workspace`` and the large-workspace thresholds given."""
     monkeypatch.setenv("TENGLONG_WORKSPACE", str(workspace))
     monkeypatch.delenv("TENGLONG_MODE", raising=False)
     monkeypatch.delenv("TENGLONG_ENGINE", raising=False)
@@ -137,7 +139,7 @@ def centred_in(parcels: Any, cell_m: float, x: int, y: int) -> np.ndarray:
 
 @pytest.fixture(autouse=True)
 def _cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """GeoPackages converted for province mode go to a temporary folder, not ~/.cache."""
+    """GeoPackages converted for large workspaces go to a temporary folder, not ~/.cache."""
     monkeypatch.setenv("TENGLONG_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "tl-cache"))
 
 
@@ -164,7 +166,7 @@ def fuxing_engine(fuxing_dataset: Path) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------
-# Fast: the Fuxing demo forced into province mode
+# Fast: the Fuxing demo made a large workspace
 # ---------------------------------------------------------------------------
 
 
@@ -315,13 +317,13 @@ def test_area_and_status_filters_narrow_the_map(
     assert numbers(note)[2] == len(fuxing_engine["summary"].area_cells)
 
 
-def test_freed_land_page_in_province_mode(monkeypatch, fuxing_dataset, fuxing_engine):
+def test_freed_land_page_of_a_large_workspace(monkeypatch, fuxing_dataset, fuxing_engine):
     at = run_app(monkeypatch, fuxing_dataset, "freed_land", lang="en")
     clean(at)
     freed = fuxing_engine["freed"]
     assert metric(at, "Freed land (mu)") == round(freed["area_mu"].sum())
     assert metric(at, "Freed parcels") == freed["n_parcels"].sum()
-    by_status = at.dataframe[0].value
+    by_status = at.dataframe[0].value  # only the open tab is computed: by status first
     rows, total = by_status.iloc[:-1], by_status.iloc[-1]  # then the 合计 row
     assert rows["Parcels"].tolist() == freed["n_parcels"].tolist()
     assert rows["Area (mu)"].tolist() == freed["area_mu"].round(1).tolist()
@@ -330,14 +332,14 @@ def test_freed_land_page_in_province_mode(monkeypatch, fuxing_dataset, fuxing_en
     chinese = [s for s in labels(at) if CJK.search(s) and not s.startswith(BILINGUAL)]
     assert chinese == []
     # another summary, computed by the engine on demand
-    at.multiselect(key="pv_dims").set_value(["district", "status"]).run()
+    at.multiselect(key="freed_by").set_value(["district", "status"]).run()
     clean(at)
     table = at.dataframe[-1].value
     engine = release_summary(fuxing_dataset, by=["district", "status"])
     assert table["Parcels"].tolist() == engine["n_parcels"].tolist()
 
 
-def test_a_large_geopackage_opens_in_province_mode(monkeypatch, tmp_path, fuxing_engine):
+def test_a_large_geopackage_opens_from_geoparquet(monkeypatch, tmp_path, fuxing_engine):
     src = tmp_path / "big.gpkg"
     src.write_bytes(FUXING.read_bytes())
     monkeypatch.setenv("TENGLONG_CACHE_DIR", str(tmp_path / "cache"))

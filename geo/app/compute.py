@@ -26,6 +26,13 @@ from geo.app import state
 from geo.app.state import WorkspaceKey
 from geo.capacity import parcel_capacity
 from geo.crs import m2_to_km2
+from geo.engine.compute import release_summary as engine_release_summary
+from geo.engine.headline import (
+    Headline,
+    cached_headline,
+    configured_engine,
+    headline as engine_headline,
+)
 from geo.layout import layout_summary
 from geo.release import OUTSIDE_ID, release_summary
 from geo.schema import FREED_STATUSES, STATUSES
@@ -67,8 +74,65 @@ def _release(
 def release(
     ws: Workspace, by: Iterable[str], *, statuses: Iterable[str] | None = None
 ) -> pd.DataFrame:
-    """:func:`geo.release.release_summary` of the workspace, cached."""
+    """:func:`geo.release.release_summary` of the workspace, cached.
+
+    Of a large workspace (:func:`geo.app.state.large_dataset`) the engine's
+    (:func:`geo.engine.compute.release_summary` of its dataset, with the
+    configured engine), cached per revision: freed land by status or by
+    area is its :func:`headline`'s.
+    """
+    if state.large_dataset(ws) is not None:
+        return _large_release(ws, tuple(by), statuses)
     return _release(ws, state.ws_key(ws), tuple(by), _statuses(statuses))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _memory_headline(_ws: Workspace, key: WorkspaceKey) -> Headline:
+    return engine_headline(_ws, engine="memory")
+
+
+def headline(ws: Workspace) -> Headline:
+    """The headline figures and default map aggregates (:class:`geo.engine.headline.Headline`).
+
+    Of a large workspace, :func:`geo.engine.headline.cached_headline` of its
+    dataset with the configured engine: the one cache, per revision, shared
+    by every session and kept on disk. Of a workspace in memory,
+    :func:`geo.engine.headline.headline` of its parcels (memory engine),
+    cached per file version. Either way the figures of :func:`release`.
+    """
+    ds = state.large_dataset(ws)
+    if ds is not None:
+        return cached_headline(ds.path, engine=configured_engine())
+    return _memory_headline(ws, state.ws_key(ws))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _engine_release(
+    _ws: Workspace,
+    key: WorkspaceKey,
+    engine: str,
+    by: tuple[str, ...],
+    statuses: tuple[str, ...] | None,
+) -> pd.DataFrame:
+    return engine_release_summary(
+        state.large_dataset(_ws), by=list(by), statuses=statuses, engine=engine
+    )
+
+
+def _large_release(
+    ws: Workspace, by: tuple[str, ...], statuses: Iterable[str] | None
+) -> pd.DataFrame:
+    wanted = None if statuses is None else tuple(s for s in STATUSES if s in set(statuses))
+    if wanted == tuple(FREED_STATUSES):
+        wanted = None
+    if by == ("status",) or (wanted is None and by == ("area",)):
+        summ = headline(ws)
+        if by == ("status",):
+            rows = summ.by_status[summ.by_status["status"].isin(wanted or FREED_STATUSES)]
+            return rows.reset_index(drop=True)
+        if summ.by_area is not None:
+            return summ.by_area
+    return _engine_release(ws, state.dataset_key(ws), configured_engine(), by, wanted)
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -400,6 +464,7 @@ __all__ = [
     "benefit_result",
     "days_in_status",
     "freed_mu",
+    "headline",
     "land_mu",
     "layout_table",
     "milestone_timeline",

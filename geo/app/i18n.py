@@ -408,7 +408,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "首次打开大型 GeoPackage：正在转换为 GeoParquet（每个文件版本只转换一次）…",
         "First opening of a large GeoPackage: converting it to GeoParquet (once per file version)…",
     ),
-    "province_opening": ("正在打开数据集…", "Opening the dataset…"),
     "large_opening": ("正在读取地块（大型工作空间）…", "Reading the parcels (large workspace)…"),
     "dataset_read_only": (
         "GeoParquet 数据集在应用中只读：请在源 GeoPackage 中修改，再用 tenglong convert 重新转换。",

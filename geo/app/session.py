@@ -1,9 +1,11 @@
 """What every page does first: open the session's workspace, draw the header, run safely.
 
-The pages call :func:`open_workspace` (or :func:`open_any` for the overview
-and freed-land pages, whose large-workspace map is aggregated), then
-:func:`page_header`, and are run by :func:`run_page`. Every page works at
-every size: above the large threshold the workspace is read from GeoParquet.
+The pages call :func:`open_workspace`, then :func:`page_header`, and are run
+by :func:`run_page`. Every page works at every size: above the large
+threshold the workspace is read from GeoParquet, and the overview and
+freed-land pages read none of its parcels (:data:`geo.app.state.NO_PARCELS`):
+they ask its dataset (:func:`geo.app.state.large_dataset`) through the engine
+and the viewport-driven map.
 Formatting helpers live in :mod:`geo.app.widgets`; session state and query
 parameters in :mod:`geo.app.state`.
 """
@@ -15,9 +17,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from geo.app import province, state
+from geo.app import state
 from geo.app.i18n import Lang, md_code, t
-from geo.app.province import ProvinceWorkspace
 from geo.app.widgets import md, workspace_title
 from geo.workspace import Workspace, WorkspaceError
 
@@ -44,15 +45,15 @@ def open_workspace(
 ) -> Workspace | None:
     """The session's workspace, or None after showing why it cannot be opened.
 
-    A workspace above the large threshold (:func:`geo.app.state.province_mode`)
+    A workspace above the large threshold (:func:`geo.app.state.is_large`)
     is read from GeoParquet (:func:`geo.app.state.load_large`): only
     ``columns`` of the parcels of ``statuses`` when the page names them
-    (default: all). Either way the page gets a
-    :class:`~geo.workspace.Workspace` and computes the same figures.
+    (default: all; :data:`geo.app.state.NO_PARCELS`: none). Either way the
+    page gets a :class:`~geo.workspace.Workspace` and computes the same figures.
     """
     path = state.current_workspace_path()
     try:
-        if state.province_mode(path):
+        if state.is_large(path):
             # A GeoPackage is converted once per revision: after an edit, again.
             opening = "province_converting" if path.is_file() else "large_opening"
             with st.spinner(t(opening, lang)):
@@ -65,28 +66,9 @@ def open_workspace(
         return None
 
 
-def open_any(lang: Lang) -> Workspace | ProvinceWorkspace | None:
-    """The session's workspace, in province mode when it is province-size.
-
-    For the pages that show a province-size workspace too (overview, freed
-    land): a :class:`geo.app.province.ProvinceWorkspace` then, else as
-    :func:`open_workspace`.
-    """
-    path = state.current_workspace_path()
-    if not state.province_mode(path):
-        return open_workspace(lang)
-    try:
-        return province.open_province(path, lang)
-    except (WorkspaceError, ValueError, OSError) as err:
-        logger.warning("cannot open %s in province mode: %s", path, err)
-        st.error(t("workspace_error", lang, error=err))
-        st.info(t("workspace_error_hint", lang))
-        return None
-
-
 def page_header(
     title: str,
-    ws: Workspace | ProvinceWorkspace | None,
+    ws: Workspace | None,
     lang: Lang,
 ) -> None:
     """Page title, the workspace it shows, and the schematic note on demo data.

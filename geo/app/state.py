@@ -12,8 +12,9 @@ What a session holds (``st.session_state`` keys)
 ``workspace_path``
     The open workspace: a GeoPackage file or a GeoParquet dataset directory
     (a string path). One with more than
-    :func:`geo.dataset.large.large_threshold` parcels opens in province
-    mode (:mod:`geo.app.province`): its parcels are never read into memory.
+    :func:`geo.dataset.large.large_threshold` parcels is large
+    (:func:`is_large`): its parcels are never read whole into memory, the
+    pages read them from GeoParquet (:func:`load_large`).
 ``opened_workspaces``
     Workspace files the user opened (a path typed in, or an upload saved to a
     temporary folder), offered next to the demo workspaces.
@@ -55,6 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import streamlit as st
 
 from geo import settings, sharing
@@ -92,7 +94,7 @@ from geo.app.uploads import (  # noqa: F401  (state.save_upload() and the others
 )
 from geo.dataset import open_dataset, revision_of
 from geo.dataset.large import count_parcels, dataset_for, large_threshold
-from geo.dataset.parquet import is_dataset
+from geo.dataset.parquet import ParquetDataset, is_dataset
 from geo.workspace import Workspace, WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -162,11 +164,11 @@ def parcel_count(path: str | os.PathLike[str]) -> int:
     return _parcel_count(*workspace_key(path))
 
 
-def province_mode(path: str | os.PathLike[str]) -> bool:
+def is_large(path: str | os.PathLike[str]) -> bool:
     """True when ``path`` has more parcels than :func:`geo.dataset.large.large_threshold`.
 
-    Such a workspace opens in province mode (:mod:`geo.app.province`); a
-    workspace that cannot be opened is not (opening it reports why).
+    Such a workspace is read from GeoParquet (:func:`load_large`); a
+    workspace that cannot be opened is not large (opening it reports why).
     """
     try:
         return parcel_count(path) > large_threshold()
@@ -187,23 +189,36 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
     """Open a workspace once per file version (cached across reruns and sessions).
 
     A GeoParquet dataset directory is read into memory as a GeoPackage is
-    (:func:`geo.dataset.parquet.open_dataset`), unless it is province-size. A
+    (:func:`geo.dataset.parquet.open_dataset`), unless it is large. A
     server in investor mode (``TENGLONG_MODE=investor``) reads only what an
     investor may see (:func:`geo.dataset.load_for_mode`).
 
     Raises
     ------
     WorkspaceError
-        The workspace cannot be opened, or it is province-size
-        (:func:`province_mode`: open it with :func:`geo.app.province.open_province`).
+        The workspace cannot be opened, or it is large (:func:`is_large`:
+        open it with :func:`load_large`).
     """
     key = workspace_key(path)
-    if province_mode(path):
+    if is_large(path):
         raise WorkspaceError(
-            f"{Path(path).name} has {parcel_count(path):,} parcels: it opens in province mode "
+            f"{Path(path).name} has {parcel_count(path):,} parcels: it is read from GeoParquet "
             f"(more than {large_threshold():,}), never whole in memory"
         )
     return _load(*key, investor_process())
+
+
+NO_PARCELS: tuple[str, ...] = ()
+"""``statuses`` of :func:`load_large` that reads no parcel: the page asks the dataset itself."""
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _open_large(path: str, revision: str) -> ParquetDataset:
+    # A GeoPackage is converted once per revision (an edit makes a new revision: the
+    # dataset is converted again, never read stale).
+    ds = open_dataset(dataset_for(path), validate=False)
+    assert isinstance(ds, ParquetDataset)
+    return ds
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -213,10 +228,14 @@ def _load_large(
     columns: tuple[str, ...] | None,
     statuses: tuple[str, ...] | None,
 ) -> ViewWorkspace:
-    # A GeoPackage is converted once per revision (an edit makes a new revision: the
-    # dataset is converted again, never read stale); only the asked columns/rows are read.
-    ds = open_dataset(dataset_for(path), validate=False)
-    parcels = ds.read("parcels", columns=columns, statuses=statuses)
+    # Only the asked columns/rows are read; NO_PARCELS: none (an empty frame of the columns).
+    ds = _open_large(path, revision)
+    none = statuses is not None and not statuses
+    if none:
+        names = [c for c in (columns or ds.info.parcel_columns) if c != "geometry"]
+        parcels = gpd.GeoDataFrame({c: [] for c in names}, geometry=[], crs=ds.crs)
+    else:
+        parcels = ds.read("parcels", columns=columns, statuses=statuses)
     selection = "" if columns is None and statuses is None else f"|{columns}|{statuses}"
     return ViewWorkspace(
         path=Path(path),
@@ -225,6 +244,7 @@ def _load_large(
         meta=dict(ds.meta),
         token=revision,
         view_key=(path, revision + selection),
+        dataset=ds if none else None,
     )
 
 
@@ -233,14 +253,16 @@ def load_large(
     *,
     columns: tuple[str, ...] | None = None,
     statuses: tuple[str, ...] | None = None,
-) -> Workspace:
-    """A workspace above the large threshold (:func:`province_mode`), read from GeoParquet.
+) -> ViewWorkspace:
+    """A large workspace (:func:`is_large`), read from GeoParquet.
 
     A GeoParquet dataset directory is read as it is; a GeoPackage through its
     conversion (:func:`geo.dataset.large.dataset_for`, once per revision).
-    Only ``columns`` of the parcels of ``statuses`` are read (default: all),
-    without the validation of :func:`load_workspace`; cached per revision
-    and selection, shared by every session. The figures the pages compute
+    Only ``columns`` of the parcels of ``statuses`` are read (default: all;
+    :data:`NO_PARCELS`: none, for the pages that ask the dataset through
+    the engine and the viewport, :func:`large_dataset`), without the
+    validation of :func:`load_workspace`; cached per revision and
+    selection, shared by every session. The figures the pages compute
     from it are those of the same workspace opened in memory (tested in
     ``tests/test_app_large.py``).
 
@@ -248,25 +270,47 @@ def load_large(
     ------
     WorkspaceError
         The workspace cannot be opened, or this is an investor-mode server
-        (it never opens a workspace above the threshold).
+        (it never opens a large workspace).
     """
     if investor_process():
-        return load_workspace(path)  # refuses it, saying why
+        raise WorkspaceError(
+            "an investor-mode server does not open large workspaces; "
+            "start a planner instance for them"
+        )
     key = workspace_key(path)
     return _load_large(*key, columns, statuses)
 
 
 @dataclass
 class ViewWorkspace(Workspace):
-    """A small part of a larger workspace in memory, with a cache key of its own.
+    """A part of a larger workspace in memory, with a cache key of its own.
 
-    Province mode (:mod:`geo.app.province`) puts the parcels it reads for a
-    view (one parcel for its card) in one, so that the cached calculations
-    of :mod:`geo.app.compute` keyed on :func:`ws_key` never mix it up with
-    another part of the same dataset.
+    :func:`load_large` reads the parcels a page names into one, and the
+    map of a large workspace puts a parcel it shows into one for its card,
+    so that the cached calculations of :mod:`geo.app.compute` keyed on
+    :func:`ws_key` never mix it up with another part of the same dataset.
     """
 
     view_key: WorkspaceKey = ("", "")
+    dataset: ParquetDataset | None = None
+    """The GeoParquet dataset of a large workspace opened with no parcel
+    (:data:`NO_PARCELS`): the pages ask it instead of ``parcels``; else None."""
+
+
+def large_dataset(ws: Workspace) -> ParquetDataset | None:
+    """The GeoParquet dataset of a large workspace opened with :data:`NO_PARCELS`, or None.
+
+    The pages ask it for what they show (:mod:`geo.engine`, :mod:`geo.viewport`)
+    instead of ``ws.parcels``, which holds no parcel then.
+    """
+    return ws.dataset if isinstance(ws, ViewWorkspace) else None
+
+
+def dataset_key(ws: Workspace) -> WorkspaceKey:
+    """``(path, revision)`` of a workspace, whatever part of it ``ws`` holds."""
+    if isinstance(ws, ViewWorkspace):
+        return (ws.view_key[0], str(ws.token))
+    return workspace_key(ws.path)
 
 
 def ws_key(ws: Workspace) -> WorkspaceKey:

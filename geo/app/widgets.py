@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
@@ -13,11 +13,9 @@ import streamlit as st
 from geo import schema
 from geo.app import compute, state
 from geo.app.i18n import Lang, md, t, t_plain, term
+from geo.engine.headline import Headline
 from geo.schema import INTERNAL_FIELDS
 from geo.workspace import Workspace
-
-if TYPE_CHECKING:  # pragma: no cover
-    from geo.app.province import ProvinceWorkspace
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +50,27 @@ def fmt_date(value: object) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
 
 
-def workspace_title(ws: Workspace | ProvinceWorkspace, lang: Lang) -> str:
+def workspace_title(ws: Workspace, lang: Lang) -> str:
     """The workspace's display name in ``lang``."""
     if lang == "en":
         return ws.meta.get("name_en") or ws.name
     return ws.name
+
+
+def large_caption(summ: Headline, lang: Lang) -> None:
+    """The caption of a large workspace: its parcels, and which engine took how long.
+
+    ``summ`` is its :func:`geo.app.compute.headline`.
+    """
+    st.caption(
+        t(
+            "province_mode",
+            lang,
+            n=fmt_num(summ.n_parcels),
+            engine=summ.engine,
+            seconds=f"{summ.seconds:.1f}",
+        )
+    )
 
 
 def area_name(row: Mapping[str, Any] | pd.Series, lang: Lang, *, prefix: str = "") -> str:

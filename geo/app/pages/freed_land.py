@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, province, session, state, widgets
+from geo.app import compute, map_view, session, state, widgets
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.cells import frame_csv
@@ -102,122 +102,43 @@ def _headline(ws: Workspace, lang: Lang) -> None:
 
 DIM_COLUMNS = {"year": "released_on", "industry": "industry_before", "district": "district"}
 """The parcel column each summary dimension needs (area and status need none more)."""
+TABS: tuple[str, ...] = ("year", "area", "industry", "status", "district")
+"""The summaries shown as tabs, in order (``by_<dim>`` is the tab's label)."""
 
 
-def _province_headline(summ: Headline, meta: dict[str, str], lang: Lang) -> None:
-    freed = summ.freed_mu
-    published = meta.get("published_freed_mu")
-    note = None
-    if published:
-        pub = float(published)
-        diff = freed - pub
-        note = (
-            t_plain("published_match", lang, value=widgets.fmt_num(pub))
-            if abs(diff) < 0.5
-            else t_plain("published_diff", lang, value=widgets.fmt_num(pub), diff=f"{diff:+,.0f}")
-        )
-    widgets.metric_row(
-        [
-            (t("freed_mu", lang), widgets.fmt_num(freed), note),
-            (t("freed_parcels", lang), widgets.fmt_num(summ.n_in()), None),
-            (
-                t("reused_mu", lang),
-                widgets.fmt_num(summ.land_mu(("supplied", "in_production"))),
-                None,
-            ),
-            (t("available_mu", lang), widgets.fmt_num(summ.land_mu(("released", "stored"))), None),
-        ]
-    )
+def _choices(ws: Workspace) -> list[str]:
+    """The summary dimensions the workspace's parcel columns allow (a dataset may lack some)."""
+    have = set(ws.parcels.columns)
+    return [d for d in BY_CHOICES if DIM_COLUMNS.get(d, "status") in have or d == "area"]
 
 
-def _province_page(pw: province.ProvinceWorkspace, lang: Lang) -> None:
-    """Freed land of a province-size workspace: engine figures and the aggregate map."""
-    summ = province.summary(pw, lang)
-    st.caption(t("freed_definition", lang))
-    _province_headline(summ, pw.meta, lang)
-    province.mode_caption(pw, summ, lang)
-    if summ.freed_mu <= 0:
-        st.info(t("freed_none", lang))
-    cols = _columns(lang)
-    tabs = [t("by_status", lang)] + ([t("by_area", lang)] if summ.by_area is not None else [])
-    boxes = st.tabs(tabs)
-    with boxes[0]:
-        df = _labelled(province.release(pw, summ, ("status",)), lang)
+def _tab(ws: Workspace, dim: str, cols: dict[str, str], lang: Lang) -> None:
+    """One summary tab: the chart and the table of freed land by ``dim``."""
+    df = _labelled(compute.release(ws, (dim,)), lang)
+    if dim == "area":
+        top = df[df["level"] == 0]
+        _chart(top, "area_label", t("col_area", lang), lang, horizontal=True)
+        st.caption(t("by_area_note", lang))
+        widgets.table(df, cols, formats=FORMATS)
+        return
+    if dim == "year":
+        _chart(df, "year", t("col_year", lang), lang)
+    elif dim == "industry":
+        _chart(df, "industry_before", t("industry_before", lang), lang, horizontal=True)
+    elif dim == "status":
         _chart(df, "status", t("status", lang), lang)
-        widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
-    if summ.by_area is not None:
-        with boxes[1]:
-            df = _labelled(summ.by_area, lang)
-            top = df[df["level"] == 0]
-            _chart(top, "area_label", t("col_area", lang), lang, horizontal=True)
-            st.caption(t("by_area_note", lang))
-            widgets.table(df, cols, formats=FORMATS)
-    st.subheader(t("summary_table", lang))
-    have = set(pw.parcel_columns)
-    choices = [d for d in BY_CHOICES if DIM_COLUMNS.get(d, "status") in have or d == "area"]
-    if summ.by_area is None:
-        choices = [d for d in choices if d != "area"]
-    dims = st.multiselect(
-        t("summary_by", lang),
-        choices,
-        default=[choices[0]] if choices else [],
-        format_func=lambda d: t(f"dim_{d}", lang),
-        key="pv_dims",
-        select_all=False,
-    )
-    if dims:
-        names = " × ".join(t(f"dim_{d}", lang) for d in dims)
-        with st.spinner(t("province_summary_running", lang, dims=names)):
-            df = _labelled(province.release(pw, summ, tuple(dims)), lang)
-        widgets.table(df, cols, formats=FORMATS, key="freed_summary")
-        st.download_button(
-            t("download_csv", lang),
-            frame_csv(df.drop(columns=["geometry"], errors="ignore")).encode("utf-8-sig"),
-            file_name=f"{pw.path.stem}_freed_{'_'.join(dims)}.csv",
-            mime="text/csv",
-            key="freed_csv",
-        )
-    st.subheader(t("freed_map", lang))
-    _province_map(pw, summ, lang)
+    widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
 
 
 FREED_VIEWPORT_KEY = "fl_viewport"
-"""The freed-land map's own view (:func:`geo.app.province.viewport_bounds`)."""
+"""The freed-land map's own view of a large workspace (:func:`geo.app.map_view.viewport_bounds`)."""
 
 
-@st.fragment
-def _province_map(pw: province.ProvinceWorkspace, summ: province.Headline, lang: Lang) -> None:
-    """Freed land on a viewport-driven map: a pan or zoom reruns only this."""
-    view = province.View(bounds=province.viewport_bounds(FREED_VIEWPORT_KEY))
-    plan = province.plan_view(pw, summ, view, lang)
-    province.view_note(plan, view, lang)
-    province.show_view_map(
-        pw,
-        plan,
-        view,
-        lang=lang,
-        role=state.role(),
-        key="freed_map",
-        viewport_key=FREED_VIEWPORT_KEY,
-    )
-
-
-def page() -> None:
-    """The freed-land page."""
-    lang = state.lang()
-    ws = session.open_any(lang)
-    session.page_header(t("freed_title", lang), ws, lang)
-    if ws is None:
+def _map(ws: Workspace, lang: Lang) -> None:
+    """The freed parcels on the map; of a large workspace, the viewport-driven map."""
+    if state.large_dataset(ws) is not None:
+        _large_map(ws, compute.headline(ws), lang)
         return
-    if isinstance(ws, province.ProvinceWorkspace):
-        _province_page(ws, lang)
-        return
-    st.caption(t("freed_definition", lang))
-    _headline(ws, lang)
-    if compute.freed_mu(ws) <= 0:
-        st.info(t("freed_none", lang))
-    # the map first: on a 1440×900 screen it starts above the fold
-    st.subheader(t("freed_map", lang))
     freed_ids = ws.parcels.loc[
         ws.parcels["status"].isin(schema.FREED_STATUSES), "parcel_id"
     ].astype(str)
@@ -229,52 +150,79 @@ def page() -> None:
         layers=MAP_LAYERS,
         parcel_ids=freed_ids,
     )
-    if ws.areas.empty:  # a new workspace: the summaries clip to planning areas
+
+
+@st.fragment
+def _large_map(ws: Workspace, summ: Headline, lang: Lang) -> None:
+    """Freed land on a viewport-driven map: a pan or zoom reruns only this."""
+    view = map_view.View(bounds=map_view.viewport_bounds(FREED_VIEWPORT_KEY))
+    plan = map_view.plan_view(ws, summ, view, lang)
+    map_view.view_note(plan, view, lang)
+    map_view.show_view_map(
+        ws,
+        plan,
+        view,
+        lang=lang,
+        role=state.role(),
+        key="freed_map",
+        viewport_key=FREED_VIEWPORT_KEY,
+    )
+
+
+def page() -> None:
+    """The freed-land page (every size: a large workspace's figures are its engine headline)."""
+    lang = state.lang()
+    ws = session.open_workspace(lang, statuses=state.NO_PARCELS)
+    session.page_header(t("freed_title", lang), ws, lang)
+    if ws is None:
+        return
+    st.caption(t("freed_definition", lang))
+    large = state.large_dataset(ws) is not None
+    if large:  # the engine's headline: computed once per revision, shared
+        with st.spinner(t("province_computing", lang)):
+            summ = compute.headline(ws)
+        _headline(ws, lang)
+        widgets.large_caption(summ, lang)
+    else:
+        _headline(ws, lang)
+    if compute.freed_mu(ws) <= 0:
+        st.info(t("freed_none", lang))
+    # the map first: on a 1440×900 screen it starts above the fold
+    st.subheader(t("freed_map", lang))
+    _map(ws, lang)
+    areas = ws.get("areas")
+    if areas is None or areas.empty:  # a new workspace: the summaries clip to planning areas
         st.info(t("freed_no_areas", lang))
         return
-    tab_year, tab_area, tab_ind, tab_status, tab_district = st.tabs(
-        [
-            t("by_year", lang),
-            t("by_area", lang),
-            t("by_industry", lang),
-            t("by_status", lang),
-            t("by_district", lang),
-        ]
-    )
     cols = _columns(lang)
-    with tab_year:
-        df = _labelled(compute.release(ws, ("year",)), lang)
-        _chart(df, "year", t("col_year", lang), lang)
-        widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
-    with tab_area:
-        df = _labelled(compute.release(ws, ("area",)), lang)
-        top = df[df["level"] == 0]
-        _chart(top, "area_label", t("col_area", lang), lang, horizontal=True)
-        st.caption(t("by_area_note", lang))
-        widgets.table(df, cols, formats=FORMATS)
-    with tab_ind:
-        df = _labelled(compute.release(ws, ("industry",)), lang)
-        _chart(df, "industry_before", t("industry_before", lang), lang, horizontal=True)
-        widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
-    with tab_status:
-        df = _labelled(compute.release(ws, ("status",)), lang)
-        _chart(df, "status", t("status", lang), lang)
-        widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
-    with tab_district:
-        df = _labelled(compute.release(ws, ("district",)), lang)
-        widgets.table(df, cols, formats=FORMATS, total=t("col_total", lang))
+    choices = _choices(ws)
+    tabs = [d for d in TABS if d in choices]
+    labels = [t(f"by_{d}", lang) for d in tabs]
+    if large:  # only the open tab is computed: a summary the headline lacks reads every parcel
+        first = t("by_status", lang) if "status" in tabs else None
+        boxes = st.tabs(labels, key="freed_tabs", on_change="rerun", default=first)
+    else:
+        boxes = st.tabs(labels)
+    for dim, box in zip(tabs, boxes, strict=True):
+        if box.open is False:
+            continue
+        with box:
+            _tab(ws, dim, cols, lang)
 
     st.subheader(t("summary_table", lang))
     dims = st.multiselect(
         t("summary_by", lang),
-        list(BY_CHOICES),
-        default=["area", "status"],
+        choices,
+        # a large workspace starts with the summary its headline holds
+        default=["area"] if large else [d for d in ("area", "status") if d in choices],
         format_func=lambda d: t(f"dim_{d}", lang),
         key="freed_by",
         select_all=False,
     )
     if dims:
-        df = _labelled(compute.release(ws, tuple(dims)), lang)
+        names = " × ".join(t(f"dim_{d}", lang) for d in dims)
+        with st.spinner(t("province_summary_running", lang, dims=names)):
+            df = _labelled(compute.release(ws, tuple(dims)), lang)
         widgets.table(df, cols, formats=FORMATS, key="freed_summary")
         st.download_button(
             t("download_csv", lang),
