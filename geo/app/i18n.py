@@ -393,18 +393,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "with the zone prefix, X northing before Y easting, parcel area in hectares "
         "(4 decimals), holes as ring numbers 2, 3 …",
     ),
-    # --- province mode (geo/app/province.py) ------------------------------------------
-    "province_mode": (
-        "省级模式：共 {n} 块地块，不整体载入内存；汇总由 {engine} 引擎计算（{seconds} 秒，"
+    # --- large workspaces (geo/app/large_map.py, geo/app/overview_large.py) ---------------
+    "large_mode": (
+        "大型工作空间：共 {n} 块地块，不整体载入内存；汇总由 {engine} 引擎计算（{seconds} 秒，"
         "按数据集版本缓存）。",
-        "Province mode: {n} parcels, never loaded whole into memory; the figures come from the "
-        "{engine} engine ({seconds} s, cached per dataset version).",
+        "Large workspace: {n} parcels, never loaded whole into memory; the figures come from "
+        "the {engine} engine ({seconds} s, cached per dataset version).",
     ),
-    "province_computing": (
-        "正在计算省级汇总（每个数据集版本只计算一次）…",
-        "Computing the province summary (once per dataset version)…",
+    "large_computing": (
+        "正在计算汇总（每个数据集版本只计算一次）…",
+        "Computing the summary (once per dataset version)…",
     ),
-    "province_converting": (
+    "large_converting": (
         "首次打开大型 GeoPackage：正在转换为 GeoParquet（每个文件版本只转换一次）…",
         "First opening of a large GeoPackage: converting it to GeoParquet (once per file version)…",
     ),
@@ -414,8 +414,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "A GeoParquet dataset is read-only in the app: edit its source GeoPackage and convert it "
         "again with tenglong convert.",
     ),
-    "province_loading": ("正在读取所选范围的地块…", "Reading the parcels of the selection…"),
-    "province_aggregated": (
+    "large_loading": ("正在读取所选范围的地块…", "Reading the parcels of the selection…"),
+    "large_aggregated": (
         "汇总显示 / aggregated：{scope}共 {n} 块地块（{what}，{mu} 亩），"
         "按 {unit} 汇总（{units} 个），颜色表示亩数。"
         "点击网格或片区查看其中的地块（不超过 {limit} 块时显示单个地块），或用筛选缩小范围。",
@@ -423,44 +423,44 @@ STRINGS: dict[str, tuple[str, str]] = {
         "({units} in all), coloured by mu. Click a cell or an area to see its parcels (single "
         "parcels are shown for {limit} or fewer), or narrow the view with the filters.",
     ),
-    "province_scope": ("{name}：", "{name}: "),
-    "province_in_view": ("当前视图", "In view"),
+    "large_scope": ("{name}：", "{name}: "),
+    "large_in_view": ("当前视图", "In view"),
     "large_edit_note": (
         "修改直接保存到该 GeoPackage（留痕）；保存后，大型工作空间按新版本重新读取。",
         "Edits are saved to this GeoPackage (audited); after a save the large workspace is "
         "read again at its new revision.",
     ),
-    "province_unit": ("汇总方式", "Aggregate by"),
-    "province_unit_cell": ("网格", "Grid cells"),
-    "province_unit_area": ("规划片区", "Planning areas"),
-    "province_unit_cells": ("{cell} 网格", "{cell} grid cell"),
-    "province_unit_areas": ("规划片区", "planning area"),
-    "province_cell_name": ("{cell} 网格 ({x}, {y})", "{cell} grid cell ({x}, {y})"),
-    "province_what_freed": ("腾退土地", "freed land"),
-    "province_status_default": ("腾退土地（默认）", "Freed land (default)"),
-    "province_back": ("返回总览", "Back to overview"),
-    "province_parcels_shown": (
+    "large_unit": ("汇总方式", "Aggregate by"),
+    "large_unit_cell": ("网格", "Grid cells"),
+    "large_unit_area": ("规划片区", "Planning areas"),
+    "large_unit_cells": ("{cell} 网格", "{cell} grid cell"),
+    "large_unit_areas": ("规划片区", "planning area"),
+    "large_cell_name": ("{cell} 网格 ({x}, {y})", "{cell} grid cell ({x}, {y})"),
+    "large_what_freed": ("腾退土地", "freed land"),
+    "large_status_default": ("腾退土地（默认）", "Freed land (default)"),
+    "large_back": ("返回总览", "Back to overview"),
+    "large_parcels_shown": (
         "{scope}显示 {n} 块地块（{mu} 亩）。",
         "{scope}showing {n} parcels ({mu} mu).",
     ),
-    "province_truncated": (
+    "large_truncated": (
         "共 {total} 块，只显示面积最大的 {n} 块；请进一步缩小范围。",
         "{total} parcels: only the {n} largest are shown; narrow the view further.",
     ),
-    "province_card_hint": (
+    "large_card_hint": (
         "点击地图上的网格或片区查看其中的地块；地块显示后，点击地块查看详情卡片。",
         "Click a grid cell or an area on the map to see its parcels; once parcels are shown, "
         "click one for its card.",
     ),
-    "province_read_only": (
-        "省级规模工作空间在应用中只读：请在源 GeoPackage 或 PostGIS 中修改后重新转换。",
-        "Province-size workspaces are read-only in the app: edit the source GeoPackage or "
-        "PostGIS and convert again.",
+    "large_read_only": (
+        "这个 GeoParquet 数据集在应用中只读：请在源 GeoPackage 或 PostGIS 中修改后重新转换。",
+        "This GeoParquet dataset is read-only in the app: edit its source GeoPackage or "
+        "PostGIS and convert it again.",
     ),
-    "province_parcels_table": ("所示地块", "Parcels shown"),
-    "province_areas_table": ("各片区腾退土地", "Freed land by area"),
-    "province_layer_title": ("{what}（亩）· 汇总显示", "{what} (mu) · aggregated"),
-    "province_summary_running": (
+    "large_parcels_table": ("所示地块", "Parcels shown"),
+    "large_areas_table": ("各片区腾退土地", "Freed land by area"),
+    "large_layer_title": ("{what}（亩）· 汇总显示", "{what} (mu) · aggregated"),
+    "large_summary_running": (
         "正在由引擎计算 {dims} 汇总…",
         "The engine is computing the summary by {dims}…",
     ),

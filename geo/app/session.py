@@ -55,7 +55,7 @@ def open_workspace(
     try:
         if state.is_large(path):
             # A GeoPackage is converted once per revision: after an edit, again.
-            opening = "province_converting" if path.is_file() else "large_opening"
+            opening = "large_converting" if path.is_file() else "large_opening"
             with st.spinner(t(opening, lang)):
                 return state.load_large(path, columns=columns, statuses=statuses)
         return state.load_workspace(path)

@@ -51,7 +51,6 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,19 +63,25 @@ from geo.access import (
     ALLOW_OPEN_PLANNER_ENV,
     RESTRICTED_ROLES,
     RoleError,
-    RoleMapping,
     filter_workspace,
     is_loopback,
-    load_role_mapping,
     open_planner_allowed,
     process_mode,
-    role_for_claims,
 )
 from geo.app.language import (  # noqa: F401  (state.lang() and the others stay)
     TRANSLATED_WIDGETS,
     lang,
     refresh_translated_widgets,
     untranslate,
+)
+from geo.app.login import (  # noqa: F401 (re-exported: the app asks state)
+    LOCAL_ROLES,
+    _role_mapping,
+    auth_configured,
+    logged_in,
+    resolve_role,
+    role_mapping_path,
+    user_claims,
 )
 from geo.app.uploads import (  # noqa: F401  (state.save_upload() and the others stay)
     DEFAULT_UPLOAD_CAP_MB,
@@ -104,8 +109,6 @@ DATA_DIR = ROOT / "data"
 STATIC_DIR = ROOT / "static"
 """Served by Streamlit at ``/app/static`` (``server.enableStaticServing``)."""
 DEFAULT_WORKSPACE = "data/fuxing.gpkg"
-LOCAL_ROLES: tuple[str, ...] = ("planner", "investment")
-"""Roles a local user may pick in the sidebar; investors see presentation mode only."""
 ROLES_ENV = settings.ROLES_ENV
 """Environment variable naming the role-mapping TOML (default ``config/roles.toml``)."""
 WorkspaceKey = tuple[str, str]
@@ -597,89 +600,6 @@ def _warn_open_planner() -> bool:
         ALLOW_OPEN_PLANNER_ENV,
     )
     return True
-
-
-def auth_configured() -> bool:
-    """True when Streamlit's login is configured (``st.secrets`` has an ``[auth]`` section)."""
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file at all, or an unreadable one: no login
-        return False
-
-
-def role_mapping_path() -> Path:
-    """``$TENGLONG_ROLES``, else ``config/roles.toml`` of the project."""
-    return settings.get_path(ROLES_ENV) or ROOT / "config" / "roles.toml"
-
-
-def resolve_role(
-    *,
-    investor_mode: bool,
-    login: bool,
-    claims: Mapping[str, Any] | None,
-    mapping: RoleMapping | None,
-    picked: str | None,
-) -> str:
-    """The role of a user: the pure part of :func:`current_role`.
-
-    Parameters
-    ----------
-    investor_mode
-        The server runs with ``TENGLONG_MODE=investor``: always ``investor``.
-    login
-        A login is configured: the role comes only from ``claims``.
-    claims
-        The identity-token claims of the logged-in user (None: not logged in).
-    mapping
-        How claims map to roles (:func:`geo.access.load_role_mapping`).
-    picked
-        The sidebar's choice, used only without a login (local demos).
-
-    Raises
-    ------
-    geo.access.RoleError
-        A logged-in user whose claims map to no role, or a login configured
-        without a role mapping.
-
-    Examples
-    --------
-    >>> resolve_role(investor_mode=False, login=False, claims=None, mapping=None, picked=None)
-    'planner'
-    >>> resolve_role(investor_mode=True, login=False, claims=None, mapping=None, picked="planner")
-    'investor'
-    """
-    if investor_mode:
-        return "investor"
-    if not login:
-        return picked if picked in LOCAL_ROLES else "planner"
-    if claims is None:
-        return "public"  # not logged in: sees nothing (the app asks for the login first)
-    if mapping is None:
-        raise RoleError("a login is configured but no role mapping: nobody gets a role")
-    return role_for_claims(claims, mapping)
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _role_mapping(path: str, mtime_ns: int) -> RoleMapping:
-    return load_role_mapping(path)
-
-
-def logged_in() -> bool:
-    """True when a user logged in through Streamlit's login (``st.user.is_logged_in``)."""
-    try:
-        return bool(st.user.get("is_logged_in", False))
-    except Exception:  # no login configured, or outside a running app
-        return False
-
-
-def user_claims() -> dict[str, Any] | None:
-    """The logged-in user's identity-token claims (``st.user``), or None."""
-    if not logged_in():
-        return None
-    try:
-        return dict(st.user.to_dict())
-    except Exception:  # no login configured, or outside a running app
-        return None
 
 
 def current_role() -> str:

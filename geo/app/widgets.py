@@ -64,7 +64,7 @@ def large_caption(summ: Headline, lang: Lang) -> None:
     """
     st.caption(
         t(
-            "province_mode",
+            "large_mode",
             lang,
             n=fmt_num(summ.n_parcels),
             engine=summ.engine,

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import schema
-from geo.app import compute, map_view, session, state, widgets
+from geo.app import compute, large_map, session, state, widgets
 from geo.app.i18n import Lang, t, t_plain, term
 from geo.app.map_view import show_map
 from geo.cells import frame_csv
@@ -131,7 +131,7 @@ def _tab(ws: Workspace, dim: str, cols: dict[str, str], lang: Lang) -> None:
 
 
 FREED_VIEWPORT_KEY = "fl_viewport"
-"""The freed-land map's own view of a large workspace (:func:`geo.app.map_view.viewport_bounds`)."""
+"""The freed-land map's own view of a large workspace (``large_map.viewport_bounds``)."""
 
 
 def _map(ws: Workspace, lang: Lang) -> None:
@@ -155,10 +155,10 @@ def _map(ws: Workspace, lang: Lang) -> None:
 @st.fragment
 def _large_map(ws: Workspace, summ: Headline, lang: Lang) -> None:
     """Freed land on a viewport-driven map: a pan or zoom reruns only this."""
-    view = map_view.View(bounds=map_view.viewport_bounds(FREED_VIEWPORT_KEY))
-    plan = map_view.plan_view(ws, summ, view, lang)
-    map_view.view_note(plan, view, lang)
-    map_view.show_view_map(
+    view = large_map.View(bounds=large_map.viewport_bounds(FREED_VIEWPORT_KEY))
+    plan = large_map.plan_view(ws, summ, view, lang)
+    large_map.view_note(plan, view, lang)
+    large_map.show_view_map(
         ws,
         plan,
         view,
@@ -179,7 +179,7 @@ def page() -> None:
     st.caption(t("freed_definition", lang))
     large = state.large_dataset(ws) is not None
     if large:  # the engine's headline: computed once per revision, shared
-        with st.spinner(t("province_computing", lang)):
+        with st.spinner(t("large_computing", lang)):
             summ = compute.headline(ws)
         _headline(ws, lang)
         widgets.large_caption(summ, lang)
@@ -221,7 +221,7 @@ def page() -> None:
     )
     if dims:
         names = " × ".join(t(f"dim_{d}", lang) for d in dims)
-        with st.spinner(t("province_summary_running", lang, dims=names)):
+        with st.spinner(t("large_summary_running", lang, dims=names)):
             df = _labelled(compute.release(ws, tuple(dims)), lang)
         widgets.table(df, cols, formats=FORMATS, key="freed_summary")
         st.download_button(
