@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import shapely
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from geo import jsassets
 from geo.app import geom_edit
@@ -549,11 +550,23 @@ def test_a_planner_splits_a_freed_parcel_into_three_lots_with_their_uses_and_res
         )
         page.wait_for_timeout(500)
         spot = geom_edit.work_to_display([lot.representative_point()], after.crs, gcj02=False)
-        page.mouse.click(*_to_page(page, spot[0]["coordinates"]))
-        settle(page)
-        # the card is drawn after the click's rerun: wait for it, then open its history
+        # the card is drawn after the click's rerun: wait for it, then open its history; on a
+        # loaded machine the map may still be redrawing when clicked, so click again then
         history = page.locator('[data-testid="stExpander"]').filter(has_text="修改记录").first
-        history.wait_for()
+        for attempt in range(3):
+            page.mouse.click(*_to_page(page, spot[0]["coordinates"]))
+            page.wait_for_timeout(300)
+            page.wait_for_function(  # the first run on the new revision rebuilds its caches
+                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                timeout=120_000,
+            )
+            try:
+                history.wait_for(timeout=15_000)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
+                page.wait_for_timeout(1000)
         settle(page)
         history.locator("summary").first.click()
         page.wait_for_timeout(500)
