@@ -330,8 +330,22 @@ def load_benefit_config(path: str | Path) -> BenefitConfig:
     return parse_benefit_config(data, where=str(p))
 
 
+def shipped_dir(folder: str) -> Any:
+    """A folder of shipped TOML files inside ``geo/config`` (presets, measures)."""
+    return resources.files("geo").joinpath("config", folder)
+
+
+def shipped_names(folder: str) -> list[str]:
+    """Names (without ``.toml``) of the TOML files shipped in ``geo/config/folder``."""
+    return sorted(
+        p.name.removesuffix(".toml")
+        for p in shipped_dir(folder).iterdir()
+        if p.name.endswith(".toml")
+    )
+
+
 def _preset_dir() -> Any:
-    return resources.files("geo").joinpath("config", PRESET_DIR)
+    return shipped_dir(PRESET_DIR)
 
 
 def list_presets() -> list[str]:
@@ -342,9 +356,7 @@ def list_presets() -> list[str]:
     >>> "huangyan_2022" in list_presets()
     True
     """
-    return sorted(
-        p.name.removesuffix(".toml") for p in _preset_dir().iterdir() if p.name.endswith(".toml")
-    )
+    return shipped_names(PRESET_DIR)
 
 
 def load_preset(name: str = DEFAULT_PRESET) -> BenefitConfig:

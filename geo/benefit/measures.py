@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from geo.benefit.config import shipped_dir, shipped_names
 from geo.benefit.history import d_runs
 from geo.benefit.indicators import CLASSES, BenefitConfigError, BenefitInputError
 
@@ -163,10 +163,6 @@ def parse_measures(data: dict[str, Any], *, where: str = "<measures>") -> Measur
     )
 
 
-def _shipped() -> Any:
-    return resources.files("geo").joinpath("config", MEASURES_DIR)
-
-
 def list_measures() -> list[str]:
     """Names of the shipped measures configurations.
 
@@ -175,9 +171,7 @@ def list_measures() -> list[str]:
     >>> "haining_2025" in list_measures()
     True
     """
-    return sorted(
-        p.name.removesuffix(".toml") for p in _shipped().iterdir() if p.name.endswith(".toml")
-    )
+    return shipped_names(MEASURES_DIR)
 
 
 def load_measures(name_or_path: str | Path) -> MeasuresConfig:
@@ -202,7 +196,7 @@ def load_measures(name_or_path: str | Path) -> MeasuresConfig:
                 f"(or give your own TOML file)"
             )
         where = f"geo/config/{MEASURES_DIR}/{text_path}.toml"
-        text = _shipped().joinpath(f"{text_path}.toml").read_bytes()
+        text = shipped_dir(MEASURES_DIR).joinpath(f"{text_path}.toml").read_bytes()
     try:
         data = tomllib.loads(text.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
