@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import itertools
 import logging
-from typing import TYPE_CHECKING, Any
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import shapely
@@ -29,7 +31,12 @@ from pyproj import CRS, Geod
 from geo.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import geopandas as gpd
+    from pyproj import Transformer
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -306,6 +313,94 @@ def zone_margin_deg(lon: float) -> float:
     return float(abs((lon - 1.5) / 3.0 - round((lon - 1.5) / 3.0)) * 3.0)
 
 
+# Every new thread pays for PROJ's look-up of a transformation again (about
+# 50 ms per pair of CRS: its context and caches are per thread), and Streamlit
+# runs each rerun of a page in a new thread. The small transforms of a map (a
+# view's bounds, a few hundred parcels) therefore run on one long-lived thread
+# that keeps its transformers.
+PROJ_THREAD = "tenglong-proj"
+"""The name of the thread that runs :func:`on_proj_thread`."""
+SMALL_TRANSFORM = 50_000
+"""Frames up to this many rows are reprojected on the PROJ thread."""
+_PROJ_POOL: ThreadPoolExecutor | None = None
+_PROJ_LOCK = threading.Lock()
+_TRANSFORMERS: dict[tuple[str, str], Transformer] = {}
+
+
+def on_proj_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)`` run on the long-lived PROJ thread; its result.
+
+    Called on that thread already, ``fn`` runs in place. Exceptions are
+    raised in the caller.
+    """
+    if threading.current_thread().name.startswith(PROJ_THREAD):
+        return fn(*args, **kwargs)
+    return _proj_pool().submit(fn, *args, **kwargs).result()
+
+
+def _proj_pool() -> ThreadPoolExecutor:
+    global _PROJ_POOL
+    with _PROJ_LOCK:
+        if _PROJ_POOL is None:
+            _PROJ_POOL = ThreadPoolExecutor(1, thread_name_prefix=PROJ_THREAD)
+        return _PROJ_POOL
+
+
+def _transformer(src: CRS, dst: CRS) -> Transformer:
+    # Only on the PROJ thread (one thread: a plain dict).
+    from pyproj import Transformer
+
+    key = (src.to_wkt(), dst.to_wkt())
+    found = _TRANSFORMERS.get(key)
+    if found is None:
+        if len(_TRANSFORMERS) >= 64:
+            _TRANSFORMERS.clear()
+        found = _TRANSFORMERS[key] = Transformer.from_crs(src, dst, always_xy=True)
+    return found
+
+
+def warm_transforms(*pairs: tuple[Any, Any]) -> None:
+    """Make the transformers of ``(source, target)`` pairs on the PROJ thread, without waiting.
+
+    A large workspace's first pan then finds them made (about 50 ms each).
+    """
+    pool = _proj_pool()
+    for src, dst in ((CRS.from_user_input(a), CRS.from_user_input(b)) for a, b in pairs):
+        if not src.is_exact_same(dst):
+            pool.submit(_transformer, src, dst)
+
+
+def transform_bounds(
+    bounds: Any, source: Any, target: Any, *, densify_pts: int = 21
+) -> tuple[float, float, float, float]:
+    """``(xmin, ymin, xmax, ymax)`` in ``source`` as a box in ``target``, densified.
+
+    Runs on the PROJ thread (:func:`on_proj_thread`), whose transformers are kept.
+
+    Examples
+    --------
+    >>> [round(v) for v in transform_bounds((114.0, 36.0, 114.01, 36.01), 4490, 4547)]
+    [500000, 3985543, 500902, 3986652]
+    """
+    src, dst = CRS.from_user_input(source), CRS.from_user_input(target)
+    b = tuple(float(v) for v in bounds)
+    if src.is_exact_same(dst):
+        return b  # type: ignore[return-value]
+
+    def work() -> tuple[float, float, float, float]:
+        out = _transformer(src, dst).transform_bounds(*b, densify_pts=densify_pts)
+        return tuple(float(v) for v in out)  # type: ignore[return-value]
+
+    return on_proj_thread(work)
+
+
+def _to_crs(gdf: gpd.GeoDataFrame, target: Any) -> gpd.GeoDataFrame:
+    """``gdf.to_crs(target)``; a small frame on the PROJ thread (its transformers are kept)."""
+    if len(gdf) <= SMALL_TRANSFORM:
+        return on_proj_thread(gdf.to_crs, target)
+    return gdf.to_crs(target)
+
+
 def reproject(geoms: Any, source: Any, target: Any, *, threads: int = 1) -> np.ndarray:
     """Geometries in ``target``: the coordinates ``GeoSeries.to_crs`` gives, on threads.
 
@@ -321,8 +416,6 @@ def reproject(geoms: Any, source: Any, target: Any, *, threads: int = 1) -> np.n
     >>> round(float(shapely.area(out)[0]))
     10004
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from pyproj import Transformer
 
     arr = np.asarray(geoms, dtype=object)
@@ -339,6 +432,8 @@ def reproject(geoms: Any, source: Any, target: Any, *, threads: int = 1) -> np.n
         fn = Transformer.from_crs(src, dst, always_xy=True).transform
         return transform_geometries(chunk, fn)
 
+    if len(arr) <= SMALL_TRANSFORM:  # on the PROJ thread, whose transformers are kept
+        return on_proj_thread(lambda: transform_geometries(arr, _transformer(src, dst).transform))
     n = max(1, min(int(threads), len(arr) // 10_000 or 1))
     if n == 1:
         return work(arr)
@@ -359,14 +454,14 @@ def to_projected(gdf: gpd.GeoDataFrame, *, to_crs: Any = None) -> gpd.GeoDataFra
     target = CRS.from_user_input(to_crs) if to_crs is not None else projected_crs_for(gdf)
     if CRS.from_user_input(gdf.crs) == target:
         return gdf
-    return gdf.to_crs(target)
+    return _to_crs(gdf, target)
 
 
 def to_storage(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Reproject to CGCS2000 geographic (EPSG:4490) for storage."""
     if gdf.crs is None:
         raise_missing_crs(gdf)
-    return gdf.to_crs(STORAGE_EPSG)
+    return _to_crs(gdf, STORAGE_EPSG)
 
 
 def to_display(gdf: gpd.GeoDataFrame, *, basemap_gcj02: bool = False) -> gpd.GeoDataFrame:
@@ -376,7 +471,7 @@ def to_display(gdf: gpd.GeoDataFrame, *, basemap_gcj02: bool = False) -> gpd.Geo
     """
     if gdf.crs is None:
         raise_missing_crs(gdf)
-    out = gdf.to_crs(DISPLAY_EPSG)
+    out = _to_crs(gdf, DISPLAY_EPSG)
     if basemap_gcj02:
         out = out.set_geometry(transform_geometries(out.geometry.values, wgs84_to_gcj02))
     return out

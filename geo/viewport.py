@@ -22,10 +22,10 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from geo import settings
-from geo.crs import DISPLAY_EPSG
+from geo.crs import DISPLAY_EPSG, transform_bounds
 from geo.dataset import Bounds, Dataset, open_dataset
 from geo.dataset.errors import EngineError
 from geo.dataset.parquet import BBOX_COLUMN, ROW_COLUMN, ParquetDataset, _meets, read_parcels
@@ -178,8 +178,7 @@ def view_bounds(bounds: Any, crs: Any, *, bounds_crs: Any = DISPLAY_EPSG) -> Bou
     if b[0] > b[2] or b[1] > b[3]:
         raise EngineError(f"a view's minimum is above its maximum: {bounds!r}")
     if bounds_crs is not None and CRS.from_user_input(bounds_crs) != CRS.from_user_input(crs):
-        t = Transformer.from_crs(CRS.from_user_input(bounds_crs), crs, always_xy=True)
-        b = tuple(float(v) for v in t.transform_bounds(*b, densify_pts=21))
+        b = transform_bounds(b, bounds_crs, crs)
     return b  # type: ignore[return-value]
 
 
@@ -468,8 +467,7 @@ def display_bounds(selection: Any, crs: Any, *, margin: float = 0.5) -> tuple[fl
     """
     x0, y0, x1, y1 = shapely.bounds(selection).tolist()
     dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
-    box = shapely.box(x0 - dx, y0 - dy, x1 + dx, y1 + dy)
-    return tuple(float(v) for v in gpd.GeoSeries([box], crs=crs).to_crs(DISPLAY_EPSG).total_bounds)
+    return transform_bounds((x0 - dx, y0 - dy, x1 + dx, y1 + dy), crs, DISPLAY_EPSG)
 
 
 __all__ = [

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import shapely
 from hypothesis import given, settings, strategies as st
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from shapely.geometry import Point, Polygon, box
 
 from geo import crs
@@ -237,3 +237,40 @@ def test_area_conserved_through_storage_round_trip():
     g = gpd.GeoDataFrame(geometry=[_parcel_ring(114.47, 36.6, 200, 4547, rng)], crs=4547)
     back = crs.to_projected(crs.to_storage(g))
     assert back.area.iloc[0] == pytest.approx(g.area.iloc[0], rel=1e-9)
+
+
+def test_small_transforms_run_on_one_long_lived_thread_whatever_thread_asks():
+    """Streamlit runs every rerun in a new thread, and PROJ looks a transformation up again
+    in each new thread: the small transforms go to one thread that keeps them."""
+    import threading
+
+
+    names: list[str] = []
+    bounds: list[tuple[float, ...]] = []
+
+    def ask() -> None:
+        names.append(crs.on_proj_thread(lambda: threading.current_thread().name))
+        bounds.append(crs.transform_bounds((114.0, 36.0, 114.01, 36.01), 4490, 4547))
+
+    for _ in range(3):
+        t = threading.Thread(target=ask)
+        t.start()
+        t.join()
+    ask()  # and the main thread
+    assert len(set(names)) == 1 and names[0].startswith(crs.PROJ_THREAD)
+    want = Transformer.from_crs(4490, 4547, always_xy=True).transform_bounds(
+        114.0, 36.0, 114.01, 36.01, densify_pts=21
+    )
+    assert all(b == pytest.approx(want, abs=1e-6) for b in bounds)
+    # the transformer is made once and kept there
+    made = [crs.on_proj_thread(crs._transformer, CRS(4490), CRS(4547)) for _ in range(2)]
+    assert made[0] is made[1]
+    # a frame reprojected there equals geopandas' own, and an error reaches the caller
+    gdf = gpd.GeoDataFrame(geometry=[shapely.box(114.0, 36.0, 114.001, 36.001)], crs=4490)
+    assert (
+        crs.to_display(gdf)
+        .geometry.iloc[0]
+        .equals_exact(gdf.to_crs(4326).geometry.iloc[0], 1e-12)
+    )
+    with pytest.raises(ZeroDivisionError):
+        crs.on_proj_thread(lambda: 1 / 0)

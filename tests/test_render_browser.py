@@ -371,3 +371,44 @@ def test_labels_never_overlap_and_show_where_they_fit(offline_page, artifacts_di
     )
     assert far == 0
     assert op.blocked == [] and op.errors == [] and op.dialogs == []
+
+
+def test_the_legend_is_rebuilt_for_a_layer_switched_not_for_each_label(offline_page, planner_html):
+    """A thousand labels added at a zoom used to rebuild and measure the legend once each
+    (seconds on a map of a few hundred parcels); only a layer group changes the legend."""
+    op = offline_page
+    op.open(planner_html)
+    rebuilt = op.page.evaluate(
+        """() => {
+        const inst = TL.instances[0], L = window.L, map = inst.map;
+        const body = map.getContainer().querySelector('.tl-legend-body');
+        let n = 0;
+        new MutationObserver((records) => { n += records.length; }).observe(body, {childList: true});
+        const group = L.layerGroup().addTo(map);
+        const c = map.getCenter();
+        for (let i = 0; i < 1000; i++) {
+            L.marker([c.lat + i * 1e-5, c.lng], {interactive: false}).addTo(group);
+        }
+        map.removeLayer(group);
+        return new Promise((resolve) => setTimeout(() => resolve(n), 50));
+    }"""
+    )
+    assert rebuilt == 0
+    # switching a layer off and on in the layer control still rebuilds it
+    before = op.page.inner_text(".tl-legend")
+    switched = op.page.evaluate(
+        """() => {
+        const inst = TL.instances[0], map = inst.map;
+        const body = map.getContainer().querySelector('.tl-legend-body');
+        let n = 0;
+        new MutationObserver((records) => { n += records.length; }).observe(body, {childList: true});
+        const entry = inst.layers.find((e) => map.hasLayer(e.group));
+        inst.root.removeLayer(entry.group);
+        const without = body.innerText;
+        inst.root.addLayer(entry.group);
+        return new Promise((resolve) => setTimeout(() => resolve([n, without, entry.spec.title]), 50));
+    }"""
+    )
+    n, without, title = switched
+    assert n >= 2 and title in before and title not in without
+    assert op.page.inner_text(".tl-legend") == before

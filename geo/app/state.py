@@ -97,6 +97,7 @@ from geo.app.uploads import (  # noqa: F401  (state.save_upload() and the others
     upload_root,
     uploads_size_bytes,
 )
+from geo.crs import DISPLAY_EPSG, warm_transforms
 from geo.dataset import open_dataset, revision_of
 from geo.dataset.large import count_parcels, dataset_for, large_threshold
 from geo.dataset.parquet import ParquetDataset, is_dataset
@@ -221,6 +222,8 @@ def _open_large(path: str, revision: str) -> ParquetDataset:
     # dataset is converted again, never read stale).
     ds = open_dataset(dataset_for(path), validate=False)
     assert isinstance(ds, ParquetDataset)
+    # the map's pans transform between the display and the dataset's CRS
+    warm_transforms((DISPLAY_EPSG, ds.crs), (ds.crs, DISPLAY_EPSG))
     return ds
 
 

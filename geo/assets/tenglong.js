@@ -735,12 +735,20 @@
       });
       this._box = panel.box;
       this._body = panel.body;
-      map.on("layeradd layerremove", this.update, this);
+      map.on("layeradd layerremove", this._changed, this);
       this.update();
       return panel.box;
     },
     onRemove: function (map) {
-      map.off("layeradd layerremove", this.update, this);
+      map.off("layeradd layerremove", this._changed, this);
+    },
+    // Only a layer group of the map changes the legend: the map also announces
+    // every label and feature added (a thousand labels at a zoom), and a legend
+    // rebuilt and measured for each of them took seconds.
+    _changed: function (e) {
+      var layer = e && e.layer;
+      if (layer && !this._inst.layers.some(function (entry) { return entry.group === layer; })) return;
+      this.update();
     },
     update: function () {
       var inst = this._inst,

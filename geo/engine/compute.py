@@ -36,10 +36,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from geo.checks import SEVERITIES, run_checks as _run_checks, typed_findings
-from geo.crs import m2_to_mu
+from geo.crs import m2_to_mu, transform_bounds
 from geo.dataset import Dataset, open_dataset
 from geo.dataset.parquet import Bounds, Engine
 from geo.engine._errors import EngineError
@@ -286,8 +286,7 @@ def _view_bounds(ws: Dataset, bounds: Any, bounds_crs: Any) -> Bounds | None:
     if len(b) != 4 or not all(math.isfinite(v) for v in b) or b[0] > b[2] or b[1] > b[3]:
         raise EngineError(f"bounds must be (xmin, ymin, xmax, ymax) with min <= max, got {bounds}")
     if bounds_crs is not None and CRS.from_user_input(bounds_crs) != ws.crs:
-        t = Transformer.from_crs(CRS.from_user_input(bounds_crs), ws.crs, always_xy=True)
-        b = tuple(float(v) for v in t.transform_bounds(*b, densify_pts=21))
+        b = transform_bounds(b, bounds_crs, ws.crs)
     return b  # type: ignore[return-value]
 
 

@@ -307,7 +307,7 @@ def _union_bounds(bs: Iterable[tuple[float, float, float, float] | None]) -> Any
 
 def _clip_to_bounds(rows: LayerRows, bounds: Sequence[float]) -> LayerRows:
     w, s, e, n = bounds
-    poly = gpd.GeoSeries([box(w, s, e, n)], crs=crs_mod.DISPLAY_EPSG).to_crs(rows.frame.crs)
-    idx = rows.frame.sindex.query(poly.iloc[0], predicate="intersects")
+    poly = crs_mod.reproject([box(w, s, e, n)], crs_mod.DISPLAY_EPSG, rows.frame.crs)[0]
+    idx = rows.frame.sindex.query(poly, predicate="intersects")
     rows.frame = rows.frame.iloc[np.sort(idx)]
     return rows
