@@ -6,7 +6,8 @@ child and reads nothing else). Values are read when asked for, not at
 import, so a test or a long-running server sees a changed variable.
 
 ``TENGLONG_WORKSPACE``
-    Workspace the app opens first. Default: ``data/fuxing.gpkg``.
+    Workspace the app opens first: a GeoPackage, a GeoParquet dataset directory or a
+    PostGIS URL (``postgresql://…?schema=NAME``). Default: ``data/fuxing.gpkg``.
 ``TENGLONG_MODE``
     ``investor``: the process serves investors only. Default: ``planner``.
 ``TENGLONG_ROLES``

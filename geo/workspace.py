@@ -89,6 +89,8 @@ class Workspace:
 
     token: str = ""
     """The revision it was read at (:func:`geo.dataset.revision_of`); "" when unknown."""
+    url: str = ""
+    """The PostGIS URL it was read from, without its password; "" for a file."""
 
     # The in-memory backend of :class:`geo.dataset.Dataset` (docs/architecture.md §9).
 
@@ -652,6 +654,8 @@ def workspace_from_tables(
         retired = retired.to_crs(target)
         retired["area_m2"] = retired.geometry.area
         retired["area_mu"] = crs_mod.m2_to_mu(retired["area_m2"])
+    text = str(path)
+    url = text if text.startswith(("postgresql://", "postgres://")) else ""
     return Workspace(
         path=Path(path),
         tables=out,
@@ -659,6 +663,7 @@ def workspace_from_tables(
         meta=dict(meta),
         problems=problems,
         retired=retired,
+        url=url,
     )
 
 

@@ -32,11 +32,6 @@ def pg_url(pg_server, tmp_path: Path) -> str:
     return url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the app opens workspaces by file path only (geo/app/state.py resolves the URL "
-    "as a path): a PostGIS URL is refused before the page draws",
-)
 def test_a_split_into_three_lots_on_postgis_is_saved_there_with_its_audit(monkeypatch, pg_url):
     before = load_for_mode(pg_url, "planner")
     parent_m2 = float(before.parcels.set_index("parcel_id").geometry[PID].area)

@@ -244,7 +244,6 @@ def test_small_transforms_run_on_one_long_lived_thread_whatever_thread_asks():
     in each new thread: the small transforms go to one thread that keeps them."""
     import threading
 
-
     names: list[str] = []
     bounds: list[tuple[float, ...]] = []
 
@@ -268,9 +267,7 @@ def test_small_transforms_run_on_one_long_lived_thread_whatever_thread_asks():
     # a frame reprojected there equals geopandas' own, and an error reaches the caller
     gdf = gpd.GeoDataFrame(geometry=[shapely.box(114.0, 36.0, 114.001, 36.001)], crs=4490)
     assert (
-        crs.to_display(gdf)
-        .geometry.iloc[0]
-        .equals_exact(gdf.to_crs(4326).geometry.iloc[0], 1e-12)
+        crs.to_display(gdf).geometry.iloc[0].equals_exact(gdf.to_crs(4326).geometry.iloc[0], 1e-12)
     )
     with pytest.raises(ZeroDivisionError):
         crs.on_proj_thread(lambda: 1 / 0)

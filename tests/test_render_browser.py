@@ -383,7 +383,8 @@ def test_the_legend_is_rebuilt_for_a_layer_switched_not_for_each_label(offline_p
         const inst = TL.instances[0], L = window.L, map = inst.map;
         const body = map.getContainer().querySelector('.tl-legend-body');
         let n = 0;
-        new MutationObserver((records) => { n += records.length; }).observe(body, {childList: true});
+        const count = (records) => { n += records.length; };
+        new MutationObserver(count).observe(body, {childList: true});
         const group = L.layerGroup().addTo(map);
         const c = map.getCenter();
         for (let i = 0; i < 1000; i++) {
@@ -401,12 +402,14 @@ def test_the_legend_is_rebuilt_for_a_layer_switched_not_for_each_label(offline_p
         const inst = TL.instances[0], map = inst.map;
         const body = map.getContainer().querySelector('.tl-legend-body');
         let n = 0;
-        new MutationObserver((records) => { n += records.length; }).observe(body, {childList: true});
+        const count = (records) => { n += records.length; };
+        new MutationObserver(count).observe(body, {childList: true});
         const entry = inst.layers.find((e) => map.hasLayer(e.group));
         inst.root.removeLayer(entry.group);
         const without = body.innerText;
         inst.root.addLayer(entry.group);
-        return new Promise((resolve) => setTimeout(() => resolve([n, without, entry.spec.title]), 50));
+        const out = () => [n, without, entry.spec.title];
+        return new Promise((resolve) => setTimeout(() => resolve(out()), 50));
     }"""
     )
     n, without, title = switched

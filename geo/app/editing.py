@@ -268,7 +268,7 @@ def save_status(ws: Workspace, row: pd.Series, edit: StatusEdit, lang: Lang, *, 
 
     A demo workspace is copied first and the copy opened from the next run on.
     """
-    key = _key(ws.path, edit.parcel_id)
+    key = _key(state.ws_target(ws), edit.parcel_id)
     try:
         require_edit(role)
     except RoleError as err:
@@ -279,7 +279,7 @@ def save_status(ws: Workspace, row: pd.Series, edit: StatusEdit, lang: Lang, *, 
         st.error(problem)
         return False
     try:
-        target = state.writable_path(ws.path)
+        target = state.writable_path(state.ws_target(ws))
         result = apply_status_edit(target, edit, user=state.current_user(), role=role)
     except (StorageFullError, ReadOnlyError) as err:
         st.error(storage_message(err, lang))
@@ -320,13 +320,13 @@ def save_status(ws: Workspace, row: pd.Series, edit: StatusEdit, lang: Lang, *, 
         done += "  \n" + t("edit_in_working_copy", lang, name=Path(target).name)
     st.session_state[DONE] = done
     st.session_state.setdefault(SEEN, {})[_key(target, edit.parcel_id)] = result.row_version
-    if Path(target).resolve() != Path(ws.path).resolve():
-        state.add_opened_workspace(Path(target))
+    if not state.same_target(target, ws):
+        state.add_opened_workspace(state.as_target(target))
     return True
 
 
 def _key(path: str | os.PathLike[str], parcel_id: str) -> str:
-    return f"{Path(path).resolve()}::{parcel_id}"
+    return f"{state.target_key(path)}::{parcel_id}"
 
 
 def status_editor(ws: Workspace, row: pd.Series, lang: Lang, *, role: str) -> None:
@@ -337,7 +337,7 @@ def status_editor(ws: Workspace, row: pd.Series, lang: Lang, *, role: str) -> No
     if not can_edit(role) or role in RESTRICTED_ROLES:
         return
     parcel_id = str(row["parcel_id"])
-    key = _key(ws.path, parcel_id)
+    key = _key(state.ws_target(ws), parcel_id)
     seen: dict[str, int] = st.session_state.setdefault(SEEN, {})
     conflicts: dict[str, EditConflict] = st.session_state.setdefault(CONFLICT, {})
     shown = row_version(row)
@@ -356,10 +356,10 @@ def status_editor(ws: Workspace, row: pd.Series, lang: Lang, *, role: str) -> No
         if not choices:
             st.caption(t("edit_none", lang))
         else:
-            if state.is_demo(ws.path):
+            if state.is_demo(state.ws_target(ws)):
                 st.caption(t("edit_demo_copy", lang))
-            elif state.working_copy_source(ws.path) is not None:
-                st.caption(t("edit_in_working_copy", lang, name=Path(ws.path).name))
+            elif state.working_copy_source(state.ws_target(ws)) is not None:
+                st.caption(t("edit_in_working_copy", lang, name=state.ws_name(ws)))
             with st.form("edit_status_form", border=False):
                 status = st.selectbox(
                     t("edit_status", lang),
@@ -396,9 +396,10 @@ def status_editor(ws: Workspace, row: pd.Series, lang: Lang, *, role: str) -> No
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _history(path: str, revision: str, parcel_id: str) -> pd.DataFrame:
-    # read-only: the investment officer's connection never writes (nor changes a demo file)
-    with open_store(path, user="viewer", role="investment") as store:
+def _history(_target: str, path: str, revision: str, parcel_id: str) -> pd.DataFrame:
+    # read-only: the investment officer's connection never writes (nor changes a demo file);
+    # keyed on the path without a PostGIS password (``_target`` is not part of the key)
+    with open_store(_target, user="viewer", role="investment") as store:
         return store.history(parcel_id)
 
 
@@ -408,7 +409,7 @@ def history_panel(ws: Workspace, parcel_id: str, lang: Lang, *, role: str) -> No
         return
     with st.expander(t("history_title", lang)):
         try:
-            hist = _history(*state.ws_key(ws), parcel_id)
+            hist = _history(str(state.ws_target(ws)), *state.ws_key(ws), parcel_id)
         except (StoreError, RoleError, OSError) as err:
             st.error(t("edit_invalid", lang, error=err))
             return

@@ -455,7 +455,7 @@ def save(
         As the store raises them; nothing was written.
     """
     require_edit(role, action="edit parcel geometry")
-    target = state.writable_path(ws.path)
+    target = state.writable_path(state.ws_target(ws))
     with open_store(target, user=user, role=role) as store:
         result = save_edit(
             store,
@@ -473,7 +473,7 @@ def save(
 
 def geometry_versions(ws: Workspace, parcel_id: str) -> list[dict[str, Any]]:
     """The geometry versions of a parcel (live or retired), oldest first, read-only."""
-    with open_store(ws.path, user="viewer", role="investment") as store:
+    with open_store(state.ws_target(ws), user="viewer", role="investment") as store:
         return store.geometry_versions(str(parcel_id))
 
 

@@ -46,12 +46,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "打开其他工作空间 (.gpkg / GeoParquet)",
         "Open another workspace (.gpkg / GeoParquet)",
     ),
-    "workspace_path": ("文件或数据集目录路径", "File or dataset directory path"),
+    "workspace_path": (
+        "文件、数据集目录或 PostGIS 地址",
+        "File, dataset directory or PostGIS URL",
+    ),
     "workspace_not_workspace": (
-        "请给出 .gpkg 文件（GeoPackage 工作空间）或 GeoParquet 数据集目录"
-        "（tenglong convert 生成）。",
-        "Give a .gpkg file (a GeoPackage workspace) or a GeoParquet dataset directory (made by "
-        "tenglong convert).",
+        "请给出 .gpkg 文件（GeoPackage 工作空间）、GeoParquet 数据集目录"
+        "（tenglong convert 生成）或 PostGIS 地址（postgresql://…?schema=名称）。",
+        "Give a .gpkg file (a GeoPackage workspace), a GeoParquet dataset directory (made by "
+        "tenglong convert) or a PostGIS URL (postgresql://…?schema=NAME).",
     ),
     "workspace_upload": ("或上传 GeoPackage 文件", "or upload a GeoPackage file"),
     "workspace_upload_help": (

@@ -19,6 +19,15 @@ IMPORT_STRINGS: dict[str, tuple[str, str]] = {
         "This is a demo workspace: the import goes into a working copy and the demo data stay "
         "unchanged.",
     ),
+    "import_postgis_file": (
+        "文件导入写入 GeoPackage 工作空间；PostGIS 工作空间请先导出为 GeoPackage 再导入，"
+        "然后迁回：`tenglong migrate URL x.gpkg`、`tenglong import 文件 --into x.gpkg`、"
+        "`tenglong migrate x.gpkg URL --replace`。台账与合同更新可直接写入 PostGIS。",
+        "A file import writes into a GeoPackage workspace. For a PostGIS workspace, copy it to a "
+        "GeoPackage, import there and copy it back: `tenglong migrate URL x.gpkg`, "
+        "`tenglong import FILE --into x.gpkg`, `tenglong migrate x.gpkg URL --replace`. Ledger "
+        "and contract updates are written into PostGIS directly.",
+    ),
     "import_files": (
         "选择文件（Shapefile 请同时选择 .shp/.shx/.dbf/.prj，或上传 zip）",
         "Choose files (for a shapefile pick .shp/.shx/.dbf/.prj together, or a zip)",

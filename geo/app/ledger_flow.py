@@ -12,7 +12,6 @@ first (:func:`geo.app.state.writable_path`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -77,7 +76,7 @@ def preview_then_apply(
     if st.button(t("ledger_preview", lang), disabled=not ready, key=f"{prefix}_go", type="primary"):
         st.session_state.pop(key, None)
         try:
-            target = state.writable_path(ws.path)
+            target = state.writable_path(state.ws_target(ws))
             with open_store(target, user=state.current_user(), role=role) as store:
                 diff = make_diff(store)
         except RoleError as err:
@@ -115,7 +114,7 @@ def preview_then_apply(
         st.error(t(f"{prefix}_failed", lang, error=err))
         return
     st.session_state.pop(key, None)
-    if Path(target).resolve() != Path(ws.path).resolve():
-        state.add_opened_workspace(Path(target))
+    if not state.same_target(target, ws):
+        state.add_opened_workspace(state.as_target(target))
     st.session_state[DONE_KEY] = done(result)
     st.rerun()

@@ -39,6 +39,7 @@ from geo.dataset.parquet import is_dataset, read_info
 from geo.errors import TenglongError
 from geo.io import DataImportError
 from geo.io.safety import sniff_format
+from geo.store import is_postgres_url
 from geo.workspace import WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -118,8 +119,11 @@ def _meta_name(path: str, revision: str, lang: Lang) -> str:
 def workspace_label(path: str, lang: Lang) -> str:
     """``邯郸市复兴区 (fuxing)``: the workspace's name from its ``meta`` table, and the file.
 
-    A GeoParquet dataset directory: the name from its ``meta.json``.
+    A GeoParquet dataset directory: the name from its ``meta.json``; a PostGIS
+    schema: ``fx · PostGIS 127.0.0.1:5432/tenglong`` (never the password).
     """
+    if is_postgres_url(path):
+        return f"{state.target_name(path)} · PostGIS {state.pg_place(path)}"
     try:
         key = state.workspace_key(path)
     except WorkspaceError:
@@ -132,6 +136,14 @@ def _open_other(lang: Lang) -> None:
     st.markdown(f"**{t('workspace_open_other', lang)}**")
     typed = st.text_input(t("workspace_path", lang), key="ws_path_input", placeholder="/…/x.gpkg")
     if st.button(t("open", lang), key="ws_open_path") and typed.strip():
+        if is_postgres_url(typed.strip()):  # a PostGIS schema: opened if it can be read
+            try:
+                state.workspace_key(typed.strip())
+            except (WorkspaceError, ValueError) as err:
+                st.error(t("workspace_error", lang, error=err))
+                return
+            state.add_opened_workspace(typed.strip())
+            st.rerun()
         p = Path(typed.strip()).expanduser()
         if p.is_dir():
             if is_dataset(p):  # a GeoParquet dataset directory (tenglong convert)
@@ -277,7 +289,8 @@ def _sidebar() -> None:
             key="role",
             persist_state="session",
         )
-    default = str(state.default_workspace_path().resolve())
+    own = state.default_workspace_path()
+    default = own if isinstance(own, str) else str(own.resolve())
     options = [default]
     for p in [*(str(d.resolve()) for d in state.demo_workspaces()), *state.opened_workspaces()]:
         if p not in options:

@@ -79,8 +79,9 @@ def page_header(
     st.title(title)
     if ws is None:
         return
-    st.caption(f"{t('workspace', lang)}: {md(workspace_title(ws, lang))} · {md_code(ws.path.name)}")
-    demo = state.working_copy_source(ws.path)
+    title = md(workspace_title(ws, lang))
+    st.caption(f"{t('workspace', lang)}: {title} · {md_code(state.ws_name(ws))}")
+    demo = state.working_copy_source(state.ws_target(ws))
     if demo is not None:  # edits and imports of a demo go here (docs/architecture.md §6)
         st.caption(
             f":material/edit_document: "

@@ -10,8 +10,9 @@ What a session holds (``st.session_state`` keys)
     from the identity-token claims (:func:`current_role`); presentation mode
     and an investor-mode server always act as ``"investor"``.
 ``workspace_path``
-    The open workspace: a GeoPackage file or a GeoParquet dataset directory
-    (a string path). One with more than
+    The open workspace: a GeoPackage file, a GeoParquet dataset directory
+    (a string path) or a PostGIS schema (``postgresql://…?schema=NAME``,
+    :data:`Target`). One with more than
     :func:`geo.dataset.large.large_threshold` parcels is large
     (:func:`is_large`): its parcels are never read whole into memory, the
     pages read them from GeoParquet (:func:`load_large`).
@@ -83,6 +84,14 @@ from geo.app.login import (  # noqa: F401 (re-exported: the app asks state)
     role_mapping_path,
     user_claims,
 )
+from geo.app.targets import (  # noqa: F401  (re-exported: the pages ask state)
+    Target,
+    as_target,
+    pg_place,
+    target_key,
+    target_name,
+    ws_name,
+)
 from geo.app.uploads import (  # noqa: F401  (state.save_upload() and the others stay)
     DEFAULT_UPLOAD_CAP_MB,
     UPLOAD_CAP_ENV,
@@ -101,6 +110,7 @@ from geo.crs import DISPLAY_EPSG, warm_transforms
 from geo.dataset import open_dataset, revision_of
 from geo.dataset.large import count_parcels, dataset_for, large_threshold
 from geo.dataset.parquet import ParquetDataset, is_dataset
+from geo.store import is_postgres_url
 from geo.workspace import Workspace, WorkspaceError
 
 logger = logging.getLogger(__name__)
@@ -113,7 +123,8 @@ DEFAULT_WORKSPACE = "data/fuxing.gpkg"
 ROLES_ENV = settings.ROLES_ENV
 """Environment variable naming the role-mapping TOML (default ``config/roles.toml``)."""
 WorkspaceKey = tuple[str, str]
-"""``(resolved path, revision token)``: what every cache of workspace-derived data is keyed on.
+"""``(resolved path or PostGIS URL without its password, revision token)``: what every
+cache of workspace-derived data is keyed on.
 
 The token (:func:`geo.store.revision_token`) changes with every committed
 edit, also while the edit is still in the GeoPackage's ``-wal`` log (the
@@ -127,11 +138,11 @@ SHARE_REFUSED_KEY = "_share_refused"
 # ---------------------------------------------------------------------------
 
 
-def default_workspace_path() -> Path:
-    """``$TENGLONG_WORKSPACE``, else the Fuxing demo workspace."""
-    own = settings.get_path(settings.WORKSPACE_ENV)
+def default_workspace_path() -> Target:
+    """``$TENGLONG_WORKSPACE`` (a path or a PostGIS URL), else the Fuxing demo workspace."""
+    own = settings.get(settings.WORKSPACE_ENV)
     if own is not None:
-        return own
+        return as_target(own)
     return ROOT / DEFAULT_WORKSPACE
 
 
@@ -141,15 +152,15 @@ def demo_workspaces() -> list[Path]:
 
 
 def workspace_key(path: str | os.PathLike[str]) -> WorkspaceKey:
-    """``(resolved path, revision token)`` of a workspace (:func:`geo.dataset.revision_of`).
+    """``(target_key, revision token)`` of a workspace (:func:`geo.dataset.revision_of`).
 
     Raises
     ------
     WorkspaceError
-        The file does not exist, or a folder is not a dataset (the message
-        says what to do).
+        The file does not exist, a folder is not a dataset, or a PostGIS
+        schema cannot be read (the message says what to do).
     """
-    return (str(Path(path).resolve()), revision_of(path))
+    return (target_key(path), revision_of(path))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -173,7 +184,10 @@ def is_large(path: str | os.PathLike[str]) -> bool:
 
     Such a workspace is read from GeoParquet (:func:`load_large`); a
     workspace that cannot be opened is not large (opening it reports why).
+    A PostGIS schema is read into memory whatever its size.
     """
+    if is_postgres_url(str(path)):
+        return False
     try:
         return parcel_count(path) > large_threshold()
     except WorkspaceError:
@@ -181,10 +195,12 @@ def is_large(path: str | os.PathLike[str]) -> bool:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _load(path: str, revision: str, investor_only: bool) -> Workspace:
-    # Keyed on the revision token: an edited file is read again, an unchanged one never.
+def _load(_target: Target, path: str, revision: str, investor_only: bool) -> Workspace:
+    # Keyed on the revision token: an edited file is read again, an unchanged one never
+    # (and on the URL without its password: ``_target`` is not part of the key).
     # TENGLONG_MODE=investor: internal fields are never read into this process.
-    ws = open_dataset(path, in_memory=True, mode="investor" if investor_only else "planner")
+    target = _target if isinstance(_target, str) else path
+    ws = open_dataset(target, in_memory=True, mode="investor" if investor_only else "planner")
     assert isinstance(ws, Workspace)
     return ws
 
@@ -209,7 +225,7 @@ def load_workspace(path: str | os.PathLike[str]) -> Workspace:
             f"{Path(path).name} has {parcel_count(path):,} parcels: it is read from GeoParquet "
             f"(more than {large_threshold():,}), never whole in memory"
         )
-    return _load(*key, investor_process())
+    return _load(as_target(path), *key, investor_process())
 
 
 NO_PARCELS: tuple[str, ...] = ()
@@ -316,14 +332,36 @@ def dataset_key(ws: Workspace) -> WorkspaceKey:
     """``(path, revision)`` of a workspace, whatever part of it ``ws`` holds."""
     if isinstance(ws, ViewWorkspace):
         return (ws.view_key[0], str(ws.token))
-    return workspace_key(ws.path)
+    return workspace_key(ws_target(ws))
 
 
 def ws_key(ws: Workspace) -> WorkspaceKey:
     """The cache key of an opened workspace."""
     if isinstance(ws, ViewWorkspace):
         return ws.view_key
-    return workspace_key(ws.path)
+    return workspace_key(ws_target(ws))
+
+
+def ws_target(ws: Workspace) -> Target:
+    """Where ``ws`` was opened from: what edits, imports and the store open.
+
+    A file or dataset directory is ``ws.path``. A PostGIS workspace records
+    its URL without the password (``ws.url``); the URL with it is this
+    session's own workspace or ``$TENGLONG_WORKSPACE``, whichever it is.
+    """
+    url = getattr(ws, "url", "")
+    if not url:
+        return ws.path
+    value = st.session_state.get("workspace_path") if st.runtime.exists() else None
+    for known in (as_target(value) if value else None, default_workspace_path()):
+        if isinstance(known, str) and target_key(known) == url:
+            return known
+    return url
+
+
+def same_target(target: str | os.PathLike[str], ws: Workspace) -> bool:
+    """True when ``target`` is where ``ws`` was opened from (no working copy was made)."""
+    return target_key(target) == target_key(ws_target(ws))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -345,18 +383,18 @@ def workspace_for(ws: Workspace, role: str) -> Workspace:
     return _restricted(ws, ws_key(ws), role)
 
 
-def current_workspace_path() -> Path:
-    """The workspace file this session has open.
+def current_workspace_path() -> Target:
+    """The workspace this session has open (a path, or a PostGIS URL).
 
     A share session (:func:`share_session`) has its token's workspace and an
     investor-mode server its own workspace, whatever the session state says.
     """
     if share_session() is not None:
-        return Path(st.session_state[SHARE_KEY + "_path"])
+        return as_target(st.session_state[SHARE_KEY + "_path"])
     if investor_process():
         return default_workspace_path()
     value = st.session_state.get("workspace_path")
-    return Path(value) if value else default_workspace_path()
+    return as_target(value) if value else default_workspace_path()
 
 
 def opened_workspaces() -> list[str]:
@@ -364,7 +402,7 @@ def opened_workspaces() -> list[str]:
     return st.session_state.setdefault("opened_workspaces", [])
 
 
-def add_opened_workspace(path: Path) -> None:
+def add_opened_workspace(path: Target) -> None:
     """Offer ``path`` in the workspace picker and open it from the next run on.
 
     The picker is a widget whose value cannot change once drawn, so the
@@ -442,17 +480,23 @@ def create_new_workspace(
 
 def is_demo(path: str | os.PathLike[str]) -> bool:
     """True for a demo workspace shipped in ``data/`` (never written by the app)."""
+    if is_postgres_url(str(path)):
+        return False
     return Path(path).resolve().parent == DATA_DIR.resolve()
 
 
-def writable_path(path: str | os.PathLike[str]) -> Path:
+def writable_path(path: str | os.PathLike[str]) -> Target:
     """The file an edit or import writes: the workspace itself, or this session's copy of a demo.
+
+    A PostGIS workspace is written in place (its URL is returned as it is).
 
     The first write to a demo workspace copies it to this session's private
     folder (:func:`session_upload_dir`); later writes in the same session reuse that
     copy. Open the returned path (:func:`add_opened_workspace`) when it
     differs from ``path`` so the user sees the change.
     """
+    if is_postgres_url(str(path)):
+        return str(path)
     p = Path(path).resolve()
     if not is_demo(p):
         return p
@@ -477,6 +521,8 @@ def working_copy_source(path: str | os.PathLike[str]) -> Path | None:
     >>> working_copy_source("/tmp/x.gpkg") is None
     True
     """
+    if is_postgres_url(str(path)):
+        return None
     copies: dict[str, str] = st.session_state.get("_working_copies") or {}
     p = str(Path(path).resolve())
     for demo, copy in copies.items():
@@ -486,14 +532,17 @@ def working_copy_source(path: str | os.PathLike[str]) -> Path | None:
 
 
 def ws_param(path: str | os.PathLike[str]) -> str:
-    """How a share link names a workspace: a demo's stem (``fuxing``) or the file path."""
+    """How a share link names a workspace: a demo's stem (``fuxing``), the file path, or the
+    PostGIS URL without its password."""
+    if is_postgres_url(str(path)):
+        return target_key(path)
     p = Path(path).resolve()
     if p.parent == DATA_DIR.resolve():
         return p.stem
     return str(p)
 
 
-def resolve_ws_param(value: str) -> Path | None:
+def resolve_ws_param(value: str) -> Target | None:
     """The workspace file a view link's ``ws`` names, or None when it names none that exists.
 
     An investor-mode server ignores ``ws`` altogether (None): it serves
@@ -505,7 +554,12 @@ def resolve_ws_param(value: str) -> Path | None:
     return _find_workspace(value)
 
 
-def _find_workspace(value: str) -> Path | None:
+def _find_workspace(value: str) -> Target | None:
+    if is_postgres_url(value):  # only the server's own PostGIS workspace (it has the password)
+        own = default_workspace_path()
+        if isinstance(own, str) and target_key(own) == target_key(value):
+            return own
+        return None
     demo = DATA_DIR / f"{value}.gpkg"
     if "/" not in value and demo.exists():
         return demo
@@ -660,10 +714,13 @@ def _truthy(value: str | None) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _share_workspace(share: sharing.Share) -> Path | None:
+def _share_workspace(share: sharing.Share) -> Target | None:
     """The workspace file a share names on this server, or None."""
     if investor_process():
         own = default_workspace_path()
+        if isinstance(own, str) or is_postgres_url(share.workspace):  # a PostGIS workspace
+            same = isinstance(own, str) and target_key(own) == target_key(share.workspace)
+            return own if same else None
         named = Path(share.workspace)
         same = named.stem == own.stem if "/" not in share.workspace else False
         if same or named.resolve() == own.resolve():
@@ -694,12 +751,12 @@ def open_share(token: str) -> None:
         logger.warning("share link for workspace %r not served here", share.workspace)
         st.session_state[SHARE_REFUSED_KEY] = "workspace"
         return
-    st.session_state[SHARE_KEY + "_path"] = str(path.resolve())
+    st.session_state[SHARE_KEY + "_path"] = path if isinstance(path, str) else str(path.resolve())
     st.session_state[SHARE_KEY + "_token"] = token
     st.session_state[SHARE_KEY] = share
     st.session_state["lang"] = share.lang
     st.session_state["present"] = True
-    st.session_state["workspace_path"] = str(path.resolve())
+    st.session_state["workspace_path"] = st.session_state[SHARE_KEY + "_path"]
     logger.info("share session for %s (expires %d)", share.workspace, share.expires_utc_s)
 
 

@@ -100,7 +100,7 @@ def _bullets(rows: list[tuple[str, str]]) -> str:
 
 
 def _seen_key(ws: Workspace, table: str, key: str) -> str:
-    return f"{Path(ws.path).resolve()}::{table}::{key}"
+    return f"{state.target_key(state.ws_target(ws))}::{table}::{key}"
 
 
 def seen_version(ws: Workspace, table: str, key: str, shown: Any) -> int:
@@ -128,7 +128,7 @@ def _save(
         forget = _seen_key(ws, *row)
     try:
         require_edit(role)
-        target = state.writable_path(ws.path)
+        target = state.writable_path(state.ws_target(ws))
         with open_store(target, user=state.current_user(), role=role) as store:
             write(store)
     except RoleError as err:
@@ -154,8 +154,8 @@ def _save(
     if state.working_copy_source(target) is not None:
         message += "  \n" + t("edit_in_working_copy", lang, name=Path(target).name)
     st.session_state[DONE] = message
-    if Path(target).resolve() != Path(ws.path).resolve():
-        state.add_opened_workspace(Path(target))
+    if not state.same_target(target, ws):
+        state.add_opened_workspace(state.as_target(target))
     return True
 
 

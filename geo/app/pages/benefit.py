@@ -229,7 +229,7 @@ def page() -> None:
     st.download_button(
         t("download_csv", lang),
         frame_csv(pd.DataFrame(cand.drop(columns="geometry", errors="ignore"))).encode("utf-8-sig"),
-        file_name=f"{ws.path.stem}_low_efficiency.csv",
+        file_name=f"{state.target_name(state.ws_target(ws))}_low_efficiency.csv",
         mime="text/csv",
         key="lowe_csv",
     )
@@ -274,7 +274,7 @@ def _years_section(ws: Workspace, preset: str, lang: Lang) -> None:
     st.download_button(
         t("bh_download", lang),
         frame_csv(frame).encode("utf-8-sig"),
-        file_name=f"{ws.path.stem}_benefit_history.csv",
+        file_name=f"{state.target_name(state.ws_target(ws))}_benefit_history.csv",
         mime="text/csv",
         key="bh_csv",
     )

@@ -227,7 +227,7 @@ def page() -> None:
         st.download_button(
             t("download_csv", lang),
             frame_csv(df.drop(columns=["geometry"], errors="ignore")).encode("utf-8-sig"),
-            file_name=f"{ws.path.stem}_freed_{'_'.join(dims)}.csv",
+            file_name=f"{state.target_name(state.ws_target(ws))}_freed_{'_'.join(dims)}.csv",
             mime="text/csv",
             key="freed_csv",
         )

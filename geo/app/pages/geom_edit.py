@@ -163,15 +163,12 @@ def _seen_versions(ws: Workspace, ids: list[str]) -> dict[str, int]:
     """The ``row_version`` of each parcel as the editor first saw it (kept until a save)."""
     seen: dict[str, int] = st.session_state.setdefault(SEEN, {})
     now = geom_edit.row_versions(ws, ids)
+    where = state.target_key(state.ws_target(ws))
     for pid in ids:
-        key = f"{Path(ws.path).resolve()}::{pid}"
+        key = f"{where}::{pid}"
         if key not in seen and pid in now:
             seen[key] = now[pid]
-    return {
-        pid: seen[f"{Path(ws.path).resolve()}::{pid}"]
-        for pid in ids
-        if f"{Path(ws.path).resolve()}::{pid}" in seen
-    }
+    return {pid: seen[f"{where}::{pid}"] for pid in ids if f"{where}::{pid}" in seen}
 
 
 def _drawn(key: str) -> Any:
@@ -254,7 +251,7 @@ def _build(
         if op == "restore":
             if version is None:
                 return None
-            with open_store(ws.path, user="viewer", role="investment") as store:
+            with open_store(state.ws_target(ws), user="viewer", role="investment") as store:
                 return plan_restore(ws, store, pid, version)
     except (GeometryError, InvalidEditError, InputError) as err:
         st.error(t("ge_cannot", lang, error=err))
@@ -438,8 +435,8 @@ def _save(ws: Workspace, edit: GeometryEdit, lang: Lang, role: str, note: str) -
     st.session_state[NONCE] = int(st.session_state.get(NONCE, 0)) + 1
     if result.new_ids:
         st.session_state[PENDING] = result.new_ids[0]
-    if Path(saved.target).resolve() != Path(ws.path).resolve():
-        state.add_opened_workspace(Path(saved.target))
+    if not state.same_target(saved.target, ws):
+        state.add_opened_workspace(state.as_target(saved.target))
     st.rerun()
 
 
@@ -536,7 +533,7 @@ def page() -> None:
         st.dataframe(table, hide_index=True, width="stretch", key=f"ge_summary_{sig}")
         st.caption(md(totals))
         note = st.text_input(t("ge_note", lang), key="ge_note")
-        if state.is_demo(ws.path):
+        if state.is_demo(state.ws_target(ws)):
             st.caption(t("edit_demo_copy", lang))
         if st.button(t("ge_save", lang), type="primary", key="ge_save", disabled=bool(problems)):
             _save(ws, edit, lang, role, note)

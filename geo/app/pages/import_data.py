@@ -286,7 +286,7 @@ def page() -> None:
         key="import_kind",
         horizontal=True,
     )
-    if state.is_demo(ws.path):
+    if state.is_demo(state.ws_target(ws)):
         st.info(t("import_demo_copy", lang))
     if kind == "ledger":
         _ledger_mode(ws, lang)
@@ -295,6 +295,9 @@ def page() -> None:
         from geo.app.contracts_import import contracts_mode
 
         contracts_mode(ws, lang)
+        return
+    if state.is_postgres_url(str(state.ws_target(ws))):  # the importer writes GeoPackages
+        st.info(t("import_postgis_file", lang), icon=":material/info:")
         return
     st.markdown(t("import_intro", lang, formats=", ".join(FORMATS.values())))
     files = st.file_uploader(
@@ -350,7 +353,7 @@ def page() -> None:
         try:
             pv = preview_import(
                 sources[0] if len(sources) == 1 else sources,
-                workspace=state.writable_path(ws.path),
+                workspace=state.writable_path(state.ws_target(ws)),
                 layer=table,
                 crs=int(epsg) if epsg.strip().isdigit() else (epsg.strip() or None),
                 source_crs=shifted,

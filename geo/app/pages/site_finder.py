@@ -515,7 +515,7 @@ def investor_link(ws: Workspace, brief: Brief, lang: Lang) -> str:
         No usable secret, or no base URL.
     """
     share = sharing.new_share(
-        state.ws_param(ws.path),
+        state.ws_param(state.ws_target(ws)),
         brief=brief_to_query(replace(brief, available=True)),
         lang=lang,
         now_utc_s=int(time.time()) // 3600 * 3600,
@@ -529,7 +529,7 @@ def _sync_url(ws: Workspace, brief: Brief, lang: Lang, present: bool) -> dict[st
     if token is not None:  # a share session's URL carries its token and nothing else
         params = {sharing.SHARE_PARAM: token}
     else:
-        params = {"ws": state.ws_param(ws.path), "lang": lang, **brief_to_query(brief)}
+        params = {"ws": state.ws_param(state.ws_target(ws)), "lang": lang, **brief_to_query(brief)}
         if present:
             params["present"] = "1"
     if dict(st.query_params.to_dict()) != params:
