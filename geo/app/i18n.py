@@ -417,6 +417,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "A GeoParquet dataset is read-only in the app: edit its source GeoPackage and convert it "
         "again with tenglong convert.",
     ),
+    "dataset_read_only_source": (
+        "GeoParquet 数据集在应用中只读，由 {source} 转换而来：在源 GeoPackage 中编辑"
+        "（打开它即可编辑，应用按其新版本重新转换）。",
+        "A GeoParquet dataset is read-only in the app; it was converted from {source}: edit "
+        "there (open it to edit; the app converts each new version again).",
+    ),
+    "dataset_stale": (
+        "此数据集已过期：源文件 {source} 在转换后已被修改，这里显示的是转换时的数据。"
+        "请打开源文件，或重新转换：{cmd}",
+        "This dataset is out of date: its source {source} changed after it was converted, and "
+        "what you see is the data as converted. Open the source, or convert it again: {cmd}",
+    ),
+    "dataset_open_source": ("打开源 GeoPackage（可编辑）", "Open the source GeoPackage (editable)"),
     "large_loading": ("正在读取所选范围的地块…", "Reading the parcels of the selection…"),
     "large_aggregated": (
         "汇总显示 / aggregated：{scope}共 {n} 块地块（{what}，{mu} 亩），"

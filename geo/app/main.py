@@ -113,7 +113,9 @@ def _meta_name(path: str, revision: str, lang: Lang) -> str:
     except Exception:  # a broken file still gets a label; opening it reports the problem
         return Path(path).stem
     name = pairs.get("name_en" if lang == "en" else "name") or pairs.get("name")
-    return f"{name} ({Path(path).stem})" if name else Path(path).stem
+    # a dataset directory by its whole name: "wuan.parquet" is not the demo "wuan"
+    short = Path(path).name if Path(path).is_dir() else Path(path).stem
+    return f"{name} ({short})" if name else short
 
 
 def workspace_label(path: str, lang: Lang) -> str:
@@ -129,6 +131,22 @@ def workspace_label(path: str, lang: Lang) -> str:
     except WorkspaceError:
         return f"{Path(path).name} ({t('missing_file', lang)})"
     return _meta_name(key[0], key[1], lang)
+
+
+def unique_labels(options: list[str], lang: Lang) -> dict[str, str]:
+    """:func:`workspace_label` of each option, with its folder added where two would read alike.
+
+    The picker tells its options apart by their labels: an uploaded
+    ``fuxing.gpkg`` must never read (and so open) as the demo ``fuxing.gpkg``.
+    """
+    labels = {p: workspace_label(p, lang) for p in options}
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    for p, label in labels.items():
+        if seen[label] > 1 and not is_postgres_url(p):
+            labels[p] = f"{label} · {Path(p).parent}"
+    return labels
 
 
 def _open_other(lang: Lang) -> None:
@@ -305,10 +323,11 @@ def _sidebar() -> None:
     with st.sidebar.popover(
         md(workspace_label(shown, lang)), icon=":material/folder_open:", width="stretch"
     ):
+        names = unique_labels(options, lang)
         st.selectbox(
             t("workspace", lang),
             options=options,
-            format_func=lambda p: workspace_label(p, lang),
+            format_func=lambda p: names.get(p) or workspace_label(p, lang),
             key="workspace_path",
             persist_state="session",
         )

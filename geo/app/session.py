@@ -18,7 +18,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from geo.app import state
-from geo.app.i18n import Lang, md_code, t
+from geo.app.i18n import Lang, Markdown, md_code, t
+from geo.app.targets import dataset_source
 from geo.app.widgets import md, workspace_title
 from geo.workspace import Workspace, WorkspaceError
 
@@ -88,8 +89,30 @@ def page_header(
             f"{t('working_copy_caption', lang, name=ws.path.name, demo=demo.name)}"
         )
     if ws.path.is_dir():  # a GeoParquet dataset: edits go to its source GeoPackage
-        st.caption(f":material/lock: {t('dataset_read_only', lang)}")
+        _dataset_note(ws, lang)
     if ws.schematic:  # one line, so that the map starts near the top of the page
         st.caption(f":material/info: {t('schematic_note', lang)}")
     if not ws.is_valid and state.role() == "planner":
         st.warning(t("workspace_problems", lang, n=len(ws.problems)))
+
+
+def _dataset_note(ws: Workspace, lang: Lang) -> None:
+    """A dataset directory is read-only: where to edit it, and a warning once its source changed.
+
+    A planner can open the source GeoPackage from here (edited as any
+    workspace; a large one is converted again per revision).
+    """
+    found = dataset_source(ws.path)
+    if found is None:
+        st.caption(f":material/lock: {t('dataset_read_only', lang)}")
+        return
+    source, stale = found
+    if stale:
+        cmd = Markdown(md_code(f"tenglong convert {source} --to parquet {ws.path} --overwrite"))
+        st.warning(t("dataset_stale", lang, source=source.name, cmd=cmd), icon=":material/update:")
+    else:
+        st.caption(f":material/lock: {t('dataset_read_only_source', lang, source=source.name)}")
+    editor = state.role() == "planner" and not state.investor_locked()
+    if editor and st.button(t("dataset_open_source", lang), key="dataset_open_source"):
+        state.add_opened_workspace(source)
+        st.rerun()

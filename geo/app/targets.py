@@ -75,3 +75,26 @@ def pg_place(url: str) -> str:
     """
     base = parse_pg_url(redact_url(url))[0]
     return base.split("://", 1)[-1].split("@")[-1].split("?")[0]
+
+
+def dataset_source(path: str | os.PathLike[str]) -> tuple[Path, bool] | None:
+    """The GeoPackage a dataset directory was converted from, and whether it changed since.
+
+    None when the dataset records no source (written by ``write_dataset``
+    alone, or before sources were recorded) or the file is gone.
+    """
+    from geo.dataset.parquet.format import read_info
+    from geo.store import revision_token
+
+    try:
+        src = read_info(path).source
+    except Exception:  # a broken dataset: opening it reports the problem
+        return None
+    source = Path(src.get("path", ""))
+    if not src.get("path") or not source.is_file():
+        return None
+    try:
+        stale = revision_token(source) != src.get("revision")
+    except OSError:
+        return None
+    return source, stale

@@ -30,10 +30,17 @@ def convert_to_parquet(
     """Convert a workspace GeoPackage (or re-partition a dataset) to a dataset directory.
 
     The source is opened as :func:`geo.workspace.open_workspace` opens it
-    (projected to its GK zone) and written with :func:`write_dataset`.
+    (projected to its GK zone) and written with :func:`write_dataset`; a
+    GeoPackage's path and revision are recorded
+    (:attr:`geo.dataset.parquet.format.DatasetInfo.source`).
     """
     _check_paths(source, dest)
     ws = _in_memory(source)
+    origin = None
+    if Path(source).is_file():  # recorded: the app says when the GeoPackage changed since
+        from geo.store import revision_token
+
+        origin = {"path": str(Path(source).resolve()), "revision": revision_token(source)}
     return write_dataset(
         ws.tables,
         dest,
@@ -42,6 +49,7 @@ def convert_to_parquet(
         partition_rows=partition_rows,
         row_group_rows=row_group_rows,
         overwrite=overwrite,
+        source=origin,
     )
 
 

@@ -83,6 +83,9 @@ class DatasetInfo:
     partitions: list[Partition] = field(default_factory=list)
     row_group_rows: int = DEFAULT_ROW_GROUP_ROWS
     table_order: list[str] = field(default_factory=list)
+    source: dict[str, str] = field(default_factory=dict)
+    """The GeoPackage it was converted from: ``path`` (absolute) and ``revision``
+    (:func:`geo.store.revision_token` at conversion); empty when not recorded."""
 
     @property
     def n_parcels(self) -> int:
@@ -186,6 +189,7 @@ def read_info(path: str | os.PathLike[str]) -> DatasetInfo:
         partitions=parts,
         row_group_rows=int(parcels.get("row_group_rows", DEFAULT_ROW_GROUP_ROWS)),
         table_order=[str(t) for t in doc.get("table_order", ["parcels", *doc.get("tables", {})])],
+        source={str(k): str(v) for k, v in (doc.get("source") or {}).items()},
     )
 
 

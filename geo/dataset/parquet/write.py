@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +107,7 @@ def write_dataset(
     partition_rows: int = DEFAULT_PARTITION_ROWS,
     row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
     overwrite: bool = False,
+    source: Mapping[str, str] | None = None,
 ) -> Path:
     """Write workspace tables as a GeoParquet dataset directory, atomically.
 
@@ -129,6 +131,10 @@ def write_dataset(
     overwrite
         Replace an existing directory at ``path`` (only once the new one is
         complete).
+    source
+        The GeoPackage the tables come from, ``{"path", "revision"}``, kept in
+        ``meta.json`` (:attr:`geo.dataset.parquet.format.DatasetInfo.source`): the
+        app says when it changed.
 
     Returns
     -------
@@ -200,6 +206,8 @@ def write_dataset(
             "tables": doc_tables,
             "parcels": parcel_doc,
         }
+        if source:
+            doc["source"] = {str(k): str(v) for k, v in source.items()}
         (tmp / META_FILE).write_text(
             json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
