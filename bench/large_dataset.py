@@ -99,6 +99,8 @@ PAGES = (
     "sites",
     "benefit",
     "site_finder",
+    "checks",
+    "geom_edit",
     "import_data",
     "export",
 )

@@ -10,6 +10,7 @@ workspace picker opens it or says why it cannot.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 from pathlib import Path
 
@@ -49,13 +50,17 @@ def _sidebar_texts(at) -> list[str]:
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_every_page_opens_on_postgis_and_never_shows_the_password(monkeypatch, pg_url, page):
+def test_every_page_opens_on_postgis_and_never_shows_the_password(
+    monkeypatch, caplog, pg_url, page
+):
+    caplog.set_level(logging.INFO)
     at = run_page(monkeypatch, page, workspace=pg_url, lang="en", state={"role": "planner"})
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     secret = _password(pg_url)
     shown = [*texts(at), *_sidebar_texts(at)]
     assert not [s for s in shown if secret in s]
+    assert secret not in caplog.text  # nor the log
     schema = parse_pg_url(pg_url)[1]
     if page != "overview":
         assert any(f"{schema} @ 127.0.0.1" in s for s in shown), "the caption names the schema"
@@ -71,7 +76,8 @@ def test_the_overview_has_the_figures_of_the_geopackage(monkeypatch, pg_url):
     assert any(parse_pg_url(pg_url)[1] in o and "PostGIS 127.0.0.1" in o for o in labels), labels
 
 
-def test_a_status_edit_on_the_card_is_saved_in_postgis_with_its_audit(monkeypatch, pg_url):
+def test_a_status_edit_on_the_card_is_saved_in_postgis_with_its_audit(monkeypatch, caplog, pg_url):
+    caplog.set_level(logging.INFO)
     card = {"overview_selected": PID, "role": "planner"}
     at = run_page(monkeypatch, workspace=pg_url, lang="en", state=card)
     assert not at.exception and not at.error, [e.value for e in at.error]
@@ -90,9 +96,11 @@ def test_a_status_edit_on_the_card_is_saved_in_postgis_with_its_audit(monkeypatc
     with open_store(pg_url, user="t", role="investment") as store:
         hist = store.history(PID)
     assert set(hist["field"]) >= {"status"} and hist["note"].eq("区政府批复").all()
+    assert _password(pg_url) not in caplog.text
 
 
-def test_a_typed_url_opens_and_a_bad_one_says_why(monkeypatch, pg_url):
+def test_a_typed_url_opens_and_a_bad_one_says_why(monkeypatch, caplog, pg_url):
+    caplog.set_level(logging.INFO)
     at = run_page(monkeypatch, workspace=FUXING, lang="en")
     at.text_input(key="ws_path_input").input(pg_url)
     at.button(key="ws_open_path").click().run()
@@ -109,6 +117,7 @@ def test_a_typed_url_opens_and_a_bad_one_says_why(monkeypatch, pg_url):
         assert "cannot" in errors.lower() or "no parcels" in errors.lower(), errors
         assert _password(pg_url) not in errors and ":p@" not in errors
         assert at.session_state["workspace_path"] == pg_url  # still the good one
+    assert _password(pg_url) not in caplog.text and ":p@" not in caplog.text
 
 
 def test_a_link_names_the_url_without_password_and_opens_only_the_servers_own(monkeypatch, pg_url):
@@ -159,7 +168,10 @@ def test_a_share_link_to_a_postgis_workspace_opens_the_investor_view(monkeypatch
 
 
 @pytest.mark.parametrize("which", ["no_schema", "no_server"])
-def test_a_workspace_url_that_cannot_be_read_says_why_on_every_page(monkeypatch, pg_url, which):
+def test_a_workspace_url_that_cannot_be_read_says_why_on_every_page(
+    monkeypatch, caplog, pg_url, which
+):
+    caplog.set_level(logging.INFO)
     base, _ = parse_pg_url(pg_url)
     bad = {
         "no_schema": f"{base}?schema=no_such_schema",
@@ -169,5 +181,8 @@ def test_a_workspace_url_that_cannot_be_read_says_why_on_every_page(monkeypatch,
         at = run_page(monkeypatch, page, workspace=bad, lang="en")
         assert not at.exception, at.exception
         errors = " ".join(e.value for e in at.error)
-        assert "cannot" in errors.lower() or "no parcels" in errors.lower(), errors
+        assert "The workspace cannot be opened" in errors, errors  # not a page failure
+        assert any("Pick a demo workspace" in i.value for i in at.info)
         assert _password(pg_url) not in errors and ":pw@" not in errors
+    assert "cannot open" in caplog.text  # logged, without the password
+    assert _password(pg_url) not in caplog.text and ":pw@" not in caplog.text

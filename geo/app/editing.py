@@ -296,7 +296,7 @@ def save_status(ws: Workspace, row: pd.Series, edit: StatusEdit, lang: Lang, *, 
         st.error(t("edit_role", lang, error=err))
         return False
     except EditConflict as err:
-        logger.info("edit conflict on %s %s: %s", target, edit.parcel_id, err)
+        logger.info("edit conflict on %s %s: %s", state.target_key(target), edit.parcel_id, err)
         st.session_state.setdefault(CONFLICT, {})[key] = err
         return False
     except StoreBusyError as err:

@@ -467,7 +467,7 @@ def save(
             role=role,
             lang=lang,
         )
-    logger.info("geometry edit %s saved into %s by %s", edit.kind, target, user)
+    logger.info("geometry edit %s saved into %s by %s", edit.kind, state.target_key(target), user)
     return Saved(target, result)
 
 

@@ -157,7 +157,7 @@ def _open_other(lang: Lang) -> None:
         if is_postgres_url(typed.strip()):  # a PostGIS schema: opened if it can be read
             try:
                 state.workspace_key(typed.strip())
-            except (WorkspaceError, ValueError) as err:
+            except (TenglongError, ValueError) as err:
                 st.error(t("workspace_error", lang, error=err))
                 return
             state.add_opened_workspace(typed.strip())

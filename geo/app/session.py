@@ -21,7 +21,8 @@ from geo.app import state
 from geo.app.i18n import Lang, Markdown, md_code, t
 from geo.app.targets import dataset_source
 from geo.app.widgets import md, workspace_title
-from geo.workspace import Workspace, WorkspaceError
+from geo.errors import TenglongError
+from geo.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +61,8 @@ def open_workspace(
             with st.spinner(t(opening, lang)):
                 return state.load_large(path, columns=columns, statuses=statuses)
         return state.load_workspace(path)
-    except (WorkspaceError, ValueError, OSError) as err:
-        logger.warning("cannot open %s: %s", path, err)
+    except (TenglongError, ValueError, OSError) as err:  # a store error too (PostGIS)
+        logger.warning("cannot open %s: %s", state.target_key(path), err)
         st.error(t("workspace_error", lang, error=err))
         st.info(t("workspace_error_hint", lang))
         return None
