@@ -53,6 +53,7 @@ from geo.dataset.parquet.convert import (  # noqa: F401
 from geo.dataset.parquet.format import (  # noqa: F401
     _AREA_COLUMNS,
     BBOX_COLUMN,
+    DASK_PIECE_ROWS,
     DEFAULT_PARTITION_ROWS,
     DEFAULT_ROW_GROUP_ROWS,
     ENGINES,
@@ -100,6 +101,7 @@ from geo.dataset.parquet.write import (  # noqa: F401
 )
 
 __all__ = [
+    "DASK_PIECE_ROWS",
     "DEFAULT_PARTITION_ROWS",
     "DEFAULT_ROW_GROUP_ROWS",
     "ENGINES",
