@@ -18,6 +18,8 @@ from geo.release import (
     OUTSIDE_ID,
     PreparedAreas,
     ReleaseError,
+    _AreaIndex,
+    _edges,
     area_levels,
     exclusive_geometries,
     intersection_areas,
@@ -156,6 +158,25 @@ def test_threads_and_chunks_give_the_same_pieces():
         two.sort_values(key).reset_index(drop=True),
         rtol=1e-12,
     )
+
+
+def test_area_index_finds_each_segment_end_along_its_ring():
+    ring = [(0, 0), (4, 0), (4, 0), (4, 3), (0, 3), (0, 0)]  # a repeated vertex
+    hole = [(1, 1), (1, 2), (2, 2), (2, 1), (1, 1)]
+    areas = np.array(
+        [
+            Polygon(ring, [hole]),
+            MultiPolygon([box(10, 0, 11, 1), box(12, 0, 13, 1)]),
+            box(20, 0, 21, 1),
+            Polygon([(30, 0), (30, 1), (31, 1), (30, 0)]),  # clockwise
+        ]
+    )
+    index = _AreaIndex(areas)
+    x0, y0, x1, y1, _, _ = _edges(areas)
+    s = np.arange(len(x0))
+    np.testing.assert_array_equal(np.stack([index.sx0, index.sy0]), np.stack([x0, y0]))
+    np.testing.assert_array_equal(np.stack(index.ends(s)), np.stack([x1, y1]))
+    np.testing.assert_array_equal(np.stack(index.ends(s[::-3])), np.stack([x1, y1])[:, ::-3])
 
 
 def test_empty_inputs():

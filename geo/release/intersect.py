@@ -136,8 +136,7 @@ class _AreaIndex:
         else:
             x0 = y0 = x1 = y1 = np.empty(0)
             g = ring = np.empty(0, dtype=np.int64)
-        # Segment boxes are computed from the ends where needed (:meth:`boxes`).
-        self.sx0, self.sy0, self.sx1, self.sy1 = x0, y0, x1, y1
+        self.sx0, self.sy0 = x0, y0
         self.seg_area, self.seg_ring = g.astype(np.int32), ring.astype(np.int32)
         # Chains: up to _CHAIN consecutive segments of one ring.
         n = len(x0)
@@ -146,8 +145,12 @@ class _AreaIndex:
             ring_start = np.maximum.accumulate(np.where(new, np.arange(n), 0))
             chain_new = new | ((np.arange(n) - ring_start) % _CHAIN == 0)
         else:
-            chain_new = np.zeros(0, dtype=bool)
+            new = chain_new = np.zeros(0, dtype=bool)
         del ring
+        # Rings are closed and zero-length edges dropped: a segment ends exactly where the
+        # next one of its ring starts (the last one: where the first starts). The ends are
+        # looked up (:meth:`ends`), not stored.
+        self.ring_first = np.flatnonzero(new)
         self.chain_start = np.flatnonzero(chain_new)
         self.chain_len = np.diff(np.r_[self.chain_start, n]).astype(np.int64)
         # The segment tree only needs each chain's box: one diagonal line per chain has
@@ -174,9 +177,23 @@ class _AreaIndex:
         self.seg_tree.query(probe)
         self._local = threading.local()
 
+    def _next(self, s: np.ndarray) -> np.ndarray:
+        """The segment after each of ``s`` along its ring (after the last: the first)."""
+        n = len(self.sx0)
+        s1 = np.minimum(s + 1, max(n - 1, 0))
+        last = (s + 1 >= n) | (self.seg_ring[s1] != self.seg_ring[s])
+        first = self.ring_first[np.maximum(np.searchsorted(self.ring_first, s, "right") - 1, 0)]
+        return np.where(last, first, s + 1)
+
+    def ends(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``x1, y1``: where the segments ``s`` end."""
+        after = self._next(s)
+        return self.sx0[after], self.sy0[after]
+
     def boxes(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``xmin, xmax, ymin, ymax`` of the segments ``s``."""
-        x0, x1, y0, y1 = self.sx0[s], self.sx1[s], self.sy0[s], self.sy1[s]
+        x0, y0 = self.sx0[s], self.sy0[s]
+        x1, y1 = self.ends(s)
         return np.minimum(x0, x1), np.maximum(x0, x1), np.minimum(y0, y1), np.maximum(y0, y1)
 
     def prepared(self) -> np.ndarray:
@@ -347,7 +364,8 @@ def _clip_areas(
     cs_u = pair_u[cs_pair]
     cox, coy, cd = ox[cs_u], oy[cs_u], delta[cs_u]
     sx0, sy0 = index.sx0[cs_seg] - cox, index.sy0[cs_seg] - coy
-    sx1, sy1 = index.sx1[cs_seg] - cox, index.sy1[cs_seg] - coy
+    sx1, sy1 = index.ends(cs_seg)
+    sx1, sy1 = sx1 - cox, sy1 - coy
     sxmin, sxmax, symin, symax = index.boxes(cs_seg)
     sxmin, sxmax = sxmin - cox - cd, sxmax - cox + cd
     symin, symax = symin - coy - cd, symax - coy + cd
