@@ -22,7 +22,6 @@ engine (up to the order of floating-point additions).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from geo.dataset import Dataset, open_dataset
-from geo.dataset.parquet import ENGINES, ParquetDataset, hilbert_order
+from geo.dataset.parquet import ENGINES, ParquetDataset, hilbert_order, release_memory
 from geo.engine._errors import EngineError
 from geo.engine.cluster import compute_partitions, dask_client, default_workers
 
@@ -121,25 +120,16 @@ def check_engine(engine: str) -> None:
         raise EngineError(f"unknown engine {engine!r}; choose {' or '.join(ENGINES)}")
 
 
-def _trim_memory() -> None:
-    """Hand the C heap's free pages back to the system (glibc ``malloc_trim``; elsewhere
-    nothing).
-
-    A worker runs partition after partition: the pieces each one builds and frees
-    (geometries, numpy arrays) otherwise stay resident as free heap, and the
-    worker's memory creeps up by tens of MB over a run.
-    """
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 def _partition_task(partition: Callable[[Any, Any], Any], parcels: Any, context: Any) -> Any:
-    """One dask task: the measure's work on one partition, then the heap trimmed."""
+    """One dask task: the measure's work on one partition, then the freed memory released.
+
+    A worker runs partition after partition: without :func:`release_memory`,
+    the free pages of each one's geometries and arrays stayed resident, and
+    the worker's memory crept up by tens of MB over a run.
+    """
     out = partition(parcels, context)
     del parcels
-    _trim_memory()
+    release_memory()
     return out
 
 

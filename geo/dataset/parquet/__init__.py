@@ -85,6 +85,7 @@ from geo.dataset.parquet.read import (  # noqa: F401
     open_selection,
     read_parcels,
     read_table,
+    release_memory,
 )
 from geo.dataset.parquet.write import (  # noqa: F401
     _bounds_of,
@@ -121,5 +122,6 @@ __all__ = [
     "read_info",
     "read_parcels",
     "read_table",
+    "release_memory",
     "write_dataset",
 ]
