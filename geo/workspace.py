@@ -29,7 +29,6 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS
 
@@ -213,6 +212,8 @@ def empty_table(name: str) -> pd.DataFrame:
 
 def list_layers(path: str | os.PathLike[str]) -> list[str]:
     """Names of the layers in a GeoPackage."""
+    import pyogrio
+
     return [str(name) for name, _ in pyogrio.list_layers(path)]
 
 
@@ -238,6 +239,8 @@ def parse_dates(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 def read_table(path: str | os.PathLike[str], table: str) -> pd.DataFrame:
     """Read one table as stored (geometry tables stay in their stored CRS)."""
+    import pyogrio
+
     spec = TABLES.get(table)
     is_geo = spec is not None and spec.geometry is not None
     df = pyogrio.read_dataframe(path, layer=table, read_geometry=is_geo, use_arrow=False)
@@ -338,6 +341,8 @@ def open_workspace(
 
 
 def _read_meta(p: Path, layers: list[str]) -> dict[str, str]:
+    import pyogrio
+
     if META_TABLE not in layers:
         return {}
     mdf = pyogrio.read_dataframe(p, layer=META_TABLE, read_geometry=False)
@@ -362,6 +367,8 @@ def layer_bounds(path: str | os.PathLike[str], layer: str) -> tuple[float, ...] 
     layer has no geometry.
     """
     import sqlite3
+
+    import pyogrio
 
     p = Path(path)
     try:
@@ -402,6 +409,8 @@ def layer_bounds(path: str | os.PathLike[str], layer: str) -> tuple[float, ...] 
 
 
 def _exact_bounds(path: Path, layer: str) -> tuple[float, ...] | None:
+    import pyogrio
+
     df = pyogrio.read_dataframe(path, layer=layer, columns=[], use_arrow=True)
     valid = df.geometry[~(df.geometry.isna() | df.geometry.is_empty)]
     return None if valid.empty else tuple(float(v) for v in valid.total_bounds)
@@ -409,6 +418,8 @@ def _exact_bounds(path: Path, layer: str) -> tuple[float, ...] | None:
 
 def _selection_crs(path: Path, stored: Any, *, what: str) -> CRS:
     """The GK zone :func:`open_workspace` chooses, from the extent of every parcel."""
+    import pyogrio
+
     bounds = layer_bounds(path, "parcels")
     if bounds is not None:
         lon, _ = crs_mod._bounds_center_lonlat(bounds, stored)
@@ -475,6 +486,8 @@ def read_selection(
     >>> sorted(ws.tables), set(ws.parcels["status"])
     (['areas', 'parcels'], {'released'})
     """
+    import pyogrio
+
     p = Path(path)
     layers = _workspace_layers(p)
     info = pyogrio.read_info(p, layer="parcels")
@@ -698,6 +711,8 @@ def save_workspace(
     geo.store.StorageFullError, geo.store.ReadOnlyError
         The disk is full or the folder read-only; nothing was written.
     """
+    import pyogrio
+
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     unknown = [t for t in tables if t not in TABLES]

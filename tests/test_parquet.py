@@ -124,6 +124,24 @@ def test_lazy_workspace(datasets):
     assert lazy.to_workspace().parcels.equals(open_dataset(datasets["fuxing"]).parcels)
 
 
+def test_dask_pieces_are_runs_of_row_groups(datasets, tmp_path):
+    """Files of more than ``rows`` parcels are read in runs of whole row groups."""
+    src = open_dataset(datasets["fuxing"])
+    out = write_dataset(
+        src.to_workspace().tables, tmp_path / "groups", partition_rows=500, row_group_rows=100
+    )
+    lazy = open_dataset(out)
+    whole = lazy.dask_parcels(["parcel_id", "status", "area_mu"], rows=400)
+    pieces = lazy.dask_parcels(["parcel_id", "status", "area_mu"], rows=250)
+    # 3 files of 400 parcels in row groups of 100: whole files, or runs of 2 row groups
+    assert whole.npartitions == 3
+    assert pieces.npartitions == 6
+    assert len(pieces.spatial_partitions) == pieces.npartitions
+    a = whole.compute().reset_index(drop=True)
+    b = pieces.compute().reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
 def test_open_some_tables(datasets):
     ws = open_dataset(datasets["hebi"], tables=["enterprises"], validate=False)
     assert list(ws.tables) == ["enterprises"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,7 +16,10 @@ from shapely import MultiPolygon, Polygon, box
 from geo.crs import CRSError, m2_to_mu
 from geo.release import (
     OUTSIDE_ID,
+    PreparedAreas,
     ReleaseError,
+    _AreaIndex,
+    _edges,
     area_levels,
     exclusive_geometries,
     intersection_areas,
@@ -156,6 +160,25 @@ def test_threads_and_chunks_give_the_same_pieces():
     )
 
 
+def test_area_index_finds_each_segment_end_along_its_ring():
+    ring = [(0, 0), (4, 0), (4, 0), (4, 3), (0, 3), (0, 0)]  # a repeated vertex
+    hole = [(1, 1), (1, 2), (2, 2), (2, 1), (1, 1)]
+    areas = np.array(
+        [
+            Polygon(ring, [hole]),
+            MultiPolygon([box(10, 0, 11, 1), box(12, 0, 13, 1)]),
+            box(20, 0, 21, 1),
+            Polygon([(30, 0), (30, 1), (31, 1), (30, 0)]),  # clockwise
+        ]
+    )
+    index = _AreaIndex(areas)
+    x0, y0, x1, y1, _, _ = _edges(areas)
+    s = np.arange(len(x0))
+    np.testing.assert_array_equal(np.stack([index.sx0, index.sy0]), np.stack([x0, y0]))
+    np.testing.assert_array_equal(np.stack(index.ends(s)), np.stack([x1, y1]))
+    np.testing.assert_array_equal(np.stack(index.ends(s[::-3])), np.stack([x1, y1])[:, ::-3])
+
+
 def test_empty_inputs():
     assert intersection_areas([], [sq(0, 0, 1, 1)]).empty
     pieces = intersection_areas([sq(0, 0, 1, 1)], [])
@@ -278,6 +301,29 @@ def test_overlapping_areas_in_one_level_are_counted_once():
     # equal sizes: the lower area_id wins, whatever the row order
     same = areas_of([sq(2, 0, 6, 4), sq(0, 0, 4, 4)], ids=["B", "A"])
     assert by_id(release_summary(parcels, same)) == {"B": 8.0, "A": 16.0, OUTSIDE_ID: 0.0}
+
+
+def test_prepared_areas_give_the_same_summary_and_travel_without_their_index():
+    zone, park = sq(0, 0, 10, 10), sq(0, 0, 5, 5)
+    areas = areas_of(
+        [zone, park, sq(3, 0, 8, 5)],
+        ids=["Z", "P", "Q"],
+        kinds=["zone", "park", "park"],
+        parents=[None, "Z", "Z"],
+    )
+    parcels = parcels_of([sq(4, 4, 6, 6), sq(20, 0, 21, 1), sq(-1, -1, 2, 9)])
+    want = release_summary(parcels, areas, overlap="order")
+    prepared = PreparedAreas(areas, overlap="order")
+    for _ in range(2):  # the second call reuses the index built by the first
+        pd.testing.assert_frame_equal(release_summary(parcels, prepared, overlap="order"), want)
+    assert len(prepared.levels()) == 2
+    back = pickle.loads(pickle.dumps(prepared))
+    assert back._levels is None and len(pickle.dumps(prepared)) < 10_000
+    pd.testing.assert_frame_equal(release_summary(parcels, back, overlap="order"), want)
+    with pytest.raises(ReleaseError, match="already selected"):
+        release_summary(parcels, prepared, area_ids=["P"], overlap="order")
+    with pytest.raises(ReleaseError, match="overlap rule"):
+        release_summary(parcels, prepared)
 
 
 def test_parcel_outside_every_area():

@@ -50,6 +50,7 @@ from geo.lifecycle import as_of_date
 from geo.release import (
     OUTSIDE_ID,
     OverlapRule,
+    PreparedAreas,
     area_levels,
     check_by,
     check_statuses,
@@ -125,9 +126,12 @@ def _release_prepare(ds: Dataset, options: Mapping[str, Any], engine: str) -> di
             if filters
             else areas
         )
-        # The selection is made here; the partitions get the chosen areas, tagged.
-        part_areas = tag_areas(chosen)
+        # The selection is made here; the partitions get the chosen areas, tagged, and
+        # each worker prepares them once for all its partitions.
+        part_areas = PreparedAreas(tag_areas(chosen), overlap=opts["overlap"])
         part_opts = {**opts, "kinds": None, "layout": None, "level": None, "area_ids": None}
+        # The client adds the partial rows up with the areas' attributes alone.
+        chosen = pd.DataFrame(chosen.drop(columns=chosen.geometry.name))
     return {
         "areas": part_areas,
         "options": part_opts,

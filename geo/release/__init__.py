@@ -97,6 +97,7 @@ from geo.release.intersect import (  # noqa: F401
     intersection_areas,
 )
 from geo.release.summary import (  # noqa: F401
+    PreparedAreas,
     _check_crs,
     _column,
     _dimension,

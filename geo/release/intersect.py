@@ -110,21 +110,24 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return group, rank
 
 
-_CHAIN = 8
+_CHAIN = 16
 """Boundary segments per leaf of the segment tree."""
 
 
 class _AreaIndex:
-    """Areas prepared for :func:`intersection_areas`: trees, boundary segments, WKB.
+    """Areas prepared for :func:`intersection_areas`: trees and boundary segments.
 
     Boundary segments are kept in ring order (interior on the left); the
     segment tree indexes chains of :data:`_CHAIN` consecutive segments.
+    With ``own`` (geometries no one else holds, e.g. unpickled), the first
+    thread to ask prepares the geometries themselves instead of a copy.
     """
 
-    def __init__(self, areas: np.ndarray) -> None:
+    def __init__(self, areas: np.ndarray, *, own: bool = False) -> None:
         self.n = len(areas)
         self.tree = shapely.STRtree(areas)
-        self.wkb = shapely.to_wkb(areas)
+        self._own = own
+        self._lock = threading.Lock()
         ok = ~(shapely.is_missing(areas) | shapely.is_empty(areas))
         idx = np.flatnonzero(ok)
         if len(idx):
@@ -133,30 +136,40 @@ class _AreaIndex:
         else:
             x0 = y0 = x1 = y1 = np.empty(0)
             g = ring = np.empty(0, dtype=np.int64)
-        self.sx0, self.sy0, self.sx1, self.sy1 = x0, y0, x1, y1
-        self.seg_area, self.seg_ring = g, ring
-        self.sxmin, self.sxmax = np.minimum(x0, x1), np.maximum(x0, x1)
-        self.symin, self.symax = np.minimum(y0, y1), np.maximum(y0, y1)
-        # Chains: up to _CHAIN consecutive segments of one ring, as one linestring.
+        self.sx0, self.sy0 = x0, y0
+        self.seg_area, self.seg_ring = g.astype(np.int32), ring.astype(np.int32)
+        # Chains: up to _CHAIN consecutive segments of one ring.
         n = len(x0)
         if n:
             new = np.r_[True, ring[1:] != ring[:-1]]
             ring_start = np.maximum.accumulate(np.where(new, np.arange(n), 0))
             chain_new = new | ((np.arange(n) - ring_start) % _CHAIN == 0)
         else:
-            chain_new = np.zeros(0, dtype=bool)
+            new = chain_new = np.zeros(0, dtype=bool)
+        del ring
+        # Rings are closed and zero-length edges dropped: a segment ends exactly where the
+        # next one of its ring starts (the last one: where the first starts). The ends are
+        # looked up (:meth:`ends`), not stored.
+        self.ring_first = np.flatnonzero(new)
         self.chain_start = np.flatnonzero(chain_new)
         self.chain_len = np.diff(np.r_[self.chain_start, n]).astype(np.int64)
+        # The segment tree only needs each chain's box: one diagonal line per chain has
+        # the chain's envelope, and two coordinates instead of up to _CHAIN + 1.
         lines = np.empty(0, dtype=object)
         if n:
-            chain_of = np.cumsum(chain_new) - 1
-            # every segment's start, then the end of each chain's last segment
-            last = np.r_[self.chain_start[1:], n] - 1
-            xs = np.concatenate([x0, x1[last]])
-            ys = np.concatenate([y0, y1[last]])
-            ids = np.concatenate([chain_of, np.arange(len(self.chain_start))])
-            order = np.argsort(np.concatenate([np.arange(n), last + 0.5]), kind="stable")
-            lines = shapely.linestrings(np.c_[xs, ys][order], indices=ids[order])
+            lo = np.minimum.reduceat
+            hi = np.maximum.reduceat
+            cs = self.chain_start
+            corners = np.stack(
+                [
+                    np.minimum(lo(x0, cs), lo(x1, cs)),
+                    np.minimum(lo(y0, cs), lo(y1, cs)),
+                    np.maximum(hi(x0, cs), hi(x1, cs)),
+                    np.maximum(hi(y0, cs), hi(y1, cs)),
+                ],
+                axis=1,
+            )
+            lines = shapely.linestrings(corners.reshape(-1, 2, 2))
         self.seg_tree = shapely.STRtree(lines)
         # Build both trees now: querying a built tree is thread-safe.
         probe = shapely.box(0.0, 0.0, 1.0, 1.0)
@@ -164,11 +177,34 @@ class _AreaIndex:
         self.seg_tree.query(probe)
         self._local = threading.local()
 
+    def _next(self, s: np.ndarray) -> np.ndarray:
+        """The segment after each of ``s`` along its ring (after the last: the first)."""
+        n = len(self.sx0)
+        s1 = np.minimum(s + 1, max(n - 1, 0))
+        last = (s + 1 >= n) | (self.seg_ring[s1] != self.seg_ring[s])
+        first = self.ring_first[np.maximum(np.searchsorted(self.ring_first, s, "right") - 1, 0)]
+        return np.where(last, first, s + 1)
+
+    def ends(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``x1, y1``: where the segments ``s`` end."""
+        after = self._next(s)
+        return self.sx0[after], self.sy0[after]
+
+    def boxes(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``xmin, xmax, ymin, ymax`` of the segments ``s``."""
+        x0, y0 = self.sx0[s], self.sy0[s]
+        x1, y1 = self.ends(s)
+        return np.minimum(x0, x1), np.maximum(x0, x1), np.minimum(y0, y1), np.maximum(y0, y1)
+
     def prepared(self) -> np.ndarray:
-        """This thread's own prepared copy of the area geometries."""
+        """This thread's own prepared copy of the area geometries (prepared ones are not
+        thread-safe); with ``own``, the first thread's are the geometries themselves."""
         geoms = getattr(self._local, "geoms", None)
         if geoms is None:
-            geoms = shapely.from_wkb(self.wkb)
+            areas = self.tree.geometries
+            with self._lock:
+                mine, self._own = self._own, False
+            geoms = areas if mine else shapely.from_wkb(shapely.to_wkb(areas))
             shapely.prepare(geoms)
             self._local.geoms = geoms
         return geoms
@@ -180,12 +216,8 @@ class _AreaIndex:
         s = self.chain_start[c][cg] + rank
         g = g[cg]
         b = bounds[g]
-        hit = (
-            (self.sxmin[s] <= b[:, 2])
-            & (self.sxmax[s] >= b[:, 0])
-            & (self.symin[s] <= b[:, 3])
-            & (self.symax[s] >= b[:, 1])
-        )
+        sxmin, sxmax, symin, symax = self.boxes(s)
+        hit = (sxmin <= b[:, 2]) & (sxmax >= b[:, 0]) & (symin <= b[:, 3]) & (symax >= b[:, 1])
         return g[hit], s[hit]
 
 
@@ -332,9 +364,11 @@ def _clip_areas(
     cs_u = pair_u[cs_pair]
     cox, coy, cd = ox[cs_u], oy[cs_u], delta[cs_u]
     sx0, sy0 = index.sx0[cs_seg] - cox, index.sy0[cs_seg] - coy
-    sx1, sy1 = index.sx1[cs_seg] - cox, index.sy1[cs_seg] - coy
-    sxmin, sxmax = index.sxmin[cs_seg] - cox - cd, index.sxmax[cs_seg] - cox + cd
-    symin, symax = index.symin[cs_seg] - coy - cd, index.symax[cs_seg] - coy + cd
+    sx1, sy1 = index.ends(cs_seg)
+    sx1, sy1 = sx1 - cox, sy1 - coy
+    sxmin, sxmax, symin, symax = index.boxes(cs_seg)
+    sxmin, sxmax = sxmin - cox - cd, sxmax - cox + cd
+    symin, symax = symin - coy - cd, symax - coy + cd
 
     # (pair, parcel edge) units for term (1).
     pe_cnt = e_cnt[pair_u]
@@ -601,6 +635,7 @@ def intersection_areas(
     outside: bool = True,
     threads: int | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    index: _AreaIndex | None = None,
 ) -> pd.DataFrame:
     """Area of every (parcel, area) intersection, in m², and the remainder outside.
 
@@ -619,6 +654,9 @@ def intersection_areas(
         Worker threads (default: :func:`default_threads`); 1 runs inline.
     chunk_size
         Parcels per unit of work.
+    index
+        ``areas`` already prepared (``_AreaIndex(areas)``), e.g. kept for the
+        next call on other parcels.
 
     Returns
     -------
@@ -641,7 +679,8 @@ def intersection_areas(
     valid = ~(shapely.is_missing(pgeoms) | shapely.is_empty(pgeoms))
     if not valid.all():
         pgeoms = np.where(valid, pgeoms, shapely.Polygon())
-    index = _AreaIndex(ageoms)
+    if index is None:
+        index = _AreaIndex(ageoms)
     threads = default_threads() if threads is None else max(1, int(threads))
     starts = list(range(0, n, max(1, int(chunk_size))))
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import geopandas as gpd
@@ -23,7 +24,7 @@ from geo.release._common import (
     ReleaseError,
 )
 from geo.release.areas import area_levels, exclusive_geometries, overlap_priority, select_areas
-from geo.release.intersect import _as_geometry_array, intersection_areas
+from geo.release.intersect import _AreaIndex, _as_geometry_array, intersection_areas
 from geo.schema import FREED_STATUSES, STATUSES
 
 logger = logging.getLogger(__name__)
@@ -104,9 +105,62 @@ def _selected_parcels(parcels: gpd.GeoDataFrame, statuses: list[str]) -> gpd.Geo
     return parcels[sel]
 
 
+def _level_indexes(
+    areas: gpd.GeoDataFrame, overlap: OverlapRule, *, own: bool = False
+) -> Iterator[tuple[int, np.ndarray, np.ndarray, _AreaIndex]]:
+    """Per level: its value, its areas' positions, their geometries without overlaps and
+    their index (``own``: no one else holds the geometries, see :class:`_AreaIndex`)."""
+    levels = area_levels(areas, within=areas["area_id"].astype(str)).to_numpy()
+    agg = _as_geometry_array(areas)
+    for lv in np.unique(levels):
+        members = np.flatnonzero(levels == lv)
+        sub = areas.iloc[members]
+        geoms = exclusive_geometries(agg[members], priority=overlap_priority(sub, overlap=overlap))
+        yield int(lv), members, geoms, _AreaIndex(geoms, own=own)
+
+
+class PreparedAreas:
+    """Areas prepared once for many :func:`release_summary` calls on different parcels.
+
+    Per level, the areas' geometries without overlaps
+    (:func:`exclusive_geometries`) and their index are built on first use
+    and kept. Pickled (e.g. broadcast to dask workers), only the areas and
+    the overlap rule travel: each process builds the rest once, not once per
+    call.
+
+    Parameters
+    ----------
+    areas
+        The areas to cut by (already selected, e.g. with :func:`select_areas`).
+    overlap
+        Who gets the overlap of two areas of one level (:func:`release_summary`).
+    """
+
+    def __init__(self, areas: gpd.GeoDataFrame, *, overlap: OverlapRule = "smallest") -> None:
+        self.areas = areas
+        self.overlap = overlap
+        self._levels: list[tuple[int, np.ndarray, np.ndarray, _AreaIndex]] | None = None
+        self._lock = threading.Lock()
+        self._own = False  # True once unpickled: the geometries are this process's own
+
+    def levels(self) -> list[tuple[int, np.ndarray, np.ndarray, _AreaIndex]]:
+        """Per level: its value, its areas' positions, their exclusive geometries, their index."""
+        with self._lock:
+            if self._levels is None:
+                self._levels = list(_level_indexes(self.areas, self.overlap, own=self._own))
+            return self._levels
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"areas": self.areas, "overlap": self.overlap}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["areas"], overlap=state["overlap"])  # type: ignore[misc]
+        self._own = True
+
+
 def _piece_arrays(
     parcels: gpd.GeoDataFrame,
-    areas: gpd.GeoDataFrame | None,
+    areas: gpd.GeoDataFrame | PreparedAreas | None,
     *,
     overlap: OverlapRule,
     threads: int | None,
@@ -116,14 +170,11 @@ def _piece_arrays(
     if areas is None:
         idx = np.arange(len(parcels))
         return idx, np.zeros(len(idx), dtype=np.int64), np.full(len(idx), -1), shapely.area(pgeoms)
-    levels = area_levels(areas, within=areas["area_id"].astype(str)).to_numpy()
-    agg = _as_geometry_array(areas)
+    # Areas given as a frame are prepared one level at a time, and not kept.
+    levels = areas.levels() if isinstance(areas, PreparedAreas) else _level_indexes(areas, overlap)
     out_p, out_l, out_a, out_m = [], [], [], []
-    for lv in np.unique(levels):
-        members = np.flatnonzero(levels == lv)
-        sub = areas.iloc[members]
-        geoms = exclusive_geometries(agg[members], priority=overlap_priority(sub, overlap=overlap))
-        pieces = intersection_areas(pgeoms, geoms, outside=True, threads=threads)
+    for lv, members, geoms, index in levels:
+        pieces = intersection_areas(pgeoms, geoms, outside=True, threads=threads, index=index)
         a = pieces["area"].to_numpy()
         out_p.append(pieces["parcel"].to_numpy())
         out_l.append(np.full(len(a), lv, dtype=np.int64))
@@ -204,7 +255,7 @@ def _with_units(df: pd.DataFrame) -> pd.DataFrame:
 
 def release_summary(
     parcels: gpd.GeoDataFrame,
-    areas: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | PreparedAreas | None = None,
     *,
     by: Iterable[str] | str = ("area",),
     statuses: Iterable[str] | None = None,
@@ -223,6 +274,8 @@ def release_summary(
         Parcels in a projected CRS in metres (``Workspace.parcels``).
     areas
         Planning areas (``Workspace.areas``); needed when grouping by area.
+        Or :class:`PreparedAreas` of the areas already selected (for many
+        calls on different parcels), with the same ``overlap`` rule.
     by
         Any of ``area``, ``status``, ``year`` (year of ``released_on``),
         ``industry`` (``industry_before``), ``district``, in the order of the
@@ -279,6 +332,14 @@ def release_summary(
         )
     if by_area and areas is None:
         raise ReleaseError("grouping by area needs the areas table")
+    cut: gpd.GeoDataFrame | PreparedAreas | None = None
+    if isinstance(areas, PreparedAreas):
+        if filters or overlap != areas.overlap:
+            raise ReleaseError(
+                "prepared areas are already selected and cut by their overlap rule: "
+                "give kinds, layout, level, area_ids and overlap when preparing them"
+            )
+        cut, areas = areas, areas.areas
     chosen = None
     if areas is not None and by_area:
         chosen = (
@@ -290,7 +351,9 @@ def release_summary(
             raise ReleaseError("the workspace has no planning areas")
     _check_crs(parcels, chosen)
     sel = _selected_parcels(parcels, wanted)
-    p, lv, a, m2 = _piece_arrays(sel, chosen if by_area else None, overlap=overlap, threads=threads)
+    if by_area and cut is None:
+        cut = chosen
+    p, lv, a, m2 = _piece_arrays(sel, cut if by_area else None, overlap=overlap, threads=threads)
 
     cols: dict[str, Any] = {}
     keys: list[str] = []
@@ -417,7 +480,7 @@ def combine_summaries(
     parts: Iterable[pd.DataFrame],
     *,
     dims: list[str],
-    chosen: gpd.GeoDataFrame | None,
+    chosen: pd.DataFrame | None,
     columns: list[str],
 ) -> pd.DataFrame:
     """Add up partial summaries of disjoint sets of parcels into one.
@@ -425,7 +488,8 @@ def combine_summaries(
     Rows with the same keys (level and area position, then the other ``by``
     dimensions) are summed (``n_parcels``, ``area_m2``); the units are computed
     again and the rows sorted as :func:`release_summary` sorts
-    them. With ``chosen``, the parts were computed on :func:`tag_areas` of it.
+    them. With ``chosen`` (the areas, their geometry not needed), the parts were computed on
+    :func:`tag_areas` of it.
     """
     frame = pd.concat(list(parts), ignore_index=True)
     by_area = "area" in dims

@@ -53,6 +53,7 @@ from geo.dataset.parquet.convert import (  # noqa: F401
 from geo.dataset.parquet.format import (  # noqa: F401
     _AREA_COLUMNS,
     BBOX_COLUMN,
+    DASK_PIECE_ROWS,
     DEFAULT_PARTITION_ROWS,
     DEFAULT_ROW_GROUP_ROWS,
     ENGINES,
@@ -84,6 +85,7 @@ from geo.dataset.parquet.read import (  # noqa: F401
     open_selection,
     read_parcels,
     read_table,
+    release_memory,
 )
 from geo.dataset.parquet.write import (  # noqa: F401
     _bounds_of,
@@ -100,6 +102,7 @@ from geo.dataset.parquet.write import (  # noqa: F401
 )
 
 __all__ = [
+    "DASK_PIECE_ROWS",
     "DEFAULT_PARTITION_ROWS",
     "DEFAULT_ROW_GROUP_ROWS",
     "ENGINES",
@@ -119,5 +122,6 @@ __all__ = [
     "read_info",
     "read_parcels",
     "read_table",
+    "release_memory",
     "write_dataset",
 ]

@@ -30,6 +30,9 @@ DEFAULT_PARTITION_ROWS = 500_000
 """Parcels per partition: a worker holds one partition at a time."""
 DEFAULT_ROW_GROUP_ROWS = 16_384
 """Parcels per Parquet row group: the unit a map view reads."""
+DASK_PIECE_ROWS = 32_768
+"""Parcels per dask partition, at most (whole row groups of one partition file): a
+dask task holds one piece, not a whole file of :data:`DEFAULT_PARTITION_ROWS`."""
 HILBERT_LEVEL = 16
 _AREA_COLUMNS = ("area_m2", "area_mu")
 
