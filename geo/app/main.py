@@ -34,6 +34,7 @@ from geo.access import RoleError
 from geo.app import state
 from geo.app.builtin_text import builtin_text_css, upload_note
 from geo.app.i18n import Lang, md, t, t_plain
+from geo.app.targets import pg_place
 from geo.basemaps import BASEMAP_NAMES
 from geo.dataset.parquet import is_dataset, read_info
 from geo.errors import TenglongError
@@ -125,7 +126,7 @@ def workspace_label(path: str, lang: Lang) -> str:
     schema: ``fx · PostGIS 127.0.0.1:5432/tenglong`` (never the password).
     """
     if is_postgres_url(path):
-        return f"{state.target_name(path)} · PostGIS {state.pg_place(path)}"
+        return f"{state.target_name(path)} · PostGIS {pg_place(path)}"
     try:
         key = state.workspace_key(path)
     except WorkspaceError:
@@ -327,7 +328,7 @@ def _sidebar() -> None:
         st.selectbox(
             t("workspace", lang),
             options=options,
-            format_func=lambda p: names.get(p) or workspace_label(p, lang),
+            format_func=names.__getitem__,
             key="workspace_path",
             persist_state="session",
         )

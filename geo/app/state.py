@@ -87,7 +87,7 @@ from geo.app.login import (  # noqa: F401 (re-exported: the app asks state)
 from geo.app.targets import (  # noqa: F401  (re-exported: the pages ask state)
     Target,
     as_target,
-    pg_place,
+    read_key,
     target_key,
     target_name,
     ws_name,
@@ -332,14 +332,14 @@ def dataset_key(ws: Workspace) -> WorkspaceKey:
     """``(path, revision)`` of a workspace, whatever part of it ``ws`` holds."""
     if isinstance(ws, ViewWorkspace):
         return (ws.view_key[0], str(ws.token))
-    return workspace_key(ws_target(ws))
+    return read_key(ws) or workspace_key(ws_target(ws))
 
 
 def ws_key(ws: Workspace) -> WorkspaceKey:
     """The cache key of an opened workspace."""
     if isinstance(ws, ViewWorkspace):
         return ws.view_key
-    return workspace_key(ws_target(ws))
+    return read_key(ws) or workspace_key(ws_target(ws))
 
 
 def ws_target(ws: Workspace) -> Target:

@@ -65,6 +65,16 @@ def ws_name(ws: Workspace) -> str:
     return ws.path.name
 
 
+def read_key(ws: Workspace) -> tuple[str, str] | None:
+    """``(URL without password, revision it was read at)`` of a PostGIS workspace, else None.
+
+    Its caches are keyed on the revision it was read at: asking the server for
+    the current one would cost a connection on every call (a page makes many).
+    """
+    url, token = getattr(ws, "url", ""), getattr(ws, "token", "")
+    return (url, token) if url and token else None
+
+
 def pg_place(url: str) -> str:
     """``host:port/db`` of a PostGIS URL (no user, password or schema).
 
